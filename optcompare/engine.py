@@ -1,0 +1,145 @@
+"""The batched engine: advance many independent runs of one optimizer at once.
+
+Everything inside a step is array arithmetic over (runs, dim); there is no
+Python loop over runs or coordinates.  A run whose iterate becomes non-finite or
+runs away is marked diverged at that step and frozen there; the others go on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from optcompare.optimizers.base import Optimizer, hyper, state_arrays
+from optcompare.problem import Problem
+from optcompare.trajectory import Trajectory
+
+#: An iterate this many times farther out than the plot window counts as diverged.
+RUNAWAY_FACTOR = 1e6
+
+
+def runaway_limit(problem: Problem) -> float:
+    """|x| beyond which a run is called diverged: far outside the problem's window."""
+    span = max((max(abs(lo), abs(hi)) for lo, hi in problem.window()), default=1.0)
+    return RUNAWAY_FACTOR * max(1.0, span)
+
+
+def run_batch(
+    optimizer: Optimizer,
+    values: Mapping[str, Any],
+    problem: Problem,
+    x0: np.ndarray,
+    seeds: np.ndarray,
+    steps: int,
+    *,
+    lr_factors: np.ndarray | None = None,
+    tol: float = 1e-6,
+    record: bool = True,
+    record_state: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Trajectory:
+    """Run ``optimizer`` with hyperparameters ``values`` from every row of ``x0``.
+
+    Args:
+        optimizer: a registered optimizer.
+        values: resolved hyperparameters (``optimizer.resolve``); each a scalar or
+            an array with one value per run.
+        problem: the objective.
+        x0: (runs, dim) start points.
+        seeds: (runs,) seeds of each run's random stream (stochastic problems).
+        steps: number of optimizer steps (0 just evaluates the start).
+        lr_factors: (steps,) multipliers of lr at each step (a schedule), or None.
+        tol: threshold on loss - f* for ``first_below``.
+        record: keep the whole trajectory (x, loss, grad_norm); otherwise only
+            the per-run summaries, so memory grows with runs, not runs x steps.
+        record_state: also keep the optimizer state and effective step per step.
+        progress: called with the step number after each step.
+    """
+    x = np.array(x0, dtype=float, copy=True)
+    runs, dim = x.shape
+    seeds = np.asarray(seeds, dtype=np.int64)
+    h = hyper(values)
+    lr0 = h.lr
+    limit = runaway_limit(problem)
+    f_star = problem.f_star
+    random_gradients = problem.stochastic or problem.noise > 0
+    bounds = problem.bounds()
+
+    with np.errstate(all="ignore"):
+        loss, g_true = problem.f(x), problem.grad(x)
+        state = optimizer.init(x, h)
+        diverged_at = np.where(np.isfinite(loss) & np.all(np.isfinite(x), axis=1), -1, 0)
+        alive = diverged_at < 0
+
+        rec_x = np.full((steps + 1, runs, dim), np.nan) if record else None
+        rec_loss = np.full((steps + 1, runs), np.nan) if record else None
+        rec_gn = np.full((steps + 1, runs), np.nan) if record else None
+        rec_state: dict[str, np.ndarray] = {}
+        rec_eff = np.full((steps, runs, dim), np.nan) if record_state else None
+
+        gap = (lambda f: f - f_star) if f_star is not None else (lambda f: f)
+        score = (lambda f: np.log10(np.maximum(f - f_star, 0.0) + 1e-12)) \
+            if f_star is not None else (lambda f: f)
+        best = np.where(alive, loss, np.inf)
+        auc_sum = np.where(alive, score(loss), 0.0)
+        first_below = np.where(alive & (gap(loss) <= tol), 0, -1)
+        final_x, final_loss = x.copy(), loss.copy()
+
+        def remember(t: int, x_t, loss_t, g_t, alive_t) -> None:
+            if record:
+                rec_x[t] = np.where(alive_t[:, None], x_t, np.nan)
+                rec_loss[t] = np.where(alive_t, loss_t, np.nan)
+                rec_gn[t] = np.where(alive_t, np.linalg.norm(g_t, axis=1), np.nan)
+
+        remember(0, x, loss, g_true, alive)
+        start = time.perf_counter()
+        for t in range(1, steps + 1):
+            if lr_factors is not None:
+                h.lr = lr0 * lr_factors[t - 1]
+            if random_gradients:
+                seen_loss, g = problem.observe(x, seeds, t)
+            else:
+                seen_loss, g = loss, g_true
+            x_new, state = optimizer.update(x, g, state, h, seen_loss)
+            if bounds is not None:
+                x_new = np.clip(x_new, bounds[0], bounds[1])
+            loss_new, g_new = problem.f(x_new), problem.grad(x_new)
+
+            bad = alive & ~(np.all(np.isfinite(x_new), axis=1)
+                            & np.all(np.abs(x_new) <= limit, axis=1)
+                            & np.isfinite(loss_new))
+            diverged_at[bad] = t
+            alive = alive & ~bad
+            if record_state:
+                for name, arr in state_arrays(state).items():
+                    if arr.shape != x.shape:
+                        continue
+                    rec_state.setdefault(name, np.full((steps, runs, dim), np.nan))[t - 1] = \
+                        np.where(alive[:, None], arr, np.nan)
+                rec_eff[t - 1] = np.where(alive[:, None] & (g != 0), -(x_new - x) / g, np.nan)
+
+            # diverged runs stay frozen at their last good iterate
+            x = np.where(alive[:, None], x_new, x)
+            loss = np.where(alive, loss_new, loss)
+            g_true = np.where(alive[:, None], g_new, g_true)
+            remember(t, x, loss, g_true, alive)
+            best = np.where(alive, np.minimum(best, loss), best)
+            auc_sum = auc_sum + np.where(alive, score(loss), 0.0)
+            first_below = np.where((first_below < 0) & alive & (gap(loss) <= tol), t, first_below)
+            if progress is not None:
+                progress(t)
+        wall = time.perf_counter() - start
+        final_x, final_loss = x, loss
+        n_valid = np.where(diverged_at < 0, steps + 1, np.maximum(diverged_at, 1))
+        auc = auc_sum / n_valid
+
+    lr_record = None if lr_factors is None else np.asarray(lr_factors, dtype=float)
+    return Trajectory(
+        steps=steps, diverged_at=diverged_at, final_x=final_x, final_loss=final_loss,
+        best_loss=best, auc=auc, first_below=first_below, x=rec_x, loss=rec_loss,
+        grad_norm=rec_gn, state=rec_state, effective_step=rec_eff, lr=lr_record,
+        wall_time=wall,
+    )

@@ -1,0 +1,24 @@
+"""The two kinds of failure a user can meet, so the CLI can map them to exit codes.
+
+Library code raises these with a complete one-line message; the CLI prints the
+message and exits 2 (``SpecError``: the input was wrong) or 1 (``RunError``:
+the input was fine but the run could not be done, e.g. a disk error).
+"""
+
+
+class OptcompareError(Exception):
+    """Base of every error optcompare reports to a user."""
+
+    exit_code = 1
+
+
+class SpecError(OptcompareError, ValueError):
+    """A user-supplied name, value, spec or option is not allowed."""
+
+    exit_code = 2
+
+
+class RunError(OptcompareError, RuntimeError):
+    """A valid request failed while running or writing its results."""
+
+    exit_code = 1

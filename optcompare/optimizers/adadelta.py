@@ -1,0 +1,69 @@
+"""Adadelta: Adagrad with forgetting, and a step that carries its own units.
+
+Update rule (PyTorch's ``torch.optim.Adadelta``), for step t = 1, 2, ...::
+
+    g_t     = grad f(x_{t-1}) + weight_decay * x_{t-1}
+    v_t     = rho * v_{t-1} + (1 - rho) * g_t^2
+    delta_t = sqrt(u_{t-1} + eps) / sqrt(v_t + eps) * g_t
+    u_t     = rho * u_{t-1} + (1 - rho) * delta_t^2
+    x_t     = x_{t-1} - lr * delta_t
+
+Defaults (PyTorch): lr = 1.0, rho = 0.9, eps = 1e-6, weight_decay = 0.
+
+State: v (PyTorch's ``square_avg``, the average of g^2) and u (``acc_delta``,
+the average of delta^2), both starting at zero.  The ratio of the two RMS
+values gives each coordinate a step size without a learning rate; the first
+steps are tiny, about sqrt(eps / (1 - rho)) ~ 3e-3 whatever the gradient.
+
+Paper: Zeiler (2012), "ADADELTA: An Adaptive Learning Rate Method",
+arXiv:1212.5701 (no learning rate; rho = 0.95 in its experiments).
+
+Where PyTorch differs from the paper: lr is a plain multiplier of the step
+(lr = 1 is the paper), and u accumulates the step before lr scales it.
+Keras defaults to lr = 1e-3, which is 1000 times smaller.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+
+from optcompare.optimizers.base import Hyper, Optimizer, eps_param, lr_param, weight_decay_param
+from optcompare.params import Param
+
+
+@dataclass(frozen=True)
+class AdadeltaState:
+    t: int
+    v: np.ndarray  # running average of g^2
+    u: np.ndarray  # running average of delta^2
+
+
+def init(x: np.ndarray, h: Hyper) -> AdadeltaState:
+    return AdadeltaState(t=0, v=np.zeros_like(x), u=np.zeros_like(x))
+
+
+def update(x: np.ndarray, g: np.ndarray, s: AdadeltaState, h: Hyper, loss=None):
+    g = g + h.weight_decay * x
+    v = s.v * h.rho + ((1 - h.rho) * g) * g
+    delta = np.sqrt(s.u + h.eps) / np.sqrt(v + h.eps) * g
+    u = s.u * h.rho + ((1 - h.rho) * delta) * delta
+    return x + (-h.lr) * delta, AdadeltaState(t=s.t + 1, v=v, u=u)
+
+
+OPTIMIZER = Optimizer(
+    name="adadelta",
+    params=(
+        lr_param(1.0),
+        Param("rho", 0.9, "decay of both running averages", low=0.0, high=1.0),
+        eps_param(1e-6, "added inside both square roots"),
+        weight_decay_param(),
+    ),
+    init=init,
+    update=update,
+    module=sys.modules[__name__],
+    summary="ratio of running RMS of steps and gradients; no lr needed",
+    paper="Zeiler 2012",
+)

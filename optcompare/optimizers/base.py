@@ -1,0 +1,102 @@
+"""What every optimizer is: hyperparameters, an initial state, and a pure update.
+
+An optimizer here is a pair of pure functions over a batch of runs, in the
+manner of optax: ``init(x, h) -> state`` and ``update(x, g, state, h, loss)
+-> (x_new, state_new)``.  ``x`` and ``g`` have shape (runs, dim); each
+hyperparameter in ``h`` is a scalar or a (runs, 1) column, so one call advances
+a whole learning-rate sweep.  Updates return new arrays and never modify their
+inputs, so a recorded trajectory cannot change after the fact.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from optcompare.errors import SpecError
+from optcompare.params import Param, resolve
+
+Hyper = SimpleNamespace  # hyperparameters as attributes: h.lr, h.beta1, ...
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """A registered optimizer.
+
+    Attributes:
+        name: the registry name (PyTorch's class name in lower case).
+        params: its hyperparameters, PyTorch's names and defaults.
+        init: ``init(x, h) -> state``.
+        update: ``update(x, g, state, h, loss) -> (x_new, state_new)``.
+        module: the module whose docstring holds the update rule.
+        summary: one line for ``optcompare list``.
+        paper: where the method comes from.
+        check: optional cross-parameter validation, ``check(values, owner)``.
+    """
+
+    name: str
+    params: tuple[Param, ...]
+    init: Callable[..., Any]
+    update: Callable[..., tuple[np.ndarray, Any]]
+    module: ModuleType
+    summary: str
+    paper: str
+    check: Callable[[Mapping[str, Any], str], None] | None = None
+
+    @property
+    def rule(self) -> str:
+        """The module docstring: the update rule, defaults, paper and notes."""
+        return inspect.cleandoc(self.module.__doc__ or "")
+
+    def resolve(self, settings: Mapping[str, Any], owner: str | None = None) -> dict[str, Any]:
+        """Every hyperparameter with its value, defaults filled in and checked."""
+        who = owner or self.name
+        values = resolve(self.params, settings, who, "hyperparameter")
+        if self.check is not None:
+            self.check(values, who)
+        return values
+
+
+def hyper(values: Mapping[str, Any]) -> Hyper:
+    """Hyperparameters as attributes, per-run arrays as (runs, 1) columns."""
+    return Hyper(**{k: (v[:, None] if isinstance(v, np.ndarray) else v)
+                    for k, v in values.items()})
+
+
+def state_arrays(state: Any) -> dict[str, np.ndarray]:
+    """The array fields of a state record, by the names its docstring uses."""
+    return {f.name: getattr(state, f.name) for f in fields(state)
+            if isinstance(getattr(state, f.name), np.ndarray)}
+
+
+def lerp(a: np.ndarray, end: np.ndarray, w: Any) -> np.ndarray:
+    """a + w (end - a), evaluated as PyTorch's CPU ``lerp`` does.
+
+    PyTorch switches formula at |w| = 0.5 to keep the result exact at w = 1;
+    following it keeps our rounding within an ulp of torch's.
+    """
+    return np.where(np.abs(w) < 0.5, a + w * (end - a), end - (end - a) * (1 - w))
+
+
+def fail(owner: str, message: str) -> SpecError:
+    return SpecError(f"{owner}: {message}")
+
+
+LR_HELP = "learning rate"
+
+
+def lr_param(default: float) -> Param:
+    return Param("lr", default, LR_HELP, low=0.0)
+
+
+def weight_decay_param(default: float = 0.0, help: str = "L2 penalty added to the gradient") -> Param:
+    return Param("weight_decay", default, help, low=0.0)
+
+
+def eps_param(default: float, help: str = "added to the denominator for stability") -> Param:
+    return Param("eps", default, help, low=0.0)

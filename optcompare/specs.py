@@ -1,0 +1,48 @@
+"""Spec strings: ``name`` or ``name:key=value,key=value``.
+
+A spec names a registered optimizer or problem and sets some of its parameters,
+for example ``sgd:lr=0.01,momentum=0.9`` or ``rosenbrock:dim=10``.  Values stay
+strings here; the thing they configure converts and checks them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from optcompare.errors import SpecError
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A parsed spec: a registered name and its raw ``key=value`` settings."""
+
+    name: str
+    settings: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+
+
+def parse_spec(text: str, what: str = "spec") -> Spec:
+    """Split ``name:key=value,...`` into a :class:`Spec`.
+
+    Raises:
+        SpecError: empty name, a setting without ``=``, an empty key, or a key given twice.
+    """
+    raw = text.strip()
+    name, _, rest = raw.partition(":")
+    name = name.strip().lower()
+    if not name:
+        raise SpecError(f"{what} '{text}' has no name; write name or name:key=value,...")
+    settings: dict[str, str] = {}
+    if rest.strip():
+        for item in rest.split(","):
+            key, eq, value = item.partition("=")
+            key = key.strip()
+            if not eq or not key or not value.strip():
+                raise SpecError(
+                    f"{what} '{text}': '{item.strip()}' is not key=value; "
+                    f"write {name}:key=value,key=value"
+                )
+            if key in settings:
+                raise SpecError(f"{what} '{text}': '{key}' is given twice")
+            settings[key] = value.strip()
+    return Spec(name=name, settings=settings, text=raw)

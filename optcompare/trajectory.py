@@ -1,0 +1,59 @@
+"""The record of a batch of runs: iterates, losses, divergence, optimizer state.
+
+A :class:`Trajectory` is what the engine returns and what every summary, file
+and figure is made from.  Arrays are indexed [step, run, ...]; step 0 is the
+start.  After a run diverges its entries are NaN, and ``diverged_at`` holds the
+step at which it did (-1 for runs that did not).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """Iterates and measurements of a batch of runs of one optimizer.
+
+    Attributes:
+        x: (steps+1, runs, dim) iterates, or None when only summaries were kept.
+        loss: (steps+1, runs) noise-free objective, or None likewise.
+        grad_norm: (steps+1, runs) noise-free gradient norm, or None likewise.
+        diverged_at: (runs,) first step with a non-finite or runaway iterate, -1 if none.
+        final_x: (runs, dim) last iterate before any divergence.
+        final_loss, best_loss: (runs,) loss at final_x, and the lowest loss seen.
+        auc: (runs,) mean over steps 0..N of log10(loss - f* + 1e-12), or of
+            loss when f* is unknown; lower is better (the area under the loss curve).
+        first_below: (runs,) first step with loss - f* <= tol, -1 if never.
+        state: per-step optimizer state (name -> (steps, runs, dim)) when recorded.
+        effective_step: (steps, runs, dim) -(x_t - x_{t-1}) / g_t, the learning rate
+            each coordinate actually got (NaN where g_t = 0), when recorded.
+        lr: (steps,) learning-rate multiplier applied at each step.
+        wall_time: seconds spent in the step loop.
+    """
+
+    steps: int
+    diverged_at: np.ndarray
+    final_x: np.ndarray
+    final_loss: np.ndarray
+    best_loss: np.ndarray
+    auc: np.ndarray
+    first_below: np.ndarray
+    x: np.ndarray | None = None
+    loss: np.ndarray | None = None
+    grad_norm: np.ndarray | None = None
+    state: dict[str, np.ndarray] = field(default_factory=dict)
+    effective_step: np.ndarray | None = None
+    lr: np.ndarray | None = None
+    wall_time: float = 0.0
+
+    @property
+    def runs(self) -> int:
+        return len(self.diverged_at)
+
+    def last_step(self, run: int) -> int:
+        """The last step whose iterate is valid for ``run``."""
+        k = int(self.diverged_at[run])
+        return self.steps if k < 0 else k - 1

@@ -1,0 +1,42 @@
+"""Rosenbrock's banana valley, in any dimension >= 2."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optcompare.params import Param
+from optcompare.problem import Minimum, Problem, register_problem
+
+
+@register_problem
+class Rosenbrock(Problem):
+    name = "rosenbrock"
+    description = "curved narrow valley; minimum at (1, ..., 1)"
+    formula = "f(x) = sum_{i<d} [ 100 (x_{i+1} - x_i^2)^2 + (1 - x_i)^2 ]"
+    reference = "Rosenbrock (1960), The Computer Journal 3(3); start from More, Garbow & Hillstrom (1981)"
+    params = (Param("dim", 2, "number of coordinates", kind="int", low=2, per_run=False),)
+    default_window = ((-2.0, 2.0), (-1.0, 3.0))
+
+    def f(self, X: np.ndarray) -> np.ndarray:
+        a, b = X[:, :-1], X[:, 1:]
+        return np.sum(100.0 * (b - a**2) ** 2 + (1.0 - a) ** 2, axis=1)
+
+    def grad(self, X: np.ndarray) -> np.ndarray:
+        a, b = X[:, :-1], X[:, 1:]
+        inner = b - a**2
+        g = np.zeros_like(X)
+        g[:, :-1] += -400.0 * a * inner - 2.0 * (1.0 - a)
+        g[:, 1:] += 200.0 * inner
+        return g
+
+    def start(self) -> np.ndarray:
+        # More-Garbow-Hillstrom's standard start (-1.2, 1, -1.2, 1, ...)
+        return np.resize(np.array([-1.2, 1.0]), self.dim)
+
+    def window(self) -> tuple[tuple[float, float], ...]:
+        return self.default_window + ((-2.0, 2.0),) * (self.dim - 2)
+
+    def minima(self) -> tuple[Minimum, ...]:
+        # For 4 <= d <= 7 there is also a local minimum near (-1, 1, ..., 1); only
+        # the global one is listed, as distances are reported to global minima.
+        return (Minimum((1.0,) * self.dim, 0.0),)
