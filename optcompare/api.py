@@ -142,6 +142,8 @@ class Result:
 
     def summary(self) -> list[dict[str, Any]]:
         """One plain dict per run (JSON-ready): what ``summary.json`` lists."""
+        from optcompare.summary import summary_row
+
         return [summary_row(r) for r in self.runs]
 
     def plot_loss(self, ax=None):
@@ -151,36 +153,6 @@ class Result:
     def plot_path(self, ax=None):
         from optcompare.plotting import plot_path
         return plot_path(self, ax=ax)
-
-
-def _float(v: Any) -> Any:
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, (np.integer, int)):
-        return int(v)
-    if isinstance(v, (np.floating, float)):
-        return float(v) if np.isfinite(v) else None
-    if isinstance(v, np.ndarray):
-        return [_float(a) for a in v.tolist()]
-    return v
-
-
-def summary_row(r: Run) -> dict[str, Any]:
-    return {
-        "label": r.label,
-        "optimizer": r.optimizer,
-        "hyperparameters": {k: _float(v) for k, v in r.hyperparameters.items()},
-        "seed": r.seed,
-        "start": _float(r.start),
-        "steps": len(r.loss) - 1,
-        "final_loss": _float(r.final_loss),
-        "best_loss": _float(r.best_loss),
-        "final_x": _float(r.final_x),
-        "distance_to_minimum": _float(r.distance_to_min) if r.distance_to_min is not None else None,
-        "steps_to_tol": r.steps_to_tol,
-        "diverged": False if r.diverged_at is None else int(r.diverged_at),
-        "wall_time": round(r.wall_time, 6),
-    }
 
 
 def _runs_from(choice: OptimizerChoice, problem: Problem, tr: Trajectory, seeds: np.ndarray,

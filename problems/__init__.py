@@ -1,5 +1,12 @@
 """The built-in catalog of test problems; each module registers its problems."""
 
-from optcompare.problems import rosenbrock  # noqa: F401
+from optcompare.problems import (  # noqa: F401
+    classic2d,
+    least_squares,
+    multimodal,
+    quadratics,
+    rosenbrock,
+    saddles,
+)
 
 OPTCOMPARE_CATALOG = True

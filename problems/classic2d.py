@@ -14,7 +14,8 @@ class Beale(Problem):
     """Beale's function: a narrow curved valley with flat arms.
 
     f is 14.203125 on the whole lines x = 0 and y = 1, which cross at the saddle
-    (0, 1).  Its range is huge, so plot it with log-scaled colours.
+    (0, 1).  The standard start (1, 1) lies on the line y = 1, so the first gradient
+    points straight along -y.  The range is huge: plot it with log-scaled colours.
     """
 
     name = "beale"
@@ -144,7 +145,8 @@ class SixHumpCamel(Problem):
 
     The global minima are the roots of the gradient to full double precision
     (Newton's method in 60-digit arithmetic); the published
-    +-(0.08984201368301331, -0.7126564032704135) is off by about 6e-10.
+    +-(0.08984201368301331, -0.7126564032704135) is off by about 6e-10.  From the
+    start (1.5, 1) plain GD stops in the local minimum (1.6071, 0.5687), f = 2.1043.
     """
 
     name = "six-hump-camel"
@@ -176,7 +178,9 @@ class GoldsteinPrice(Problem):
     With s = x + y and t = 2x - 3y it factors as f = g(s) h(t), where
     g(s) = 1 + (s + 1)^2 (3s^2 - 14s + 19) and h(t) = 30 + t^2 (3t^2 - 16t + 18);
     the gradient uses g'(s) = 12 (s + 1)(s - 1)(s - 2) and h'(t) = 12 t (t - 1)(t - 3).
-    Local minima: (-0.6, -0.4) f = 30, (1.8, 0.2) f = 84, (1.2, 0.8) f = 840.
+    Local minima: (-0.6, -0.4) f = 30, (1.8, 0.2) f = 84, (1.2, 0.8) f = 840.  From
+    the start (1.5, 1.5) plain GD settles in the f = 840 basin; heavy-ball momentum
+    can reach the global minimum.  Plot it with log-scaled colours.
     """
 
     name = "goldstein-price"
@@ -184,7 +188,7 @@ class GoldsteinPrice(Problem):
     formula = ("f(x, y) = [1 + (x + y + 1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)] * "
                "[30 + (2x - 3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)]")
     reference = "Goldstein & Price (1971), Mathematics of Computation 25(115)"
-    default_start = (-1.5, 1.5)
+    default_start = (1.5, 1.5)
     default_window = ((-2.0, 2.0), (-2.0, 2.0))
     known_minima = (Minimum((0.0, -1.0), 3.0),)
 

@@ -159,7 +159,8 @@ class Easom(Problem):
 
     Away from (pi, pi) the gradient is about 2 r exp(-r^2) at distance r (7e-4 at
     r = 3), so GD stalls on the plateau while sign-like steps (Rprop, Adam) keep
-    moving.  This is the SFU/Wikipedia Easom; Jamil & Yang's "Easom" is a different,
+    moving.  The well's basin is the square (pi/2, 3pi/2)^2, where cos x cos y > 0;
+    the start (1.7, 2.0) lies inside it but where |grad f| is only 0.02.  This is the SFU/Wikipedia Easom; Jamil & Yang's "Easom" is a different,
     Ackley-like function.
     """
 
@@ -167,7 +168,7 @@ class Easom(Problem):
     description = "one narrow well in a flat plateau; minimum (pi, pi)"
     formula = "f(x, y) = -cos(x) cos(y) exp(-(x - pi)^2 - (y - pi)^2)"
     reference = "Easom (1990), M.Eng. thesis, University of Louisville; SFU library"
-    default_start = (1.0, 1.5)
+    default_start = (1.7, 2.0)
     default_window = ((-1.0, 7.0), (-1.0, 7.0))
     known_minima = (Minimum((math.pi, math.pi), -1.0),)
 

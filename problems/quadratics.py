@@ -84,7 +84,7 @@ class Quadratic(Problem):
 
     def window(self) -> tuple[tuple[float, float], ...]:
         # the box [-6, 6] x [-3, 3] in (u, v), enclosed by an axis-aligned box
-        c, s = abs(self._R[0, 0]), abs(self._R[0, 1])
+        c, s = abs(float(self._R[0, 0])), abs(float(self._R[0, 1]))
         wx, wy = 6.0 * c + 3.0 * s, 6.0 * s + 3.0 * c
         return ((-wx, wx), (-wy, wy))
 

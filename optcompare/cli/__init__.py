@@ -1,2 +1,73 @@
-def main():
-    print("hi")
+"""The ``optcompare`` command line: parse and check the input, call the library, render.
+
+Only this package talks to the terminal.  Every user mistake becomes one line on
+stderr and exit code 2 (bad input) or 1 (the run failed); no traceback.  Heavy
+modules (numpy, matplotlib, rich) are imported inside the commands, so
+``optcompare --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from optcompare._version import __version__
+from optcompare.errors import OptcompareError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 88}
+
+
+class Group(click.Group):
+    """A click group whose errors are one line, never a traceback."""
+
+    def main(self, args=None, prog_name=None, **extra):  # noqa: D102
+        argv = list(sys.argv[1:] if args is None else args)
+        try:
+            rv = super().main(args=argv, prog_name=prog_name or "optcompare",
+                              standalone_mode=False, obj={"argv": argv}, **extra)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("optcompare: interrupted; nothing was written", err=True)
+            sys.exit(130)
+        except click.ClickException as exc:
+            where = f"{exc.ctx.command_path}: " if getattr(exc, "ctx", None) else "optcompare: "
+            hint = f" (see '{exc.ctx.command_path} -h')" if getattr(exc, "ctx", None) else ""
+            click.echo(f"{where}error: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except OptcompareError as exc:
+            click.echo(f"optcompare: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("optcompare: interrupted; nothing was written", err=True)
+            sys.exit(130)
+        except Exception as exc:  # a bug: still one line, unless debugging
+            if os.environ.get("OPTCOMPARE_DEBUG"):
+                raise
+            click.echo(f"optcompare: internal error: {type(exc).__name__}: {exc} "
+                       "(set OPTCOMPARE_DEBUG=1 for details, and please report it)", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+@click.group(cls=Group, context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="optcompare")
+def main() -> None:
+    """Run and compare gradient-based optimizers on classic test problems.
+
+    \b
+    Examples:
+      optcompare run --opt rmsprop --problem rosenbrock
+      optcompare run --opt sgd:lr=1e-3,momentum=0.9 --opt adam:lr=0.05 --problem himmelblau
+      optcompare list
+      optcompare explain adam
+    """
+
+
+from optcompare.cli import catalog, run  # noqa: E402  (commands register on main)
+
+main.add_command(run.run)
+main.add_command(catalog.list_)
+main.add_command(catalog.explain)

@@ -36,6 +36,7 @@ class Optimizer:
         module: the module whose docstring holds the update rule.
         summary: one line for ``optcompare list``.
         paper: where the method comes from.
+        related: how it relates to its neighbours, for ``optcompare explain``.
         check: optional cross-parameter validation, ``check(values, owner)``.
     """
 
@@ -46,6 +47,7 @@ class Optimizer:
     module: ModuleType
     summary: str
     paper: str
+    related: str = ""
     check: Callable[[Mapping[str, Any], str], None] | None = None
 
     @property

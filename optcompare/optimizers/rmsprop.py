@@ -81,5 +81,6 @@ OPTIMIZER = Optimizer(
     update=update,
     module=sys.modules[__name__],
     summary="gradient divided by a running RMS of recent gradients",
+    related=('Adagrad -> RMSProp -> Adam, and Rprop -> RMSProp. RMSProp divides by a moving RMS of recent gradients: Adagrad that forgets, or Rprop made to work with mini-batches. Adam is RMSProp with momentum on the gradient and bias correction of both averages; Adadelta is its learning-rate-free sibling.'),
     paper="Tieleman & Hinton 2012 (lecture 6e); Graves 2013",
 )

@@ -81,6 +81,7 @@ OPTIMIZER = Optimizer(
     update=update,
     module=sys.modules[__name__],
     summary="gradient descent, optionally with (Nesterov) momentum",
+    related=("The baseline every other method modifies. Momentum averages past gradients so steps along a ravine add up while zig-zags across it cancel; Nesterov evaluates that momentum one step ahead. Every adaptive method below keeps SGD's direction but rescales each coordinate."),
     paper="Polyak 1964; Sutskever et al. 2013 (Nesterov)",
     check=check,
 )

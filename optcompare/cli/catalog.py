@@ -1,0 +1,52 @@
+"""``optcompare list`` and ``optcompare explain``: what is available and how it works."""
+
+from __future__ import annotations
+
+import click
+
+from optcompare.cli.options import problems_dir_option
+
+LIST_EPILOG = """\b
+Examples:
+  optcompare list
+  optcompare list --problems-dir my_problems
+"""
+
+EXPLAIN_EPILOG = """\b
+Examples:
+  optcompare explain rmsprop
+  optcompare explain rosenbrock
+"""
+
+
+@click.command("list", epilog=LIST_EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@problems_dir_option
+def list_(problems_dir):
+    """List the optimizers (with defaults) and the problems (dimension, minima)."""
+    from optcompare.cli.render import print_catalog
+
+    print_catalog()
+
+
+@click.command(epilog=EXPLAIN_EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("name")
+@problems_dir_option
+def explain(name, problems_dir):
+    """Explain an optimizer's update rule or a problem's formula, minima and window."""
+    from optcompare.cli.render import print_optimizer, print_problem
+    from optcompare.errors import SpecError
+    from optcompare.optimizers import OPTIMIZERS
+    from optcompare.problem import make_problem, problem_names
+    from optcompare.registry import unknown_message
+    from optcompare.specs import parse_spec
+
+    spec = parse_spec(name, "name")
+    if spec.name in OPTIMIZERS:
+        if spec.settings:
+            raise SpecError(f"explain takes a bare optimizer name, not '{name}'")
+        print_optimizer(OPTIMIZERS.get(spec.name))
+    elif spec.name in problem_names():
+        print_problem(make_problem(spec))
+    else:
+        raise SpecError(unknown_message("optimizer or problem", spec.name,
+                                        OPTIMIZERS.names() + problem_names()))

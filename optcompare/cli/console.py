@@ -1,0 +1,79 @@
+"""Consoles and number formatting for the terminal (rich).
+
+Consoles are built inside commands, never at import time, so the width and
+colour decisions follow the real terminal (rich honours NO_COLOR and writes
+plain text when stdout is not a terminal).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def num(v: Any, digits: int = 4) -> str:
+    """A compact number: 3 significant digits style, '-' for missing."""
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "-"
+        return f"{v:.{digits}g}"
+    return str(v)
+
+
+def table(title: str | None, columns: list[tuple[str, str]], rows: list[list[str]]):
+    """A rich table; columns are (header, justify)."""
+    from rich import box
+    from rich.table import Table
+
+    t = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    for header, justify in columns:
+        t.add_column(header, justify=justify, overflow="fold")
+    for row in rows:
+        t.add_row(*row)
+    return t
+
+
+class DelayedProgress:
+    """A progress bar on stderr that appears only once work has taken ``delay`` seconds.
+
+    Called with the number of steps done; quick runs never show a bar, and
+    the bar vanishes when done (transient), leaving only the results.
+    """
+
+    def __init__(self, total: int, enabled: bool, delay: float = 0.5) -> None:
+        import time
+
+        self._clock = time.perf_counter
+        self.total, self.enabled, self.delay = total, enabled, delay
+        self._t0 = self._clock()
+        self._bar = None
+        self._task = None
+
+    def __call__(self, done: int) -> None:
+        if not self.enabled:
+            return
+        if self._bar is None:
+            if self._clock() - self._t0 < self.delay:
+                return
+            from rich.progress import Progress
+
+            self._bar = Progress(console=console(stderr=True), transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("running", total=self.total)
+        self._bar.update(self._task, completed=done)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()

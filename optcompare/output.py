@@ -1,0 +1,123 @@
+"""The one module that writes files: a run folder, written atomically.
+
+Everything is first written into a hidden temporary folder next to the target.
+A new folder is then renamed into place in one step, so an interrupted run (Ctrl-C,
+a full disk, a crash while plotting) leaves nothing half-written.  When ``--out``
+names an existing folder, optcompare's own files are replaced one by one (each
+replacement atomic) and files it did not write are never touched; a manifest
+(``.optcompare-files``) records which files are optcompare's.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from optcompare.errors import RunError
+
+MANIFEST = ".optcompare-files"
+
+
+def slug(text: str, limit: int = 60) -> str:
+    """A file-name-safe piece of text: letters, digits, dots and dashes."""
+    s = re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-").lower()
+    return s[:limit].rstrip("-") or "run"
+
+
+def default_folder(base: Path, problem: str, optimizers: Iterable[str]) -> Path:
+    """``base/<YYYYmmdd-HHMMSS>-<problem>-<optimizers>``, not yet created."""
+    names = "-".join(dict.fromkeys(optimizers))
+    return base / f"{time.strftime('%Y%m%d-%H%M%S')}-{slug(problem, 30)}-{slug(names, 40)}"
+
+
+def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[Any]]) -> None:
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def write_json(path: Path, data: Mapping[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n")
+
+
+Writer = Callable[[Path], None]
+
+
+def write_folder(target: Path | None, default: Path, files: Mapping[str, Writer]) -> Path:
+    """Write ``files`` (name -> function that writes that file) into a run folder.
+
+    Args:
+        target: the ``--out`` folder (may exist), or None for ``default``.
+        default: a fresh folder path; a numeric suffix avoids collisions.
+
+    Returns:
+        The folder that now holds every file.
+
+    Raises:
+        RunError: the folder could not be written; nothing partial is left.
+    """
+    dest = Path(target) if target is not None else Path(default)
+    parent = dest.parent if str(dest.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        if dest.exists() and not dest.is_dir():
+            raise RunError(f"--out '{dest}' exists and is not a folder; name a folder")
+        tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=parent))
+    except OSError as exc:
+        raise RunError(f"cannot create the output folder '{dest}': {exc.strerror or exc}") from None
+    try:
+        for name, write in files.items():
+            write(tmp / name)
+        (tmp / MANIFEST).write_text("\n".join(files) + "\n")
+        if target is not None and dest.is_dir():
+            _replace_own_files(tmp, dest, list(files))
+            shutil.rmtree(tmp, ignore_errors=True)
+            return dest
+        return _rename_fresh(tmp, dest, fixed=target is not None)
+    except RunError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise RunError(f"could not write the run folder '{dest}': {exc.strerror or exc}") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _rename_fresh(tmp: Path, dest: Path, fixed: bool) -> Path:
+    candidate, n = dest, 1
+    while True:
+        try:
+            os.rename(tmp, candidate)  # atomic; fails if candidate exists and is not empty
+            return candidate
+        except OSError:
+            if fixed and not candidate.exists():
+                raise
+            if candidate.exists() and candidate.is_dir() and not any(candidate.iterdir()) and fixed:
+                candidate.rmdir()
+                continue
+            n += 1
+            candidate = dest.with_name(f"{dest.name}-{n}")
+
+
+def _replace_own_files(tmp: Path, dest: Path, names: list[str]) -> None:
+    manifest = dest / MANIFEST
+    earlier = manifest.read_text().split() if manifest.is_file() else []
+    for name in names:
+        os.replace(tmp / name, dest / name)
+    # files from an earlier run of ours that this run did not write (e.g. a
+    # path.png when the new problem is 1-D) would describe the wrong run
+    for name in earlier:
+        if name not in names and "/" not in name and (dest / name).is_file():
+            (dest / name).unlink()
+    os.replace(tmp / MANIFEST, manifest)

@@ -1,0 +1,103 @@
+"""Finite-sum linear least squares with real mini-batch gradients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from optcompare import noise
+from optcompare.errors import SpecError
+from optcompare.params import Param
+from optcompare.problem import Minimum, Problem, register_problem
+
+_DIM = Param("dim", 2, "number of weights (features)", kind="int", low=2, per_run=False)
+_N = Param("n", 100, "number of samples in the data set", kind="int", low=2, per_run=False)
+_BATCH = Param("batch", None, "mini-batch size, 1..n (default n: the full batch)",
+               kind="int", low=1, per_run=False)
+_CORR = Param("corr", 0.8, "correlation between any two features", low=0.0, high=1.0,
+              high_open=True, per_run=False)
+_DATA_SEED = Param("data_seed", 0, "seed of the synthetic data set", kind="int", low=0,
+                   per_run=False)
+
+_W_TRUE = np.array([2.0, -3.4])  # d2l's "linear regression from scratch" weights
+_LABEL_NOISE = 0.5
+
+
+@register_problem
+class LeastSquares(Problem):
+    """Linear regression on a synthetic data set, optimised by mini-batch SGD.
+
+    The features a_j ~ N(0, S) are equicorrelated (S = (1 - corr) I + corr 1 1^T), so
+    the Hessian A^T A / n ~ S has a flat valley along (1, -1) with condition number
+    about (1 + (d - 1) corr) / (1 - corr), 9 in 2-D.  Labels are
+    b_j = a_j . w_true + 0.5 eps_j with w_true = (2, -3.4, 2, -3.4, ...).  The data
+    set depends only on ``data_seed``.
+
+    Each step, every run draws ``batch`` distinct samples from its own random
+    stream (sampling without replacement within a step, independently across
+    steps), so the mini-batch gradient is an unbiased estimate of ``grad``.
+    """
+
+    name = "least-squares"
+    description = "linear regression with mini-batch gradients"
+    formula = ("f(w) = 1/(2n) sum_j (a_j . w - b_j)^2;  "
+               "observed: the same mean over a random mini-batch of `batch` samples")
+    reference = "synthetic data as in Zhang, Lipton, Li & Smola, Dive into Deep Learning, sec. 3.4"
+    params = (_DIM, _N, _BATCH, _CORR, _DATA_SEED)
+
+    def __init__(self, **settings: Any) -> None:
+        super().__init__(**settings)
+        self.n = int(settings.get("n", _N.default))
+        batch = settings.get("batch", _BATCH.default)
+        self.batch = self.n if batch is None else int(batch)
+        self.corr = float(settings.get("corr", _CORR.default))
+        self.data_seed = int(settings.get("data_seed", _DATA_SEED.default))
+        owner = f"problem {self.name}"
+        if self.n < self.dim:
+            raise SpecError(f"{owner}: n={self.n} is not allowed; n must be a whole number "
+                            f">= dim ({self.dim}), so the minimum is unique")
+        if not 1 <= self.batch <= self.n:
+            raise SpecError(f"{owner}: batch={self.batch} is not allowed; batch must be a "
+                            f"whole number in [1, {self.n}] (at most n)")
+        self.stochastic = self.batch < self.n  # type: ignore[misc]
+
+        rng = np.random.default_rng(self.data_seed)
+        S = (1.0 - self.corr) * np.eye(self.dim) + self.corr
+        self.A = rng.standard_normal((self.n, self.dim)) @ np.linalg.cholesky(S).T
+        w_true = np.resize(_W_TRUE, self.dim)
+        self.b = self.A @ w_true + _LABEL_NOISE * rng.standard_normal(self.n)
+        self.w_star = np.linalg.lstsq(self.A, self.b, rcond=None)[0]
+
+    def f(self, X: np.ndarray) -> np.ndarray:
+        r = X @ self.A.T - self.b
+        return 0.5 * np.mean(r**2, axis=1)
+
+    def grad(self, X: np.ndarray) -> np.ndarray:
+        r = X @ self.A.T - self.b
+        return r @ self.A / self.n
+
+    def observe(self, X: np.ndarray, seeds: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
+        if self.batch == self.n:
+            return super().observe(X, seeds, step)
+        # the `batch` smallest of n uniforms are a uniformly random subset of that size
+        u = noise.uniform(seeds, step, self.n, stream=3)
+        idx = np.argpartition(u, self.batch - 1, axis=1)[:, : self.batch]  # (runs, batch)
+        A, b = self.A[idx], self.b[idx]  # (runs, batch, dim), (runs, batch)
+        r = np.einsum("rbd,rd->rb", A, X) - b
+        loss = 0.5 * np.mean(r**2, axis=1)
+        g = np.einsum("rb,rbd->rd", r, A) / self.batch
+        if self.noise > 0:
+            g = g + self.noise * noise.normal(seeds, step, self.dim, stream=1)
+        return loss, g
+
+    def start(self) -> np.ndarray:
+        # off the minimum in both the steep (1, 1) and the flat (1, -1) direction
+        return np.full(self.dim, -2.0)
+
+    def window(self) -> tuple[tuple[float, float], ...]:
+        return tuple((min(-5.0, w - 1.0), max(5.0, w + 1.0)) for w in self.w_star)
+
+    def minima(self) -> tuple[Minimum, ...]:
+        f_star = float(self.f(self.w_star[None, :])[0])
+        return (Minimum(tuple(float(w) for w in self.w_star), f_star),)
