@@ -69,13 +69,15 @@ class LeastSquares(Problem):
         self.b = self.A @ w_true + _LABEL_NOISE * rng.standard_normal(self.n)
         self.w_star = np.linalg.lstsq(self.A, self.b, rcond=None)[0]
 
+    # einsum rather than matrix products: BLAS may round a product differently for
+    # different batch shapes, and a run's values should not depend on its batch
     def f(self, X: np.ndarray) -> np.ndarray:
-        r = X @ self.A.T - self.b
+        r = np.einsum("nd,rd->rn", self.A, X) - self.b
         return 0.5 * np.mean(r**2, axis=1)
 
     def grad(self, X: np.ndarray) -> np.ndarray:
-        r = X @ self.A.T - self.b
-        return r @ self.A / self.n
+        r = np.einsum("nd,rd->rn", self.A, X) - self.b
+        return np.einsum("rn,nd->rd", r, self.A) / self.n
 
     def observe(self, X: np.ndarray, seeds: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
         if self.batch == self.n:

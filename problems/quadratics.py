@@ -70,12 +70,15 @@ class Quadratic(Problem):
         self._R = np.array([[np.cos(a), np.sin(a)], [-np.sin(a), np.cos(a)]])
         self._H = self._R.T @ np.diag([1.0, self.kappa]) @ self._R
 
+    # written out rather than as matrix products, so a run's values do not depend on
+    # how many runs share the batch (BLAS may round a product differently per shape)
     def f(self, X: np.ndarray) -> np.ndarray:
-        U = X @ self._R.T
-        return 0.5 * (U[:, 0] ** 2 + self.kappa * U[:, 1] ** 2)
+        (c, s), x, y = self._R[0], X[:, 0], X[:, 1]
+        u, v = c * x + s * y, -s * x + c * y
+        return 0.5 * (u**2 + self.kappa * v**2)
 
     def grad(self, X: np.ndarray) -> np.ndarray:
-        return X @ self._H  # H is symmetric
+        return X[:, :1] * self._H[0] + X[:, 1:] * self._H[1]  # H is symmetric
 
     def start(self) -> np.ndarray:
         # d2l's train_2d start (-5, -2), given in (u, v): the picture turns with the angle,

@@ -1,0 +1,104 @@
+"""The batched engine: divergence, reproducibility, summaries, recording."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optcompare.engine import run_batch, runaway_limit
+from optcompare.optimizers import OPTIMIZERS
+from optcompare.problem import make_problem
+
+SGD = OPTIMIZERS.get("sgd")
+ADAM = OPTIMIZERS.get("adam")
+
+
+def test_a_diverging_run_is_marked_and_frozen_while_the_others_go_on():
+    p = make_problem("rosenbrock")
+    lrs = np.array([1e-3, 0.1, 2e-3])
+    tr = run_batch(SGD, SGD.resolve({"lr": lrs}), p, np.tile(p.start(), (3, 1)), np.zeros(3), 100)
+    assert tr.diverged_at[0] == -1 and tr.diverged_at[2] == -1
+    k = tr.diverged_at[1]
+    assert 1 <= k <= 10
+    assert np.all(np.isnan(tr.x[k:, 1])) and np.all(np.isfinite(tr.x[:k, 1]))
+    assert np.all(np.isfinite(tr.x[:, [0, 2]]))
+    # the frozen final iterate is the last good one, and is within the runaway limit
+    np.testing.assert_array_equal(tr.final_x[1], tr.x[k - 1, 1])
+    assert np.all(np.abs(tr.final_x[1]) <= runaway_limit(p))
+
+
+def test_zero_steps_only_evaluates_the_start():
+    p = make_problem("rosenbrock")
+    tr = run_batch(ADAM, ADAM.resolve({}), p, p.start()[None], np.zeros(1), 0)
+    assert tr.x.shape == (1, 1, 2)
+    assert tr.loss[0, 0] == pytest.approx(24.2)
+    assert tr.final_loss[0] == tr.best_loss[0] == tr.loss[0, 0]
+
+
+def test_same_seed_same_trajectory_and_batch_composition_does_not_matter():
+    p = make_problem("rosenbrock:noise=5")
+    x0 = np.tile(p.start(), (3, 1))
+    a = run_batch(ADAM, ADAM.resolve({"lr": 0.01}), p, x0, np.array([7, 8, 9]), 50)
+    b = run_batch(ADAM, ADAM.resolve({"lr": 0.01}), p, x0[:1], np.array([8]), 50)
+    c = run_batch(ADAM, ADAM.resolve({"lr": 0.01}), p, x0[:1], np.array([8]), 50)
+    np.testing.assert_array_equal(a.x[:, 1], b.x[:, 0])
+    np.testing.assert_array_equal(b.x, c.x)
+    assert not np.allclose(a.x[:, 0], a.x[:, 1])  # different seeds, different noise
+
+
+def test_noise_is_in_the_gradient_only():
+    """Recorded loss and grad_norm are the noise-free values at the iterate."""
+    p = make_problem("rosenbrock:noise=10")
+    tr = run_batch(SGD, SGD.resolve({}), p, p.start()[None], np.array([3]), 20)
+    np.testing.assert_allclose(tr.loss[:, 0], p.f(tr.x[:, 0]), rtol=1e-15)
+    np.testing.assert_allclose(tr.grad_norm[:, 0], np.linalg.norm(p.grad(tr.x[:, 0]), axis=1))
+    clean = run_batch(SGD, SGD.resolve({}), make_problem("rosenbrock"), p.start()[None],
+                      np.array([3]), 20)
+    assert not np.allclose(tr.x, clean.x)
+
+
+def test_summaries_without_trajectories_match_the_full_record():
+    p = make_problem("rosenbrock")
+    vals = ADAM.resolve({"lr": np.array([0.01, 0.1, 3.0])})
+    x0 = np.tile(p.start(), (3, 1))
+    full = run_batch(ADAM, vals, p, x0, np.zeros(3), 600, tol=1e-2)
+    lean = run_batch(ADAM, vals, p, x0, np.zeros(3), 600, tol=1e-2, record=False)
+    assert lean.x is None and lean.loss is None
+    for name in ("final_loss", "best_loss", "auc", "first_below", "diverged_at", "final_x"):
+        np.testing.assert_array_equal(getattr(lean, name), getattr(full, name))
+    np.testing.assert_array_equal(full.best_loss, np.nanmin(full.loss, axis=0))
+    reached = full.first_below[1]
+    assert reached > 0 and full.loss[reached, 1] <= 1e-2 < full.loss[reached - 1, 1]
+
+
+def test_recorded_state_and_effective_step():
+    p = make_problem("rosenbrock")
+    rms = OPTIMIZERS.get("rmsprop")
+    tr = run_batch(rms, rms.resolve({}), p, p.start()[None], np.zeros(1), 30, record_state=True)
+    assert set(tr.state) == {"v", "gm", "b"}
+    g1 = p.grad(p.start()[None])[0]
+    np.testing.assert_allclose(tr.state["v"][0, 0], 0.01 * g1**2)
+    # effective step = -(x_t - x_{t-1}) / g_t: lr / (sqrt(v) + eps) for RMSProp
+    expected = 0.01 / (np.sqrt(tr.state["v"][:, 0]) + 1e-8)
+    np.testing.assert_allclose(tr.effective_step[:, 0], expected, rtol=1e-9)
+    # the steep coordinate (x) gets the smaller effective step
+    assert tr.effective_step[0, 0, 0] < tr.effective_step[0, 0, 1]
+
+
+def test_learning_rate_factors_scale_lr_each_step():
+    p = make_problem("rosenbrock")
+    factors = np.array([1.0, 0.5, 0.25])
+    tr = run_batch(SGD, SGD.resolve({"lr": 1e-3}), p, p.start()[None], np.zeros(1), 3,
+                   lr_factors=factors)
+    x = p.start()[None]
+    for f in factors:
+        x = x - 1e-3 * f * p.grad(x)
+    np.testing.assert_allclose(tr.x[-1], x, rtol=1e-14)
+
+
+def test_no_python_warnings_even_when_runs_blow_up():
+    p = make_problem("rosenbrock")
+    with np.errstate(all="raise"):
+        tr = run_batch(ADAM, ADAM.resolve({"lr": np.array([1e3, 1e6])}), p,
+                       np.tile(p.start(), (2, 1)), np.zeros(2), 200)
+    assert tr.runs == 2
