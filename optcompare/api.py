@@ -139,6 +139,18 @@ class Result:
     steps: int
     tol: float
     runs: list[Run]
+    tuning: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lr_schedule: str | None = None
+    seeds: int = 1
+    jitter: float = 0.0
+
+    @property
+    def labels(self) -> list[str]:
+        """The run labels in order of first appearance (one per optimizer choice)."""
+        return list(dict.fromkeys(r.label for r in self.runs))
+
+    def runs_of(self, label: str) -> list[Run]:
+        return [r for r in self.runs if r.label == label]
 
     def summary(self) -> list[dict[str, Any]]:
         """One plain dict per run (JSON-ready): what ``summary.json`` lists."""
@@ -186,7 +198,13 @@ def run(
     steps: int = DEFAULT_STEPS,
     start: str | Sequence[float] | None = None,
     seed: int = 0,
+    seeds: int = 1,
+    jitter: float = 0.0,
     tol: float = DEFAULT_TOL,
+    lr_schedule: str | None = None,
+    tune: bool = False,
+    tune_seeds: int = 3,
+    objective: str = "final",
     record_state: bool = False,
     progress=None,
 ) -> Result:
@@ -198,27 +216,56 @@ def run(
         problem: a spec such as ``"rosenbrock"`` or ``"quadratic:kappa=100"``, or a Problem.
         steps: optimizer steps per run (default 500); 0 only evaluates the start.
         start: start point (default: the problem's), as ``"-1.5,2"`` or numbers.
-        seed: seed of the random stream (stochastic problems).
+        seed: the first seed; runs use seeds ``seed, seed+1, ..., seed+seeds-1``.
+        seeds: independent runs per optimizer (own noise streams; own jittered starts).
+        jitter: std of the Gaussian move of each run's start (0: all start at ``start``).
         tol: a run reaches the target at the first step with loss - f* <= tol.
+        lr_schedule: a schedule spec such as ``"cosine"`` (see optcompare.schedules).
+        tune: first pick each optimizer's lr from a log grid (``sweep.TUNE_GRID``) by
+            the median ``objective`` over ``tune_seeds`` other seeds, then evaluate it.
+        objective: "final", "best" or "auc" (for tuning).
         record_state: also keep each optimizer's internal state and effective step.
         progress: optional callable, called with the number of steps done so far.
 
     Returns:
-        A :class:`Result` with one :class:`Run` per optimizer.
+        A :class:`Result` with one :class:`Run` per optimizer and seed.
     """
+    from optcompare.schedules import lr_factors as schedule_factors
+    from optcompare.sweep import OBJECTIVES, TUNE_SEED_OFFSET, starts_for, tune_lr
+
     prob = make_problem(problem)
     choices = make_optimizers(optimizers)
     if int(steps) != steps or steps < 0:
         raise SpecError(f"steps={steps} is not allowed; steps must be a whole number >= 0")
+    if int(seeds) != seeds or seeds < 1:
+        raise SpecError(f"seeds={seeds} is not allowed; seeds must be a whole number >= 1")
+    if not np.isfinite(jitter) or jitter < 0:
+        raise SpecError(f"jitter={jitter} is not allowed; jitter must be a number >= 0")
+    if objective not in OBJECTIVES:
+        raise SpecError(f"objective '{objective}' is not allowed; choose "
+                        f"{', '.join(OBJECTIVES)}")
+    steps = int(steps)
     x0 = prob.start() if start is None else parse_point(start, prob.dim)
+    factors = schedule_factors(lr_schedule, steps)
+    run_seeds = seed + np.arange(int(seeds), dtype=np.int64)
+    starts = starts_for(x0, run_seeds, jitter)
     runs: list[Run] = []
+    tuning: dict[str, dict[str, Any]] = {}
     done = 0
     for choice in choices:
-        base = done
-        cb = None if progress is None else (lambda t, b=base: progress(b + t))
-        seeds = np.array([seed])
-        tr = run_batch(choice.optimizer, choice.values, prob, x0[None, :], seeds, int(steps),
-                       tol=tol, record_state=record_state, progress=cb)
-        runs.extend(_runs_from(choice, prob, tr, seeds, x0[None, :], tr.wall_time))
-        done += int(steps)
-    return Result(problem=prob, steps=int(steps), tol=tol, runs=runs)
+        if tune:
+            t_seeds = seed + TUNE_SEED_OFFSET + np.arange(int(tune_seeds), dtype=np.int64)
+            tuned = tune_lr(choice, prob, x0, steps, t_seeds, objective=objective,
+                            jitter=jitter, lr_factors=factors)
+            tuning[choice.label] = tuned
+            given = {**choice.given, "lr": tuned["lr"]}
+            choice = OptimizerChoice(choice.optimizer, choice.optimizer.resolve(given),
+                                     choice.label, choice.given)
+        values = {k: v for k, v in choice.values.items()}
+        cb = None if progress is None else (lambda t, b=done: progress(b + t))
+        tr = run_batch(choice.optimizer, values, prob, starts, run_seeds, steps, tol=tol,
+                       lr_factors=factors, record_state=record_state, progress=cb)
+        runs.extend(_runs_from(choice, prob, tr, run_seeds, starts, tr.wall_time / len(run_seeds)))
+        done += steps
+    return Result(problem=prob, steps=steps, tol=tol, runs=runs, tuning=tuning,
+                  lr_schedule=lr_schedule, seeds=int(seeds), jitter=float(jitter))

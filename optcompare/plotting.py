@@ -167,6 +167,8 @@ def plot_loss(result: Result, ax: Axes | None = None,
     Returns:
         The Axes drawn on.
     """
+    from matplotlib.ticker import MaxNLocator
+
     if ax is None:
         ax = _new_axes(LOSS_FIGSIZE)
     colors = _colors_for(result, colors)
@@ -200,6 +202,11 @@ def plot_loss(result: Result, ax: Axes | None = None,
                        zorder=5, clip_on=False)
     if top is not None:
         ax.set_ylim(_margin(float(every.min()), top, log), top)
+    if max((len(y) for _, y in curves), default=0) <= 1:
+        ax.set_xlim(-1.0, 1.0)  # only the start: one point at step 0
+        ax.set_xticks([0])
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ylabel = "loss" if f_star is None else "loss - f*"
     _style(ax, f"{result.problem.spec}: loss", "step", ylabel)
     ax.grid(True, alpha=0.3)
@@ -313,7 +320,7 @@ def plot_path(result: Result, ax: Axes | None = None,
             continue
         # white: runs usually share their start, and the path's colour leaves it
         ax.scatter([x[0]], [y[0]], marker="o", s=80, color="white", edgecolors="black",
-                   linewidths=1.5, zorder=5)
+                   linewidths=1.5, zorder=6)
         if run.diverged_at is not None:
             any_diverged = True
             ax.scatter([x[-1]], [y[-1]], marker="X", s=110, color=color, edgecolors="black",
