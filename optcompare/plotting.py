@@ -12,6 +12,7 @@ Every figure of one comparison colours an optimizer label the same way
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DPI",
     "comparison_figure",
+    "comparison_figures",
     "label_colors",
     "loss_figure",
     "path_figure",
@@ -57,6 +59,7 @@ _LEGEND = 11
 
 _MINIMUM_STYLE = {"marker": "*", "s": 260, "c": "#FFD400", "edgecolors": "black",
                   "linewidths": 1.0, "zorder": 4}
+_LEGEND_WIDTH = 28  # characters per legend line
 _MAX_MARKERS = 30  # markers per path; longer runs get every k-th step marked
 _OUTSIDE = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}
 
@@ -90,21 +93,32 @@ def _new_axes(figsize: tuple[float, float]) -> Axes:
 
 
 def _legend_labels(result: Result) -> dict[str, str]:
-    """Legend text per label: the label, plus where its runs diverged."""
-    steps: dict[str, list[int]] = {}
+    """Legend text per label: the label, plus where (or how many of) its runs diverged.
+
+    Long labels wrap at spaces and the divergence note takes its own line, so
+    a legend beside the axes does not squeeze them.
+    """
+    runs: dict[str, list[Run]] = {}
     for r in result.runs:
-        steps.setdefault(r.label, [])
-        if r.diverged_at is not None:
-            steps[r.label].append(r.diverged_at)
+        runs.setdefault(r.label, []).append(r)
     out = {}
-    for label, ks in steps.items():
-        if not ks:
-            out[label] = label
-        elif len(ks) == 1:
-            out[label] = f"{label} (diverged at step {ks[0]})"
-        else:
-            out[label] = f"{label} (diverged at steps {', '.join(map(str, ks))})"
+    for label, rs in runs.items():
+        text = textwrap.fill(label, _LEGEND_WIDTH, break_long_words=False,
+                             break_on_hyphens=False)
+        ks = [r.diverged_at for r in rs if r.diverged_at is not None]
+        if ks and len(rs) == 1:
+            text += f"\n(diverged at step {ks[0]})"
+        elif ks:
+            text += f"\n({len(ks)} of {len(rs)} runs diverged)"
+        out[label] = text
     return out
+
+
+def _counts(result: Result) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for r in result.runs:
+        counts[r.label] = counts.get(r.label, 0) + 1
+    return counts
 
 
 def _valid(run: Run) -> int:
@@ -187,13 +201,16 @@ def plot_loss(result: Result, ax: Axes | None = None,
         ax.set_yscale("log")
     top = _loss_top(curves, log)
 
+    counts = _counts(result)
     shown: set[str] = set()
     for run, y in curves:
         steps = np.arange(len(y))
         color = colors[run.label]
         label = legend[run.label] if run.label not in shown else "_nolegend_"
         shown.add(run.label)
-        ax.plot(steps, y, color=color, lw=2.0, label=label,
+        several = counts[run.label] > 1  # seeds of one optimizer: thinner, see-through
+        ax.plot(steps, y, color=color, lw=1.2 if several else 2.0,
+                alpha=0.6 if several else 1.0, label=label,
                 marker="o" if len(y) == 1 else None, ms=6)
         if run.diverged_at is not None and len(y) > 0:
             # a run that blew up off the chart ends in an x on the top edge
@@ -206,7 +223,7 @@ def plot_loss(result: Result, ax: Axes | None = None,
         ax.set_xlim(-1.0, 1.0)  # only the start: one point at step 0
         ax.set_xticks([0])
     else:
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     ylabel = "loss" if f_star is None else "loss - f*"
     _style(ax, f"{result.problem.spec}: loss", "step", ylabel)
     ax.grid(True, alpha=0.3)
@@ -303,14 +320,19 @@ def plot_path(result: Result, ax: Axes | None = None,
     if dim == 2:
         _draw_contours(ax, result, window, grid)
 
+    (x_lo, x_hi), (y_lo, y_hi) = window
+    counts = _counts(result)
     handles: list[Any] = []
     shown: set[str] = set()
-    any_diverged = False
+    diverged_in_view = False
     for run in result.runs:
         n = _valid(run)
         x, y = run.x[:n, 0], run.x[:n, 1]
         color = colors[run.label]
-        (line,) = ax.plot(x, y, color=color, lw=1.8, marker="o", ms=3.5,
+        several = counts[run.label] > 1  # seeds of one optimizer: thinner, see-through
+        (line,) = ax.plot(x, y, color=color, lw=1.1 if several else 1.8,
+                          alpha=0.7 if several else 1.0, marker="o",
+                          ms=2.5 if several else 3.5,
                           markevery=max(1, n // _MAX_MARKERS), zorder=3,
                           label=legend[run.label])
         if run.label not in shown:
@@ -322,7 +344,7 @@ def plot_path(result: Result, ax: Axes | None = None,
         ax.scatter([x[0]], [y[0]], marker="o", s=80, color="white", edgecolors="black",
                    linewidths=1.5, zorder=6)
         if run.diverged_at is not None:
-            any_diverged = True
+            diverged_in_view |= bool(x_lo <= x[-1] <= x_hi and y_lo <= y[-1] <= y_hi)
             ax.scatter([x[-1]], [y[-1]], marker="X", s=110, color=color, edgecolors="black",
                        linewidths=0.8, zorder=5)
         else:
@@ -337,11 +359,11 @@ def plot_path(result: Result, ax: Axes | None = None,
     key = {"color": "none", "markerfacecolor": "0.6", "markeredgecolor": "black", "ms": 8}
     handles.append(Line2D([], [], marker="o", label="start", **{**key, "markerfacecolor": "white"}))
     handles.append(Line2D([], [], marker="s", label="end", **key))
-    if any_diverged:
+    if diverged_in_view:
         handles.append(Line2D([], [], marker="X", label="diverged", **key))
 
-    ax.set_xlim(*window[0])
-    ax.set_ylim(*window[1])
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_ylim(y_lo, y_hi)
     if dim == 2:
         _style(ax, f"{problem.spec}: optimization paths", "x", "y")
     else:
@@ -367,6 +389,11 @@ def path_figure(result: Result, figsize: tuple[float, float] = PATH_FIGSIZE,
     """A slide-ready figure of :func:`plot_path` (constrained layout, saved at 150 dpi)."""
     ax = plot_path(result, ax=_new_axes(figsize), grid=grid)
     return ax.figure
+
+
+def comparison_figures(result: Result) -> dict[str, Figure]:
+    """Every figure of a comparison by name: ``{"loss": ..., "path": ...}``."""
+    return {"loss": loss_figure(result), "path": path_figure(result)}
 
 
 def comparison_figure(result: Result, kind: str) -> Figure:

@@ -61,7 +61,7 @@ class Problem:
     reference: ClassVar[str] = ""
     params: ClassVar[tuple[Param, ...]] = ()
     dim: int = 2
-    stochastic: ClassVar[bool] = False
+    stochastic: bool = False
     default_start: ClassVar[tuple[float, ...]] = ()
     default_window: ClassVar[tuple[tuple[float, float], ...]] = ()
     known_minima: ClassVar[tuple[Minimum, ...]] = ()

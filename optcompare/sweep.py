@@ -151,3 +151,86 @@ def tune_lr(choice, problem: Problem, x0: np.ndarray, steps: int, tune_seeds: np
     return {"lr": float(grid[best]), "grid": [float(v) for v in grid],
             "median_objective": [float(v) if np.isfinite(v) else None for v in median],
             "objective": objective, "tuning_seeds": [int(s) for s in tune_seeds]}
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """A sweep: per optimizer, the grid and each run's summaries."""
+
+    problem: Problem
+    steps: int
+    objective: str
+    axes: tuple[tuple[str, np.ndarray], ...]
+    seeds: np.ndarray
+    outcomes: list[SweepOutcome]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per optimizer, parameter value(s) and seed (sweep.csv)."""
+        out = []
+        for o in self.outcomes:
+            tr = o.trajectory
+            for i in range(tr.runs):
+                row: dict[str, Any] = {"label": o.label, "optimizer": o.optimizer}
+                for name in o.grid.names:
+                    row[name] = float(o.grid.values[name][i])
+                row.update(seed=int(o.grid.seeds[i]), final_loss=float(tr.final_loss[i]),
+                           best_loss=float(tr.best_loss[i]), auc=float(tr.auc[i]),
+                           diverged=False if tr.diverged_at[i] < 0 else int(tr.diverged_at[i]))
+                out.append(row)
+        return out
+
+    def table(self, o: SweepOutcome) -> np.ndarray:
+        """Scores reshaped to (len(axis 1)[, len(axis 2)], seeds)."""
+        shape = [len(v) for _, v in self.axes] + [len(self.seeds)]
+        return o.scores.reshape(shape)
+
+    def best(self) -> list[dict[str, Any]]:
+        """Per optimizer: the parameter value(s) with the lowest median objective."""
+        out = []
+        for o in self.outcomes:
+            scores = self.table(o)
+            with np.errstate(invalid="ignore"):
+                med = np.median(scores, axis=-1)
+            idx = np.unravel_index(int(np.argmin(med)), med.shape)
+            entry: dict[str, Any] = {"label": o.label}
+            for (name, values), k in zip(self.axes, idx, strict=True):
+                entry[name] = float(values[k])
+            entry["median_objective"] = float(med[idx]) if np.isfinite(med[idx]) else None
+            entry["diverged_fraction"] = float(np.mean(o.trajectory.diverged_at >= 0))
+            out.append(entry)
+        return out
+
+
+def sweep(optimizers, problem, params: Sequence[str], *, seeds: int = 1, seed: int = 0,
+          steps: int = 500, objective: str = "final", start=None, jitter: float = 0.0,
+          lr_schedule: str | None = None, progress=None) -> SweepResult:
+    """Sweep one or two hyperparameters of each optimizer, each grid one batch.
+
+    Args:
+        optimizers: specs; settings in a spec stay fixed, swept ones vary.
+        problem: a problem spec or Problem.
+        params: ``["lr=1e-4:10:25:log"]`` or two of them.
+        seeds: runs per grid point (seeds ``seed..seed+seeds-1``).
+    """
+    from optcompare.api import make_optimizers, parse_point
+    from optcompare.problem import make_problem
+    from optcompare.schedules import lr_factors
+
+    prob = make_problem(problem)
+    choices = make_optimizers(optimizers)
+    axes = tuple(parse_param(p) for p in params)
+    if int(seeds) != seeds or seeds < 1:
+        raise SpecError(f"--seeds {seeds} is not allowed; --seeds must be a whole number >= 1")
+    if objective not in OBJECTIVES:
+        raise SpecError(f"--objective '{objective}' is not allowed; choose {', '.join(OBJECTIVES)}")
+    run_seeds = seed + np.arange(int(seeds), dtype=np.int64)
+    grid = make_grid(axes, run_seeds)
+    x0 = prob.start() if start is None else parse_point(start, prob.dim)
+    factors = lr_factors(lr_schedule, steps)
+    outcomes, done = [], 0
+    for choice in choices:
+        cb = None if progress is None else (lambda t, b=done: progress(b + t))
+        outcomes.append(run_grid(choice, prob, grid, x0, steps, objective=objective,
+                                 jitter=jitter, lr_factors=factors, progress=cb))
+        done += steps
+    return SweepResult(prob, steps, objective, axes, run_seeds, outcomes)

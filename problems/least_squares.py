@@ -60,7 +60,7 @@ class LeastSquares(Problem):
         if not 1 <= self.batch <= self.n:
             raise SpecError(f"{owner}: batch={self.batch} is not allowed; batch must be a "
                             f"whole number in [1, {self.n}] (at most n)")
-        self.stochastic = self.batch < self.n  # type: ignore[misc]
+        self.stochastic = self.batch < self.n
 
         rng = np.random.default_rng(self.data_seed)
         S = (1.0 - self.corr) * np.eye(self.dim) + self.corr

@@ -159,8 +159,10 @@ class Easom(Problem):
 
     Away from (pi, pi) the gradient is about 2 r exp(-r^2) at distance r (7e-4 at
     r = 3), so GD stalls on the plateau while sign-like steps (Rprop, Adam) keep
-    moving.  The well's basin is the square (pi/2, 3pi/2)^2, where cos x cos y > 0;
-    the start (1.7, 2.0) lies inside it but where |grad f| is only 0.02.  This is the SFU/Wikipedia Easom; Jamil & Yang's "Easom" is a different,
+    moving.  The start (1.7, 2.0) lies in the well's square (pi/2, 3pi/2)^2, where
+    f < 0 and the gradient flow leads to (pi, pi), but where |grad f| is only 0.02.
+    Neighbouring squares hold tiny local minima, e.g. f = -8e-5 near (1.305, 1.305).
+    This is the SFU/Wikipedia Easom; Jamil & Yang's "Easom" is a different,
     Ackley-like function.
     """
 

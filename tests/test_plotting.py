@@ -18,6 +18,7 @@ from optcompare.plotting import (
     LOSS_FLOOR,
     PATH_FIGSIZE,
     comparison_figure,
+    comparison_figures,
     label_colors,
     loss_figure,
     path_figure,
@@ -151,7 +152,7 @@ def test_loss_marks_divergence(diverged):
     bad, good = diverged.runs
     assert bad.diverged_at is not None and good.diverged_at is None
     ax = plot_loss(diverged)
-    assert legend_texts(ax) == [f"{bad.label} (diverged at step {bad.diverged_at})",
+    assert legend_texts(ax) == [f"{bad.label}\n(diverged at step {bad.diverged_at})",
                                 good.label]
     bad_line, good_line = ax.get_lines()
     assert len(bad_line.get_xdata()) == bad.last_step + 1
@@ -161,6 +162,28 @@ def test_loss_marks_divergence(diverged):
     assert end.get_offsets()[0][0] == bad.last_step
     bottom, top = ax.get_ylim()
     assert bottom <= good_line.get_ydata().min() and good_line.get_ydata().max() <= top
+
+
+def test_several_seeds_share_one_legend_entry_and_colour():
+    result = optcompare.run(["sgd:lr=0.02", "adam:lr=0.05"], "rosenbrock", steps=20, seeds=3,
+                            jitter=0.3)
+    for ax in (plot_loss(result), plot_path(result, grid=GRID)):
+        lines = ax.get_lines()
+        assert len(lines) == 6
+        assert len({to_rgba(line.get_color()) for line in lines[:3]}) == 1
+        assert to_rgba(lines[0].get_color()) != to_rgba(lines[3].get_color())
+        texts = legend_texts(ax)
+        assert [t.split("\n")[0] for t in texts[:2]] == ["sgd lr=0.02", "adam lr=0.05"]
+    n_bad = sum(r.diverged_at is not None for r in result.runs_of("sgd lr=0.02"))
+    assert n_bad > 0
+    assert texts[0].endswith(f"({n_bad} of 3 runs diverged)")
+
+
+def test_long_labels_wrap_in_the_legend():
+    result = optcompare.run(["sgd:lr=0.001,momentum=0.9,nesterov=true,dampening=0"],
+                            "rosenbrock", steps=5)
+    (text,) = legend_texts(plot_loss(result))
+    assert "\n" in text and text.replace("\n", " ") == result.runs[0].label
 
 
 def test_loss_with_zero_steps():
@@ -242,7 +265,7 @@ def test_path_of_a_diverged_run(diverged):
     line = ax.get_lines()[0]
     np.testing.assert_array_equal(line.get_xdata(), bad.x[: bad.last_step + 1, 0])
     assert has_marker_at(ax, bad.x[bad.last_step, :2])
-    assert f"diverged at step {bad.diverged_at}" in legend_texts(ax)[0]
+    assert legend_texts(ax)[0].endswith(f"(diverged at step {bad.diverged_at})")
     assert ax.get_xlim() == diverged.problem.window()[0]
 
 
@@ -299,6 +322,9 @@ def test_comparison_figure_dispatches(three):
     assert comparison_figure(three, "path").axes[0].get_xlabel() == "x"
     with pytest.raises(ValueError, match="'loss' or 'path'"):
         comparison_figure(three, "surface")
+    figures = comparison_figures(three)  # what the CLI saves, as loss.<fmt> and path.<fmt>
+    assert list(figures) == ["loss", "path"]
+    assert all(isinstance(f, Figure) for f in figures.values())
 
 
 def test_result_methods_use_this_module(three):
