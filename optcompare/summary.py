@@ -66,6 +66,44 @@ def problem_entry(result: Result) -> dict[str, Any]:
     }
 
 
+def quartiles(values: np.ndarray) -> tuple[float, float, float]:
+    """25th, 50th and 75th percentiles; +inf entries (diverged runs) count as the worst."""
+    q = np.percentile(np.asarray(values, dtype=float), [25, 50, 75])
+    return float(q[0]), float(q[1]), float(q[2])
+
+
+def aggregate(result: Result) -> list[dict[str, Any]]:
+    """Per label, over its seeds: median and 25-75% range of the end results.
+
+    A diverged run counts as +inf loss, so a median that is null (inf) means at
+    least half of the runs diverged.
+    """
+    rows = []
+    for label in result.labels:
+        runs = result.runs_of(label)
+        final = np.array([np.inf if r.diverged_at is not None else r.final_loss for r in runs])
+        best = np.array([r.best_loss for r in runs])
+        reached = [r.steps_to_tol for r in runs if r.steps_to_tol is not None]
+        dist = [r.distance_to_min for r in runs
+                if r.distance_to_min is not None and r.diverged_at is None]
+        q25, med, q75 = quartiles(final)
+        rows.append({
+            "label": label,
+            "optimizer": runs[0].optimizer,
+            "runs": len(runs),
+            "lr": plain(runs[0].hyperparameters.get("lr")),
+            "final_loss_median": plain(med),
+            "final_loss_q25": plain(q25),
+            "final_loss_q75": plain(q75),
+            "best_loss_median": plain(float(np.median(best))),
+            "distance_to_minimum_median": plain(float(np.median(dist))) if dist else None,
+            "reached_tol": len(reached),
+            "steps_to_tol_median": int(np.median(reached)) if reached else None,
+            "diverged": sum(r.diverged_at is not None for r in runs),
+        })
+    return rows
+
+
 def summary_document(result: Result, command: str) -> dict[str, Any]:
     """The content of summary.json."""
     return {
@@ -75,6 +113,11 @@ def summary_document(result: Result, command: str) -> dict[str, Any]:
         "problem": problem_entry(result),
         "steps": result.steps,
         "tol": result.tol,
+        "seeds": result.seeds,
+        "jitter": result.jitter,
+        "lr_schedule": result.lr_schedule or "constant",
+        "tuning": result.tuning or None,
+        "aggregates": aggregate(result),
         "runs": [summary_row(r) for r in result.runs],
     }
 
@@ -90,3 +133,51 @@ def trajectory_rows(result: Result) -> Iterator[list[Any]]:
         for k in range(r.last_step + 1):
             yield [r.label, r.optimizer, r.seed, k, repr(float(r.loss[k])),
                    repr(float(r.grad_norm[k])), *(repr(float(v)) for v in r.x[k])]
+
+
+def _header(command: str) -> dict[str, Any]:
+    return {"optcompare_version": __version__, "numpy_version": np.__version__,
+            "command": command}
+
+
+def sweep_document(sweep, command: str) -> dict[str, Any]:
+    """summary.json of a sweep: the grid, and the best value(s) per optimizer."""
+    return {
+        **_header(command),
+        "problem": {"spec": sweep.problem.spec, "f_star": plain(sweep.problem.f_star)},
+        "steps": sweep.steps,
+        "objective": sweep.objective,
+        "seeds": [int(s) for s in sweep.seeds],
+        "parameters": {name: plain(values) for name, values in sweep.axes},
+        "best": sweep.best(),
+    }
+
+
+def basins_table(results) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of basins.csv: one row per optimizer and start."""
+    header = ["label", "x0", "y0", "outcome", "x_final", "y_final"]
+    rows = []
+    for b in results:
+        X, Y = np.meshgrid(b.xs, b.ys)
+        for (x, y, o, fx, fy) in zip(X.ravel(), Y.ravel(), b.outcome.ravel(),
+                                     b.final_x[..., 0].ravel(), b.final_x[..., 1].ravel(),
+                                     strict=True):
+            rows.append([b.label, repr(float(x)), repr(float(y)), outcome_name(int(o)),
+                         repr(float(fx)), repr(float(fy))])
+    return header, rows
+
+
+def outcome_name(o: int) -> str:
+    return {-1: "diverged", -2: "not converged"}.get(o, f"minimum {o}")
+
+
+def basins_document(results, problem, command: str) -> dict[str, Any]:
+    n = len(problem.minima())
+    return {
+        **_header(command),
+        "problem": {"spec": problem.spec,
+                    "minima": [{"x": plain(m.x), "f": plain(m.f)} for m in problem.minima()]},
+        "grid": len(results[0].xs) if results else 0,
+        "steps": results[0].steps if results else 0,
+        "optimizers": [{"label": b.label, "fractions": b.fractions(n)} for b in results],
+    }

@@ -61,13 +61,15 @@ def main() -> None:
     Examples:
       optcompare run --opt rmsprop --problem rosenbrock
       optcompare run --opt sgd:lr=1e-3,momentum=0.9 --opt adam:lr=0.05 --problem himmelblau
+      optcompare sweep --opt sgd --opt adam --problem rosenbrock --param lr=1e-4:10:25:log
+      optcompare basins --opt sgd:lr=0.01 --opt adam:lr=0.1 --problem himmelblau
       optcompare list
       optcompare explain adam
     """
 
 
-from optcompare.cli import catalog, run  # noqa: E402  (commands register on main)
+from optcompare.cli import catalog, run, sweep  # noqa: E402  (commands register on main)
 
-main.add_command(run.run)
-main.add_command(catalog.list_)
-main.add_command(catalog.explain)
+for _command in (run.run, sweep.sweep, sweep.basins, run.animate, catalog.list_,
+                 catalog.explain):
+    main.add_command(_command)

@@ -22,7 +22,7 @@ def num(v: Any, digits: int = 4) -> str:
     if v is None:
         return "-"
     if isinstance(v, bool):
-        return "yes" if v else "no"
+        return "true" if v else "false"
     if isinstance(v, int):
         return str(v)
     if isinstance(v, float):
@@ -37,9 +37,13 @@ def table(title: str | None, columns: list[tuple[str, str]], rows: list[list[str
     from rich import box
     from rich.table import Table
 
-    t = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-    for header, justify in columns:
-        t.add_column(header, justify=justify, overflow="fold")
+    t = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False,
+              collapse_padding=True)
+    for i, (header, justify) in enumerate(columns):
+        # numbers never wrap; labels wrap, but keep at least 16 characters
+        widest = max([len(header)] + [len(r[i]) for r in rows])
+        t.add_column(header, justify=justify, overflow="fold", no_wrap=justify == "right",
+                     min_width=min(widest, 16) if justify == "left" else None)
     for row in rows:
         t.add_row(*row)
     return t

@@ -7,22 +7,52 @@ from pathlib import Path
 from optcompare.cli.console import console, num, table
 
 
-def print_run(result, folder: Path) -> None:
-    """The end-of-run table and the folder path."""
-    out = console()
-    f_star = result.problem.f_star
-    rows = []
-    for r in result.runs:
-        rows.append([
-            r.label, num(r.final_loss), num(r.best_loss), num(r.distance_to_min, 3),
-            num(r.steps_to_tol), "-" if r.diverged_at is None else f"step {r.diverged_at}",
-        ])
+def _title(result) -> str:
     title = f"{result.problem.spec}, {result.steps} steps"
-    if f_star is not None:
-        title += f" (f* = {num(f_star)}, tol {num(result.tol, 2)})"
-    out.print(table(title, [("optimizer", "left"), ("final loss", "right"),
-                            ("best loss", "right"), ("dist. to min", "right"),
-                            ("steps to tol", "right"), ("diverged", "right")], rows))
+    if result.problem.f_star is not None:
+        title += f" (f* = {num(result.problem.f_star)}, tol {num(result.tol, 2)})"
+    if result.lr_schedule:
+        title += f", lr schedule {result.lr_schedule}"
+    return title
+
+
+def print_run(result, folder: Path) -> None:
+    """The end-of-run table (medians over seeds when there are several) and the folder."""
+    from optcompare.summary import aggregate
+
+    out = console()
+    tuned = bool(result.tuning)
+    if result.seeds == 1:
+        columns = [("optimizer", "left"), ("final loss", "right"), ("best loss", "right"),
+                   ("dist. to min", "right"), ("steps to tol", "right"), ("diverged", "right")]
+        rows = [[r.label, num(r.final_loss), num(r.best_loss), num(r.distance_to_min, 3),
+                 num(r.steps_to_tol), "-" if r.diverged_at is None else f"step {r.diverged_at}"]
+                for r in result.runs]
+        lrs = [num(r.hyperparameters.get("lr"), 3) for r in result.runs]
+    else:
+        columns = [("optimizer", "left"), ("median", "right"),
+                   ("25-75%", "right"), ("dist. min", "right"), ("reached", "right"),
+                   ("diverged", "right")]
+        agg = aggregate(result)
+        rows = [[a["label"], num(a["final_loss_median"]),
+                 f"{num(a['final_loss_q25'], 2)}..{num(a['final_loss_q75'], 2)}",
+                 num(a["distance_to_minimum_median"], 3), f"{a['reached_tol']}/{a['runs']}",
+                 f"{a['diverged']}/{a['runs']}"] for a in agg]
+        lrs = [num(a["lr"], 3) for a in agg]
+    if tuned:
+        columns.insert(1, ("lr", "right"))
+        for row, lr in zip(rows, lrs, strict=True):
+            row.insert(1, lr)
+    title = _title(result)
+    if result.seeds > 1:
+        title += f"; {result.seeds} seeds each"
+    out.print(table(title, columns, rows))
+    if tuned:
+        first = next(iter(result.tuning.values()))
+        grid = first["grid"]
+        out.print(f"lr tuned over {len(grid)} log-spaced values {num(grid[0])}..{num(grid[-1])} "
+                  f"by median {first['objective']} loss on {len(first['tuning_seeds'])} other "
+                  "seeds", soft_wrap=True)
     out.print(f"wrote {folder}", soft_wrap=True)
 
 
@@ -102,3 +132,34 @@ def print_problem(p) -> None:
     out.print(table("Spec keys (name:key=value,...)", [("key", "left"), ("default", "right"),
                                                       ("allowed", "left"), ("meaning", "left")],
                     rows))
+
+
+def print_sweep(result, folder: Path) -> None:
+    out = console()
+    names = [n for n, _ in result.axes]
+    columns = [("optimizer", "left"), *[(f"best {n}", "right") for n in names],
+               (f"median {result.objective}", "right"), ("diverged runs", "right")]
+    rows = [[b["label"], *[num(b[n], 3) for n in names], num(b["median_objective"]),
+             f"{100 * b['diverged_fraction']:.0f}%"] for b in result.best()]
+    title = (f"{result.problem.spec}: sweep of {' x '.join(names)}, {result.steps} steps, "
+             f"{len(result.seeds)} seed{'s' * (len(result.seeds) > 1)}")
+    out.print(table(title, columns, rows))
+    out.print(f"wrote {folder}", soft_wrap=True)
+
+
+def print_basins(results, problem, folder: Path) -> None:
+    out = console()
+    mins = problem.minima()
+    columns = [("optimizer", "left"), *[(f"min {k + 1}", "right") for k in range(len(mins))],
+               ("diverged", "right"), ("not conv.", "right")]
+    rows = []
+    for b in results:
+        fr = b.fractions(len(mins))
+        rows.append([b.label, *[f"{100 * fr[f'minimum {k}']:.0f}%" for k in range(len(mins))],
+                     f"{100 * fr['diverged']:.0f}%", f"{100 * fr['not converged']:.0f}%"])
+    n = len(results[0].xs) if results else 0
+    out.print(table(f"{problem.spec}: where {n}x{n} starts end ({results[0].steps} steps)",
+                    columns, rows))
+    for k, m in enumerate(mins):
+        out.print(f"  min {k + 1} = {_point(m.x)}", soft_wrap=True)
+    out.print(f"wrote {folder}", soft_wrap=True)

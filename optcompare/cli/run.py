@@ -1,90 +1,117 @@
-"""``optcompare run``: compare optimizers on one problem, write the run folder."""
+"""``optcompare run`` and ``optcompare animate``: compare optimizers on one problem."""
 
 from __future__ import annotations
 
-import json
-import shlex
-import sys
 from pathlib import Path
 
 import click
 
-from optcompare.cli.options import problems_dir_option
+from optcompare.cli.options import HELP, comparison_options, output_options, problem_options
 
-EPILOG = """\b
+RUN_EPILOG = """\b
 Examples:
   optcompare run --opt rmsprop --problem rosenbrock
   optcompare run --opt sgd:lr=0.001,momentum=0.9 --opt adam:lr=0.05 --problem himmelblau
   optcompare run --opt all --problem quadratic:kappa=50,angle=30 --steps 300
+  optcompare run --opt sgd --opt adam --problem noisy-quadratic --seeds 20 --tune
   optcompare run --opt adam --problem rosenbrock --start -1.5,2 --out demo --format svg
 """
 
+ANIMATE_EPILOG = """\b
+Examples:
+  optcompare animate --opt sgd:lr=0.002,momentum=0.9 --opt adam:lr=0.05 --problem rosenbrock
+  optcompare animate --opt all --problem himmelblau --steps 200 --fps 10 --frames 40
+"""
 
-@click.command(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--opt", "opts", multiple=True, required=True, metavar="SPEC",
-              help="Optimizer: name or name:key=value,... (repeat to compare; 'all' = the six "
-                   "classics).")
-@click.option("--problem", required=True, metavar="SPEC",
-              help="Problem: name or name:key=value,... (see 'optcompare list').")
-@click.option("--steps", type=click.IntRange(min=0), default=500, show_default=True,
-              help="Optimizer steps per run (0 only evaluates the start).")
-@click.option("--start", metavar="X,Y,...", default=None,
-              help="Start point, comma-separated (default: the problem's).")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Seed of the random stream (noisy and mini-batch problems).")
-@click.option("--tol", type=click.FloatRange(min=0, min_open=True), default=1e-6,
-              show_default=True, help="Target: first step with loss - f* <= tol.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder to write (default: ./outputs/<time>-<problem>-<optimizers>).")
-@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
-              show_default=True, help="Figure file format.")
-@click.option("--no-plot", is_flag=True, help="Write the CSV and JSON only, no figures.")
-@click.option("--json", "as_json", is_flag=True, help="Print only the summary JSON on stdout.")
-@click.option("--quiet", "-q", is_flag=True, help="Print only the run folder's path.")
-@problems_dir_option
-@click.pass_context
-def run(ctx, opts, problem, steps, start, seed, tol, out, fmt, no_plot, as_json, quiet,
-        problems_dir):
-    """Run one or more optimizers on a problem; write trajectories, a summary and figures."""
-    from optcompare import output, summary
+
+def _compare(ctx, opts, problem, steps, start, seed, lr_schedule, seeds, jitter, tol, tune,
+             objective, quiet, as_json, record_state=False):
     from optcompare.api import make_optimizers, run as run_api
-    from optcompare.cli.console import DelayedProgress
+    from optcompare.cli.results import check_output_flags, progress_bar
     from optcompare.problem import make_problem
 
-    if as_json and quiet:
-        raise click.UsageError("--json and --quiet cannot be combined; choose one")
+    check_output_flags(as_json, quiet)
     prob = make_problem(problem)
     choices = make_optimizers(list(opts))
-    progress = DelayedProgress(steps * len(choices),
-                               enabled=not (quiet or as_json) and sys.stderr.isatty())
+    progress = progress_bar(steps * len(choices), quiet, as_json)
     try:
-        result = run_api(list(opts), prob, steps=steps, start=start, seed=seed, tol=tol,
-                         progress=progress)
+        result = run_api(list(opts), prob, steps=steps, start=start, seed=seed, seeds=seeds,
+                         jitter=jitter, tol=tol, lr_schedule=lr_schedule, tune=tune,
+                         objective=objective, record_state=record_state, progress=progress)
     finally:
         progress.close()
+    return result
 
-    command = "optcompare " + shlex.join(ctx.obj["argv"]) if ctx.obj else "optcompare run"
-    doc = summary.summary_document(result, command)
-    dim = result.problem.dim
+
+def _files(ctx, result):
+    from optcompare import output, summary
+    from optcompare.cli.results import command_line
+
+    doc = summary.summary_document(result, command_line(ctx))
     files = {
-        "trajectory.csv": lambda p: output.write_csv(p, summary.trajectory_header(dim),
+        "trajectory.csv": lambda p: output.write_csv(p, summary.trajectory_header(result.problem.dim),
                                                      summary.trajectory_rows(result)),
         "summary.json": lambda p: output.write_json(p, doc),
     }
+    return doc, files
+
+
+def _default_folder(result):
+    from optcompare import output
+
+    return output.default_folder(Path("outputs"), result.problem.name,
+                                 [r.optimizer for r in result.runs])
+
+
+@click.command(epilog=RUN_EPILOG, context_settings=HELP)
+@problem_options()
+@comparison_options
+@output_options
+@click.pass_context
+def run(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, seeds, jitter, tol,
+        tune, objective, out, fmt, no_plot, as_json, quiet):
+    """Run one or more optimizers on a problem; write trajectories, a summary and figures."""
+    from optcompare.cli.render import print_run
+    from optcompare.cli.results import deliver, figure_writer
+
+    result = _compare(ctx, opts, problem, steps, start, seed, lr_schedule, seeds, jitter, tol,
+                      tune, objective, quiet, as_json)
+    doc, files = _files(ctx, result)
     if not no_plot:
         from optcompare import plotting
 
-        figures = plotting.comparison_figures(result)
-        for name, fig in figures.items():
-            files[f"{name}.{fmt}"] = lambda p, fig=fig: fig.savefig(p, format=fmt)
-    default = output.default_folder(Path("outputs"), prob.name, [c.name for c in choices])
-    folder = output.write_folder(out, default, files)
+        for name, fig in plotting.comparison_figures(result).items():
+            files[f"{name}.{fmt}"] = figure_writer(fig, fmt)
+    deliver(out, _default_folder(result), files, doc, as_json, quiet,
+            lambda folder: print_run(result, folder))
 
-    if as_json:
-        click.echo(json.dumps(doc, indent=2))
-    elif quiet:
-        click.echo(str(folder))
-    else:
-        from optcompare.cli.render import print_run
 
-        print_run(result, folder)
+@click.command(epilog=ANIMATE_EPILOG, context_settings=HELP)
+@problem_options()
+@comparison_options
+@click.option("--fps", type=click.IntRange(1, 60), default=15, show_default=True,
+              help="Frames per second of the GIF.")
+@click.option("--frames", type=click.IntRange(2, 300), default=60, show_default=True,
+              help="Most frames in the GIF (steps are subsampled to fit).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder to write (default: ./outputs/<time>-<problem>-<optimizers>).")
+@click.option("--json", "as_json", is_flag=True, help="Print only the summary JSON on stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the output folder's path.")
+@click.pass_context
+def animate(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, seeds, jitter,
+            tol, tune, objective, fps, frames, out, as_json, quiet):
+    """Write an animated GIF of the paths growing beside the loss curves (no ffmpeg needed)."""
+    from optcompare.cli.render import print_run
+    from optcompare.cli.results import deliver
+
+    result = _compare(ctx, opts, problem, steps, start, seed, lr_schedule, seeds, jitter, tol,
+                      tune, objective, quiet, as_json)
+    doc, files = _files(ctx, result)
+    from matplotlib.animation import PillowWriter
+
+    from optcompare import plotting
+
+    _, anim = plotting.path_animation(result, frames=frames, fps=fps)
+    files["animation.gif"] = lambda p: anim.save(p, writer=PillowWriter(fps=fps))
+    deliver(out, _default_folder(result), files, doc, as_json, quiet,
+            lambda folder: print_run(result, folder))

@@ -1,0 +1,50 @@
+"""The end of every command that runs something: write the folder, then report it."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import click
+
+from optcompare.errors import SpecError
+
+
+def command_line(ctx: click.Context) -> str:
+    argv = (ctx.find_root().obj or {}).get("argv", [])
+    return "optcompare " + shlex.join(argv)
+
+
+def check_output_flags(as_json: bool, quiet: bool) -> None:
+    if as_json and quiet:
+        raise SpecError("--json and --quiet cannot be combined; choose one")
+
+
+def progress_bar(total: int, quiet: bool, as_json: bool):
+    from optcompare.cli.console import DelayedProgress
+
+    return DelayedProgress(total, enabled=not (quiet or as_json) and sys.stderr.isatty())
+
+
+def figure_writer(fig, fmt: str) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        fig.savefig(path, format=fmt)
+    return write
+
+
+def deliver(out: Path | None, default: Path, files: Mapping[str, Callable[[Path], None]],
+            doc: dict, as_json: bool, quiet: bool, render: Callable[[Path], None]) -> Path:
+    """Write ``files`` atomically, then print the JSON, the path, or the tables."""
+    from optcompare import output
+
+    folder = output.write_folder(out, default, files)
+    if as_json:
+        click.echo(json.dumps(doc, indent=2))
+    elif quiet:
+        click.echo(str(folder))
+    else:
+        render(folder)
+    return folder

@@ -1,0 +1,116 @@
+"""``optcompare sweep`` and ``optcompare basins``: many runs of a grid as one batch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from optcompare.cli.options import HELP, objective_option, output_options, problem_options
+
+SWEEP_EPILOG = """\b
+Examples:
+  optcompare sweep --opt sgd --opt adam --problem rosenbrock --param lr=1e-4:10:25:log
+  optcompare sweep --opt sgd --problem quadratic:kappa=50 \\
+      --param lr=1e-3:1:12:log --param momentum=0:0.99:12 --seeds 5
+\b
+Ranges: lo:hi:count (linear), lo:hi:count:log, or a|b|c.
+"""
+
+BASINS_EPILOG = """\b
+Examples:
+  optcompare basins --opt sgd:lr=0.01 --opt sgd:lr=0.01,momentum=0.9 --opt adam:lr=0.1 \\
+      --problem himmelblau
+  optcompare basins --opt rmsprop --problem six-hump-camel --grid 61
+"""
+
+
+@click.command(epilog=SWEEP_EPILOG, context_settings=HELP)
+@problem_options()
+@click.option("--param", "params", multiple=True, required=True, metavar="NAME=RANGE",
+              help="A hyperparameter and its values, e.g. lr=1e-4:10:25:log (once or twice).")
+@click.option("--seeds", type=click.IntRange(min=1, max=10_000), default=1, show_default=True,
+              help="Runs per grid point (the band shows their spread).")
+@click.option("--jitter", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Std of a random move of each run's start.")
+@objective_option
+@output_options
+@click.pass_context
+def sweep(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, params, seeds,
+          jitter, objective, out, fmt, no_plot, as_json, quiet):
+    """Sweep one or two hyperparameters of each optimizer; plot the objective against them."""
+    from optcompare import output, summary
+    from optcompare.cli.render import print_sweep
+    from optcompare.cli.results import (
+        check_output_flags, command_line, deliver, figure_writer, progress_bar,
+    )
+    from optcompare.sweep import sweep as run_sweep
+
+    check_output_flags(as_json, quiet)
+    progress = progress_bar(steps * len(opts), quiet, as_json)
+    try:
+        result = run_sweep(list(opts), problem, list(params), seeds=seeds, seed=seed,
+                           steps=steps, objective=objective, start=start, jitter=jitter,
+                           lr_schedule=lr_schedule, progress=progress)
+    finally:
+        progress.close()
+    rows = result.rows()
+    doc = summary.sweep_document(result, command_line(ctx))
+    files = {
+        "sweep.csv": lambda p: output.write_csv(p, list(rows[0]), (r.values() for r in rows)),
+        "summary.json": lambda p: output.write_json(p, doc),
+    }
+    if not no_plot:
+        from optcompare import plotting
+
+        files[f"sweep.{fmt}"] = figure_writer(plotting.sweep_figure(result), fmt)
+    default = output.default_folder(Path("outputs"), "sweep-" + result.problem.name,
+                                    [o.optimizer for o in result.outcomes])
+    deliver(out, default, files, doc, as_json, quiet, lambda f: print_sweep(result, f))
+
+
+@click.command(epilog=BASINS_EPILOG, context_settings=HELP)
+@problem_options()
+@click.option("--grid", type=click.IntRange(2, 401), default=41, show_default=True,
+              help="Starts per side of the grid over the window.")
+@output_options
+@click.pass_context
+def basins(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, grid, out, fmt,
+           no_plot, as_json, quiet):
+    """Colour every start of a grid by the minimum each optimizer reaches from it."""
+    from optcompare import output, summary
+    from optcompare.api import make_optimizers
+    from optcompare.basins import basins as run_basins
+    from optcompare.cli.render import print_basins
+    from optcompare.cli.results import (
+        check_output_flags, command_line, deliver, figure_writer, progress_bar,
+    )
+    from optcompare.errors import SpecError
+    from optcompare.problem import make_problem
+    from optcompare.schedules import lr_factors
+
+    check_output_flags(as_json, quiet)
+    if start is not None:
+        raise SpecError("basins starts from every grid point; --start is not used here")
+    prob = make_problem(problem)
+    choices = make_optimizers(list(opts))
+    factors = lr_factors(lr_schedule, steps)
+    progress = progress_bar(steps * len(choices), quiet, as_json)
+    try:
+        results = [run_basins(c, prob, grid, steps, lr_factors=factors,
+                              progress=lambda t, b=i * steps: progress(b + t))
+                   for i, c in enumerate(choices)]
+    finally:
+        progress.close()
+    doc = summary.basins_document(results, prob, command_line(ctx))
+    files = {
+        "basins.csv": lambda p: output.write_csv(p, *summary.basins_table(results)),
+        "summary.json": lambda p: output.write_json(p, doc),
+    }
+    if not no_plot:
+        from optcompare import plotting
+
+        files[f"basins.{fmt}"] = figure_writer(plotting.basins_figure(results, prob), fmt)
+    default = output.default_folder(Path("outputs"), "basins-" + prob.name,
+                                    [c.name for c in choices])
+    deliver(out, default, files, doc, as_json, quiet, lambda f: print_basins(results, prob, f))
