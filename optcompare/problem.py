@@ -153,7 +153,10 @@ def load_catalog() -> None:
 
 
 def load_problem_dir(folder: str | Path) -> list[str]:
-    """Register the problems defined by the ``*.py`` files of ``folder``.
+    """Register the problems defined by the ``*.py`` and data files of ``folder``.
+
+    Data files (``*.json``, and ``*.toml`` on Python 3.11+) each declare a
+    formula problem; see :mod:`optcompare.problem_files`.
 
     Returns the names added.  A folder is loaded once; the repository's own
     catalog folder (marked by ``OPTCOMPARE_CATALOG`` in its ``__init__.py``)
@@ -183,6 +186,9 @@ def load_problem_dir(folder: str | Path) -> list[str]:
             raise
         except Exception as exc:  # a user's file: report it, never a traceback
             raise SpecError(f"problem file '{file}' failed to load: {exc}") from None
+    from optcompare.problem_files import load_problem_files  # imports this module
+
+    load_problem_files(path)
     return sorted(set(PROBLEMS.names()) - before)
 
 
@@ -200,6 +206,11 @@ def make_problem(spec: str | Spec | Problem) -> Problem:
     """A problem instance from a spec string such as ``quadratic:kappa=100,angle=30``."""
     if isinstance(spec, Problem):
         return spec
+    if isinstance(spec, str) and spec.lstrip()[:5].lower() == "expr:":
+        # before parse_spec: a formula holds ':' and ','
+        from optcompare.expr import problem_from_spec  # imports this module
+
+        return problem_from_spec(spec)
     parsed = spec if isinstance(spec, Spec) else parse_spec(spec, "problem")
     cls = problem_class(parsed.name)
     values = resolve(cls.all_params(), parsed.settings, f"problem {cls.name}", "key")

@@ -67,8 +67,11 @@ def problem_entry(result: Result) -> dict[str, Any]:
 
 
 def quartiles(values: np.ndarray) -> tuple[float, float, float]:
-    """25th, 50th and 75th percentiles; +inf entries (diverged runs) count as the worst."""
-    q = np.percentile(np.asarray(values, dtype=float), [25, 50, 75])
+    """25th, 50th and 75th percentiles; +inf entries (diverged runs) count as the worst.
+
+    Nearest-rank percentiles: no interpolation, so an inf never meets arithmetic.
+    """
+    q = np.percentile(np.asarray(values, dtype=float), [25, 50, 75], method="nearest")
     return float(q[0]), float(q[1]), float(q[2])
 
 
