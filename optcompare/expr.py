@@ -343,8 +343,7 @@ def _bad_character(ch: str, col: int) -> SpecError:
     if ch == "=":
         return SpecError(f"unexpected '=' at column {col}; write only the right-hand side, "
                          f"e.g. x**2 + y**2")
-    shown = repr(ch)[1:-1] if ch.isprintable() else repr(ch)
-    return SpecError(f"unexpected '{shown}' at column {col}; {_CHARACTERS}")
+    return SpecError(f"unexpected {ch!r} at column {col}; {_CHARACTERS}")
 
 
 def _name_token(word: str, col: int) -> _Token:

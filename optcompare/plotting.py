@@ -26,13 +26,22 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DPI",
+    "basins_figure",
     "comparison_figure",
     "comparison_figures",
+    "effective_step_figure",
     "label_colors",
     "loss_figure",
+    "path_animation",
     "path_figure",
+    "plot_basins",
+    "plot_effective_step",
     "plot_loss",
     "plot_path",
+    "plot_sweep",
+    "plot_sweep_heatmap",
+    "seed_percentiles",
+    "sweep_figure",
 ]
 
 #: Resolution of saved figures: 1500 x 840 pixels for the default loss figure.
@@ -92,11 +101,12 @@ def _new_axes(figsize: tuple[float, float]) -> Axes:
     return fig.add_subplot()
 
 
-def _legend_labels(result: Result) -> dict[str, str]:
+def _legend_labels(result: Result, band: bool = False) -> dict[str, str]:
     """Legend text per label: the label, plus where (or how many of) its runs diverged.
 
     Long labels wrap at spaces and the divergence note takes its own line, so
-    a legend beside the axes does not squeeze them.
+    a legend beside the axes does not squeeze them.  With ``band``, a label of
+    several runs also says that its line is their median with a 25-75% band.
     """
     runs: dict[str, list[Run]] = {}
     for r in result.runs:
@@ -105,6 +115,8 @@ def _legend_labels(result: Result) -> dict[str, str]:
     for label, rs in runs.items():
         text = textwrap.fill(label, _LEGEND_WIDTH, break_long_words=False,
                              break_on_hyphens=False)
+        if band and len(rs) > 1:
+            text += f"\nmedian of {len(rs)}, 25-75% band"
         ks = [r.diverged_at for r in rs if r.diverged_at is not None]
         if ks and len(rs) == 1:
             text += f"\n(diverged at step {ks[0]})"

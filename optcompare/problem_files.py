@@ -127,7 +127,7 @@ def _definition(data: dict[str, Any], stem: str) -> dict[str, Any]:
     try:
         formula = parse_formula(_text(data["formula"], "formula"))
     except SpecError as exc:
-        raise SpecError(f"formula: {exc}") from None
+        raise SpecError(str(exc) if "formula" in str(exc) else f"formula: {exc}") from None
     kwargs: dict[str, Any] = {"formula": formula}
     name = _text(data.get("name", stem), "name")
     if not KEBAB.fullmatch(name):

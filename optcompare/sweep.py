@@ -37,26 +37,28 @@ def parse_range(text: str, what: str = "range") -> np.ndarray:
     """
     forms = "write lo:hi:count, lo:hi:count:log or a|b|c"
     raw = text.strip()
-    try:
-        if "|" in raw or ":" not in raw:
-            values = np.array([float(v) for v in raw.split("|")])
+
+    def numbers(parts: list[str]) -> list[float]:
+        try:
+            return [float(p) for p in parts]
+        except ValueError:
+            raise SpecError(f"{what} '{text}' is not a range of numbers; {forms}") from None
+
+    if "|" in raw or ":" not in raw:
+        values = np.array(numbers(raw.split("|")))
+    else:
+        parts = raw.split(":")
+        if len(parts) not in (3, 4) or (len(parts) == 4 and parts[3].strip() != "log"):
+            raise SpecError(f"{what} '{text}' is not a range; {forms}")
+        lo, hi, count = numbers(parts[:3])
+        if count != int(count) or not 1 <= count <= 100_000:
+            raise SpecError(f"{what} '{text}': count must be a whole number from 1 to 100000")
+        if len(parts) == 4:
+            if lo <= 0 or hi <= 0:
+                raise SpecError(f"{what} '{text}': a log range needs lo > 0 and hi > 0")
+            values = np.logspace(np.log10(lo), np.log10(hi), int(count))
         else:
-            parts = raw.split(":")
-            if len(parts) not in (3, 4) or (len(parts) == 4 and parts[3].strip() != "log"):
-                raise SpecError(f"{what} '{text}' is not a range; {forms}")
-            lo, hi = float(parts[0]), float(parts[1])
-            count = float(parts[2])
-            if count != int(count) or not 1 <= count <= 100_000:
-                raise SpecError(f"{what} '{text}': count must be a whole number from 1 to "
-                                "100000")
-            if len(parts) == 4:
-                if lo <= 0 or hi <= 0:
-                    raise SpecError(f"{what} '{text}': a log range needs lo > 0 and hi > 0")
-                values = np.logspace(np.log10(lo), np.log10(hi), int(count))
-            else:
-                values = np.linspace(lo, hi, int(count))
-    except ValueError:
-        raise SpecError(f"{what} '{text}' is not a range of numbers; {forms}") from None
+            values = np.linspace(lo, hi, int(count))
     if values.size == 0 or not np.all(np.isfinite(values)):
         raise SpecError(f"{what} '{text}' must contain finite numbers; {forms}")
     return values
