@@ -40,7 +40,6 @@ __all__ = [
     "plot_path",
     "plot_sweep",
     "plot_sweep_heatmap",
-    "seed_percentiles",
     "sweep_figure",
 ]
 
@@ -175,15 +174,56 @@ def _margin(lo: float, hi: float, log: bool) -> float:
 # -- loss curves ---------------------------------------------------------------------
 
 
+def _percentiles(Y: np.ndarray, qs: Iterable[float], axis: int = 0) -> list[np.ndarray]:
+    """Percentiles of Y along ``axis`` (numpy's linear method), where +inf may occur.
+
+    A diverged run counts as +inf; a percentile is +inf exactly when it lies
+    (partly) among the +inf values, and equals np.percentile of the finite
+    values it interpolates between otherwise.  NaN is read as +inf.  Unlike
+    np.percentile this neither warns nor returns NaN for inf - inf.
+    """
+    S = np.sort(np.where(np.isnan(Y), np.inf, Y), axis=axis)
+    n = S.shape[axis]
+    out = []
+    for q in qs:
+        pos = q / 100.0 * (n - 1)
+        lo = int(np.floor(pos))
+        t = pos - lo
+        a = np.take(S, lo, axis=axis)
+        if t == 0.0:
+            out.append(a)
+            continue
+        b = np.take(S, min(lo + 1, n - 1), axis=axis)
+        with np.errstate(invalid="ignore"):
+            v = a + (b - a) * t
+        out.append(np.where(np.isinf(b), np.inf, v))
+    return out
+
+
+def _last_finite(y: np.ndarray) -> int | None:
+    idx = np.flatnonzero(np.isfinite(y))
+    return int(idx[-1]) if idx.size else None
+
+
+def _gaps(y: np.ndarray) -> np.ndarray:
+    """y with non-finite values as NaN: matplotlib leaves a gap there."""
+    return np.where(np.isfinite(y), y, np.nan)
+
+
 def plot_loss(result: Result, ax: Axes | None = None,
               colors: Mapping[str, Any] | None = None) -> Axes:
-    """Loss against step, one line per run.
+    """Loss against step: one line per run, or a median and band per label of seeds.
 
     With a known minimum value f* the curve is loss - f* (clipped at 1e-16);
     otherwise the raw loss.  The y axis is logarithmic when every value is
     positive and they span more than a decade, linear otherwise (saddles, whose
     loss goes negative).  A diverged run ends in an "x" at its last valid step
     and its legend entry says where it diverged.
+
+    A label with several runs (seeds) is drawn as the median over its runs per
+    step with a shaded 25-75% band.  A diverged run counts as +inf from its
+    divergence step on, so the median stops (ending in an "x") once half of
+    the runs diverged, and the band reaches the top edge once a quarter did.
 
     Args:
         result: what :func:`optcompare.run` returned.
@@ -198,7 +238,7 @@ def plot_loss(result: Result, ax: Axes | None = None,
     if ax is None:
         ax = _new_axes(LOSS_FIGSIZE)
     colors = _colors_for(result, colors)
-    legend = _legend_labels(result)
+    legend = _legend_labels(result, band=True)
     f_star = result.problem.f_star
 
     curves = []
@@ -213,21 +253,44 @@ def plot_loss(result: Result, ax: Axes | None = None,
         ax.set_yscale("log")
     top = _loss_top(curves, log)
 
-    counts = _counts(result)
-    shown: set[str] = set()
-    for run, y in curves:
-        steps = np.arange(len(y))
-        color = colors[run.label]
-        label = legend[run.label] if run.label not in shown else "_nolegend_"
-        shown.add(run.label)
-        several = counts[run.label] > 1  # seeds of one optimizer: thinner, see-through
-        ax.plot(steps, y, color=color, lw=1.2 if several else 2.0,
-                alpha=0.6 if several else 1.0, label=label,
-                marker="o" if len(y) == 1 else None, ms=6)
-        if run.diverged_at is not None and len(y) > 0:
-            # a run that blew up off the chart ends in an x on the top edge
-            end = y[-1] if top is None else min(y[-1], top)
-            ax.scatter([steps[-1]], [end], marker="x", s=90, linewidths=2.5, color=color,
+    bands = {}
+    for label in result.labels:
+        ys = [y for run, y in curves if run.label == label]
+        if len(ys) > 1:
+            Y = np.full((len(ys), max(len(y) for y in ys)), np.inf)
+            for i, y in enumerate(ys):
+                Y[i, :len(y)] = y  # +inf from the divergence step on
+            bands[label] = _percentiles(Y, (25, 50, 75))
+    if top is None and any(np.isinf(q75).any() for _, _, q75 in bands.values()) and every.size:
+        # a band that reaches +inf needs a top edge to end at
+        hi, lo = float(every.max()), float(every.min())
+        top = hi * 2.0 if log else hi + 0.08 * max(hi - lo, abs(hi), 1e-12)
+
+    for label in result.labels:
+        color = colors[label]
+        if label not in bands:
+            ((run, y),) = [(r, y) for r, y in curves if r.label == label]
+            steps = np.arange(len(y))
+            ax.plot(steps, y, color=color, lw=2.0, label=legend[label],
+                    marker="o" if len(y) == 1 else None, ms=6)
+            if run.diverged_at is not None and len(y) > 0:
+                # a run that blew up off the chart ends in an x on the top edge
+                end = y[-1] if top is None else min(y[-1], top)
+                ax.scatter([steps[-1]], [end], marker="x", s=90, linewidths=2.5,
+                           color=color, zorder=5, clip_on=False)
+            continue
+        q25, med, q75 = bands[label]
+        steps = np.arange(len(med))
+        ax.plot(steps, _gaps(med), color=color, lw=2.0, label=legend[label],
+                marker="o" if len(med) == 1 else None, ms=6, zorder=3)
+        upper = q75 if top is None else np.minimum(q75, top)  # clipped at the top edge
+        ax.fill_between(steps, _gaps(q25), upper, where=np.isfinite(q25), color=color,
+                        alpha=0.2, lw=0, zorder=2, label="_nolegend_")
+        k = _last_finite(med)
+        if k is not None and k < len(med) - 1:
+            # the median is +inf from here on: half of the runs diverged
+            end = med[k] if top is None else min(med[k], top)
+            ax.scatter([k], [end], marker="x", s=90, linewidths=2.5, color=color,
                        zorder=5, clip_on=False)
     if top is not None:
         ax.set_ylim(_margin(float(every.min()), top, log), top)
