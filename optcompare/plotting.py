@@ -32,6 +32,7 @@ __all__ = [
     "effective_step_figure",
     "label_colors",
     "loss_figure",
+    "median_run",
     "path_animation",
     "path_figure",
     "plot_basins",
@@ -359,6 +360,18 @@ def _draw_contours(ax: Axes, result: Result, window, grid: int) -> None:
                zorder=1)
 
 
+def median_run(runs: list[Run]) -> Run:
+    """The run whose final loss is the median of ``runs``' final losses.
+
+    A diverged run counts as +inf.  With an even number of runs this is the
+    lower of the two middle ones; among equal losses, the first run.
+    """
+    keys = np.array([np.inf if r.diverged_at is not None or not np.isfinite(r.final_loss)
+                     else r.final_loss for r in runs])
+    m = np.sort(keys)[(len(keys) - 1) // 2]
+    return runs[int(np.flatnonzero(keys == m)[0])]
+
+
 def plot_path(result: Result, ax: Axes | None = None,
               colors: Mapping[str, Any] | None = None, grid: int = 200) -> Axes:
     """The iterates of each run over the objective's contours.
@@ -369,6 +382,9 @@ def plot_path(result: Result, ax: Axes | None = None,
     contours).  Each path starts at a circle and ends at a square, or at an "x"
     where it diverged; stars mark the known minima.  The axes show exactly the
     problem's window, even when a path leaves it.
+
+    A label with several runs (seeds) shows every path faintly and its median
+    run (:func:`median_run`) strongly, with the start and end markers.
 
     Args:
         result: what :func:`optcompare.run` returned.
@@ -397,22 +413,22 @@ def plot_path(result: Result, ax: Axes | None = None,
 
     (x_lo, x_hi), (y_lo, y_hi) = window
     counts = _counts(result)
-    handles: list[Any] = []
-    shown: set[str] = set()
+    strong = {id(median_run(result.runs_of(label))) for label in result.labels}
+    first: dict[str, Any] = {}
     diverged_in_view = False
     for run in result.runs:
         n = _valid(run)
         x, y = run.x[:n, 0], run.x[:n, 1]
         color = colors[run.label]
-        several = counts[run.label] > 1  # seeds of one optimizer: thinner, see-through
-        (line,) = ax.plot(x, y, color=color, lw=1.1 if several else 1.8,
-                          alpha=0.7 if several else 1.0, marker="o",
-                          ms=2.5 if several else 3.5,
+        if id(run) not in strong:
+            # another seed of a label: faint, so the median run stands out
+            ax.plot(x, y, color=color, lw=0.8, alpha=0.25, zorder=2, label=legend[run.label])
+            continue
+        (line,) = ax.plot(x, y, color=color, lw=1.8, marker="o",
+                          ms=2.5 if counts[run.label] > 1 else 3.5,
                           markevery=max(1, n // _MAX_MARKERS), zorder=3,
                           label=legend[run.label])
-        if run.label not in shown:
-            handles.append(line)
-            shown.add(run.label)
+        first[run.label] = line
         if n == 0:
             continue
         # white: runs usually share their start, and the path's colour leaves it
@@ -425,6 +441,7 @@ def plot_path(result: Result, ax: Axes | None = None,
         else:
             ax.scatter([x[-1]], [y[-1]], marker="s", s=70, color=color, edgecolors="black",
                        linewidths=1.0, zorder=5)
+    handles: list[Any] = [first[label] for label in result.labels]
 
     minima = problem.minima()
     if minima:
@@ -436,6 +453,9 @@ def plot_path(result: Result, ax: Axes | None = None,
     handles.append(Line2D([], [], marker="s", label="end", **key))
     if diverged_in_view:
         handles.append(Line2D([], [], marker="X", label="diverged", **key))
+    if any(c > 1 for c in counts.values()):
+        handles.append(Line2D([], [], color="0.3", lw=1.8, label="median run"))
+        handles.append(Line2D([], [], color="0.3", lw=0.8, alpha=0.35, label="other seeds"))
 
     ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(y_lo, y_hi)

@@ -167,16 +167,20 @@ def test_loss_marks_divergence(diverged):
 def test_several_seeds_share_one_legend_entry_and_colour():
     result = optcompare.run(["sgd:lr=0.02", "adam:lr=0.05"], "rosenbrock", steps=20, seeds=3,
                             jitter=0.3)
-    for ax in (plot_loss(result), plot_path(result, grid=GRID)):
-        lines = ax.get_lines()
-        assert len(lines) == 6
-        assert len({to_rgba(line.get_color()) for line in lines[:3]}) == 1
-        assert to_rgba(lines[0].get_color()) != to_rgba(lines[3].get_color())
-        texts = legend_texts(ax)
-        assert [t.split("\n")[0] for t in texts[:2]] == ["sgd lr=0.02", "adam lr=0.05"]
     n_bad = sum(r.diverged_at is not None for r in result.runs_of("sgd lr=0.02"))
     assert n_bad > 0
-    assert texts[0].endswith(f"({n_bad} of 3 runs diverged)")
+    # the loss shows one median line (and band) per label, the path every seed
+    loss_ax, path_ax = plot_loss(result), plot_path(result, grid=GRID)
+    assert len(loss_ax.get_lines()) == 2
+    assert len(path_ax.get_lines()) == 6
+    for ax, per_label in ((loss_ax, 1), (path_ax, 3)):
+        lines = ax.get_lines()
+        assert len({to_rgba(line.get_color()) for line in lines[:per_label]}) == 1
+        assert to_rgba(lines[0].get_color()) != to_rgba(lines[per_label].get_color())
+        texts = legend_texts(ax)
+        assert [t.split("\n")[0] for t in texts[:2]] == ["sgd lr=0.02", "adam lr=0.05"]
+        assert texts[0].endswith(f"({n_bad} of 3 runs diverged)")
+    assert legend_texts(loss_ax)[1] == "adam lr=0.05\nmedian of 3, 25-75% band"
 
 
 def test_long_labels_wrap_in_the_legend():

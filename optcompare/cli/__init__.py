@@ -68,8 +68,8 @@ def main() -> None:
     """
 
 
-from optcompare.cli import catalog, run, sweep  # noqa: E402  (commands register on main)
+from optcompare.cli import catalog, lesson, report, run, sweep  # noqa: E402
 
-for _command in (run.run, sweep.sweep, sweep.basins, run.animate, catalog.list_,
-                 catalog.explain):
+for _command in (run.run, sweep.sweep, sweep.basins, run.animate, lesson.lesson,
+                 report.report, catalog.list_, catalog.explain):
     main.add_command(_command)
