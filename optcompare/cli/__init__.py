@@ -19,6 +19,17 @@ from optcompare.errors import OptcompareError
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 88}
 
 
+def one_line(message: str) -> str:
+    """The message with control characters (newlines in user input) shown escaped."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in message)
+
+
+def fail(message: str, code: int) -> None:
+    click.echo(one_line(message), err=True)
+    sys.exit(code)
+
+
 class Group(click.Group):
     """A click group whose errors are one line, never a traceback."""
 
@@ -29,26 +40,19 @@ class Group(click.Group):
                               standalone_mode=False, obj={"argv": argv}, **extra)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
-        except click.Abort:
-            click.echo("optcompare: interrupted; nothing was written", err=True)
-            sys.exit(130)
+        except (click.Abort, KeyboardInterrupt):
+            fail("optcompare: interrupted; nothing was written", 130)
         except click.ClickException as exc:
             where = f"{exc.ctx.command_path}: " if getattr(exc, "ctx", None) else "optcompare: "
             hint = f" (see '{exc.ctx.command_path} -h')" if getattr(exc, "ctx", None) else ""
-            click.echo(f"{where}error: {exc.format_message()}{hint}", err=True)
-            sys.exit(exc.exit_code)
+            fail(f"{where}error: {exc.format_message()}{hint}", exc.exit_code)
         except OptcompareError as exc:
-            click.echo(f"optcompare: error: {exc}", err=True)
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("optcompare: interrupted; nothing was written", err=True)
-            sys.exit(130)
+            fail(f"optcompare: error: {exc}", exc.exit_code)
         except Exception as exc:  # a bug: still one line, unless debugging
             if os.environ.get("OPTCOMPARE_DEBUG"):
                 raise
-            click.echo(f"optcompare: internal error: {type(exc).__name__}: {exc} "
-                       "(set OPTCOMPARE_DEBUG=1 for details, and please report it)", err=True)
-            sys.exit(1)
+            fail(f"optcompare: internal error: {type(exc).__name__}: {exc} "
+                 "(set OPTCOMPARE_DEBUG=1 for details, and please report it)", 1)
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
