@@ -108,11 +108,13 @@ def run_batch(
                 x_new = np.clip(x_new, bounds[0], bounds[1])
             loss_new, g_new = problem.f(x_new), problem.grad(x_new)
 
-            bad = alive & ~(np.all(np.isfinite(x_new), axis=1)
-                            & np.all(np.abs(x_new) <= limit, axis=1)
-                            & np.isfinite(loss_new))
-            diverged_at[bad] = t
-            alive = alive & ~bad
+            # NaN fails every comparison, so this one test catches NaN, inf and runaways
+            ok = (np.abs(x_new).max(axis=1, initial=0.0) <= limit) & np.isfinite(loss_new)
+            bad = alive & ~ok
+            if bad.any():
+                diverged_at[bad] = t
+                alive = alive & ~bad
+            everyone = bool(alive.all())
             if record_state:
                 for name, arr in state_arrays(state).items():
                     if arr.shape != x.shape:
@@ -121,14 +123,18 @@ def run_batch(
                         np.where(alive[:, None], arr, np.nan)
                 rec_eff[t - 1] = np.where(alive[:, None] & (g != 0), -(x_new - x) / g, np.nan)
 
-            # diverged runs stay frozen at their last good iterate
-            x = np.where(alive[:, None], x_new, x)
-            loss = np.where(alive, loss_new, loss)
-            g_true = np.where(alive[:, None], g_new, g_true)
+            if everyone:
+                x, loss, g_true = x_new, loss_new, g_new
+                auc_sum = auc_sum + score(loss)
+            else:  # diverged runs stay frozen at their last good iterate
+                x = np.where(alive[:, None], x_new, x)
+                loss = np.where(alive, loss_new, loss)
+                g_true = np.where(alive[:, None], g_new, g_true)
+                auc_sum = auc_sum + np.where(alive, score(loss), 0.0)
             remember(t, x, loss, g_true, alive)
-            best = np.where(alive, np.minimum(best, loss), best)
-            auc_sum = auc_sum + np.where(alive, score(loss), 0.0)
-            first_below = np.where((first_below < 0) & alive & (gap(loss) <= tol), t, first_below)
+            # a frozen run's loss was already counted, so these need no mask
+            best = np.minimum(best, loss)
+            first_below = np.where((first_below < 0) & (gap(loss) <= tol), t, first_below)
             if progress is not None:
                 progress(t)
         wall = time.perf_counter() - start
