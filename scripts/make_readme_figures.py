@@ -1,0 +1,45 @@
+"""Make the pictures in README.md from real runs (run from the repository root).
+
+    python scripts/make_readme_figures.py
+
+Writes docs/images/*.png at a modest size and dpi so each stays well under 300 KB.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import optcompare  # noqa: E402
+from optcompare import plotting  # noqa: E402
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "images"
+LIMIT = 300 * 1024
+
+
+def save(fig, name: str) -> None:
+    path = OUT / name
+    fig.savefig(path, dpi=80)
+    size = path.stat().st_size
+    print(f"{path.relative_to(OUT.parent.parent)}: {size / 1024:.0f} KB")
+    if size >= LIMIT:
+        sys.exit(f"{name} is {size / 1024:.0f} KB; keep README pictures under 300 KB")
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    result = optcompare.run(["sgd:lr=0.002,momentum=0.9", "rmsprop", "adam:lr=0.05", "rprop"],
+                            "rosenbrock", steps=1000)
+    save(plotting.path_figure(result), "rosenbrock_paths.png")
+    save(plotting.loss_figure(result), "rosenbrock_loss.png")
+    lesson_figure = getattr(sys.modules.get("optcompare.lessons"), "README_FIGURE", None)
+    if lesson_figure is not None:  # pragma: no cover - filled in by the lessons
+        lesson_figure(save)
+
+
+if __name__ == "__main__":
+    main()
