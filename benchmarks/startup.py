@@ -7,12 +7,12 @@ modules it imported; then the phases of `optcompare run --opt rmsprop
 
 from __future__ import annotations
 
-from pathlib import Path
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 
 def wall(cmd: list[str], repeat: int = 5) -> float:

@@ -10,12 +10,12 @@ torch.optim and the ratio.  Target: the command under 2 s on a 2-core machine.
 from __future__ import annotations
 
 import resource
-from pathlib import Path
 import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
+from pathlib import Path
 
 OPTS = ["sgd", "adagrad", "adadelta", "rprop", "rmsprop", "adam"]
 LRS, SEEDS, STEPS = 100, 10, 1000

@@ -94,6 +94,45 @@ def write_folder(target: Path | None, default: Path, files: Mapping[str, Writer]
         raise
 
 
+def add_file(folder: Path, name: str, write: Writer) -> Path:
+    """Write one more file into an existing run folder, atomically, and list it in the manifest.
+
+    The file and the new manifest are first written into a hidden temporary
+    folder inside ``folder``, then each is moved into place with one rename, so
+    a reader never sees half a file and a failure leaves the folder as it was.
+
+    Args:
+        folder: an existing run folder.
+        name: the file's name (no path); an earlier file of that name is replaced.
+        write: function that writes the file at the path it is given.
+
+    Returns:
+        The path of the new file.
+
+    Raises:
+        RunError: the file could not be written; nothing partial is left.
+    """
+    folder = Path(folder)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=folder))
+    except OSError as exc:
+        raise RunError(f"cannot write into the folder '{folder}': {exc.strerror or exc}") from None
+    try:
+        write(tmp / name)
+        manifest = folder / MANIFEST
+        names = manifest.read_text().split() if manifest.is_file() else []
+        if name not in names:
+            names.append(name)
+        (tmp / MANIFEST).write_text("\n".join(names) + "\n")
+        os.replace(tmp / name, folder / name)
+        os.replace(tmp / MANIFEST, manifest)
+        return folder / name
+    except OSError as exc:
+        raise RunError(f"could not write '{folder / name}': {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def _rename_fresh(tmp: Path, dest: Path, fixed: bool) -> Path:
     candidate, n = dest, 1
     while True:

@@ -72,7 +72,7 @@ def _adadelta(s, x, g1, g2):
 
 
 def _rprop(s, x, g1, g2):
-    lr, em, ep = s.get("lr", 1e-2), s.get("eta_minus", 0.5), s.get("eta_plus", 1.2)
+    lr, ep = s.get("lr", 1e-2), s.get("eta_plus", 1.2)  # eta_minus only shrinks a step not taken
     lo, hi = s.get("step_min", 1e-6), s.get("step_max", 50.0)
     step = min(max(lr, lo), hi)
     x1 = x - math.copysign(step, g1) if g1 else x
@@ -240,7 +240,7 @@ def test_sgd_without_momentum_is_gradient_descent():
 def test_adamw_without_decay_is_adam():
     a = steps("adam", {"lr": 0.02}, [G1, G2, G1])
     w = steps("adamw", {"lr": 0.02, "weight_decay": 0.0}, [G1, G2, G1])
-    for p, q in zip(a, w):
+    for p, q in zip(a, w, strict=True):
         np.testing.assert_array_equal(p, q)
 
 

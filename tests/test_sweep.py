@@ -11,7 +11,13 @@ from optcompare.errors import SpecError
 from optcompare.problem import make_problem
 from optcompare.summary import aggregate, quartiles
 from optcompare.sweep import (
-    TUNE_SEED_OFFSET, make_grid, parse_param, parse_range, run_grid, sweep, tune_lr,
+    TUNE_SEED_OFFSET,
+    make_grid,
+    parse_param,
+    parse_range,
+    run_grid,
+    sweep,
+    tune_lr,
 )
 
 

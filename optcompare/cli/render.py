@@ -77,8 +77,7 @@ def print_catalog() -> None:
     rows = []
     for name in OPTIMIZERS:
         opt = OPTIMIZERS.get(name)
-        defaults = ", ".join(f"{p.name}={num(p.default) if not isinstance(p.default, str) else p.default}"
-                             for p in opt.params)
+        defaults = ", ".join(f"{p.name}={num(p.default)}" for p in opt.params)
         rows.append([name, opt.summary, defaults])
     out.print(table("Optimizers (hyperparameters and PyTorch defaults)",
                     [("name", "left"), ("what it does", "left"), ("defaults", "left")], rows))

@@ -26,7 +26,8 @@ Examples:
 
 def _compare(ctx, opts, problem, steps, start, seed, lr_schedule, seeds, jitter, tol, tune,
              objective, quiet, as_json, record_state=False):
-    from optcompare.api import make_optimizers, run as run_api
+    from optcompare.api import make_optimizers
+    from optcompare.api import run as run_api
     from optcompare.cli.results import check_output_flags, progress_bar
     from optcompare.problem import make_problem
 
@@ -48,9 +49,9 @@ def _files(ctx, result):
     from optcompare.cli.results import command_line
 
     doc = summary.summary_document(result, command_line(ctx))
+    header = summary.trajectory_header(result.problem.dim)
     files = {
-        "trajectory.csv": lambda p: output.write_csv(p, summary.trajectory_header(result.problem.dim),
-                                                     summary.trajectory_rows(result)),
+        "trajectory.csv": lambda p: output.write_csv(p, header, summary.trajectory_rows(result)),
         "summary.json": lambda p: output.write_json(p, doc),
     }
     return doc, files

@@ -42,7 +42,11 @@ def sweep(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, par
     from optcompare import output, summary
     from optcompare.cli.render import print_sweep
     from optcompare.cli.results import (
-        check_output_flags, command_line, deliver, figure_writer, progress_bar,
+        check_output_flags,
+        command_line,
+        deliver,
+        figure_writer,
+        progress_bar,
     )
     from optcompare.sweep import sweep as run_sweep
 
@@ -83,7 +87,11 @@ def basins(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, gr
     from optcompare.basins import basins as run_basins
     from optcompare.cli.render import print_basins
     from optcompare.cli.results import (
-        check_output_flags, command_line, deliver, figure_writer, progress_bar,
+        check_output_flags,
+        command_line,
+        deliver,
+        figure_writer,
+        progress_bar,
     )
     from optcompare.errors import SpecError
     from optcompare.problem import make_problem

@@ -65,6 +65,11 @@ OPTIMIZER = Optimizer(
     update=update,
     module=sys.modules[__name__],
     summary="ratio of running RMS of steps and gradients; no lr needed",
-    related=("A sibling of RMSProp: both replace Adagrad's growing sum by a moving average of g^2. Adadelta also keeps a moving average of past steps, and their ratio sets the step size, so the paper needs no learning rate (PyTorch keeps lr as a multiplier, default 1)."),
+    related=(
+        "A sibling of RMSProp: both replace Adagrad's growing sum by a moving average of g^2. "
+        'Adadelta also keeps a moving average of past steps, and their ratio sets the step '
+        'size, so the paper needs no learning rate (PyTorch keeps lr as a multiplier, default '
+        '1).'
+    ),
     paper="Zeiler 2012",
 )

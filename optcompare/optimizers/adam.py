@@ -99,7 +99,12 @@ OPTIMIZER = Optimizer(
     update=update,
     module=_MODULE,
     summary="momentum + RMSProp scaling, bias-corrected (AMSGrad option)",
-    related=("Adagrad -> RMSProp -> Adam. Adam = momentum (first moment m) + RMSProp scaling (second moment v) + bias correction of both. AMSGrad (amsgrad=true) never lets the denominator shrink, which repairs Adam's non-convergence on Reddi et al.'s counterexample; AdamW decouples the weight decay."),
+    related=(
+        'Adagrad -> RMSProp -> Adam. Adam = momentum (first moment m) + RMSProp scaling '
+        '(second moment v) + bias correction of both. AMSGrad (amsgrad=true) never lets the '
+        "denominator shrink, which repairs Adam's non-convergence on Reddi et al.'s "
+        'counterexample; AdamW decouples the weight decay.'
+    ),
     paper="Kingma & Ba 2015; Reddi et al. 2018 (AMSGrad)",
 )
 
@@ -110,6 +115,10 @@ ADAMW = Optimizer(
     update=update_w,
     module=_MODULE,
     summary="Adam with decoupled weight decay",
-    related=("Adam with decoupled weight decay: the decay shrinks x directly instead of entering the gradient, so it is not rescaled by Adam's per-coordinate denominator (with L2 inside the gradient, Adam barely decays coordinates with large gradients)."),
+    related=(
+        'Adam with decoupled weight decay: the decay shrinks x directly instead of entering '
+        "the gradient, so it is not rescaled by Adam's per-coordinate denominator (with L2 "
+        'inside the gradient, Adam barely decays coordinates with large gradients).'
+    ),
     paper="Loshchilov & Hutter 2019",
 )

@@ -96,8 +96,8 @@ def lr_param(default: float) -> Param:
     return Param("lr", default, LR_HELP, low=0.0)
 
 
-def weight_decay_param(default: float = 0.0, help: str = "L2 penalty added to the gradient") -> Param:
-    return Param("weight_decay", default, help, low=0.0)
+def weight_decay_param(default: float = 0.0) -> Param:
+    return Param("weight_decay", default, "L2 penalty added to the gradient", low=0.0)
 
 
 def eps_param(default: float, help: str = "added to the denominator for stability") -> Param:

@@ -37,7 +37,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from optcompare.optimizers.base import (
-    Hyper, Optimizer, eps_param, lerp, lr_param, weight_decay_param,
+    Hyper,
+    Optimizer,
+    eps_param,
+    lerp,
+    lr_param,
+    weight_decay_param,
 )
 from optcompare.params import Param
 
@@ -81,6 +86,11 @@ OPTIMIZER = Optimizer(
     update=update,
     module=sys.modules[__name__],
     summary="gradient divided by a running RMS of recent gradients",
-    related=('Adagrad -> RMSProp -> Adam, and Rprop -> RMSProp. RMSProp divides by a moving RMS of recent gradients: Adagrad that forgets, or Rprop made to work with mini-batches. Adam is RMSProp with momentum on the gradient and bias correction of both averages; Adadelta is its learning-rate-free sibling.'),
+    related=(
+        'Adagrad -> RMSProp -> Adam, and Rprop -> RMSProp. RMSProp divides by a moving RMS of '
+        'recent gradients: Adagrad that forgets, or Rprop made to work with mini-batches. '
+        'Adam is RMSProp with momentum on the gradient and bias correction of both averages; '
+        'Adadelta is its learning-rate-free sibling.'
+    ),
     paper="Tieleman & Hinton 2012 (lecture 6e); Graves 2013",
 )

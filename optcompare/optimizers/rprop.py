@@ -101,7 +101,13 @@ OPTIMIZER = Optimizer(
     update=update,
     module=sys.modules[__name__],
     summary="sign-based steps with per-coordinate adaptive sizes",
-    related=('Rprop -> RMSProp. Rprop uses only the sign of each gradient coordinate, with a step size per coordinate that grows while the sign holds and shrinks when it flips. That is excellent with full-batch gradients and fails with mini-batches; RMSProp keeps the per-coordinate normalisation but divides by a running RMS of the gradient, which averages well over mini-batches (Hinton, lecture 6e).'),
+    related=(
+        'Rprop -> RMSProp. Rprop uses only the sign of each gradient coordinate, with a step '
+        'size per coordinate that grows while the sign holds and shrinks when it flips. That '
+        'is excellent with full-batch gradients and fails with mini-batches; RMSProp keeps '
+        'the per-coordinate normalisation but divides by a running RMS of the gradient, which '
+        'averages well over mini-batches (Hinton, lecture 6e).'
+    ),
     paper="Riedmiller & Braun 1993; Igel & Huesken 2000",
     check=check,
 )

@@ -34,7 +34,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from optcompare.optimizers.base import (
-    Hyper, Optimizer, fail, lr_param, weight_decay_param,
+    Hyper,
+    Optimizer,
+    fail,
+    lr_param,
+    weight_decay_param,
 )
 from optcompare.params import Param
 
@@ -61,7 +65,8 @@ def update(x: np.ndarray, g: np.ndarray, s: SGDState, h: Hyper, loss=None):
 
 def check(values, owner: str) -> None:
     nesterov = np.asarray(values["nesterov"], dtype=bool)
-    bad = nesterov & ((np.asarray(values["momentum"]) <= 0) | (np.asarray(values["dampening"]) != 0))
+    momentum, dampening = np.asarray(values["momentum"]), np.asarray(values["dampening"])
+    bad = nesterov & ((momentum <= 0) | (dampening != 0))
     if np.any(bad):
         raise fail(owner, "nesterov=true needs momentum > 0 and dampening = 0 "
                    f"(got momentum={values['momentum']}, dampening={values['dampening']})")
@@ -81,7 +86,12 @@ OPTIMIZER = Optimizer(
     update=update,
     module=sys.modules[__name__],
     summary="gradient descent, optionally with (Nesterov) momentum",
-    related=("The baseline every other method modifies. Momentum averages past gradients so steps along a ravine add up while zig-zags across it cancel; Nesterov evaluates that momentum one step ahead. Every adaptive method below keeps SGD's direction but rescales each coordinate."),
+    related=(
+        'The baseline every other method modifies. Momentum averages past gradients so steps '
+        'along a ravine add up while zig-zags across it cancel; Nesterov evaluates that '
+        "momentum one step ahead. Every adaptive method below keeps SGD's direction but "
+        'rescales each coordinate.'
+    ),
     paper="Polyak 1964; Sutskever et al. 2013 (Nesterov)",
     check=check,
 )
