@@ -79,7 +79,6 @@ from typing import Any
 import numpy as np
 
 from optcompare.errors import SpecError
-from optcompare.params import Param
 from optcompare.problem import NOISE, Minimum, Problem
 from optcompare.registry import closest, unknown_message
 
@@ -1069,7 +1068,7 @@ def parse_expr_spec(text: str) -> dict[str, Any]:
         elif key == "minima":
             kwargs[key] = [_numbers(p, "minima") for p in value.split("|")]
         elif key == "noise":
-            kwargs[key] = Param.convert(NOISE, value, "expr option")
+            kwargs[key] = NOISE.convert(value, "expr option")
         else:
             kwargs[key] = value
     return kwargs

@@ -255,3 +255,9 @@ def test_problem_file_in_working_directory_problems_folder(cli, tmp_path):
     assert code == 0, err
     assert json.loads(out)["runs"][0]["final_x"] == pytest.approx([1.0, 0.0], abs=1e-6)
     assert make_problem("my-bowl").f(np.array([[1.0, 0.0]]))[0] == 0.0
+
+
+def test_explain_a_formula_shows_its_exact_gradient(cli):
+    code, out, err = cli("explain", "expr:(1-x)**2 + 100*(y-x**2)**2;minima=1,1")
+    assert code == 0, err
+    assert "df/dx" in out and "df/dy" in out and "(1, 1)" in out

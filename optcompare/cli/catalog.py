@@ -16,6 +16,7 @@ EXPLAIN_EPILOG = """\b
 Examples:
   optcompare explain rmsprop
   optcompare explain rosenbrock
+  optcompare explain "expr:(1-x)**2 + 100*(y-x**2)**2"
 """
 
 
@@ -40,6 +41,9 @@ def explain(name, problems_dir):
     from optcompare.registry import unknown_message
     from optcompare.specs import parse_spec
 
+    if name.lstrip()[:5].lower() == "expr:":
+        print_problem(make_problem(name))
+        return
     spec = parse_spec(name, "name")
     if spec.name in OPTIMIZERS:
         if spec.settings:

@@ -125,6 +125,8 @@ def print_problem(p) -> None:
         "window:    " + " x ".join(f"[{num(lo)}, {num(hi)}]" for lo, hi in p.window()[:2]),
         f"reference: {p.reference}",
     ]
+    if hasattr(p, "gradient_text"):  # formula problems show their exact derivative
+        lines[3:3] = ["", *p.gradient_text()]
     out.print(Panel(Text("\n".join(lines)), title=f"[b]{p.name}[/b]", title_align="left"))
     params = type(p).all_params()
     rows = [[q.name, str(q.default), q.allowed(), q.help] for q in params]
