@@ -128,6 +128,10 @@ def print_problem(p) -> None:
     if hasattr(p, "gradient_text"):  # formula problems show their exact derivative
         lines[3:3] = ["", *p.gradient_text()]
     out.print(Panel(Text("\n".join(lines)), title=f"[b]{p.name}[/b]", title_align="left"))
+    if hasattr(p, "gradient_text"):
+        out.print("Options: expr:FORMULA;start=X,Y;window=LO:HI,LO:HI;minima=X,Y|X,Y;"
+                  "noise=SIGMA;name=NAME", soft_wrap=True)
+        return
     params = type(p).all_params()
     rows = [[q.name, str(q.default), q.allowed(), q.help] for q in params]
     out.print(table("Spec keys (name:key=value,...)", [("key", "left"), ("default", "right"),
