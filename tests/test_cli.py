@@ -281,3 +281,11 @@ def test_explain_a_formula_shows_its_exact_gradient(cli):
     code, out, err = cli("explain", "expr:(1-x)**2 + 100*(y-x**2)**2;minima=1,1")
     assert code == 0, err
     assert "df/dx" in out and "df/dy" in out and "(1, 1)" in out
+
+
+def test_run_with_report_writes_a_self_contained_page(cli, tmp_path):
+    code, out, err = cli("run", "--opt", "adam", "--problem", "sphere", "--steps", "5",
+                         "--out", "r", "--report", "-q")
+    assert code == 0, err
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert "data:image/png;base64," in html and "http://" not in html and "https://" not in html

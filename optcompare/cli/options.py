@@ -89,4 +89,10 @@ def output_options(f: Callable) -> Callable:
         click.option("--json", "as_json", is_flag=True,
                      help="Print only the summary JSON on stdout."),
         click.option("--quiet", "-q", is_flag=True, help="Print only the output folder's path."),
+        report_option,
     ])(f)
+
+
+report_option = click.option(
+    "--report", "with_report", is_flag=True,
+    help="Also write report.html: figures, tables and the command, in one page to project.")

@@ -36,11 +36,16 @@ def figure_writer(fig, fmt: str) -> Callable[[Path], None]:
 
 
 def deliver(out: Path | None, default: Path, files: Mapping[str, Callable[[Path], None]],
-            doc: dict, as_json: bool, quiet: bool, render: Callable[[Path], None]) -> Path:
-    """Write ``files`` atomically, then print the JSON, the path, or the tables."""
+            doc: dict, as_json: bool, quiet: bool, render: Callable[[Path], None],
+            with_report: bool = False) -> Path:
+    """Write ``files`` atomically (and report.html), then print the JSON, path, or tables."""
     from optcompare import output
 
     folder = output.write_folder(out, default, files)
+    if with_report:
+        from optcompare.report import write_report
+
+        write_report(folder)
     if as_json:
         click.echo(json.dumps(doc, indent=2))
     elif quiet:

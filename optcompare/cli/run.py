@@ -70,7 +70,7 @@ def _default_folder(result):
 @output_options
 @click.pass_context
 def run(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, seeds, jitter, tol,
-        tune, objective, out, fmt, no_plot, as_json, quiet):
+        tune, objective, out, fmt, no_plot, as_json, quiet, with_report):
     """Run one or more optimizers on a problem; write trajectories, a summary and figures."""
     from optcompare.cli.render import print_run
     from optcompare.cli.results import deliver, figure_writer
@@ -84,7 +84,7 @@ def run(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, seeds
         for name, fig in plotting.comparison_figures(result).items():
             files[f"{name}.{fmt}"] = figure_writer(fig, fmt)
     deliver(out, _default_folder(result), files, doc, as_json, quiet,
-            lambda folder: print_run(result, folder))
+            lambda folder: print_run(result, folder), with_report)
 
 
 @click.command(epilog=ANIMATE_EPILOG, context_settings=HELP)

@@ -37,7 +37,7 @@ Examples:
 @output_options
 @click.pass_context
 def sweep(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, params, seeds,
-          jitter, objective, out, fmt, no_plot, as_json, quiet):
+          jitter, objective, out, fmt, no_plot, as_json, quiet, with_report):
     """Sweep one or two hyperparameters of each optimizer; plot the objective against them."""
     from optcompare import output, summary
     from optcompare.cli.render import print_sweep
@@ -70,7 +70,8 @@ def sweep(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, par
         files[f"sweep.{fmt}"] = figure_writer(plotting.sweep_figure(result), fmt)
     default = output.default_folder(Path("outputs"), "sweep-" + result.problem.name,
                                     [o.optimizer for o in result.outcomes])
-    deliver(out, default, files, doc, as_json, quiet, lambda f: print_sweep(result, f))
+    deliver(out, default, files, doc, as_json, quiet, lambda f: print_sweep(result, f),
+            with_report)
 
 
 @click.command(epilog=BASINS_EPILOG, context_settings=HELP)
@@ -80,7 +81,7 @@ def sweep(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, par
 @output_options
 @click.pass_context
 def basins(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, grid, out, fmt,
-           no_plot, as_json, quiet):
+           no_plot, as_json, quiet, with_report):
     """Colour every start of a grid by the minimum each optimizer reaches from it."""
     from optcompare import output, summary
     from optcompare.api import make_optimizers
@@ -121,4 +122,5 @@ def basins(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, gr
         files[f"basins.{fmt}"] = figure_writer(plotting.basins_figure(results, prob), fmt)
     default = output.default_folder(Path("outputs"), "basins-" + prob.name,
                                     [c.name for c in choices])
-    deliver(out, default, files, doc, as_json, quiet, lambda f: print_basins(results, prob, f))
+    deliver(out, default, files, doc, as_json, quiet,
+            lambda f: print_basins(results, prob, f), with_report)
