@@ -6,7 +6,7 @@ import matplotlib
 import matplotlib.image
 import numpy as np
 import pytest
-from matplotlib.collections import PathCollection
+from matplotlib.collections import PathCollection, PolyCollection
 from matplotlib.colors import to_rgba
 from matplotlib.contour import ContourSet
 from matplotlib.figure import Figure
@@ -17,13 +17,22 @@ from optcompare.plotting import (
     LOSS_FIGSIZE,
     LOSS_FLOOR,
     PATH_FIGSIZE,
+    basins_figure,
     comparison_figure,
     comparison_figures,
+    effective_step_figure,
     label_colors,
     loss_figure,
+    median_run,
+    path_animation,
     path_figure,
+    plot_basins,
+    plot_effective_step,
     plot_loss,
     plot_path,
+    plot_sweep,
+    plot_sweep_heatmap,
+    sweep_figure,
 )
 from optcompare.problem import Problem, problem_names
 
@@ -334,3 +343,337 @@ def test_comparison_figure_dispatches(three):
 def test_result_methods_use_this_module(three):
     assert three.plot_loss().get_ylabel() == "loss - f*"
     assert three.plot_path().get_xlabel() == "x"
+
+
+# -- seed bands and the median run ----------------------------------------------------
+
+
+def hand_run(label, loss, diverged_at=None):
+    """A Run with the given loss per step, NaN from ``diverged_at`` on (as the engine records)."""
+    from optcompare.api import Run
+
+    loss = np.array(loss, dtype=float)
+    x = np.column_stack([np.linspace(-1.0, 0.5, len(loss)), np.linspace(1.0, 0.2, len(loss))])
+    if diverged_at is not None:
+        loss[diverged_at:] = np.nan
+        x[diverged_at:] = np.nan
+    last = len(loss) - 1 if diverged_at is None else diverged_at - 1
+    return Run(label=label, optimizer=label, hyperparameters={}, seed=0, start=x[0],
+               x=x, loss=loss, grad_norm=np.ones_like(loss), diverged_at=diverged_at,
+               steps_to_tol=None, final_x=x[last], final_loss=float(loss[last]),
+               best_loss=float(np.nanmin(loss)), distance_to_min=None, wall_time=0.0)
+
+
+def hand_result(runs):
+    from optcompare.api import Result
+    from optcompare.problem import make_problem
+
+    return Result(problem=make_problem("rosenbrock"), steps=len(runs[0].loss) - 1, tol=1e-6,
+                  runs=runs, seeds=len(runs))
+
+
+def percentile_with_inf(Y, q):
+    """np.percentile where +inf takes part: via a huge stand-in, mapped back to inf."""
+    v = np.percentile(np.where(np.isinf(Y), 1e300, Y), q, axis=0)
+    return np.where(v > 1e299, np.inf, v)
+
+
+def band_edges(coll, steps):
+    """Lower and upper edge of a fill_between band at each step (NaN where no band)."""
+    verts = np.concatenate([p.vertices for p in coll.get_paths()])
+    lo, hi = np.full(len(steps), np.nan), np.full(len(steps), np.nan)
+    for i, s in enumerate(steps):
+        ys = verts[np.isclose(verts[:, 0], s), 1]
+        if ys.size:
+            lo[i], hi[i] = ys.min(), ys.max()
+    return lo, hi
+
+
+def test_loss_band_is_the_25_75_percentile_of_the_runs():
+    runs = [hand_run("a", [100, 50, 20, 10, 5, 2]),
+            hand_run("a", [100, 60, 30, 15, 8, 4]),
+            hand_run("a", [100, 40, 25, 12, 6, 3], diverged_at=4),
+            hand_run("a", [100, 80, 90, 1e3, 1e4, 1e5], diverged_at=3),
+            hand_run("b", [100, 30, 9, 3, 1, 0.5])]
+    result = hand_result(runs)
+    ax = plot_loss(result)
+    # a diverged run counts as +inf from its divergence step on
+    Y = np.array([r.loss for r in runs[:4]])
+    Y[np.isnan(Y)] = np.inf
+    q25, med, q75 = (percentile_with_inf(Y, q) for q in (25, 50, 75))
+    assert np.isfinite(med[3]) and np.isinf(med[4])  # half of the runs gone from step 4
+    assert np.isinf(q75[3]) and np.isfinite(q25[5])
+
+    median_line, single = ax.get_lines()
+    np.testing.assert_allclose(median_line.get_ydata(), np.where(np.isfinite(med), med, np.nan))
+    np.testing.assert_allclose(single.get_ydata(), runs[4].loss)
+    (band,) = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    lo, hi = band_edges(band, np.arange(6))
+    top = ax.get_ylim()[1]
+    np.testing.assert_allclose(lo, q25)
+    np.testing.assert_allclose(hi, np.minimum(q75, top))  # +inf drawn up to the top edge
+    assert top < 1e3  # the diverged runs' huge values do not stretch the axis
+    # the median ends in an x where it becomes +inf
+    assert has_marker_at(ax, [3, med[3]])
+    assert legend_texts(ax) == ["a\nmedian of 4, 25-75% band\n(2 of 4 runs diverged)", "b"]
+
+
+def test_median_run_takes_the_median_final_loss():
+    runs = [hand_run("a", [9, 3]), hand_run("a", [9, 1]), hand_run("a", [9, 2]),
+            hand_run("a", [9, 0.5, 9], diverged_at=2)]
+    assert median_run(runs) is runs[2]  # 1, 2, 3, inf: the lower middle one
+    same = [hand_run("a", [9, 1]), hand_run("a", [9, 1]), hand_run("a", [9, 1])]
+    assert median_run(same) is same[0]  # ties: the first
+
+
+def test_path_of_seeds_draws_the_median_run_strongly():
+    result = optcompare.run(["adam:lr=0.05"], "rosenbrock", steps=30, seeds=5, jitter=0.2)
+    finals = [r.final_loss for r in result.runs]
+    middle = result.runs[int(np.argsort(finals)[2])]
+    assert median_run(result.runs) is middle
+    ax = plot_path(result, grid=GRID)
+    for line, run in zip(ax.get_lines(), result.runs, strict=True):
+        np.testing.assert_array_equal(line.get_xdata(), run.x[:, 0])
+        if run is middle:
+            assert line.get_alpha() in (None, 1.0) and line.get_linewidth() >= 1.5
+        else:
+            assert line.get_alpha() == pytest.approx(0.25) and line.get_linewidth() < 1.0
+    assert has_marker_at(ax, middle.x[0]) and has_marker_at(ax, middle.x[-1])
+    others = [r for r in result.runs if r is not middle]
+    assert not any(has_marker_at(ax, r.x[-1]) for r in others)
+    assert {"median run", "other seeds"} <= set(legend_texts(ax))
+
+
+# -- sweeps -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def lr_sweep():
+    from optcompare.sweep import sweep
+
+    return sweep(["sgd", "adam"], "rosenbrock", ["lr=1e-4:1:9:log"], seeds=3, steps=100,
+                 jitter=0.2)
+
+
+@pytest.fixture(scope="module")
+def grid_sweep():
+    from optcompare.sweep import sweep
+
+    return sweep(["sgd", "sgd:dampening=0.5"], "rosenbrock",
+                 ["lr=1e-3:1e-1:4:log", "momentum=0:0.9:3"], seeds=3, steps=100, jitter=0.1)
+
+
+def test_sweep_line_is_the_median_over_seeds(lr_sweep):
+    ax = plot_sweep(lr_sweep)
+    lrs = lr_sweep.axes[0][1]
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert ax.get_xlabel() == "lr" and ax.get_ylabel() == "final loss - f*"
+    assert ax.get_title() == ("rosenbrock: final vs lr (median of 3 seeds, 25-75% band)")
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["sgd", "adam"]
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    for line, band, outcome in zip(lines, bands, lr_sweep.outcomes, strict=True):
+        table = lr_sweep.table(outcome)
+        med = np.median(table, axis=-1)
+        np.testing.assert_array_equal(line.get_xdata(), lrs)
+        np.testing.assert_allclose(line.get_ydata(), np.where(np.isfinite(med), med, np.nan))
+        ok = np.all(np.isfinite(table), axis=-1)  # where every seed converged
+        lo, hi = band_edges(band, lrs)
+        np.testing.assert_allclose(lo[ok], np.percentile(table[ok], 25, axis=-1))
+        np.testing.assert_allclose(hi[ok], np.percentile(table[ok], 75, axis=-1))
+
+
+def test_sweep_shows_diverged_medians_as_markers_on_the_top_edge(lr_sweep):
+    ax = plot_sweep(lr_sweep)
+    lrs = lr_sweep.axes[0][1]
+    sgd = np.median(lr_sweep.table(lr_sweep.outcomes[0]), axis=-1)
+    assert np.isinf(sgd).sum() >= 3 and np.isfinite(sgd).sum() >= 3  # large lrs diverge
+    markers = [c for c in ax.collections if c.get_gid() == "diverged"]
+    assert len(markers) >= 1
+    offsets = markers[0].get_offsets()
+    np.testing.assert_allclose(offsets[:, 0], lrs[np.isinf(sgd)])
+    assert np.all((offsets[:, 1] > 0.8) & (offsets[:, 1] <= 1.0))  # axes fraction: the top
+    assert to_rgba(markers[0].get_facecolor()[0]) == to_rgba(label_colors(["sgd"])["sgd"])
+    # nothing is plotted as a huge number: the axis spans only the finite medians
+    finite = _finite_values(lr_sweep)
+    assert ax.get_ylim()[1] < finite.max() * 1e3
+    assert legend_texts(ax).count("diverged (median)") == 1
+
+
+def _finite_values(sweep):
+    values = np.concatenate([sweep.table(o).ravel() for o in sweep.outcomes])
+    return values[np.isfinite(values)]
+
+
+def test_sweep_auc_is_linear_and_linear_ranges_are_linear():
+    from optcompare.sweep import sweep
+
+    s = sweep(["adam"], "rosenbrock", ["beta1=0:0.9:4"], seeds=2, steps=30, objective="auc")
+    ax = plot_sweep(s)
+    assert ax.get_xscale() == "linear" and ax.get_yscale() == "linear"
+    assert ax.get_ylabel() == "mean log10(loss - f*)"
+    assert "diverged (median)" not in legend_texts(ax)
+
+
+def test_sweep_heatmap_of_two_parameters(grid_sweep, tmp_path):
+    outcome = grid_sweep.outcomes[0]
+    med = np.median(grid_sweep.table(outcome), axis=-1)  # (4 lrs, 3 momenta)
+    assert np.isinf(med).any() and np.isfinite(med).any()
+    ax = plot_sweep_heatmap(grid_sweep, 0)
+    (image,) = ax.images
+    data = image.get_array()
+    assert data.shape == (3, 4)  # rows: momentum, columns: lr
+    np.testing.assert_array_equal(np.ma.getmaskarray(data), ~np.isfinite(med.T))
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(data.compressed(), np.log10(med.T[np.isfinite(med.T)]))
+    assert len([p for p in ax.patches if p.get_gid() == "diverged"]) == np.isinf(med).sum()
+    assert legend_texts(ax) == ["diverged"]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("lr", "momentum")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1e-3", "4.6e-3", "0.022", "0.1"]
+    assert len(ax.figure.axes) == 2  # and its colorbar
+    ax.figure.savefig(tmp_path / "heatmap.png")
+    with pytest.raises(ValueError, match="two parameters"):
+        plot_sweep_heatmap(grid_sweep.__class__(**{**grid_sweep.__dict__,
+                                                   "axes": grid_sweep.axes[:1]}), 0)
+
+
+def test_sweep_figures(lr_sweep, grid_sweep, tmp_path):
+    fig = sweep_figure(lr_sweep)
+    assert len(fig.axes) == 1 and fig.axes[0].get_lines()
+    fig.savefig(tmp_path / "sweep.png")
+    fig = sweep_figure(grid_sweep)
+    panels = [a for a in fig.axes if a.images]
+    assert [a.get_title() for a in panels] == ["sgd", "sgd dampening=0.5"]
+    assert len({a.images[0].get_clim() for a in panels}) == 1  # one colour scale
+    assert len(fig.axes) == 3  # two panels, one colorbar
+    fig.savefig(tmp_path / "grid.png")
+    with pytest.raises(ValueError, match="one parameter"):
+        plot_sweep(grid_sweep)
+
+
+# -- basins -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def himmelblau_basins():
+    from optcompare.api import make_optimizers
+    from optcompare.basins import basins
+    from optcompare.problem import make_problem
+
+    problem = make_problem("himmelblau")
+    return problem, basins(make_optimizers(["sgd:lr=0.01"])[0], problem, grid=15, steps=300)
+
+
+def test_basins_image_is_the_outcome(himmelblau_basins):
+    problem, b = himmelblau_basins
+    ax = plot_basins(b, problem)
+    (image,) = ax.images
+    np.testing.assert_array_equal(image.get_array(), b.outcome)
+    (stars,) = [c for c in ax.collections if c.get_label() == "minimum"]
+    np.testing.assert_allclose(stars.get_offsets(), [m.x for m in problem.minima()])
+    assert stars.get_paths() and len(stars.get_facecolors()) == 4
+    assert ax.get_xlim() == problem.window()[0] and ax.get_ylim() == problem.window()[1]
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("sgd lr=0.01", "x", "y")
+    texts = legend_texts(ax)
+    assert texts[0] == f"minimum (3, 2): {np.mean(b.outcome == 0):.0%}"
+    assert texts[-2:] == ["diverged: 0%", "not converged: 0%"]
+
+
+def test_basins_colours_per_outcome(himmelblau_basins):
+    from dataclasses import replace
+
+    from optcompare.basins import DIVERGED, NOT_CONVERGED
+
+    problem, b = himmelblau_basins
+    outcome = b.outcome.copy()
+    outcome[0, :3] = DIVERGED
+    outcome[1, :5] = NOT_CONVERGED
+    ax = plot_basins(replace(b, outcome=outcome), problem)
+    (image,) = ax.images
+    color = [to_rgba(image.cmap(image.norm(v))) for v in (DIVERGED, NOT_CONVERGED, 0, 1, 2, 3)]
+    assert color[0] == to_rgba("black")
+    assert len(set(color)) == 6  # diverged, not converged and four basins all differ
+    assert legend_texts(ax)[-2:] == [f"diverged: {3 / outcome.size:.0%}",
+                                     f"not converged: {5 / outcome.size:.0%}"]
+
+
+def test_basins_figure_one_panel_per_optimizer(himmelblau_basins, tmp_path):
+    from dataclasses import replace
+
+    problem, b = himmelblau_basins
+    other = replace(b, label="other", outcome=np.roll(b.outcome, 3, axis=1))
+    fig = basins_figure([b, other], problem)
+    panels = [a for a in fig.axes if a.images]
+    assert [a.get_title() for a in panels] == ["sgd lr=0.01", "other"]
+    (shared,) = fig.legends
+    assert [t.get_text() for t in shared.get_texts()] == [
+        "minimum (3, 2)", "minimum (-2.81, 3.13)", "minimum (-3.78, -3.28)",
+        "minimum (3.58, -1.85)", "diverged", "not converged"]
+    fractions = [f"{np.mean(b.outcome == k):.0%}" for k in (0, 1, 2, 3, -1, -2)]
+    assert legend_texts(panels[0]) == fractions
+    fig.savefig(tmp_path / "basins.png")
+
+
+# -- animation --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("steps", "frames"), [(30, 12), (5, 60)])
+def test_path_animation_frames_and_gif(tmp_path, steps, frames):
+    from matplotlib.animation import PillowWriter
+    from PIL import Image
+
+    result = optcompare.run(["sgd:lr=1e-3", "adam:lr=0.05"], "rosenbrock", steps=steps)
+    fig, anim = path_animation(result, frames=frames)
+    assert isinstance(fig, Figure)
+    path = tmp_path / "paths.gif"
+    anim.save(path, writer=PillowWriter(fps=15))
+    with Image.open(path) as gif:
+        assert gif.n_frames == min(frames, steps + 1)
+        assert gif.size == (900, 405)
+    ax_path, ax_loss = fig.axes[:2]
+    assert any(isinstance(c, ContourSet) for c in ax_path.collections)  # built once
+    # after the last frame every run is drawn in full
+    lines = [line for line in ax_path.get_lines() if len(line.get_xdata()) > 1]
+    for line, run in zip(lines, result.runs, strict=True):
+        np.testing.assert_array_equal(line.get_xdata(), run.x[:, 0])
+    assert ax_loss.get_xlabel() == "step"
+
+
+def test_path_animation_of_zero_steps(tmp_path):
+    from matplotlib.animation import PillowWriter
+    from PIL import Image
+
+    result = optcompare.run(["adam"], "rosenbrock", steps=0)
+    _, anim = path_animation(result)
+    anim.save(tmp_path / "one.gif", writer=PillowWriter(fps=15))
+    with Image.open(tmp_path / "one.gif") as gif:
+        assert gif.n_frames == 1
+
+
+# -- effective step ---------------------------------------------------------------
+
+
+def test_effective_step_per_coordinate(tmp_path):
+    result = optcompare.run(["rmsprop", "sgd:lr=1e-3"], "rosenbrock", steps=40,
+                            record_state=True)
+    ax = plot_effective_step(result)
+    assert ax.get_yscale() == "log"
+    lines = ax.get_lines()
+    assert [line.get_linestyle() for line in lines] == ["-", "--", "-", "--"]
+    colors = label_colors(result.labels)
+    assert [to_rgba(line.get_color()) for line in lines] == [
+        to_rgba(colors[label]) for label in result.labels for _ in range(2)]
+    assert legend_texts(ax) == ["rmsprop, x0", "rmsprop, x1", "sgd lr=1e-3, x0",
+                                "sgd lr=1e-3, x1"]
+    for line, (run, j) in zip(lines, [(r, j) for r in result.runs for j in range(2)],
+                              strict=True):
+        np.testing.assert_array_equal(line.get_xdata(), np.arange(1, 41))
+        e = run.effective_step[:, j]
+        np.testing.assert_allclose(line.get_ydata(), np.where(e > 0, e, np.nan))
+    np.testing.assert_allclose(lines[2].get_ydata(), 1e-3, rtol=1e-6)  # SGD: just the lr
+    effective_step_figure(result).savefig(tmp_path / "effective.png")
+
+    named = plot_effective_step(result, coordinate_names=["x", "y"])
+    assert legend_texts(named)[:2] == ["rmsprop, x", "rmsprop, y"]
+    with pytest.raises(ValueError, match="record_state=True"):
+        plot_effective_step(optcompare.run(["adam"], "rosenbrock", steps=3))
