@@ -409,12 +409,11 @@ def plot_path(result: Result, ax: Axes | None = None,
 
     problem = result.problem
     dim = problem.dim
-    if dim < 2:
-        raise ValueError(f"plot_path needs a problem of at least 2 coordinates; "
-                         f"{problem.spec} has {dim}")
     if ax is None:
         ax = _new_axes(PATH_FIGSIZE)
     colors = _colors_for(result, colors)
+    if dim == 1:
+        return _plot_path_1d(result, ax, colors)
     legend = _legend_labels(result)
     window = tuple(tuple(float(v) for v in w) for w in problem.window()[:2])
 
@@ -477,6 +476,32 @@ def plot_path(result: Result, ax: Axes | None = None,
                "x0 (first coordinate)", "x1 (second coordinate)")
         ax.grid(True, alpha=0.3)
     ax.legend(handles=handles, fontsize=_LEGEND, **_OUTSIDE)
+    return ax
+
+
+def _plot_path_1d(result: Result, ax: Axes, colors: Mapping[str, Any]) -> Axes:
+    """A 1-D problem's "path": x against step, the minima as dashed lines."""
+    problem = result.problem
+    legend = _legend_labels(result)
+    strong = {id(median_run(result.runs_of(label))) for label in result.labels}
+    handles: dict[str, Any] = {}
+    for run in result.runs:
+        n = _valid(run)
+        steps = np.arange(n)
+        if id(run) in strong:
+            (handles[run.label],) = ax.plot(steps, run.x[:n, 0], color=colors[run.label],
+                                            lw=1.8, label=legend[run.label], zorder=3)
+        else:
+            ax.plot(steps, run.x[:n, 0], color=colors[run.label], lw=0.8, alpha=0.25)
+    lines = [handles[label] for label in result.labels]
+    for k, m in enumerate(problem.minima()):
+        lines.append(ax.axhline(m.x[0], color="0.2", ls="--", lw=1.2,
+                                label="minimum" if k == 0 else None))
+    (lo, hi), = problem.window()[:1]
+    ax.set_ylim(lo, hi)
+    _style(ax, f"{problem.spec}: x over the steps", "step", "x")
+    ax.grid(True, alpha=0.3)
+    ax.legend(handles=lines, fontsize=_LEGEND, **_OUTSIDE)
     return ax
 
 

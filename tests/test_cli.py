@@ -289,3 +289,24 @@ def test_run_with_report_writes_a_self_contained_page(cli, tmp_path):
     assert code == 0, err
     html = (tmp_path / "r" / "report.html").read_text()
     assert "data:image/png;base64," in html and "http://" not in html and "https://" not in html
+
+
+def test_one_dimensional_formula_gets_an_x_over_steps_figure(cli, tmp_path):
+    code, out, err = cli("run", "--opt", "adam:lr=0.1", "--problem", "expr:(x-1)**2;minima=1",
+                         "--steps", "50", "--out", "one", "-q")
+    assert code == 0, err
+    assert (tmp_path / "one" / "path.png").stat().st_size > 10_000
+    code, out, err = cli("animate", "--opt", "adam", "--problem", "expr:(x-1)**2")
+    assert code == 2 and "one coordinate" in err
+
+
+def test_animate_writes_a_gif_with_the_requested_frames(cli, tmp_path):
+    from PIL import Image
+
+    code, out, err = cli("animate", "--opt", "sgd:lr=0.002,momentum=0.9", "--opt", "adam:lr=0.05",
+                         "--problem", "rosenbrock", "--steps", "60", "--frames", "12", "--fps", "6",
+                         "--out", "anim", "-q")
+    assert code == 0, err
+    with Image.open(tmp_path / "anim" / "animation.gif") as gif:
+        assert gif.n_frames == 12
+    assert (tmp_path / "anim" / "trajectory.csv").exists()

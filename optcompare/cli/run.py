@@ -105,6 +105,12 @@ def animate(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, s
     from optcompare.cli.render import print_run
     from optcompare.cli.results import deliver
 
+    from optcompare.errors import SpecError
+    from optcompare.problem import make_problem
+
+    if make_problem(problem).dim < 2:
+        raise SpecError(f"animate draws paths in the plane; '{problem}' has one coordinate "
+                        "(use run, whose path figure shows x over the steps)")
     result = _compare(ctx, opts, problem, steps, start, seed, lr_schedule, seeds, jitter, tol,
                       tune, objective, quiet, as_json)
     doc, files = _files(ctx, result)
