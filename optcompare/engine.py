@@ -108,13 +108,16 @@ def run_batch(
                 x_new = np.clip(x_new, bounds[0], bounds[1])
             loss_new, g_new = problem.f(x_new), problem.grad(x_new)
 
-            # NaN fails every comparison, so this one test catches NaN, inf and runaways
-            ok = (np.abs(x_new).max(axis=1, initial=0.0) <= limit) & np.isfinite(loss_new)
-            bad = alive & ~ok
-            if bad.any():
-                diverged_at[bad] = t
-                alive = alive & ~bad
+            # NaN fails every comparison, so these tests catch NaN, inf and runaways;
+            # the whole-batch test is one cheap reduction, rows are checked only if it fails
             everyone = bool(alive.all())
+            if not (np.abs(x_new).max(initial=0.0) <= limit and np.isfinite(loss_new).all()):
+                ok = (np.abs(x_new).max(axis=1, initial=0.0) <= limit) & np.isfinite(loss_new)
+                bad = alive & ~ok
+                if bad.any():
+                    diverged_at[bad] = t
+                    alive = alive & ~bad
+                everyone = bool(alive.all())
             if record_state:
                 for name, arr in state_arrays(state).items():
                     if arr.shape != x.shape:
