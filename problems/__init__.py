@@ -5,6 +5,7 @@ from optcompare.problems import (  # noqa: F401
     least_squares,
     multimodal,
     quadratics,
+    reddi,
     rosenbrock,
     saddles,
 )
