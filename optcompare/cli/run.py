@@ -104,7 +104,6 @@ def animate(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, s
     """Write an animated GIF of the paths growing beside the loss curves (no ffmpeg needed)."""
     from optcompare.cli.render import print_run
     from optcompare.cli.results import deliver
-
     from optcompare.errors import SpecError
     from optcompare.problem import make_problem
 
