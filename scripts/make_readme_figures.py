@@ -36,9 +36,11 @@ def main() -> None:
                             "rosenbrock", steps=1000)
     save(plotting.path_figure(result), "rosenbrock_paths.png")
     save(plotting.loss_figure(result), "rosenbrock_loss.png")
-    lesson_figure = getattr(sys.modules.get("optcompare.lessons"), "README_FIGURE", None)
-    if lesson_figure is not None:  # pragma: no cover - filled in by the lessons
-        lesson_figure(save)
+    from optcompare.lessons import get_lesson
+
+    # the lesson whose claim surprises students most: Adam goes to the worst point
+    lesson = get_lesson("adam-nonconvergence").run("png")
+    save(lesson.figures["iterates"], "lesson_adam_nonconvergence.png")
 
 
 if __name__ == "__main__":
