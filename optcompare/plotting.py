@@ -221,6 +221,21 @@ def _gaps(y: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(y), y, np.nan)
 
 
+def _loss_curves(result: Result) -> tuple[list[tuple[Run, np.ndarray]], np.ndarray, bool]:
+    """Each run's loss - f* (floored for log axes), every finite value, and whether a
+    log scale fits (all positive, spanning more than a decade)."""
+    f_star = result.problem.f_star
+    curves = []
+    for run in result.runs:
+        y = np.asarray(run.loss[:_valid(run)], dtype=float)
+        if f_star is not None:
+            y = np.maximum(y - f_star, LOSS_FLOOR)
+        curves.append((run, y))
+    every = _finite(y for _, y in curves)
+    log = bool(every.size) and every.min() > 0 and every.max() > 10.0 * every.min()
+    return curves, every, log
+
+
 def plot_loss(result: Result, ax: Axes | None = None,
               colors: Mapping[str, Any] | None = None) -> Axes:
     """Loss against step: one line per run, or a median and band per label of seeds.
@@ -252,14 +267,7 @@ def plot_loss(result: Result, ax: Axes | None = None,
     legend = _legend_labels(result, band=True)
     f_star = result.problem.f_star
 
-    curves = []
-    for run in result.runs:
-        y = np.asarray(run.loss[:_valid(run)], dtype=float)
-        if f_star is not None:
-            y = np.maximum(y - f_star, LOSS_FLOOR)
-        curves.append((run, y))
-    every = _finite(y for _, y in curves)
-    log = bool(every.size) and every.min() > 0 and every.max() > 10.0 * every.min()
+    curves, every, log = _loss_curves(result)
     if log:
         ax.set_yscale("log")
     top = _loss_top(curves, log)
@@ -1075,14 +1083,7 @@ def path_animation(result: Result, frames: int = 60, fps: int = 15):
     names = ("x", "y") if problem.dim == 2 else ("x0", "x1")
     _style(ax_path, "paths", *names)
 
-    curves = []
-    for run in result.runs:
-        y = np.asarray(run.loss[:_valid(run)], dtype=float)
-        if f_star is not None:
-            y = np.maximum(y - f_star, LOSS_FLOOR)
-        curves.append((run, y))
-    every = _finite(y for _, y in curves)
-    log = bool(every.size) and every.min() > 0 and every.max() > 10.0 * every.min()
+    curves, every, log = _loss_curves(result)
     if log:
         ax_loss.set_yscale("log")
     if every.size:

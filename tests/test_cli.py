@@ -9,24 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 import optcompare
-from optcompare.cli import main
 from optcompare.optimizers import OPTIMIZERS
 from optcompare.problem import make_problem
-
-
-@pytest.fixture
-def cli(tmp_path, monkeypatch):
-    """Run the CLI in an empty working folder; returns (exit code, stdout, stderr)."""
-    monkeypatch.chdir(tmp_path)
-
-    def invoke(*args):
-        result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-        return result.exit_code, result.stdout, result.stderr
-
-    return invoke
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

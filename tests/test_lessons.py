@@ -244,17 +244,6 @@ def test_gradient_scale_text_grades_the_differences():
 
 # -- the command line ------------------------------------------------------------------
 
-@pytest.fixture
-def cli(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-
-    def invoke(*args):
-        result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-        return result.exit_code, result.stdout, result.stderr
-
-    return invoke
-
-
 def test_cli_lists_every_lesson(cli):
     code, out, err = cli("lesson")
     assert code == 0, err
@@ -320,9 +309,7 @@ def test_cli_errors(cli, tmp_path, args, message):
 
 
 def test_lesson_with_report_writes_the_page(tmp_path, monkeypatch):
-    from click.testing import CliRunner
 
-    from optcompare.cli import main
 
     monkeypatch.chdir(tmp_path)
     r = CliRunner().invoke(main, ["lesson", "saddle", "--out", "s", "--report", "-q"],

@@ -12,27 +12,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import optcompare
 from optcompare import output, report
-from optcompare.cli import main
 from optcompare.errors import RunError
 from optcompare.report import REPORT, build_report, write_report
 
 HOSTILE = "<script>alert(1)</script>"
-
-
-@pytest.fixture
-def cli(tmp_path, monkeypatch):
-    """Run the CLI in an empty working folder; returns (exit code, stdout, stderr)."""
-    monkeypatch.chdir(tmp_path)
-
-    def invoke(*args):
-        result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-        return result.exit_code, result.stdout, result.stderr
-
-    return invoke
 
 
 def figure_bytes(fmt: str, color: str = "tab:blue") -> bytes:
