@@ -125,6 +125,7 @@ class Run:
     wall_time: float
     state: dict[str, np.ndarray] = field(default_factory=dict)
     effective_step: np.ndarray | None = None
+    diverged_reason: str | None = None
 
     @property
     def last_step(self) -> int:
@@ -187,6 +188,7 @@ def _runs_from(choice: OptimizerChoice, problem: Problem, tr: Trajectory, seeds:
             wall_time=share,
             state={k: v[:, i, :] for k, v in tr.state.items()},
             effective_step=None if tr.effective_step is None else tr.effective_step[:, i, :],
+            diverged_reason=tr.divergence_reason(i, problem),
         ))
     return out
 

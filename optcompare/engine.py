@@ -72,6 +72,7 @@ def run_batch(
         loss, g_true = problem.f(x), problem.grad(x)
         state = optimizer.init(x, h)
         diverged_at = np.where(np.isfinite(loss) & np.all(np.isfinite(x), axis=1), -1, 0)
+        diverged_x = np.where(diverged_at[:, None] == 0, x, np.nan)  # the offending iterates
         alive = diverged_at < 0
 
         rec_x = np.full((steps + 1, runs, dim), np.nan) if record else None
@@ -116,6 +117,7 @@ def run_batch(
                 bad = alive & ~ok
                 if bad.any():
                     diverged_at[bad] = t
+                    diverged_x[bad] = x_new[bad]
                     alive = alive & ~bad
                 everyone = bool(alive.all())
             if record_state:
@@ -148,7 +150,8 @@ def run_batch(
     lr_record = None if lr_factors is None else np.asarray(lr_factors, dtype=float)
     return Trajectory(
         steps=steps, diverged_at=diverged_at, final_x=final_x, final_loss=final_loss,
-        best_loss=best, auc=auc, first_below=first_below, x=rec_x, loss=rec_loss,
+        best_loss=best, auc=auc, first_below=first_below, diverged_x=diverged_x,
+        limit=limit, x=rec_x, loss=rec_loss,
         grad_norm=rec_gn, state=rec_state, effective_step=rec_eff, lr=lr_record,
         wall_time=wall,
     )

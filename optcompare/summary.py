@@ -48,6 +48,7 @@ def summary_row(r: Run) -> dict[str, Any]:
         "distance_to_minimum": plain(r.distance_to_min),
         "steps_to_tol": r.steps_to_tol,
         "diverged": False if r.diverged_at is None else int(r.diverged_at),
+        "diverged_reason": r.diverged_reason,
         "wall_time": round(r.wall_time, 6),
     }
 

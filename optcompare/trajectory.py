@@ -27,6 +27,8 @@ class Trajectory:
         auc: (runs,) mean over steps 0..N of log10(loss - f* + 1e-12), or of
             loss when f* is unknown; lower is better (the area under the loss curve).
         first_below: (runs,) first step with loss - f* <= tol, -1 if never.
+        diverged_x: (runs, dim) the iterate that made each run diverge (NaN if none).
+        limit: the |x| beyond which an iterate counted as runaway.
         state: per-step optimizer state (name -> (steps, runs, dim)) when recorded.
         effective_step: (steps, runs, dim) -(x_t - x_{t-1}) / g_t, the learning rate
             each coordinate actually got (NaN where g_t = 0), when recorded.
@@ -41,6 +43,8 @@ class Trajectory:
     best_loss: np.ndarray
     auc: np.ndarray
     first_below: np.ndarray
+    diverged_x: np.ndarray | None = None
+    limit: float = np.inf
     x: np.ndarray | None = None
     loss: np.ndarray | None = None
     grad_norm: np.ndarray | None = None
@@ -52,6 +56,22 @@ class Trajectory:
     @property
     def runs(self) -> int:
         return len(self.diverged_at)
+
+    def divergence_reason(self, run: int, problem) -> str | None:
+        """Why ``run`` diverged, in words (None if it did not)."""
+        if self.diverged_at[run] < 0:
+            return None
+        x = self.diverged_x[run]
+        if hasattr(problem, "undefined_reason"):  # formulas know which operation failed
+            why = problem.undefined_reason(x[None, :])[0]
+            if why:
+                return why
+        if not np.all(np.isfinite(x)):
+            return "the iterate became NaN or infinite (the step overflowed)"
+        if np.max(np.abs(x)) > self.limit:
+            return (f"the iterate ran away (|x| = {np.max(np.abs(x)):.3g}, beyond "
+                    f"{self.limit:.3g}); the step size is too large for this problem")
+        return "the loss became NaN or infinite at this iterate"
 
     def last_step(self, run: int) -> int:
         """The last step whose iterate is valid for ``run``."""

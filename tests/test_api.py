@@ -59,3 +59,15 @@ def test_all_means_the_six_classics():
 def test_bad_arguments_raise_spec_errors(kwargs, message):
     with pytest.raises(SpecError, match=message):
         optcompare.run(**kwargs)
+
+
+@pytest.mark.parametrize(("opt", "problem", "reason"), [
+    ("sgd:lr=0.1", "rosenbrock", "the iterate ran away"),
+    ("sgd:lr=0.5", "expr:log(x) + y**2;start=1,1", "log of a non-positive number"),
+    ("sgd:lr=0.5", "expr:sqrt(x) + y**2;start=1,1", "sqrt of a negative number"),
+])
+def test_a_diverged_run_says_why(opt, problem, reason):
+    (run,) = optcompare.run([opt], problem, steps=30).runs
+    assert run.diverged_at is not None
+    assert reason in run.diverged_reason
+    assert optcompare.run(["adam"], "rosenbrock", steps=5).runs[0].diverged_reason is None

@@ -47,6 +47,9 @@ def print_run(result, folder: Path) -> None:
     if result.seeds > 1:
         title += f"; {result.seeds} seeds each"
     out.print(table(title, columns, rows))
+    reasons = {(r.label, r.diverged_reason) for r in result.runs if r.diverged_reason}
+    for label, why in sorted(reasons):
+        out.print(f"{label} diverged: {why}", soft_wrap=True)
     if tuned:
         first = next(iter(result.tuning.values()))
         grid = first["grid"]
