@@ -104,6 +104,17 @@ def parse_point(text: str | Sequence[float], dim: int, what: str = "--start") ->
     return point
 
 
+def check_start(problem: Problem, x0: np.ndarray, what: str = "--start") -> None:
+    """The objective and its gradient must be finite at the start."""
+    with np.errstate(all="ignore"):
+        f, g = problem.f(x0[None, :]), problem.grad(x0[None, :])
+    if not (np.all(np.isfinite(f)) and np.all(np.isfinite(g))):
+        point = ",".join(f"{v:g}" for v in x0)
+        raise SpecError(f"{what} {point} is not allowed: the loss or its gradient is not finite "
+                        f"there; choose a start inside the window "
+                        + " x ".join(f"[{lo:g}, {hi:g}]" for lo, hi in problem.window()[:2]))
+
+
 @dataclass(frozen=True)
 class Run:
     """One run of one optimizer: its settings and its trajectory as numpy arrays."""
@@ -170,7 +181,8 @@ class Result:
 
 def _runs_from(choice: OptimizerChoice, problem: Problem, tr: Trajectory, seeds: np.ndarray,
                starts: np.ndarray, share: float) -> list[Run]:
-    dist = problem.nearest_minimum_distance(tr.final_x)
+    with np.errstate(all="ignore"):  # a runaway final_x may overflow the distance
+        dist = problem.nearest_minimum_distance(tr.final_x)
     out = []
     for i in range(tr.runs):
         values = {k: (v[i].item() if isinstance(v, np.ndarray) else v)
@@ -248,6 +260,7 @@ def run(
                         f"{', '.join(OBJECTIVES)}")
     steps = int(steps)
     x0 = prob.start() if start is None else parse_point(start, prob.dim)
+    check_start(prob, x0)
     factors = schedule_factors(lr_schedule, steps)
     run_seeds = seed + np.arange(int(seeds), dtype=np.int64)
     starts = starts_for(x0, run_seeds, jitter)
@@ -259,10 +272,12 @@ def run(
             t_seeds = seed + TUNE_SEED_OFFSET + np.arange(int(tune_seeds), dtype=np.int64)
             tuned = tune_lr(choice, prob, x0, steps, t_seeds, objective=objective,
                             jitter=jitter, lr_factors=factors)
-            tuning[choice.label] = tuned
+            # the tuned lr goes into the label, so every table and figure shows it
+            label = f"{choice.label} lr={tuned['lr']:.3g} (tuned)"
+            tuning[label] = tuned
             given = {**choice.given, "lr": tuned["lr"]}
             choice = OptimizerChoice(choice.optimizer, choice.optimizer.resolve(given),
-                                     choice.label, choice.given)
+                                     label, choice.given)
         values = {k: v for k, v in choice.values.items()}
         cb = None if progress is None else (lambda t, b=done: progress(b + t))
         tr = run_batch(choice.optimizer, values, prob, starts, run_seeds, steps, tol=tol,

@@ -17,6 +17,11 @@ from optcompare.problem import Problem
 
 DIVERGED = -1
 NOT_CONVERGED = -2
+#: Ended where the gradient vanishes but at no listed minimum: a local minimum
+#: (or a saddle) of the problem.
+OTHER_STATIONARY = -3
+#: The gradient norm below which a run counts as stopped at a stationary point.
+STATIONARY_GRAD = 1e-3
 #: A run "reached" a minimum when it ends within this fraction of the window's
 #: diagonal of it.
 RADIUS_FRACTION = 0.02
@@ -25,7 +30,7 @@ RADIUS_FRACTION = 0.02
 @dataclass(frozen=True)
 class Basins:
     """Outcome per grid start: ``label[i, j]`` is the index of the minimum reached
-    from (xs[j], ys[i]), or DIVERGED / NOT_CONVERGED."""
+    from (xs[j], ys[i]), or DIVERGED / NOT_CONVERGED / OTHER_STATIONARY."""
 
     label: str
     xs: np.ndarray
@@ -38,6 +43,7 @@ class Basins:
         total = self.outcome.size
         out = {f"minimum {k}": float(np.sum(self.outcome == k)) / total for k in range(n_minima)}
         out["diverged"] = float(np.sum(self.outcome == DIVERGED)) / total
+        out["other stationary point"] = float(np.sum(self.outcome == OTHER_STATIONARY)) / total
         out["not converged"] = float(np.sum(self.outcome == NOT_CONVERGED)) / total
         return out
 
@@ -50,13 +56,17 @@ def grid_starts(problem: Problem, n: int) -> tuple[np.ndarray, np.ndarray, np.nd
 
 
 def classify(problem: Problem, final_x: np.ndarray, diverged_at: np.ndarray) -> np.ndarray:
-    """Index of the nearest known minimum within the radius, else NOT_CONVERGED/DIVERGED."""
+    """Index of the nearest known minimum within the radius; else OTHER_STATIONARY where
+    the gradient vanishes (a local minimum), NOT_CONVERGED, or DIVERGED."""
     mins = np.array([m.x for m in problem.minima()], dtype=float)
     (x_lo, x_hi), (y_lo, y_hi) = problem.window()[:2]
     radius = RADIUS_FRACTION * np.hypot(x_hi - x_lo, y_hi - y_lo)
     d = np.linalg.norm(final_x[:, None, :] - mins[None, :, :], axis=-1)
     nearest = np.argmin(d, axis=1)
-    out = np.where(d[np.arange(len(d)), nearest] <= radius, nearest, NOT_CONVERGED)
+    with np.errstate(all="ignore"):
+        stationary = np.linalg.norm(problem.grad(final_x), axis=1) <= STATIONARY_GRAD
+    out = np.where(d[np.arange(len(d)), nearest] <= radius, nearest,
+                   np.where(stationary, OTHER_STATIONARY, NOT_CONVERGED))
     return np.where(diverged_at >= 0, DIVERGED, out)
 
 

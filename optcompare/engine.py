@@ -81,7 +81,8 @@ def run_batch(
         rec_state: dict[str, np.ndarray] = {}
         rec_eff = np.full((steps, runs, dim), np.nan) if record_state else None
 
-        gap = (lambda f: f - f_star) if f_star is not None else (lambda f: f)
+        # with f* unknown there is no target: first_below stays -1 ("never")
+        gap = (lambda f: f - f_star) if f_star is not None else (lambda f: np.full_like(f, np.inf))
         score = (lambda f: np.log10(np.maximum(f - f_star, 0.0) + 1e-12)) \
             if f_star is not None else (lambda f: f)
         best = np.where(alive, loss, np.inf)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from optcompare.errors import RunError
+from optcompare.errors import RunError, SpecError
 
 MANIFEST = ".optcompare-files"
 
@@ -67,6 +67,8 @@ def write_folder(target: Path | None, default: Path, files: Mapping[str, Writer]
     """
     dest = Path(target) if target is not None else Path(default)
     parent = dest.parent if str(dest.parent) else Path(".")
+    if target is not None and dest.is_dir():
+        _check_own(dest, list(files))
     try:
         parent.mkdir(parents=True, exist_ok=True)
         if dest.exists() and not dest.is_dir():
@@ -133,6 +135,21 @@ def add_file(folder: Path, name: str, write: Writer) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def own_files(folder: Path) -> list[str]:
+    """The files an earlier optcompare run wrote into ``folder`` (from its manifest)."""
+    manifest = folder / MANIFEST
+    return manifest.read_text().split() if manifest.is_file() else []
+
+
+def _check_own(dest: Path, names: list[str]) -> None:
+    """Refuse to replace a file optcompare did not write."""
+    ours = set(own_files(dest))
+    theirs = [n for n in names if (dest / n).exists() and n not in ours]
+    if theirs:
+        raise SpecError(f"--out '{dest}' already holds {', '.join(theirs)}, which optcompare "
+                        "did not write; choose a new or empty folder")
+
+
 def _rename_fresh(tmp: Path, dest: Path, fixed: bool) -> Path:
     candidate, n = dest, 1
     while True:
@@ -151,7 +168,7 @@ def _rename_fresh(tmp: Path, dest: Path, fixed: bool) -> Path:
 
 def _replace_own_files(tmp: Path, dest: Path, names: list[str]) -> None:
     manifest = dest / MANIFEST
-    earlier = manifest.read_text().split() if manifest.is_file() else []
+    earlier = own_files(dest)
     for name in names:
         os.replace(tmp / name, dest / name)
     # files from an earlier run of ours that this run did not write (e.g. a

@@ -378,6 +378,23 @@ def _draw_contours(ax: Axes, result: Result, window, grid: int) -> None:
                zorder=1)
 
 
+def _view(result: Result) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The problem's window (first two coordinates), widened to hold every start.
+
+    A start outside the window would otherwise leave an empty picture.
+    """
+    (x_lo, x_hi), (y_lo, y_hi) = (tuple(float(v) for v in w) for w in result.problem.window()[:2])
+    starts = np.array([r.start[:2] for r in result.runs], dtype=float)
+    starts = starts[np.all(np.isfinite(starts), axis=1)]
+    if starts.size:
+        pad_x, pad_y = 0.05 * (x_hi - x_lo), 0.05 * (y_hi - y_lo)
+        x_lo = min(x_lo, float(starts[:, 0].min()) - pad_x)
+        x_hi = max(x_hi, float(starts[:, 0].max()) + pad_x)
+        y_lo = min(y_lo, float(starts[:, 1].min()) - pad_y)
+        y_hi = max(y_hi, float(starts[:, 1].max()) + pad_y)
+    return (x_lo, x_hi), (y_lo, y_hi)
+
+
 def median_run(runs: list[Run]) -> Run:
     """The run whose final loss is the median of ``runs``' final losses.
 
@@ -423,7 +440,7 @@ def plot_path(result: Result, ax: Axes | None = None,
     if dim == 1:
         return _plot_path_1d(result, ax, colors)
     legend = _legend_labels(result)
-    window = tuple(tuple(float(v) for v in w) for w in problem.window()[:2])
+    window = _view(result)
 
     if dim == 2:
         _draw_contours(ax, result, window, grid)
@@ -827,9 +844,10 @@ def sweep_figure(sweep: SweepResult) -> Figure:
     cb.set_label(_heat_label(sweep, log), fontsize=_LABEL)
     cb.ax.tick_params(labelsize=_TICKS)
     seeds = len(sweep.seeds)
+    # two lines: a single narrow panel must not clip the title
     fig.suptitle(f"{sweep.problem.spec}: {sweep.objective} over {sweep.axes[0][0]} x "
-                 f"{sweep.axes[1][0]} (median of {seeds} seed{'s' * (seeds != 1)})",
-                 fontsize=_TITLE)
+                 f"{sweep.axes[1][0]}\n"
+                 + ("1 seed" if seeds == 1 else f"median of {seeds} seeds"), fontsize=_TITLE)
     if any(a.patches for a in used):
         fig.legend(handles=[Patch(label="diverged (median)", **_DIVERGED_HATCH)],
                    fontsize=_LEGEND, loc="outside lower center")
@@ -840,6 +858,9 @@ def sweep_figure(sweep: SweepResult) -> Figure:
 
 _DIVERGED_COLOR = "black"
 _NOT_CONVERGED_COLOR = "#D3D3D3"
+_OTHER_STATIONARY_COLOR = "#8C8C8C"
+#: The outcomes besides "minimum k", in legend order (colours alike).
+_OUTCOME_NAMES = ("diverged", "other stationary point", "not converged")
 # qualitative, without black and grey (those mean diverged / not converged)
 _BASIN_COLORS = tuple(c for c in PALETTE if c not in ("#000000", "#7f7f7f"))
 
@@ -860,20 +881,23 @@ def _basin_names(problem: Problem) -> list[str]:
 
 
 def _basin_fractions(basins: Basins, k: int) -> list[float]:
-    """Fraction of starts per category: minima 0..k-1, diverged, not converged."""
-    from optcompare.basins import DIVERGED, NOT_CONVERGED
+    """Fraction of starts per category: minima 0..k-1, diverged, other stationary
+    point, not converged."""
+    from optcompare.basins import DIVERGED, NOT_CONVERGED, OTHER_STATIONARY
 
     out = basins.outcome
     return [float(np.mean(out == i)) for i in range(k)] + [
-        float(np.mean(out == DIVERGED)), float(np.mean(out == NOT_CONVERGED))]
+        float(np.mean(out == DIVERGED)), float(np.mean(out == OTHER_STATIONARY)),
+        float(np.mean(out == NOT_CONVERGED))]
 
 
 def _basin_handles(problem: Problem, texts: list[str] | None = None) -> list[Any]:
     from matplotlib.patches import Patch
 
     k = len(problem.minima())
-    faces = [_tint(c) for c in _basin_colors(k)] + [_DIVERGED_COLOR, _NOT_CONVERGED_COLOR]
-    names = _basin_names(problem) + ["diverged", "not converged"]
+    faces = [_tint(c) for c in _basin_colors(k)] + [_DIVERGED_COLOR, _OTHER_STATIONARY_COLOR,
+                                                    _NOT_CONVERGED_COLOR]
+    names = _basin_names(problem) + list(_OUTCOME_NAMES)
     texts = names if texts is None else texts
     return [Patch(facecolor=f, edgecolor="0.4", lw=0.6, label=t)
             for f, t in zip(faces, texts, strict=True)]
@@ -904,9 +928,10 @@ def plot_basins(basins: Basins, problem: Problem, ax: Axes | None = None, *,
     minima = problem.minima()
     k = len(minima)
     full = _basin_colors(k)
-    # value -2 (not converged), -1 (diverged), then minimum 0, 1, ...
-    cmap = ListedColormap([_NOT_CONVERGED_COLOR, _DIVERGED_COLOR] + [_tint(c) for c in full])
-    norm = BoundaryNorm(np.arange(-2.5, k), cmap.N)
+    # value -3 (other stationary point), -2 (not converged), -1 (diverged), minimum 0, 1, ...
+    cmap = ListedColormap([_OTHER_STATIONARY_COLOR, _NOT_CONVERGED_COLOR, _DIVERGED_COLOR]
+                          + [_tint(c) for c in full])
+    norm = BoundaryNorm(np.arange(-3.5, k), cmap.N)
     xs, ys = np.asarray(basins.xs, dtype=float), np.asarray(basins.ys, dtype=float)
     dx = (xs[-1] - xs[0]) / max(len(xs) - 1, 1)
     dy = (ys[-1] - ys[0]) / max(len(ys) - 1, 1)
@@ -925,7 +950,7 @@ def plot_basins(basins: Basins, problem: Problem, ax: Axes | None = None, *,
     _style(ax, basins.label, "x", "y")
     if legend:
         fr = _basin_fractions(basins, k)
-        names = _basin_names(problem) + ["diverged", "not converged"]
+        names = _basin_names(problem) + list(_OUTCOME_NAMES)
         texts = [f"{t}: {p:.0%}" for t, p in zip(names, fr, strict=True)]
         ax.legend(handles=_basin_handles(problem, texts), fontsize=_LEGEND,
                   title=f"{basins.outcome.size} starts, {basins.steps} steps",
@@ -1069,7 +1094,7 @@ def path_animation(result: Result, frames: int = 60, fps: int = 15):
     colors = _colors_for(result, None)
     counts = _counts(result)
     f_star = problem.f_star
-    window = tuple(tuple(float(v) for v in w) for w in problem.window()[:2])
+    window = _view(result)
 
     # static parts, drawn once
     if problem.dim == 2:

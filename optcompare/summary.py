@@ -172,7 +172,8 @@ def basins_table(results) -> tuple[list[str], list[list[Any]]]:
 
 
 def outcome_name(o: int) -> str:
-    return {-1: "diverged", -2: "not converged"}.get(o, f"minimum {o}")
+    return {-1: "diverged", -2: "not converged", -3: "other stationary point"}.get(
+        o, f"minimum {o}")
 
 
 def basins_document(results, problem, command: str) -> dict[str, Any]:

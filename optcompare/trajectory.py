@@ -26,7 +26,7 @@ class Trajectory:
         final_loss, best_loss: (runs,) loss at final_x, and the lowest loss seen.
         auc: (runs,) mean over steps 0..N of log10(loss - f* + 1e-12), or of
             loss when f* is unknown; lower is better (the area under the loss curve).
-        first_below: (runs,) first step with loss - f* <= tol, -1 if never.
+        first_below: (runs,) first step with loss - f* <= tol, -1 if never or f* unknown.
         diverged_x: (runs, dim) the iterate that made each run diverge (NaN if none).
         limit: the |x| beyond which an iterate counted as runaway.
         state: per-step optimizer state (name -> (steps, runs, dim)) when recorded.

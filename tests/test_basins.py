@@ -52,3 +52,18 @@ def test_basins_errors(spec, grid, message):
     (choice,) = make_optimizers(["sgd"])
     with pytest.raises(SpecError, match=message):
         basins(choice, make_problem(spec), grid=grid, steps=5)
+
+
+def test_local_minima_are_other_stationary_points_not_unconverged():
+    """Six-hump camel has four local minima besides its two global ones."""
+    from optcompare.basins import OTHER_STATIONARY
+
+    (choice,) = make_optimizers(["sgd:lr=0.01"])
+    b = basins(choice, make_problem("six-hump-camel"), grid=21, steps=2000)
+    ends = b.final_x[b.outcome == OTHER_STATIONARY]
+    assert len(ends) > 0
+    # the four local minima (+-1.70, -+0.80), (+-1.61, +-0.57), and the saddle at the
+    # origin, where the grid start sits exactly
+    local = np.abs(ends[:, 0]) > 1.5
+    saddle = np.all(np.abs(ends) < 1e-9, axis=1)
+    assert np.all(local | saddle) and local.sum() > 4

@@ -576,24 +576,27 @@ def test_basins_image_is_the_outcome(himmelblau_basins):
     assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("sgd lr=0.01", "x", "y")
     texts = legend_texts(ax)
     assert texts[0] == f"minimum (3, 2): {np.mean(b.outcome == 0):.0%}"
-    assert texts[-2:] == ["diverged: 0%", "not converged: 0%"]
+    assert texts[-3:] == ["diverged: 0%", "other stationary point: 0%", "not converged: 0%"]
 
 
 def test_basins_colours_per_outcome(himmelblau_basins):
     from dataclasses import replace
 
-    from optcompare.basins import DIVERGED, NOT_CONVERGED
+    from optcompare.basins import DIVERGED, NOT_CONVERGED, OTHER_STATIONARY
 
     problem, b = himmelblau_basins
     outcome = b.outcome.copy()
     outcome[0, :3] = DIVERGED
     outcome[1, :5] = NOT_CONVERGED
+    outcome[2, :7] = OTHER_STATIONARY
     ax = plot_basins(replace(b, outcome=outcome), problem)
     (image,) = ax.images
-    color = [to_rgba(image.cmap(image.norm(v))) for v in (DIVERGED, NOT_CONVERGED, 0, 1, 2, 3)]
+    kinds = (DIVERGED, NOT_CONVERGED, OTHER_STATIONARY, 0, 1, 2, 3)
+    color = [to_rgba(image.cmap(image.norm(v))) for v in kinds]
     assert color[0] == to_rgba("black")
-    assert len(set(color)) == 6  # diverged, not converged and four basins all differ
-    assert legend_texts(ax)[-2:] == [f"diverged: {3 / outcome.size:.0%}",
+    assert len(set(color)) == 7  # the three outcomes and four basins all differ
+    assert legend_texts(ax)[-3:] == [f"diverged: {3 / outcome.size:.0%}",
+                                     f"other stationary point: {7 / outcome.size:.0%}",
                                      f"not converged: {5 / outcome.size:.0%}"]
 
 
@@ -608,8 +611,8 @@ def test_basins_figure_one_panel_per_optimizer(himmelblau_basins, tmp_path):
     (shared,) = fig.legends
     assert [t.get_text() for t in shared.get_texts()] == [
         "minimum (3, 2)", "minimum (-2.81, 3.13)", "minimum (-3.78, -3.28)",
-        "minimum (3.58, -1.85)", "diverged", "not converged"]
-    fractions = [f"{np.mean(b.outcome == k):.0%}" for k in (0, 1, 2, 3, -1, -2)]
+        "minimum (3.58, -1.85)", "diverged", "other stationary point", "not converged"]
+    fractions = [f"{np.mean(b.outcome == k):.0%}" for k in (0, 1, 2, 3, -1, -3, -2)]
     assert legend_texts(panels[0]) == fractions
     fig.savefig(tmp_path / "basins.png")
 

@@ -40,6 +40,9 @@ class Group(click.Group):
                               standalone_mode=False, obj={"argv": argv}, **extra)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
+        except click.exceptions.NoArgsIsHelpError as exc:  # bare `optcompare`: just help
+            click.echo(exc.ctx.get_help())
+            sys.exit(0)
         except (click.Abort, KeyboardInterrupt):
             fail("optcompare: interrupted; nothing was written", 130)
         except click.ClickException as exc:

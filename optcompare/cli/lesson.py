@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from optcompare.cli.options import HELP, report_option
+from optcompare.cli.options import HELP, out_option, report_option
 
 LESSON_EPILOG = """\b
 Examples:
@@ -19,8 +19,7 @@ Examples:
 
 @click.command(epilog=LESSON_EPILOG, context_settings=HELP)
 @click.argument("name", required=False)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder to write (default: ./outputs/<time>-lesson-<name>).")
+@out_option
 @click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
               show_default=True, help="Figure file format.")
 @click.option("--json", "as_json", is_flag=True,

@@ -78,11 +78,23 @@ objective_option = click.option(
                             "area under the log loss curve.")
 
 
+def _out_path(ctx, param, value):
+    if value is None:
+        return None
+    if not value.strip():
+        raise click.BadParameter("the folder name is empty; give a folder, e.g. --out demo")
+    return Path(value)
+
+
+out_option = click.option(
+    "--out", type=click.Path(file_okay=False), default=None, callback=_out_path,
+    help="Folder to write (default: ./outputs/<time>-<problem>-<optimizers>).")
+
+
 def output_options(f: Callable) -> Callable:
     """--out, --format, --no-plot, --json, --quiet."""
     return _apply([
-        click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-                     help="Folder to write (default: ./outputs/<time>-<problem>-<optimizers>)."),
+        out_option,
         click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
                      show_default=True, help="Figure file format."),
         click.option("--no-plot", is_flag=True, help="Write the data files only, no figures."),

@@ -66,6 +66,8 @@ def _point(x) -> str:
 def _minima(p, limit: int = 3) -> str:
     mins = p.minima()
     if not mins:
+        if hasattr(p, "gradient_text"):  # a formula: we only know what the user told us
+            return "not given (add ;minima=X,Y to the spec)"
         return "none (unbounded below)"
     shown = ", ".join(_point(m.x) for m in mins[:limit])
     more = f" +{len(mins) - limit} more" if len(mins) > limit else ""
@@ -95,14 +97,22 @@ def print_catalog() -> None:
     out.print("Details: optcompare explain NAME", soft_wrap=True)
 
 
+def plain_rule(doc: str) -> str:
+    """A docstring as a student reads it: no reStructuredText marks."""
+    return doc.replace("``", "").replace("::\n", ":\n")
+
+
 def print_optimizer(opt) -> None:
     from rich.markup import escape
     from rich.panel import Panel
+    from rich.rule import Rule
     from rich.text import Text
 
     out = console()
-    out.print(Panel(Text(opt.rule), title=f"[b]{opt.name}[/b]: {escape(opt.summary)}",
-                    title_align="left"))
+    # no box around the rule: its math lines are laid out for 80 columns and must not re-wrap
+    out.print(Rule(f"[b]{opt.name}[/b]: {escape(opt.summary)}", align="left"))
+    out.print(Text(plain_rule(opt.rule)), soft_wrap=True)
+    out.print()
     rows = [[p.name, str(p.default) if isinstance(p.default, str) else num(p.default),
              p.allowed(), p.help] for p in opt.params]
     out.print(table("Hyperparameters", [("name", "left"), ("default", "right"),
@@ -159,15 +169,18 @@ def print_basins(results, problem, folder: Path) -> None:
     out = console()
     mins = problem.minima()
     columns = [("optimizer", "left"), *[(f"min {k + 1}", "right") for k in range(len(mins))],
-               ("diverged", "right"), ("not conv.", "right")]
+               ("diverged", "right"), ("other stat.", "right"), ("not conv.", "right")]
     rows = []
     for b in results:
         fr = b.fractions(len(mins))
         rows.append([b.label, *[f"{100 * fr[f'minimum {k}']:.0f}%" for k in range(len(mins))],
-                     f"{100 * fr['diverged']:.0f}%", f"{100 * fr['not converged']:.0f}%"])
+                     f"{100 * fr['diverged']:.0f}%", f"{100 * fr['other stationary point']:.0f}%",
+                     f"{100 * fr['not converged']:.0f}%"])
     n = len(results[0].xs) if results else 0
     out.print(table(f"{problem.spec}: where {n}x{n} starts end ({results[0].steps} steps)",
                     columns, rows))
     for k, m in enumerate(mins):
         out.print(f"  min {k + 1} = {_point(m.x)}", soft_wrap=True)
+    out.print("  other stat. = ended where the gradient vanishes, at no listed minimum "
+              "(a local minimum or saddle)", soft_wrap=True)
     out.print(f"wrote {folder}", soft_wrap=True)

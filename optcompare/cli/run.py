@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from optcompare.cli.options import HELP, comparison_options, output_options, problem_options
+from optcompare.cli.options import (
+    HELP,
+    comparison_options,
+    out_option,
+    output_options,
+    problem_options,
+    report_option,
+)
 
 RUN_EPILOG = """\b
 Examples:
@@ -94,13 +101,13 @@ def run(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, seeds
               help="Frames per second of the GIF.")
 @click.option("--frames", type=click.IntRange(2, 300), default=60, show_default=True,
               help="Most frames in the GIF (steps are subsampled to fit).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder to write (default: ./outputs/<time>-<problem>-<optimizers>).")
+@out_option
 @click.option("--json", "as_json", is_flag=True, help="Print only the summary JSON on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the output folder's path.")
+@report_option
 @click.pass_context
 def animate(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, seeds, jitter,
-            tol, tune, objective, fps, frames, out, as_json, quiet):
+            tol, tune, objective, fps, frames, out, as_json, quiet, with_report):
     """Write an animated GIF of the paths growing beside the loss curves (no ffmpeg needed)."""
     from optcompare.cli.render import print_run
     from optcompare.cli.results import deliver
@@ -120,4 +127,4 @@ def animate(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, s
     _, anim = plotting.path_animation(result, frames=frames, fps=fps)
     files["animation.gif"] = lambda p: anim.save(p, writer=PillowWriter(fps=fps))
     deliver(out, _default_folder(result), files, doc, as_json, quiet,
-            lambda folder: print_run(result, folder))
+            lambda folder: print_run(result, folder), with_report)

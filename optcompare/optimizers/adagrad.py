@@ -4,7 +4,7 @@ Update rule (PyTorch's ``torch.optim.Adagrad``), for step t = 1, 2, ...::
 
     g_t   = grad f(x_{t-1}) + weight_decay * x_{t-1}
     lr_t  = lr / (1 + (t - 1) * lr_decay)
-    sum_t = sum_{t-1} + g_t^2                 (sum_0 = initial_accumulator_value)
+    sum_t = sum_{t-1} + g_t^2        (sum_0 = initial_accumulator_value)
     x_t   = x_{t-1} - lr_t * g_t / (sqrt(sum_t) + eps)
 
 Defaults (PyTorch): lr = 1e-2, lr_decay = 0, weight_decay = 0,

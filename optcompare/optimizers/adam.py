@@ -1,10 +1,10 @@
-"""Adam and AdamW: momentum on the gradient, RMSProp on its scale, both bias-corrected.
+"""Adam and AdamW: momentum, plus RMSProp scaling, both bias-corrected.
 
 Update rule (PyTorch's ``torch.optim.Adam``), for step t = 1, 2, ...::
 
-    g_t   = grad f(x_{t-1}) + weight_decay * x_{t-1}      (Adam: L2 penalty)
-    x'    = x_{t-1} * (1 - lr * weight_decay)             (AdamW: decoupled decay;
-                                                           then g_t = grad f(x_{t-1}))
+    g_t   = grad f(x_{t-1}) + weight_decay * x_{t-1}    (Adam: L2 penalty)
+    x'    = x_{t-1} * (1 - lr * weight_decay)    (AdamW: decoupled decay,
+                                                  and g_t = grad f(x_{t-1}))
     m_t   = beta1 * m_{t-1} + (1 - beta1) * g_t
     v_t   = beta2 * v_{t-1} + (1 - beta2) * g_t^2
     v_max = max(v_max, v_t)                                (amsgrad only)

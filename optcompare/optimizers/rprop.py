@@ -1,4 +1,4 @@
-"""Rprop: move each coordinate by its own step size, using only the gradient's sign.
+"""Rprop: each coordinate moves by its own step size, by the gradient's sign.
 
 Update rule (PyTorch's ``torch.optim.Rprop``, the iRprop- variant), per
 coordinate, for step t = 1, 2, ...::
@@ -7,7 +7,7 @@ coordinate, for step t = 1, 2, ...::
     step_t = clip(step_{t-1} * eta_plus,  step_min, step_max)   if s_t > 0
              clip(step_{t-1} * eta_minus, step_min, step_max)   if s_t < 0
              clip(step_{t-1},             step_min, step_max)   otherwise
-    g_t    = 0                                 if s_t < 0   (no move; no adaptation next step)
+    g_t    = 0          if s_t < 0   (no move now, no adaptation next step)
     x_t    = x_{t-1} - sign(g_t) * step_t
 
 with step_0 = lr.  Defaults (PyTorch): lr = 1e-2, eta_minus = 0.5,

@@ -3,7 +3,7 @@
 Update rule (PyTorch's ``torch.optim.SGD``), for step t = 1, 2, ...::
 
     g_t = grad f(x_{t-1}) + weight_decay * x_{t-1}
-    b_1 = g_1                                           (first step: no dampening)
+    b_1 = g_1                                    (first step: no dampening)
     b_t = momentum * b_{t-1} + (1 - dampening) * g_t    (t > 1)
     d_t = g_t + momentum * b_t   if nesterov
           b_t                    otherwise              (g_t when momentum = 0)
