@@ -74,6 +74,7 @@ def write_folder(target: Path | None, default: Path, files: Mapping[str, Writer]
         if dest.exists() and not dest.is_dir():
             raise RunError(f"--out '{dest}' exists and is not a folder; name a folder")
         tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=parent))
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp's 0700 would hide runs on shared machines
     except OSError as exc:
         raise RunError(f"cannot create the output folder '{dest}': {exc.strerror or exc}") from None
     try:
@@ -133,6 +134,12 @@ def add_file(folder: Path, name: str, write: Writer) -> Path:
         raise RunError(f"could not write '{folder / name}': {exc.strerror or exc}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def own_files(folder: Path) -> list[str]:

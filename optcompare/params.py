@@ -100,8 +100,11 @@ class Param:
                 arr = np.asarray(value, dtype=float)
             except (TypeError, ValueError):
                 raise self._fail(owner, value) from None
-            if arr.ndim != 1 or arr.size == 0 or not self._in_bounds(arr):
+            if arr.ndim != 1 or arr.size == 0:
                 raise self._fail(owner, value)
+            if not self._in_bounds(arr):  # name the first offending value, not the array
+                bad = next(v for v in arr if not self._in_bounds(np.asarray(v)))
+                raise self._fail(owner, f"{bad:g} (one of the per-run values)")
             if self.kind == "int" and not np.all(arr == np.round(arr)):
                 raise self._fail(owner, value)
             return arr.astype(int) if self.kind == "int" else arr

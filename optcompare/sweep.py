@@ -225,6 +225,11 @@ def sweep(optimizers, problem, params: Sequence[str], *, seeds: int = 1, seed: i
         raise SpecError(f"--seeds {seeds} is not allowed; --seeds must be a whole number >= 1")
     if objective not in OBJECTIVES:
         raise SpecError(f"--objective '{objective}' is not allowed; choose {', '.join(OBJECTIVES)}")
+    for choice in choices:
+        for name, _ in axes:
+            if name in choice.given:
+                raise SpecError(f"--opt {choice.label} sets {name}, which --param {name} "
+                                f"sweeps; remove {name}={choice.given[name]} from the spec")
     run_seeds = seed + np.arange(int(seeds), dtype=np.int64)
     grid = make_grid(axes, run_seeds)
     x0 = prob.start() if start is None else parse_point(start, prob.dim)

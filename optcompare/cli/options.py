@@ -11,12 +11,19 @@ HELP = {"help_option_names": ["-h", "--help"]}
 
 
 def _load_problem_dirs(ctx, param, value):
+    from optcompare.errors import SpecError
     from optcompare.problem import load_problem_dir
 
     if value is not None:
         load_problem_dir(value)
     elif Path("problems").is_dir():
-        load_problem_dir("problems")
+        # found, not asked for: a broken file there must not stop runs of built-in problems
+        try:
+            load_problem_dir("problems")
+        except SpecError as exc:
+            from optcompare.cli import one_line
+
+            click.echo(one_line(f"optcompare: warning: skipped ./problems: {exc}"), err=True)
     return value
 
 
@@ -34,8 +41,11 @@ def _apply(options: list[Callable]) -> Callable:
     return decorate
 
 
-def problem_options(multiple_opts: bool = True) -> Callable:
-    """--opt, --problem, --steps, --start, --seed, --lr-schedule, --problems-dir."""
+def problem_options(multiple_opts: bool = True, start: bool = True) -> Callable:
+    """--opt, --problem, --steps, --start (unless ``start`` is False), --seed,
+    --lr-schedule, --problems-dir."""
+    start_option = click.option("--start", metavar="X,Y,...", default=None,
+                                help="Start point, comma-separated (default: the problem's).")
     return _apply([
         click.option("--opt", "opts", multiple=multiple_opts, required=True, metavar="SPEC",
                      help="Optimizer: name or name:key=value,..." +
@@ -45,8 +55,7 @@ def problem_options(multiple_opts: bool = True) -> Callable:
                      help="Problem: name or name:key=value,... (see 'optcompare list')."),
         click.option("--steps", type=click.IntRange(min=0), default=1000, show_default=True,
                      help="Optimizer steps per run (0 only evaluates the start)."),
-        click.option("--start", metavar="X,Y,...", default=None,
-                     help="Start point, comma-separated (default: the problem's)."),
+        *([start_option] if start else []),
         click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
                      help="First seed of the random streams (noisy and mini-batch problems)."),
         click.option("--lr-schedule", metavar="SPEC", default=None,

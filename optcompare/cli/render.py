@@ -53,9 +53,9 @@ def print_run(result, folder: Path) -> None:
     if tuned:
         first = next(iter(result.tuning.values()))
         grid = first["grid"]
-        out.print(f"lr tuned over {len(grid)} log-spaced values {num(grid[0])}..{num(grid[-1])} "
-                  f"by median {first['objective']} loss on {len(first['tuning_seeds'])} other "
-                  "seeds", soft_wrap=True)
+        out.print(f"lr tuned: {len(grid)} values {num(grid[0])}..{num(grid[-1])}, median "
+                  f"{first['objective']} loss on {len(first['tuning_seeds'])} other seeds",
+                  soft_wrap=True)
     out.print(f"wrote {folder}", soft_wrap=True)
 
 

@@ -24,6 +24,10 @@ Examples:
   optcompare run --opt adam --problem rosenbrock --start -1.5,2 --out demo --format svg
 """
 
+#: Most rows a run writes to trajectory.csv (~100 bytes each): a typo like an extra
+#: zero in --steps should get an answer, not a 10 GB file.
+MAX_ROWS = 5_000_000
+
 ANIMATE_EPILOG = """\b
 Examples:
   optcompare animate --opt sgd:lr=0.002,momentum=0.9 --opt adam:lr=0.05 --problem rosenbrock
@@ -36,11 +40,17 @@ def _compare(ctx, opts, problem, steps, start, seed, lr_schedule, seeds, jitter,
     from optcompare.api import make_optimizers
     from optcompare.api import run as run_api
     from optcompare.cli.results import check_output_flags, progress_bar
+    from optcompare.errors import SpecError
     from optcompare.problem import make_problem
 
     check_output_flags(as_json, quiet)
     prob = make_problem(problem)
     choices = make_optimizers(list(opts))
+    rows = (steps + 1) * seeds * len(choices)
+    if rows > MAX_ROWS:
+        raise SpecError(f"--steps {steps} x {seeds * len(choices)} runs would record {rows:,} "
+                        f"rows; trajectory.csv holds at most {MAX_ROWS:,}: use fewer --steps "
+                        "or --seeds (sweep keeps only summaries)")
     progress = progress_bar(steps * len(choices), quiet, as_json)
     try:
         result = run_api(list(opts), prob, steps=steps, start=start, seed=seed, seeds=seeds,

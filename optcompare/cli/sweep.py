@@ -75,12 +75,12 @@ def sweep(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, par
 
 
 @click.command(epilog=BASINS_EPILOG, context_settings=HELP)
-@problem_options()
+@problem_options(start=False)
 @click.option("--grid", type=click.IntRange(2, 401), default=41, show_default=True,
               help="Starts per side of the grid over the window.")
 @output_options
 @click.pass_context
-def basins(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, grid, out, fmt,
+def basins(ctx, opts, problem, steps, seed, lr_schedule, problems_dir, grid, out, fmt,
            no_plot, as_json, quiet, with_report):
     """Colour every start of a grid by the minimum each optimizer reaches from it."""
     from optcompare import output, summary
@@ -94,13 +94,10 @@ def basins(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, gr
         figure_writer,
         progress_bar,
     )
-    from optcompare.errors import SpecError
     from optcompare.problem import make_problem
     from optcompare.schedules import lr_factors
 
     check_output_flags(as_json, quiet)
-    if start is not None:
-        raise SpecError("basins starts from every grid point; --start is not used here")
     prob = make_problem(problem)
     choices = make_optimizers(list(opts))
     factors = lr_factors(lr_schedule, steps)

@@ -166,12 +166,19 @@ def _findings(n: dict) -> list[str]:
     out.append(f"Single runs scatter widely: the middle half of {widest}'s seeds spans a "
                f"factor {fmt(w['final_gap_q75'] / w['final_gap_q25'], 2)} in final gap "
                f"({fmt(w['final_gap_q25'], 2)} to {fmt(w['final_gap_q75'], 2)}).")
-    floored = [lab for lab in n["ranking"]
-               if o[lab]["final_gap_median"] > 0.5 * o[lab]["gap_median_at_half"]]
+    half = n["steps"] // 2
+    rose = [lab for lab in n["ranking"]
+            if o[lab]["final_gap_median"] > o[lab]["gap_median_at_half"]]
+    floored = [lab for lab in n["ranking"] if lab not in rose
+               and o[lab]["final_gap_median"] > 0.5 * o[lab]["gap_median_at_half"]]
     if floored:
         out.append(f"{', '.join(floored)} reached {'its' if len(floored) == 1 else 'their'} "
-                   f"noise floor: the median gap at the end is more than half of what it was "
-                   f"at step {n['steps'] // 2}, so more steps at this lr no longer help.")
+                   f"noise floor: the median gap at the end is still more than half of what "
+                   f"it was at step {half}, so more steps at this lr barely help.")
+    for lab in rose:
+        out.append(f"{lab}'s median gap grew from {fmt(o[lab]['gap_median_at_half'], 2)} at "
+                   f"step {half} to {fmt(o[lab]['final_gap_median'], 2)} at the end: at this "
+                   f"lr the noise keeps it bouncing around its floor rather than settling.")
     diverged = {lab: o[lab]["diverged"] for lab in o if o[lab]["diverged"]}
     if diverged:
         out.append("Some runs diverged even at the tuned lr: " + ", ".join(
