@@ -9,8 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 import optcompare
+from optcompare.cli import main
 from optcompare.optimizers import OPTIMIZERS
 from optcompare.problem import make_problem
 
@@ -302,3 +304,11 @@ def test_animate_writes_a_gif_with_the_requested_frames(cli, tmp_path):
     with Image.open(tmp_path / "anim" / "animation.gif") as gif:
         assert gif.n_frames == 12
     assert (tmp_path / "anim" / "trajectory.csv").exists()
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["sweep"], ["basins"], ["animate"], ["lesson"],
+                                     ["report"], ["list"], ["explain"]])
+def test_help_fits_80_columns(command):
+    r = CliRunner().invoke(main, [*command, "-h"], terminal_width=80)
+    assert r.exit_code == 0
+    assert max(len(line) for line in r.stdout.splitlines()) <= 80

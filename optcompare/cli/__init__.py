@@ -67,8 +67,10 @@ def main() -> None:
     \b
     Examples:
       optcompare run --opt rmsprop --problem rosenbrock
-      optcompare run --opt sgd:lr=1e-3,momentum=0.9 --opt adam:lr=0.05 --problem himmelblau
-      optcompare sweep --opt sgd --opt adam --problem rosenbrock --param lr=1e-4:10:25:log
+      optcompare run --opt sgd:lr=1e-3,momentum=0.9 --opt adam:lr=0.05 \\
+          --problem himmelblau
+      optcompare sweep --opt sgd --opt adam --problem rosenbrock \\
+          --param lr=1e-4:10:25:log
       optcompare basins --opt sgd:lr=0.01 --opt adam:lr=0.1 --problem himmelblau
       optcompare list
       optcompare explain adam

@@ -10,11 +10,13 @@ from optcompare.cli.options import HELP
 
 REPORT_EPILOG = """\b
 Examples:
-  optcompare run --opt sgd:lr=0.002,momentum=0.9 --opt adam:lr=0.05 --problem rosenbrock --out demo
+  optcompare run --opt sgd:lr=0.002,momentum=0.9 --opt adam:lr=0.05 \\
+      --problem rosenbrock --out demo
   optcompare report demo
 \b
-The page embeds every figure, the results table, lesson.md (if any) and the command
-and versions that reproduce the folder; it loads nothing from the network.
+The page embeds every figure, the results table, lesson.md (if any) and
+the command and versions that reproduce the folder; it loads nothing from
+the network.
 """
 
 

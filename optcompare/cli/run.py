@@ -18,10 +18,13 @@ from optcompare.cli.options import (
 RUN_EPILOG = """\b
 Examples:
   optcompare run --opt rmsprop --problem rosenbrock
-  optcompare run --opt sgd:lr=0.001,momentum=0.9 --opt adam:lr=0.05 --problem himmelblau
+  optcompare run --opt sgd:lr=0.001,momentum=0.9 --opt adam:lr=0.05 \\
+      --problem himmelblau
   optcompare run --opt all --problem quadratic:kappa=50,angle=30 --steps 300
-  optcompare run --opt sgd --opt adam --problem noisy-quadratic --seeds 20 --tune
-  optcompare run --opt adam --problem rosenbrock --start -1.5,2 --out demo --format svg
+  optcompare run --opt sgd --opt adam --problem noisy-quadratic \\
+      --seeds 20 --tune
+  optcompare run --opt adam --problem rosenbrock --start -1.5,2 \\
+      --out demo --format svg
 """
 
 #: Most rows a run writes to trajectory.csv (~100 bytes each): a typo like an extra
@@ -30,8 +33,10 @@ MAX_ROWS = 5_000_000
 
 ANIMATE_EPILOG = """\b
 Examples:
-  optcompare animate --opt sgd:lr=0.002,momentum=0.9 --opt adam:lr=0.05 --problem rosenbrock
-  optcompare animate --opt all --problem himmelblau --steps 200 --fps 10 --frames 40
+  optcompare animate --opt sgd:lr=0.002,momentum=0.9 --opt adam:lr=0.05 \\
+      --problem rosenbrock
+  optcompare animate --opt all --problem himmelblau --steps 200 \\
+      --fps 10 --frames 40
 """
 
 

@@ -10,7 +10,8 @@ from optcompare.cli.options import HELP, objective_option, output_options, probl
 
 SWEEP_EPILOG = """\b
 Examples:
-  optcompare sweep --opt sgd --opt adam --problem rosenbrock --param lr=1e-4:10:25:log
+  optcompare sweep --opt sgd --opt adam --problem rosenbrock \\
+      --param lr=1e-4:10:25:log
   optcompare sweep --opt sgd --problem quadratic:kappa=50 \\
       --param lr=1e-3:1:12:log --param momentum=0:0.99:12 --seeds 5
 \b
@@ -19,8 +20,8 @@ Ranges: lo:hi:count (linear), lo:hi:count:log, or a|b|c.
 
 BASINS_EPILOG = """\b
 Examples:
-  optcompare basins --opt sgd:lr=0.01 --opt sgd:lr=0.01,momentum=0.9 --opt adam:lr=0.1 \\
-      --problem himmelblau
+  optcompare basins --opt sgd:lr=0.01 --opt sgd:lr=0.01,momentum=0.9 \\
+      --opt adam:lr=0.1 --problem himmelblau
   optcompare basins --opt rmsprop --problem six-hump-camel --grid 61
 """
 
