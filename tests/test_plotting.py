@@ -632,7 +632,7 @@ def test_path_animation_frames_and_gif(tmp_path, steps, frames):
     anim.save(path, writer=PillowWriter(fps=15))
     with Image.open(path) as gif:
         assert gif.n_frames == min(frames, steps + 1)
-        assert gif.size == (900, 405)
+        assert gif.size == (900, 468)
     ax_path, ax_loss = fig.axes[:2]
     assert any(isinstance(c, ContourSet) for c in ax_path.collections)  # built once
     # after the last frame every run is drawn in full
