@@ -312,3 +312,14 @@ def test_help_fits_80_columns(command):
     r = CliRunner().invoke(main, [*command, "-h"], terminal_width=80)
     assert r.exit_code == 0
     assert max(len(line) for line in r.stdout.splitlines()) <= 80
+
+
+@pytest.mark.parametrize("env", [{}, {"NO_COLOR": "1"}])
+def test_output_is_plain_text_off_a_terminal(cli, monkeypatch, env):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    code, out, err = cli("run", "--opt", "adam", "--opt", "sgd:lr=10", "--problem", "rosenbrock",
+                         "--steps", "20", "--no-plot")
+    assert code == 0
+    assert "\x1b[" not in out and "\x1b[" not in err
+    assert "adam" in out and "diverged" in out
