@@ -270,6 +270,12 @@ def test_cli_runs_a_lesson_into_a_folder(cli, tmp_path):
     assert doc["lesson"] == "ravine" and doc["command"] == "optcompare lesson ravine --out demo -q"
     assert doc["numbers"]["zigzags_sgd"] == res.numbers["zigzags_sgd"]
     assert (folder / "path.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from PIL import Image
+
+    from optcompare.cli.lesson import ANIMATION_FRAMES
+
+    with Image.open(folder / "animation.gif") as gif:  # the paths growing, for the slides
+        assert gif.n_frames == ANIMATION_FRAMES
 
 
 def test_cli_prints_the_lesson_text(cli, tmp_path):

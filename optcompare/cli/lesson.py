@@ -128,7 +128,18 @@ def _files(res, doc: dict, fmt: str) -> dict:
         files[name] = lambda p, h=header, rs=rows: output.write_csv(p, h, rs)
     for name, fig in res.figures.items():
         files[f"{name}.{fmt}"] = figure_writer(fig, fmt)
+    for key in res.animations:
+        from matplotlib.animation import PillowWriter
+
+        from optcompare.plotting import path_animation
+
+        _, anim = path_animation(res.results[key], frames=ANIMATION_FRAMES, fps=ANIMATION_FPS)
+        name = "animation.gif" if len(res.animations) == 1 else f"animation-{key}.gif"
+        files[name] = lambda p, a=anim: a.save(p, writer=PillowWriter(fps=ANIMATION_FPS))
     return files
+
+
+ANIMATION_FRAMES, ANIMATION_FPS = 50, 10
 
 
 def _print_lesson(text: str, folder: Path) -> None:

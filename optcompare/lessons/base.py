@@ -39,6 +39,8 @@ class LessonResult:
         results: the comparisons behind the figures, by a short name; written as
             ``trajectory.csv`` (one) or ``trajectory-<name>.csv`` (several).
         tables: extra CSV files, name -> (header, rows), e.g. a long 1-D trajectory.
+        animations: keys of ``results`` to animate as ``animation.gif`` (or
+            ``animation-<key>.gif`` when there are several).
     """
 
     figures: dict[str, Figure]
@@ -46,6 +48,7 @@ class LessonResult:
     numbers: dict[str, Any]
     results: dict[str, Result] = field(default_factory=dict)
     tables: dict[str, tuple[list[str], list[list[Any]]]] = field(default_factory=dict)
+    animations: tuple[str, ...] = ()
 
     @property
     def result(self) -> Result | None:

@@ -212,9 +212,12 @@ def run(ext: str = "png") -> LessonResult:
           "dashed. Left: the step per unit gradient; SGD's two lines coincide at lr, "
           "RMSProp's separate. Right: Adam's effective step also carries earlier gradients "
           "through its momentum (it jumps wherever the gradient changes sign), so the "
-          "panel shows the factor Adam applies to its momentum instead.")],
+          "panel shows the factor Adam applies to its momentum instead."),
+         ("animation.gif", "the same paths growing step by step beside the loss: play it "
+          "to watch SGD bounce while the others slide down the valley.")],
     )
-    return LessonResult(figures=figures, text=text, numbers=numbers, results={"ravine": result})
+    return LessonResult(figures=figures, text=text, numbers=numbers, results={"ravine": result},
+                        animations=("ravine",))
 
 
 def _findings(n: dict, label: dict[str, str], threshold: float) -> list[str]:
