@@ -278,9 +278,8 @@ def run(
             given = {**choice.given, "lr": tuned["lr"]}
             choice = OptimizerChoice(choice.optimizer, choice.optimizer.resolve(given),
                                      label, choice.given)
-        values = {k: v for k, v in choice.values.items()}
         cb = None if progress is None else (lambda t, b=done: progress(b + t))
-        tr = run_batch(choice.optimizer, values, prob, starts, run_seeds, steps, tol=tol,
+        tr = run_batch(choice.optimizer, choice.values, prob, starts, run_seeds, steps, tol=tol,
                        lr_factors=factors, record_state=record_state, progress=cb)
         runs.extend(_runs_from(choice, prob, tr, run_seeds, starts, tr.wall_time / len(run_seeds)))
         done += steps
