@@ -88,7 +88,6 @@ def run_batch(
         best = np.where(alive, loss, np.inf)
         auc_sum = np.where(alive, score(loss), 0.0)
         first_below = np.where(alive & (gap(loss) <= tol), 0, -1)
-        final_x, final_loss = x.copy(), loss.copy()
 
         def remember(t: int, x_t, loss_t, g_t, alive_t) -> None:
             if record:
