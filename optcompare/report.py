@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import math
 import re
 from dataclasses import dataclass
 from html import escape
@@ -27,6 +26,7 @@ from typing import Any
 
 from optcompare._version import __version__
 from optcompare.errors import RunError, SpecError
+from optcompare.summary import compact
 
 REPORT = "report.html"
 SUMMARY = "summary.json"
@@ -490,16 +490,8 @@ def _text(v: Any) -> str:
 
 
 def _num(v: Any, digits: int = 4) -> str:
-    """A compact number; '–' for a missing one."""
-    if v is None:
-        return "–"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return "–" if math.isnan(v) else f"{v:.{digits}g}"
-    return _text(v)
+    """A compact number; '–' for a missing one, JSON text for an odd field."""
+    return compact(v, digits, missing="–", other=_text)
 
 
 def _percent(v: Any) -> str:

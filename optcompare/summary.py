@@ -7,7 +7,8 @@ files are made from these, so they always agree.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,6 +32,21 @@ def plain(v: Any) -> Any:
     if isinstance(v, (list, tuple)):
         return [plain(a) for a in v]
     return v
+
+
+def compact(v: Any, digits: int = 4, missing: str = "-",
+            other: Callable[[Any], str] = str) -> str:
+    """A number as a table cell: ``digits`` significant digits, ``missing`` for None or
+    NaN, true/false for booleans, and ``other(v)`` for anything that is not a number."""
+    if v is None:
+        return missing
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return missing if math.isnan(v) else f"{v:.{digits}g}"
+    return other(v)
 
 
 def summary_row(r: Run) -> dict[str, Any]:

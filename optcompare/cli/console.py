@@ -7,7 +7,6 @@ plain text when stdout is not a terminal).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 
@@ -18,18 +17,10 @@ def console(stderr: bool = False):
 
 
 def num(v: Any, digits: int = 4) -> str:
-    """A compact number: 3 significant digits style, '-' for missing."""
-    if v is None:
-        return "-"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "-"
-        return f"{v:.{digits}g}"
-    return str(v)
+    """A compact number for the terminal, '-' for missing."""
+    from optcompare.summary import compact
+
+    return compact(v, digits)
 
 
 def table(title: str | None, columns: list[tuple[str, str]], rows: list[list[str]]):
