@@ -154,7 +154,8 @@ def command(opts: Sequence[str], problem: str, **options: Any) -> str:
 
 
 def page(title: str, claim: str, setup: str, commands: Sequence[str], numbers: str,
-         findings: Sequence[str], figures: Sequence[tuple[str, str]], notes: str = "") -> str:
+         findings: Sequence[str], figures: Sequence[tuple[str, str]], notes: str = "",
+         counter: Sequence[str] = ()) -> str:
     """The lesson page in markdown.
 
     Args:
@@ -165,13 +166,20 @@ def page(title: str, claim: str, setup: str, commands: Sequence[str], numbers: s
         findings: sentences generated from the numbers, one bullet each.
         figures: (file name, what to look at) per figure.
         notes: an optional closing paragraph (caveats, where the setup departs from a paper).
+        counter: sentences generated from the counter-case, the nearest setting
+            where the claim fails or weakens, one bullet each under
+            "## Where the claim weakens" (placed after the findings). Default: none,
+            and then the section is left out.
     """
     parts = [f"# {title}", f"**Claim.** {claim}", "## What was run", setup]
     if commands:
         parts.append("The same comparison from the command line:")
         parts.append("\n".join(f"    {c}" for c in commands))
     parts += ["## Key numbers", numbers, "## What the numbers say",
-              "\n".join(f"- {s}" for s in findings), "## What to look at",
+              "\n".join(f"- {s}" for s in findings)]
+    if counter:
+        parts += ["## Where the claim weakens", "\n".join(f"- {s}" for s in counter)]
+    parts += ["## What to look at",
               "\n".join(f"- `{name}`: {what}" for name, what in figures)]
     if notes:
         parts += ["## Notes", notes]
