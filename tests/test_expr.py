@@ -21,10 +21,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import optcompare
-import optcompare.expr as expr_module
-import optcompare.problem_files as problem_files
+import optcompare.formula.parser as expr_module
+import optcompare.problem.files as problem_files
 from optcompare.errors import SpecError
-from optcompare.expr import ExprProblem, parse_expr_spec, parse_formula, problem_from_spec
+from optcompare.formula import parse_formula
 from optcompare.problem import (
     PROBLEMS,
     Problem,
@@ -33,6 +33,7 @@ from optcompare.problem import (
     problem_class,
     problem_names,
 )
+from optcompare.problem.formula import ExprProblem, parse_expr_spec, problem_from_spec
 
 FEW = settings(max_examples=40, deadline=None)
 coord = st.floats(-2.0, 2.0, allow_nan=False)

@@ -1,28 +1,24 @@
-"""The problem interface, its registry, and how specs become problem instances.
+"""The problem interface, its record of known minima, and its registry.
 
 A problem is a differentiable objective evaluated on a batch of points: ``X``
 has shape (runs, dim), ``f(X)`` shape (runs,) and ``grad(X)`` shape
 (runs, dim).  The catalog lives in the package ``optcompare.problems`` (the
-repository's ``problems/`` folder); users add their own from a problems folder.
+repository's ``problems/`` folder); users add their own from a problems folder
+(:mod:`optcompare.problem.loading`).
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
 from optcompare import noise as _noise
 from optcompare.errors import SpecError
-from optcompare.params import Param, resolve
+from optcompare.params import Param
 from optcompare.registry import Registry
-from optcompare.specs import Spec, parse_spec
 
 PROBLEMS: Registry[type[Problem]] = Registry("problem")
 
@@ -138,83 +134,6 @@ def register_problem(cls: type[Problem]) -> type[Problem]:
     """Class decorator: add a Problem subclass to the registry under ``cls.name``."""
     PROBLEMS.register(cls.name, cls)
     return cls
-
-
-_catalog_loaded = False
-_loaded_dirs: set[Path] = set()
-
-
-def load_catalog() -> None:
-    """Import the built-in catalog once (it registers itself)."""
-    global _catalog_loaded
-    if not _catalog_loaded:
-        importlib.import_module("optcompare.problems")
-        _catalog_loaded = True
-
-
-def load_problem_dir(folder: str | Path) -> list[str]:
-    """Register the problems defined by the ``*.py`` and data files of ``folder``.
-
-    Data files (``*.json``, and ``*.toml`` on Python 3.11+) each declare a
-    formula problem; see :mod:`optcompare.problem_files`.
-
-    Returns the names added.  A folder is loaded once; the repository's own
-    catalog folder (marked by ``OPTCOMPARE_CATALOG`` in its ``__init__.py``)
-    is skipped, so running from a checkout does not register it twice.
-    """
-    load_catalog()
-    path = Path(folder).resolve()
-    if not path.is_dir():
-        raise SpecError(f"problems folder '{folder}' does not exist or is not a folder")
-    init = path / "__init__.py"
-    if path in _loaded_dirs or (init.is_file() and "OPTCOMPARE_CATALOG" in init.read_text()):
-        return []
-    _loaded_dirs.add(path)
-    before = set(PROBLEMS.names())
-    for file in sorted(path.glob("*.py")):
-        if file.name.startswith("_"):
-            continue
-        mod_name = f"optcompare_user_problems.{file.stem}"
-        spec = importlib.util.spec_from_file_location(mod_name, file)
-        if spec is None or spec.loader is None:
-            continue
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[mod_name] = module
-        try:
-            spec.loader.exec_module(module)
-        except SpecError:
-            raise
-        except Exception as exc:  # a user's file: report it, never a traceback
-            raise SpecError(f"problem file '{file}' failed to load: {exc}") from None
-    from optcompare.problem_files import load_problem_files  # imports this module
-
-    load_problem_files(path)
-    return sorted(set(PROBLEMS.names()) - before)
-
-
-def problem_names() -> list[str]:
-    load_catalog()
-    return PROBLEMS.names()
-
-
-def problem_class(name: str) -> type[Problem]:
-    load_catalog()
-    return PROBLEMS.get(name)
-
-
-def make_problem(spec: str | Spec | Problem) -> Problem:
-    """A problem instance from a spec string such as ``quadratic:kappa=100,angle=30``."""
-    if isinstance(spec, Problem):
-        return spec
-    if isinstance(spec, str) and spec.lstrip()[:5].lower() == "expr:":
-        # before parse_spec: a formula holds ':' and ','
-        from optcompare.expr import problem_from_spec  # imports this module
-
-        return problem_from_spec(spec)
-    parsed = spec if isinstance(spec, Spec) else parse_spec(spec, "problem")
-    cls = problem_class(parsed.name)
-    values = resolve(cls.all_params(), parsed.settings, f"problem {cls.name}", "key")
-    return cls(**values)
 
 
 def as_points(X: Sequence[float] | np.ndarray, dim: int) -> np.ndarray:

@@ -18,7 +18,7 @@ Each ``*.json`` file of a problems folder (``--problems-dir``, default
 Keys (only ``formula`` is required):
 
     name         kebab-case registry name (default: the file name without .json)
-    formula      the objective; grammar and variables as in :mod:`optcompare.expr`
+    formula      the objective; grammar and variables as in :mod:`optcompare.formula`
     start        the start point: one number per variable, or one number for all
     window       the plot window: one [lo, hi] per variable, or one for all
     minima       known global minima: a list of points (or one point); f there is
@@ -42,9 +42,10 @@ from pathlib import Path
 from typing import Any
 
 from optcompare.errors import SpecError
-from optcompare.expr import KEBAB, ExprProblem, parse_formula
+from optcompare.formula import parse_formula
 from optcompare.params import Param
-from optcompare.problem import NOISE, PROBLEMS, Problem, register_problem
+from optcompare.problem.base import NOISE, PROBLEMS, Problem, register_problem
+from optcompare.problem.formula import KEBAB, ExprProblem
 from optcompare.registry import unknown_message
 
 try:  # Python 3.11+
