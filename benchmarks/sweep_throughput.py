@@ -34,7 +34,7 @@ def whole_command() -> float:
 
 def engine() -> tuple[float, float]:
     """Engine time (best of 3, untraced) and peak traced memory (one traced run)."""
-    from optcompare.sweep import sweep
+    from optcompare.experiments.sweep import sweep
 
     args = (OPTS, "rosenbrock", [f"lr=1e-4:10:{LRS}:log"])
     times = []

@@ -4,14 +4,18 @@ The Python entry point is :func:`optcompare.run`; the command line is ``optcompa
 Heavy modules load on first use, so ``optcompare --help`` stays fast.
 """
 
+import importlib
+from typing import Any
+
 from optcompare._version import __version__
 
-__all__ = ["__version__", "run"]
+__all__ = ["__version__", "basins", "run", "sweep"]
+
+_LAZY = {"run": "optcompare.experiments.run", "sweep": "optcompare.experiments.sweep",
+         "basins": "optcompare.experiments.basins"}
 
 
-def __getattr__(name: str):
-    if name == "run":
-        from optcompare.api import run
-
-        return run
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'optcompare' has no attribute {name!r}")

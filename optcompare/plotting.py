@@ -29,10 +29,11 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from optcompare.api import Result, Run
-    from optcompare.basins import Basins
+    from optcompare.experiments.basins import Basins
+    from optcompare.experiments.grid import SweepOutcome
+    from optcompare.experiments.records import Result, Run
+    from optcompare.experiments.sweep import SweepResult
     from optcompare.problem import Problem
-    from optcompare.sweep import SweepOutcome, SweepResult
 
 __all__ = [
     "DPI",
@@ -614,7 +615,7 @@ def plot_sweep(sweep: SweepResult, ax: Axes | None = None,
     "auc" (already a mean of log10) stays linear.
 
     Args:
-        sweep: what :func:`optcompare.sweep.sweep` returned, with one parameter.
+        sweep: what :func:`optcompare.experiments.sweep.sweep` returned, with one parameter.
         ax: Axes to draw on; a new figure's Axes when None.
         colors: label -> colour; defaults to :func:`label_colors` of the outcomes.
 
@@ -754,7 +755,7 @@ def plot_sweep_heatmap(sweep: SweepResult, outcome_index: int = 0, ax: Axes | No
     patch; their values are masked in the image (``get_array().mask``).
 
     Args:
-        sweep: what :func:`optcompare.sweep.sweep` returned, with two parameters.
+        sweep: what :func:`optcompare.experiments.sweep.sweep` returned, with two parameters.
         outcome_index: which optimizer (index into ``sweep.outcomes``).
         ax: Axes to draw on; a new figure's Axes when None.
         vmin, vmax: the colour scale (shared across panels in :func:`sweep_figure`).
@@ -883,7 +884,7 @@ def _basin_names(problem: Problem) -> list[str]:
 def _basin_fractions(basins: Basins, k: int) -> list[float]:
     """Fraction of starts per category: minima 0..k-1, diverged, other stationary
     point, not converged."""
-    from optcompare.basins import DIVERGED, NOT_CONVERGED, OTHER_STATIONARY
+    from optcompare.experiments.basins import DIVERGED, NOT_CONVERGED, OTHER_STATIONARY
 
     out = basins.outcome
     return [float(np.mean(out == i)) for i in range(k)] + [

@@ -26,7 +26,7 @@ from typing import Any
 
 from optcompare._version import __version__
 from optcompare.errors import RunError, SpecError
-from optcompare.summary import compact
+from optcompare.summary.documents import compact
 
 REPORT = "report.html"
 SUMMARY = "summary.json"

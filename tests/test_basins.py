@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optcompare.api import make_optimizers
-from optcompare.basins import DIVERGED, NOT_CONVERGED, basins, classify
 from optcompare.errors import SpecError
+from optcompare.experiments.basins import DIVERGED, NOT_CONVERGED, basins, classify
+from optcompare.experiments.choices import make_optimizers
 from optcompare.problem import make_problem
 
 HIMMELBLAU = make_problem("himmelblau")
@@ -56,7 +56,7 @@ def test_basins_errors(spec, grid, message):
 
 def test_local_minima_are_other_stationary_points_not_unconverged():
     """Six-hump camel has four local minima besides its two global ones."""
-    from optcompare.basins import OTHER_STATIONARY
+    from optcompare.experiments.basins import OTHER_STATIONARY
 
     (choice,) = make_optimizers(["sgd:lr=0.01"])
     b = basins(choice, make_problem("six-hump-camel"), grid=21, steps=2000)

@@ -159,7 +159,7 @@ def test_adam_lesson_batch_equals_separate_runs():
 
 
 def test_noisy_gradients_tunes_and_summarises_every_optimizer():
-    from optcompare.sweep import TUNE_GRID
+    from optcompare.experiments.tuning import TUNE_GRID
 
     res = ran("noisy-gradients")
     n = res.numbers

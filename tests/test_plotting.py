@@ -350,7 +350,7 @@ def test_result_methods_use_this_module(three):
 
 def hand_run(label, loss, diverged_at=None):
     """A Run with the given loss per step, NaN from ``diverged_at`` on (as the engine records)."""
-    from optcompare.api import Run
+    from optcompare.experiments.records import Run
 
     loss = np.array(loss, dtype=float)
     x = np.column_stack([np.linspace(-1.0, 0.5, len(loss)), np.linspace(1.0, 0.2, len(loss))])
@@ -365,7 +365,7 @@ def hand_run(label, loss, diverged_at=None):
 
 
 def hand_result(runs):
-    from optcompare.api import Result
+    from optcompare.experiments.records import Result
     from optcompare.problem import make_problem
 
     return Result(problem=make_problem("rosenbrock"), steps=len(runs[0].loss) - 1, tol=1e-6,
@@ -449,7 +449,7 @@ def test_path_of_seeds_draws_the_median_run_strongly():
 
 @pytest.fixture(scope="module")
 def lr_sweep():
-    from optcompare.sweep import sweep
+    from optcompare.experiments.sweep import sweep
 
     return sweep(["sgd", "adam"], "rosenbrock", ["lr=1e-4:1:9:log"], seeds=3, steps=100,
                  jitter=0.2)
@@ -457,7 +457,7 @@ def lr_sweep():
 
 @pytest.fixture(scope="module")
 def grid_sweep():
-    from optcompare.sweep import sweep
+    from optcompare.experiments.sweep import sweep
 
     return sweep(["sgd", "sgd:dampening=0.5"], "rosenbrock",
                  ["lr=1e-3:1e-1:4:log", "momentum=0:0.9:3"], seeds=3, steps=100, jitter=0.1)
@@ -506,7 +506,7 @@ def _finite_values(sweep):
 
 
 def test_sweep_auc_is_linear_and_linear_ranges_are_linear():
-    from optcompare.sweep import sweep
+    from optcompare.experiments.sweep import sweep
 
     s = sweep(["adam"], "rosenbrock", ["beta1=0:0.9:4"], seeds=2, steps=30, objective="auc")
     ax = plot_sweep(s)
@@ -556,8 +556,8 @@ def test_sweep_figures(lr_sweep, grid_sweep, tmp_path):
 
 @pytest.fixture(scope="module")
 def himmelblau_basins():
-    from optcompare.api import make_optimizers
-    from optcompare.basins import basins
+    from optcompare.experiments.basins import basins
+    from optcompare.experiments.choices import make_optimizers
     from optcompare.problem import make_problem
 
     problem = make_problem("himmelblau")
@@ -582,7 +582,7 @@ def test_basins_image_is_the_outcome(himmelblau_basins):
 def test_basins_colours_per_outcome(himmelblau_basins):
     from dataclasses import replace
 
-    from optcompare.basins import DIVERGED, NOT_CONVERGED, OTHER_STATIONARY
+    from optcompare.experiments.basins import DIVERGED, NOT_CONVERGED, OTHER_STATIONARY
 
     problem, b = himmelblau_basins
     outcome = b.outcome.copy()

@@ -135,7 +135,7 @@ def test_random_values_on_the_command_line_exit_0_1_or_2_without_traceback(tmp_p
 @FAST
 @given(rng=st.text(alphabet="0123456789.e-:|log", max_size=16))
 def test_random_ranges_give_values_or_clean_errors(rng):
-    from optcompare.sweep import parse_range
+    from optcompare.experiments.sweep import parse_range
 
     try:
         values = parse_range(rng)

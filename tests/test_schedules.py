@@ -9,10 +9,10 @@ import pytest
 
 import optcompare
 from optcompare.engine import run_batch
+from optcompare.engine.schedules import SCHEDULES, lr_factors
 from optcompare.errors import SpecError
 from optcompare.optimizers import OPTIMIZERS
 from optcompare.problem import make_problem
-from optcompare.schedules import SCHEDULES, lr_factors
 
 
 @pytest.mark.parametrize(("spec", "expected"), [

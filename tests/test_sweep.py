@@ -6,19 +6,14 @@ import numpy as np
 import pytest
 
 import optcompare
-from optcompare.api import make_optimizers
 from optcompare.errors import SpecError
+from optcompare.experiments.choices import make_optimizers
+from optcompare.experiments.grid import make_grid, run_grid
+from optcompare.experiments.sweep import parse_param, parse_range, sweep
+from optcompare.experiments.tuning import TUNE_SEED_OFFSET, tune_lr
 from optcompare.problem import make_problem
-from optcompare.summary import aggregate, quartiles
-from optcompare.sweep import (
-    TUNE_SEED_OFFSET,
-    make_grid,
-    parse_param,
-    parse_range,
-    run_grid,
-    sweep,
-    tune_lr,
-)
+from optcompare.stats import median_and_band
+from optcompare.summary.documents import aggregate
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -148,8 +143,9 @@ def test_seeds_and_jitter_give_distinct_starts_and_noise():
 
 
 def test_median_and_band_on_a_hand_made_set():
-    assert quartiles(np.array([5.0, 1.0, 3.0, 2.0, 4.0])) == (2.0, 3.0, 4.0)
-    assert quartiles(np.array([1.0, np.inf, np.inf])) == (1.0, np.inf, np.inf)
+    assert median_and_band(np.array([5.0, 1.0, 3.0, 2.0, 4.0])) == (2.0, 3.0, 4.0)
+    # position 0.5 lies between 1 and inf: touched, so inf by rule
+    assert median_and_band(np.array([1.0, np.inf, np.inf])) == (np.inf, np.inf, np.inf)
     result = optcompare.run(["sgd:lr=0.1", "sgd:lr=0.001"], "rosenbrock", steps=50, seeds=3,
                             jitter=0.05)
     agg = {a["label"]: a for a in aggregate(result)}

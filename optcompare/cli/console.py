@@ -18,7 +18,7 @@ def console(stderr: bool = False):
 
 def num(v: Any, digits: int = 4) -> str:
     """A compact number for the terminal, '-' for missing."""
-    from optcompare.summary import compact
+    from optcompare.summary.documents import compact
 
     return compact(v, digits)
 

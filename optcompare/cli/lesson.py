@@ -98,7 +98,7 @@ def _document(chosen, res, command: str) -> dict:
 
     from optcompare._version import __version__
     from optcompare.lessons.base import plain
-    from optcompare.summary import summary_document
+    from optcompare.summary.documents import summary_document
 
     return {
         "optcompare_version": __version__,
@@ -115,8 +115,9 @@ def _document(chosen, res, command: str) -> dict:
 
 
 def _files(res, doc: dict, fmt: str) -> dict:
-    from optcompare import output, summary
+    from optcompare import output
     from optcompare.cli.results import figure_writer
+    from optcompare.summary import documents as summary
 
     files = {"lesson.md": lambda p: p.write_text(res.text),
              "summary.json": lambda p: output.write_json(p, doc)}

@@ -18,7 +18,7 @@ def _title(result) -> str:
 
 def print_run(result, folder: Path) -> None:
     """The end-of-run table (medians over seeds when there are several) and the folder."""
-    from optcompare.summary import aggregate
+    from optcompare.summary.documents import aggregate
 
     out = console()
     tuned = bool(result.tuning)
@@ -64,7 +64,7 @@ def _point(x) -> str:
 
 
 def _minima(p, limit: int = 3) -> str:
-    mins = p.minima()
+    mins = p.global_minima()  # f* is stated: local minima do not belong here
     if not mins:
         if hasattr(p, "gradient_text"):  # a formula: we only know what the user told us
             return "not given (add ;minima=X,Y to the spec)"

@@ -42,10 +42,10 @@ Examples:
 
 def _compare(ctx, opts, problem, steps, start, seed, lr_schedule, seeds, jitter, tol, tune,
              objective, quiet, as_json, record_state=False):
-    from optcompare.api import make_optimizers
-    from optcompare.api import run as run_api
     from optcompare.cli.results import check_output_flags, progress_bar
     from optcompare.errors import SpecError
+    from optcompare.experiments.choices import make_optimizers
+    from optcompare.experiments.run import run as run_api
     from optcompare.problem import make_problem
 
     check_output_flags(as_json, quiet)
@@ -67,8 +67,9 @@ def _compare(ctx, opts, problem, steps, start, seed, lr_schedule, seeds, jitter,
 
 
 def _files(ctx, result):
-    from optcompare import output, summary
+    from optcompare import output
     from optcompare.cli.results import command_line
+    from optcompare.summary import documents as summary
 
     doc = summary.summary_document(result, command_line(ctx))
     header = summary.trajectory_header(result.problem.dim)

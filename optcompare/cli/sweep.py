@@ -40,7 +40,7 @@ Examples:
 def sweep(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, params, seeds,
           jitter, objective, out, fmt, no_plot, as_json, quiet, with_report):
     """Sweep one or two hyperparameters of each optimizer; plot the objective against them."""
-    from optcompare import output, summary
+    from optcompare import output
     from optcompare.cli.render import print_sweep
     from optcompare.cli.results import (
         check_output_flags,
@@ -49,7 +49,8 @@ def sweep(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, par
         figure_writer,
         progress_bar,
     )
-    from optcompare.sweep import sweep as run_sweep
+    from optcompare.experiments.sweep import sweep as run_sweep
+    from optcompare.summary import documents as summary
 
     check_output_flags(as_json, quiet)
     progress = progress_bar(steps * len(opts), quiet, as_json)
@@ -84,9 +85,7 @@ def sweep(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, par
 def basins(ctx, opts, problem, steps, seed, lr_schedule, problems_dir, grid, out, fmt,
            no_plot, as_json, quiet, with_report):
     """Colour every start of a grid by the minimum each optimizer reaches from it."""
-    from optcompare import output, summary
-    from optcompare.api import make_optimizers
-    from optcompare.basins import basins as run_basins
+    from optcompare import output
     from optcompare.cli.render import print_basins
     from optcompare.cli.results import (
         check_output_flags,
@@ -95,8 +94,11 @@ def basins(ctx, opts, problem, steps, seed, lr_schedule, problems_dir, grid, out
         figure_writer,
         progress_bar,
     )
+    from optcompare.engine.schedules import lr_factors
+    from optcompare.experiments.basins import basins as run_basins
+    from optcompare.experiments.choices import make_optimizers
     from optcompare.problem import make_problem
-    from optcompare.schedules import lr_factors
+    from optcompare.summary import documents as summary
 
     check_output_flags(as_json, quiet)
     prob = make_problem(problem)

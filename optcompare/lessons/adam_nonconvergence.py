@@ -42,10 +42,10 @@ def simulate(steps: int = STEPS, lr: float = LR) -> dict:
     problem, the labels and the wall time.  Running both in one batch halves the
     time; the trajectories are those of two separate ``optcompare.run`` calls.
     """
-    from optcompare.api import make_optimizers
     from optcompare.engine import run_batch
+    from optcompare.engine.schedules import lr_factors
+    from optcompare.experiments.choices import make_optimizers
     from optcompare.problem import make_problem
-    from optcompare.schedules import lr_factors
 
     problem = make_problem(PROBLEM)
     choices = make_optimizers([f"adam:lr={lr},{BETAS}", f"adam:lr={lr},{BETAS},amsgrad=true"])

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from optcompare.api import Result
+    from optcompare.experiments.records import Result
 
 # sizes readable when projected, as in optcompare.plotting
 TITLE = 14

@@ -24,7 +24,7 @@ from optcompare.problem import Minimum, Problem
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from optcompare.api import Result
+    from optcompare.experiments.records import Result
 
 PROBLEM = "quadratic:kappa=10"
 OPTS = ["sgd:lr=0.1", "rmsprop:lr=0.01", "adam:lr=0.05", "rprop"]
@@ -74,7 +74,7 @@ class Scaled(Problem):
         return self.base.window()
 
     def minima(self) -> tuple[Minimum, ...]:
-        return tuple(Minimum(m.x, self.scale * m.f) for m in self.base.minima())
+        return tuple(Minimum(m.x, self.scale * m.f, m.kind) for m in self.base.minima())
 
     def bounds(self):
         return self.base.bounds()
@@ -104,7 +104,7 @@ def plot_scaled_paths(runs: dict[float, Any], problem: Problem, ax: Axes) -> Axe
     with interleaved dashes, so paths that coincide show every colour in turn along a
     thin line inside the wide one.
     """
-    from optcompare.api import Result
+    from optcompare.experiments.records import Result
     from optcompare.plotting import plot_path
 
     labelled = [replace(run, label=f"scale {scale_text(s)}") for s, run in runs.items()]

@@ -22,7 +22,7 @@ from optcompare.lessons.base import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from optcompare.api import Result
+    from optcompare.experiments.records import Result
 
 PROBLEM = "noisy-quadratic"
 OPTS = ["sgd", "sgd:momentum=0.9", "rmsprop", "adam"]

@@ -24,7 +24,7 @@ from optcompare.lessons.base import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from optcompare.api import Result
+    from optcompare.experiments.records import Result
 
 FULL, MINI = "least-squares", "least-squares:batch=4"
 BATCH = {FULL: "full batch (100)", MINI: "mini-batch of 4"}

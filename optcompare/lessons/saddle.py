@@ -24,7 +24,7 @@ from optcompare.lessons.base import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from optcompare.api import Result
+    from optcompare.experiments.records import Result
 
 PROBLEM = "saddle"
 LR = 0.01

@@ -1,4 +1,4 @@
-"""From a :class:`~optcompare.api.Result` to plain rows and documents (no I/O).
+"""From a :class:`~optcompare.experiments.records.Result` to plain rows and documents (no I/O).
 
 ``trajectory_rows`` gives the rows of ``trajectory.csv`` and
 ``summary_document`` the content of ``summary.json``; the CLI's table and the
@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from optcompare import stats
 from optcompare._version import __version__
 
 if TYPE_CHECKING:
-    from optcompare.api import Result, Run
+    from optcompare.experiments.records import Result, Run
 
 
 def plain(v: Any) -> Any:
@@ -76,27 +77,19 @@ def problem_entry(result: Result) -> dict[str, Any]:
         "name": p.name,
         "dim": p.dim,
         "settings": {k: plain(v) for k, v in p.settings.items()},
-        "minima": [{"x": plain(m.x), "f": plain(m.f)} for m in p.minima()],
+        "minima": [{"x": plain(m.x), "f": plain(m.f), "kind": m.kind} for m in p.minima()],
         "f_star": plain(p.f_star),
         "start": plain(p.start()),
         "window": plain(p.window()),
     }
 
 
-def quartiles(values: np.ndarray) -> tuple[float, float, float]:
-    """25th, 50th and 75th percentiles; +inf entries (diverged runs) count as the worst.
-
-    Nearest-rank percentiles: no interpolation, so an inf never meets arithmetic.
-    """
-    q = np.percentile(np.asarray(values, dtype=float), [25, 50, 75], method="nearest")
-    return float(q[0]), float(q[1]), float(q[2])
-
-
 def aggregate(result: Result) -> list[dict[str, Any]]:
     """Per label, over its seeds: median and 25-75% range of the end results.
 
-    A diverged run counts as +inf loss, so a median that is null (inf) means at
-    least half of the runs diverged.
+    Statistics follow :mod:`optcompare.stats`: a diverged run counts as
+    +inf loss, and a quantile that touches it is null (inf) in the JSON.
+    ``median_run_seed`` names the run that figures draw as "the median run".
     """
     rows = []
     for label in result.labels:
@@ -106,7 +99,7 @@ def aggregate(result: Result) -> list[dict[str, Any]]:
         reached = [r.steps_to_tol for r in runs if r.steps_to_tol is not None]
         dist = [r.distance_to_min for r in runs
                 if r.distance_to_min is not None and r.diverged_at is None]
-        q25, med, q75 = quartiles(final)
+        q25, med, q75 = stats.median_and_band(final)
         rows.append({
             "label": label,
             "optimizer": runs[0].optimizer,
@@ -115,11 +108,13 @@ def aggregate(result: Result) -> list[dict[str, Any]]:
             "final_loss_median": plain(med),
             "final_loss_q25": plain(q25),
             "final_loss_q75": plain(q75),
-            "best_loss_median": plain(float(np.median(best))),
-            "distance_to_minimum_median": plain(float(np.median(dist))) if dist else None,
+            "best_loss_median": plain(stats.median(best)),
+            "distance_to_minimum_median": plain(stats.median(dist)) if dist else None,
             "reached_tol": len(reached),
-            "steps_to_tol_median": int(np.median(reached)) if reached else None,
+            # over the runs that reached it (a fraction, not a step, when they are few)
+            "steps_to_tol_median": plain(stats.median(reached)) if reached else None,
             "diverged": sum(r.diverged_at is not None for r in runs),
+            "median_run_seed": runs[stats.median_run_index(final)].seed,
         })
     return rows
 
@@ -197,7 +192,8 @@ def basins_document(results, problem, command: str) -> dict[str, Any]:
     return {
         **_header(command),
         "problem": {"spec": problem.spec,
-                    "minima": [{"x": plain(m.x), "f": plain(m.f)} for m in problem.minima()]},
+                    "minima": [{"x": plain(m.x), "f": plain(m.f), "kind": m.kind}
+                               for m in problem.minima()]},
         "grid": len(results[0].xs) if results else 0,
         "steps": results[0].steps if results else 0,
         "optimizers": [{"label": b.label, "fractions": b.fractions(n)} for b in results],

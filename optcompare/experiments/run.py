@@ -12,171 +12,24 @@ This is the same engine the command line uses, for notebooks::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from optcompare.engine import run_batch
+from optcompare.engine import Trajectory, run_batch
+from optcompare.engine.schedules import lr_factors as schedule_factors
 from optcompare.errors import SpecError
-from optcompare.optimizers import CLASSIC, OPTIMIZERS
-from optcompare.optimizers.base import Optimizer
+from optcompare.experiments.choices import check_start, make_optimizers, parse_point, starts_for
+from optcompare.experiments.grid import OBJECTIVES
+from optcompare.experiments.records import OptimizerChoice, Result, Run
+from optcompare.experiments.tuning import TUNE_SEED_OFFSET, tune_lr
 from optcompare.problem import Problem, make_problem
-from optcompare.specs import Spec, parse_spec
-from optcompare.trajectory import Trajectory
+from optcompare.specs import Spec
 
 #: Steps used when none are given: enough for RMSProp at its default lr to cross
 #: Rosenbrock's valley to near the minimum, and still instant.
 DEFAULT_STEPS = 1000
 DEFAULT_TOL = 1e-6
-
-
-@dataclass(frozen=True)
-class OptimizerChoice:
-    """An optimizer with its resolved hyperparameters and a readable label."""
-
-    optimizer: Optimizer
-    values: dict[str, Any]
-    label: str
-    given: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def name(self) -> str:
-        return self.optimizer.name
-
-
-def _label(name: str, given: dict[str, Any]) -> str:
-    if not given:
-        return name
-    return name + " " + " ".join(f"{k}={v}" for k, v in given.items())
-
-
-def make_optimizers(specs: str | Sequence[str | Spec]) -> list[OptimizerChoice]:
-    """Optimizer choices from specs like ``adam:lr=0.05``; ``all`` means the six classics.
-
-    Labels are the name plus the settings given; repeats get ``#2``, ``#3``.
-    """
-    items = [specs] if isinstance(specs, (str, Spec)) else list(specs)
-    if not items:
-        raise SpecError("no optimizer given; name one, e.g. adam or sgd:lr=0.01")
-    choices: list[OptimizerChoice] = []
-    for item in items:
-        spec = item if isinstance(item, Spec) else parse_spec(item, "optimizer")
-        if spec.name == "all":
-            if spec.settings:
-                raise SpecError("'all' takes no settings; give optimizers one by one to set them")
-            for name in CLASSIC:
-                opt = OPTIMIZERS.get(name)
-                choices.append(OptimizerChoice(opt, opt.resolve({}), name))
-            continue
-        opt = OPTIMIZERS.get(spec.name)
-        values = opt.resolve(spec.settings)
-        choices.append(OptimizerChoice(opt, values, _label(opt.name, spec.settings),
-                                       dict(spec.settings)))
-    seen: dict[str, int] = {}
-    labelled = []
-    for c in choices:
-        seen[c.label] = seen.get(c.label, 0) + 1
-        if seen[c.label] > 1:
-            c = OptimizerChoice(c.optimizer, c.values, f"{c.label} #{seen[c.label]}", c.given)
-        labelled.append(c)
-    return labelled
-
-
-def parse_point(text: str | Sequence[float], dim: int, what: str = "--start") -> np.ndarray:
-    """A point of ``dim`` coordinates from ``"-1.5,2"`` or a sequence of numbers."""
-    if isinstance(text, str):
-        parts = [p.strip() for p in text.split(",")]
-        try:
-            values = [float(p) for p in parts]
-        except ValueError:
-            raise SpecError(f"{what} '{text}' is not a list of numbers; "
-                            f"write {dim} comma-separated numbers like "
-                            f"{','.join(['0'] * dim)}") from None
-    else:
-        values = [float(v) for v in text]
-    point = np.asarray(values, dtype=float)
-    if point.size != dim:
-        raise SpecError(f"{what} has {point.size} coordinate{'s' * (point.size != 1)} but the "
-                        f"problem has dimension {dim}; give {dim} comma-separated numbers")
-    if not np.all(np.isfinite(point)):
-        raise SpecError(f"{what} '{text}' must be finite numbers")
-    return point
-
-
-def check_start(problem: Problem, x0: np.ndarray, what: str = "--start") -> None:
-    """The objective and its gradient must be finite at the start."""
-    with np.errstate(all="ignore"):
-        f, g = problem.f(x0[None, :]), problem.grad(x0[None, :])
-    if not (np.all(np.isfinite(f)) and np.all(np.isfinite(g))):
-        point = ",".join(f"{v:g}" for v in x0)
-        raise SpecError(f"{what} {point} is not allowed: the loss or its gradient is not finite "
-                        f"there; choose a start inside the window "
-                        + " x ".join(f"[{lo:g}, {hi:g}]" for lo, hi in problem.window()[:2]))
-
-
-@dataclass(frozen=True)
-class Run:
-    """One run of one optimizer: its settings and its trajectory as numpy arrays."""
-
-    label: str
-    optimizer: str
-    hyperparameters: dict[str, Any]
-    seed: int
-    start: np.ndarray
-    x: np.ndarray          # (steps+1, dim), NaN after divergence
-    loss: np.ndarray       # (steps+1,)
-    grad_norm: np.ndarray  # (steps+1,)
-    diverged_at: int | None
-    steps_to_tol: int | None
-    final_x: np.ndarray
-    final_loss: float
-    best_loss: float
-    distance_to_min: float | None
-    wall_time: float
-    state: dict[str, np.ndarray] = field(default_factory=dict)
-    effective_step: np.ndarray | None = None
-    diverged_reason: str | None = None
-
-    @property
-    def last_step(self) -> int:
-        return len(self.loss) - 1 if self.diverged_at is None else self.diverged_at - 1
-
-
-@dataclass(frozen=True)
-class Result:
-    """A comparison: the problem, the settings, and one :class:`Run` per optimizer and seed."""
-
-    problem: Problem
-    steps: int
-    tol: float
-    runs: list[Run]
-    tuning: dict[str, dict[str, Any]] = field(default_factory=dict)
-    lr_schedule: str | None = None
-    seeds: int = 1
-    jitter: float = 0.0
-
-    @property
-    def labels(self) -> list[str]:
-        """The run labels in order of first appearance (one per optimizer choice)."""
-        return list(dict.fromkeys(r.label for r in self.runs))
-
-    def runs_of(self, label: str) -> list[Run]:
-        return [r for r in self.runs if r.label == label]
-
-    def summary(self) -> list[dict[str, Any]]:
-        """One plain dict per run (JSON-ready): what ``summary.json`` lists."""
-        from optcompare.summary import summary_row
-
-        return [summary_row(r) for r in self.runs]
-
-    def plot_loss(self, ax=None):
-        from optcompare.plotting import plot_loss
-        return plot_loss(self, ax=ax)
-
-    def plot_path(self, ax=None):
-        from optcompare.plotting import plot_path
-        return plot_path(self, ax=ax)
 
 
 def _runs_from(choice: OptimizerChoice, problem: Problem, tr: Trajectory, seeds: np.ndarray,
@@ -244,9 +97,6 @@ def run(
     Returns:
         A :class:`Result` with one :class:`Run` per optimizer and seed.
     """
-    from optcompare.schedules import lr_factors as schedule_factors
-    from optcompare.sweep import OBJECTIVES, TUNE_SEED_OFFSET, starts_for, tune_lr
-
     prob = make_problem(problem)
     choices = make_optimizers(optimizers)
     if int(steps) != steps or steps < 0:

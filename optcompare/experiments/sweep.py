@@ -11,22 +11,17 @@ Ranges are written ``lo:hi:count`` (evenly spaced, both ends included),
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from optcompare.engine import run_batch
+from optcompare import stats
+from optcompare.engine.schedules import lr_factors
 from optcompare.errors import SpecError
-from optcompare.problem import Problem
-from optcompare.trajectory import Trajectory
-
-OBJECTIVES = ("final", "best", "auc")
-#: The default tuning grid: 21 log-spaced learning rates from 1e-4 to 10, the
-#: same for every optimizer, so each gets the same budget.
-TUNE_GRID = np.logspace(-4, 1, 21)
-#: Tuning seeds start here, far from the evaluation seeds (seed, seed+1, ...).
-TUNE_SEED_OFFSET = 1_000_000
+from optcompare.experiments.choices import make_optimizers, parse_point
+from optcompare.experiments.grid import OBJECTIVES, SweepOutcome, make_grid, run_grid
+from optcompare.problem import Problem, make_problem
 
 
 def parse_range(text: str, what: str = "range") -> np.ndarray:
@@ -72,89 +67,6 @@ def parse_param(text: str) -> tuple[str, np.ndarray]:
     return name.strip(), parse_range(rng, f"--param {name.strip()}")
 
 
-def score(tr: Trajectory, objective: str, f_star: float | None) -> np.ndarray:
-    """Per-run objective (lower is better); diverged runs score +inf."""
-    if objective not in OBJECTIVES:
-        raise SpecError(f"objective '{objective}' is not allowed; choose {', '.join(OBJECTIVES)}")
-    gap = 0.0 if f_star is None else f_star
-    value = {"final": tr.final_loss - gap, "best": tr.best_loss - gap, "auc": tr.auc}[objective]
-    return np.where(tr.diverged_at >= 0, np.inf, value)
-
-
-def starts_for(x0: np.ndarray, seeds: np.ndarray, jitter: float) -> np.ndarray:
-    """One start per seed: x0, moved by N(0, jitter^2) per coordinate from each seed's stream."""
-    from optcompare import noise
-
-    x = np.tile(np.asarray(x0, dtype=float), (len(seeds), 1))
-    if jitter > 0:
-        x = x + jitter * noise.normal(seeds, 0, x.shape[1], stream=4)
-    return x
-
-
-@dataclass(frozen=True)
-class Grid:
-    """The runs of one optimizer's sweep: per-run values of the swept hyperparameters."""
-
-    names: tuple[str, ...]
-    values: dict[str, np.ndarray]  # name -> (runs,)
-    seeds: np.ndarray              # (runs,)
-
-
-def make_grid(axes: Sequence[tuple[str, np.ndarray]], seeds: np.ndarray) -> Grid:
-    """Every combination of the axes' values and the seeds (seed varies fastest)."""
-    if not 1 <= len(axes) <= 2:
-        raise SpecError("sweep one or two hyperparameters (give --param once or twice)")
-    names = tuple(n for n, _ in axes)
-    if len(set(names)) != len(names):
-        raise SpecError(f"--param {names[0]} is given twice")
-    mesh = np.meshgrid(*[v for _, v in axes], np.asarray(seeds), indexing="ij")
-    values = {n: m.ravel() for n, m in zip(names, mesh[:-1], strict=True)}
-    return Grid(names, values, mesh[-1].ravel().astype(np.int64))
-
-
-@dataclass
-class SweepOutcome:
-    """Per-run summaries of one optimizer's sweep."""
-
-    label: str
-    optimizer: str
-    grid: Grid
-    trajectory: Trajectory
-    scores: np.ndarray
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def run_grid(choice, problem: Problem, grid: Grid, x0: np.ndarray, steps: int, *,
-             objective: str = "final", jitter: float = 0.0, lr_factors=None,
-             tol: float = 1e-6, record: bool = False, progress=None) -> SweepOutcome:
-    """Run one optimizer over a grid in one batch; returns per-run scores."""
-    settings = {**choice.given, **grid.values}
-    values = choice.optimizer.resolve(settings, owner=choice.name)
-    starts = starts_for(x0, grid.seeds, jitter)
-    tr = run_batch(choice.optimizer, values, problem, starts, grid.seeds, steps,
-                   lr_factors=lr_factors, tol=tol, record=record, progress=progress)
-    return SweepOutcome(choice.label, choice.name, grid, tr, score(tr, objective, problem.f_star))
-
-
-def tune_lr(choice, problem: Problem, x0: np.ndarray, steps: int, tune_seeds: np.ndarray, *,
-            grid: np.ndarray = TUNE_GRID, objective: str = "final", jitter: float = 0.0,
-            lr_factors=None) -> dict[str, Any]:
-    """Pick the lr of ``grid`` with the best median objective over ``tune_seeds``.
-
-    Every optimizer gets the same grid, seeds and steps: the same budget.
-    """
-    g = make_grid([("lr", np.asarray(grid, dtype=float))], tune_seeds)
-    out = run_grid(choice, problem, g, x0, steps, objective=objective, jitter=jitter,
-                   lr_factors=lr_factors)
-    per_lr = out.scores.reshape(len(grid), len(tune_seeds))
-    with np.errstate(invalid="ignore"):
-        median = np.median(per_lr, axis=1)
-    best = int(np.argmin(median))
-    return {"lr": float(grid[best]), "grid": [float(v) for v in grid],
-            "median_objective": [float(v) if np.isfinite(v) else None for v in median],
-            "objective": objective, "tuning_seeds": [int(s) for s in tune_seeds]}
-
-
 @dataclass(frozen=True)
 class SweepResult:
     """A sweep: per optimizer, the grid and each run's summaries."""
@@ -191,8 +103,7 @@ class SweepResult:
         out = []
         for o in self.outcomes:
             scores = self.table(o)
-            with np.errstate(invalid="ignore"):
-                med = np.median(scores, axis=-1)
+            med = stats.median(scores, axis=-1)
             idx = np.unravel_index(int(np.argmin(med)), med.shape)
             entry: dict[str, Any] = {"label": o.label}
             for (name, values), k in zip(self.axes, idx, strict=True):
@@ -214,10 +125,6 @@ def sweep(optimizers, problem, params: Sequence[str], *, seeds: int = 1, seed: i
         params: ``["lr=1e-4:10:25:log"]`` or two of them.
         seeds: runs per grid point (seeds ``seed..seed+seeds-1``).
     """
-    from optcompare.api import make_optimizers, parse_point
-    from optcompare.problem import make_problem
-    from optcompare.schedules import lr_factors
-
     prob = make_problem(problem)
     choices = make_optimizers(optimizers)
     axes = tuple(parse_param(p) for p in params)

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from optcompare.engine.trajectory import Trajectory
 from optcompare.optimizers.base import Optimizer, hyper, state_arrays
 from optcompare.problem import Problem
-from optcompare.trajectory import Trajectory
 
 #: An iterate this many times farther out than the plot window counts as diverged.
 RUNAWAY_FACTOR = 1e6

@@ -1,0 +1,98 @@
+"""Result records: what an experiment returns, as data every later layer can import.
+
+``Run`` is one optimizer run's trajectory and end results; ``Result`` a comparison
+(problem, settings, runs).  Nothing here computes or draws; ``Result.summary``,
+``plot_loss`` and ``plot_path`` hand the record to the summary and plotting layers,
+which are looked up when called so that this module stays at the bottom of the house.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from optcompare.optimizers.base import Optimizer
+from optcompare.problem import Problem
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+
+@dataclass(frozen=True)
+class OptimizerChoice:
+    """An optimizer with its resolved hyperparameters and a readable label."""
+
+    optimizer: Optimizer
+    values: dict[str, Any]
+    label: str
+    given: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.optimizer.name
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of one optimizer: its settings and its trajectory as numpy arrays."""
+
+    label: str
+    optimizer: str
+    hyperparameters: dict[str, Any]
+    seed: int
+    start: np.ndarray
+    x: np.ndarray          # (steps+1, dim), NaN after divergence
+    loss: np.ndarray       # (steps+1,)
+    grad_norm: np.ndarray  # (steps+1,)
+    diverged_at: int | None
+    steps_to_tol: int | None
+    final_x: np.ndarray
+    final_loss: float
+    best_loss: float
+    distance_to_min: float | None
+    wall_time: float
+    state: dict[str, np.ndarray] = field(default_factory=dict)
+    effective_step: np.ndarray | None = None
+    diverged_reason: str | None = None
+
+    @property
+    def last_step(self) -> int:
+        return len(self.loss) - 1 if self.diverged_at is None else self.diverged_at - 1
+
+
+@dataclass(frozen=True)
+class Result:
+    """A comparison: the problem, the settings, and one :class:`Run` per optimizer and seed."""
+
+    problem: Problem
+    steps: int
+    tol: float
+    runs: list[Run]
+    tuning: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lr_schedule: str | None = None
+    seeds: int = 1
+    jitter: float = 0.0
+
+    @property
+    def labels(self) -> list[str]:
+        """The run labels in order of first appearance (one per optimizer choice)."""
+        return list(dict.fromkeys(r.label for r in self.runs))
+
+    def runs_of(self, label: str) -> list[Run]:
+        return [r for r in self.runs if r.label == label]
+
+    def summary(self) -> list[dict[str, Any]]:
+        """One plain dict per run (JSON-ready): what ``summary.json`` lists."""
+        documents = importlib.import_module("optcompare.summary.documents")
+        return [documents.summary_row(r) for r in self.runs]
+
+    def plot_loss(self, ax: Axes | None = None) -> Axes:
+        """The loss curves on ``ax`` (a new figure when None); see optcompare.plotting."""
+        return importlib.import_module("optcompare.plotting").plot_loss(self, ax=ax)
+
+    def plot_path(self, ax: Axes | None = None) -> Axes:
+        """The optimization paths over the contours on ``ax``; see optcompare.plotting."""
+        return importlib.import_module("optcompare.plotting").plot_path(self, ax=ax)
