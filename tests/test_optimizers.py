@@ -10,7 +10,7 @@ import pytest
 from optcompare.engine import run_batch
 from optcompare.errors import SpecError
 from optcompare.optimizers import CLASSIC, OPTIMIZERS
-from optcompare.optimizers.base import hyper
+from optcompare.optimizers.base import hyper, state_arrays
 from optcompare.problem import make_problem
 
 NAMES = OPTIMIZERS.names()
@@ -186,17 +186,67 @@ def test_rprop_plus_backtracks_and_irprop_plus_only_when_loss_rises():
     assert keep == pytest.approx([-0.1, -0.22, -0.22 + 0.06, -0.22 + 0.06 + 0.06 * 1.2])
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_updates_do_not_mutate_their_inputs(name):
+# Every setting that keeps or reads extra state, and per-run hyperparameter columns.
+PURITY_CASES = [
+    *CASES,
+    ("rprop", {"variant": "rprop-"}), ("rprop", {"variant": "rprop+"}),
+    ("rprop", {"variant": "irprop+", "lr": 0.5, "step_max": 1.0}),
+    ("sgd", {"lr": np.array([0.1, 0.01]), "momentum": 0.9, "nesterov": True}),
+    ("adagrad", {"lr": np.array([0.1, 0.5]), "weight_decay": np.array([0.0, 0.1])}),
+    ("rmsprop", {"lr": np.array([0.1, 0.01]), "momentum": 0.5, "centered": True}),
+    ("adam", {"lr": np.array([0.1, 0.01]), "amsgrad": True, "weight_decay": 0.1}),
+    ("adamw", {"beta1": np.array([0.0, 0.9]), "amsgrad": True}),
+    ("rprop", {"lr": np.array([0.1, 2.0]), "variant": "irprop+"}),
+]
+# Two runs, five steps: sign flips, exact zeros, shrinking magnitudes (so AMSGrad's
+# maximum differs from v) and a loss that both rises and falls (both irprop+ branches).
+PURITY_GRADS = np.array([
+    [[3.0, -0.02, 40.0], [1.0, 2.0, -3.0]],
+    [[-1.0, -0.5, 10.0], [1.0, -2.0, 0.0]],
+    [[2.0, 0.0, -5.0], [-1.0, 2.0, 3.0]],
+    [[2.0, 0.3, -0.1], [-0.5, -1.0, 3.0]],
+    [[-0.2, 0.3, 0.01], [0.5, 1.0, -0.3]],
+])
+PURITY_LOSSES = np.array([[5.0, 5.0], [4.0, 6.0], [6.0, 4.0], [3.0, 7.0], [3.0, 2.0]])
+
+
+def _arrays(prefix, record):
+    """The numpy arrays of a state record or hyperparameter namespace, by name."""
+    items = record.items() if isinstance(record, dict) else vars(record).items()
+    return {f"{prefix}.{k}": v for k, v in items if isinstance(v, np.ndarray)}
+
+
+def _same_bits(a, b):
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize(("name", "settings"), PURITY_CASES, ids=lambda v: str(v))
+def test_updates_leave_their_inputs_untouched_and_return_fresh_arrays(name, settings):
+    """A recorded trajectory stays as recorded: no update writes into x, g, loss, h or
+    the state it was given, and nothing it returns shares memory with them."""
     opt = OPTIMIZERS.get(name)
-    h = hyper(opt.resolve({}))
-    x, g = X0.copy(), G1.copy()
+    h = hyper(opt.resolve(settings))
+    x = np.array([[0.5, -1.5, 2.0], [-0.3, 0.8, 1.1]])
     s = opt.init(x, h)
-    x1, s1 = opt.update(x, g, s, h, np.array([1.0]))
-    x2, _ = opt.update(x1, G2.copy(), s1, h, np.array([0.5]))
-    np.testing.assert_array_equal(x, X0)
-    np.testing.assert_array_equal(g, G1)
-    assert x1 is not x and x2 is not x1
+    for step, (g, loss) in enumerate(zip(PURITY_GRADS.copy(), PURITY_LOSSES.copy(),
+                                         strict=True), start=1):
+        inputs = {"x": x, "g": g, "loss": loss, **_arrays("state", state_arrays(s)),
+                  **_arrays("h", h)}
+        before = {k: v.copy() for k, v in inputs.items()}
+        x_new, s_new = opt.update(x, g, s, h, loss)
+        for k, v in inputs.items():
+            assert _same_bits(v, before[k]), f"step {step}: update wrote into {k}"
+        outputs = {"x_new": x_new, **_arrays("new state", state_arrays(s_new))}
+        for k, v in outputs.items():
+            for j, w in inputs.items():
+                assert not np.shares_memory(v, w), f"step {step}: {k} shares memory with {j}"
+        names = list(outputs)
+        for i, k in enumerate(names):
+            for j in names[i + 1:]:
+                assert not np.shares_memory(outputs[k], outputs[j]), \
+                    f"step {step}: {k} shares memory with {j}"
+        assert np.all(np.isfinite(x_new))
+        x, s = x_new, s_new
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -66,10 +66,10 @@ def update(x: np.ndarray, g: np.ndarray, s: RpropState, h: Hyper, loss=None):
     step_size = np.clip(s.step_size * factor, h.step_min, h.step_max)
     flipped = sign < 0
     variant = h.variant
-    if variant != "rprop-":
-        g = np.where(flipped, 0.0, g)
+    # np.where and np.array copy, so the state never holds the caller's g or loss
+    g = np.where(flipped & (variant != "rprop-"), 0.0, g)
     delta_x = (-1.0 * np.sign(g)) * step_size
-    loss_col = np.full((x.shape[0], 1), np.inf) if loss is None else np.asarray(loss)[:, None]
+    loss_col = np.full((x.shape[0], 1), np.inf) if loss is None else np.array(loss)[:, None]
     if variant == "rprop+":
         delta_x = np.where(flipped, -s.delta_x, delta_x)
     elif variant == "irprop+":
