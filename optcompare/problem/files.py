@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from optcompare.errors import SpecError
@@ -48,6 +49,7 @@ from optcompare.problem.base import NOISE, PROBLEMS, Problem, register_problem
 from optcompare.problem.formula import KEBAB, ExprProblem
 from optcompare.registry import unknown_message
 
+_tomllib: ModuleType | None
 try:  # Python 3.11+
     import tomllib as _tomllib
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
@@ -227,6 +229,6 @@ def load_problem_files(folder: str | Path) -> list[str]:
             raise SpecError(f"{shown(path)}: there is already a problem named '{cls.name}'; "
                             f"choose another name")
         classes[cls.name] = (cls, path)
-    for cls, _ in classes.values():
-        register_problem(cls)
+    for new, _ in classes.values():
+        register_problem(new)
     return list(classes)

@@ -85,7 +85,7 @@ def _box(window: Sequence[Sequence[float]], dim: int) -> tuple[tuple[float, floa
     return tuple((lo, hi) for lo, hi in ranges)
 
 
-def _join(values: Sequence[float], sep: str = ",") -> str:
+def _join(values: Sequence[float] | np.ndarray, sep: str = ",") -> str:
     return sep.join(number_text(float(v)) for v in values)
 
 
@@ -155,7 +155,7 @@ class ExprProblem(Problem):
         if spec is None and type(self) is ExprProblem:  # a spec that rebuilds this problem
             self._spec = ";".join(
                 [f"expr:{expr.text}"]
-                + ([] if start is None else ["start=" + _join(given)])
+                + ([] if given is None else ["start=" + _join(given)])
                 + ([] if window is None else
                    ["window=" + ",".join(f"{_join(r, ':')}" for r in self._window)])
                 + ([] if not self._minima else
