@@ -56,7 +56,7 @@ def test_several_optimizers_files_and_summary_contents(cli, tmp_path):
     assert doc["optcompare_version"] == optcompare.__version__
     assert doc["numpy_version"] == np.__version__
     assert doc["problem"]["spec"] == "rosenbrock"
-    assert doc["problem"]["minima"] == [{"x": [1.0, 1.0], "f": 0.0}]
+    assert doc["problem"]["minima"] == [{"x": [1.0, 1.0], "f": 0.0, "kind": "global"}]
     labels = [r["label"] for r in doc["runs"]]
     assert labels == ["sgd lr=0.001 momentum=0.9", "adam lr=0.05", "adam lr=0.05 #2"]
     sgd = doc["runs"][0]

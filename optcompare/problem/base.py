@@ -26,12 +26,29 @@ NOISE = Param("noise", 0.0, "std of Gaussian noise added to each gradient coordi
               low=0.0, per_run=False)
 
 
+MINIMUM_KINDS = ("global", "local")
+
+
 @dataclass(frozen=True)
 class Minimum:
-    """A known global minimum: the point and the objective value there."""
+    """A known minimum: the point, the objective value there, and its kind.
+
+    Attributes:
+        x: the point.
+        f: the objective value at ``x``.
+        kind: ``"global"`` (the default): the lowest value of f; ``"local"``: a
+            local minimum that is not global.  f* and the distance to the
+            minimum use global minima only; basins name local ones too.
+    """
 
     x: tuple[float, ...]
     f: float
+    kind: str = "global"
+
+    def __post_init__(self) -> None:
+        if self.kind not in MINIMUM_KINDS:
+            raise ValueError(f"Minimum kind must be one of {', '.join(MINIMUM_KINDS)}, "
+                             f"not {self.kind!r}")
 
 
 class Problem:
@@ -51,10 +68,11 @@ class Problem:
         stochastic: whether the optimizer sees a random gradient even at noise=0.
     """
 
-    name: ClassVar[str] = ""
-    description: ClassVar[str] = ""
-    formula: ClassVar[str] = ""
-    reference: ClassVar[str] = ""
+    # not ClassVar: a formula problem sets these four per instance
+    name: str = ""
+    description: str = ""
+    formula: str = ""
+    reference: str = ""
     params: ClassVar[tuple[Param, ...]] = ()
     dim: int = 2
     stochastic: bool = False
@@ -88,13 +106,17 @@ class Problem:
         return self.default_window
 
     def minima(self) -> tuple[Minimum, ...]:
-        """Every global minimum (empty when the problem is unbounded below)."""
+        """Every listed minimum, global and local (empty when none is known)."""
         return self.known_minima
+
+    def global_minima(self) -> tuple[Minimum, ...]:
+        """The listed minima of kind ``"global"`` (empty when unbounded below or unknown)."""
+        return tuple(m for m in self.minima() if m.kind == "global")
 
     @property
     def f_star(self) -> float | None:
         """The global minimum value, or None when unknown or unbounded."""
-        mins = self.minima()
+        mins = self.global_minima()
         return min(m.f for m in mins) if mins else None
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -121,8 +143,11 @@ class Problem:
         return loss, g
 
     def nearest_minimum_distance(self, X: np.ndarray) -> np.ndarray:
-        """Euclidean distance from each row of X to the nearest known minimum (NaN if none)."""
-        mins = self.minima()
+        """Euclidean distance from each row of X to the nearest global minimum (NaN if none).
+
+        Local minima do not count: a run that ends in one has not found the minimum.
+        """
+        mins = self.global_minima()
         if not mins:
             return np.full(len(X), np.nan)
         M = np.array([m.x for m in mins], dtype=float)
