@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,17 +26,39 @@ if TYPE_CHECKING:
 
     from optcompare.experiments.records import Result
 
-FULL, MINI = "least-squares", "least-squares:batch=4"
-BATCH = {FULL: "full batch (100)", MINI: "mini-batch of 4"}
+N_SAMPLES = 100  # least-squares' default data set size
+MINI_BATCH = 4
+FULL, MINI = "least-squares", f"least-squares:batch={MINI_BATCH}"
+BATCH = {FULL: f"full batch ({N_SAMPLES})", MINI: f"mini-batch of {MINI_BATCH}"}
 RPROP, RMSPROP = "rprop", "rmsprop:lr=0.01"
 OPTS = [RPROP, RMSPROP]
 STEPS = 1000
 SEEDS = 10
+#: the counter-case: batch sizes between the mini-batch and the full batch
+BATCHES = (MINI_BATCH, 16, 50, 90, 99, N_SAMPLES)
+#: a step size below COLLAPSED_FACTOR * step_min counts as collapsed
+COLLAPSED_FACTOR = 10.0
 
 
-def quartiles(values: list[float]) -> tuple[float, float, float]:
-    q = np.percentile(np.asarray(values, dtype=float), [25, 50, 75])
-    return float(q[0]), float(q[1]), float(q[2])
+def quartiles(values: Any) -> tuple[float, float, float]:
+    """25%, 50% and 75% quantiles (numpy's linear rule); +inf wherever an inf is touched."""
+    v = np.sort(np.asarray(values, dtype=float))
+    out = []
+    for q in (0.25, 0.5, 0.75):
+        pos = q * (len(v) - 1)
+        lo, hi = int(np.floor(pos)), int(np.ceil(pos))
+        if not (np.isfinite(v[lo]) and np.isfinite(v[hi])):
+            out.append(float("inf"))
+        else:
+            out.append(float(v[lo] + (pos - lo) * (v[hi] - v[lo])))
+    return out[0], out[1], out[2]
+
+
+def final_gaps(result: Result, label: str) -> np.ndarray:
+    """Final loss - f* per seed; a diverged run counts as +inf."""
+    f_star = result.problem.f_star or 0.0
+    return np.array([np.inf if r.diverged_at is not None else r.final_loss - f_star
+                     for r in result.runs_of(label)])
 
 
 def rprop_step_sizes(result: Result, label: str) -> np.ndarray:
@@ -45,19 +67,86 @@ def rprop_step_sizes(result: Result, label: str) -> np.ndarray:
                      for r in result.runs_of(label)])
 
 
-def plot_step_sizes(results: dict[str, Result], label: str, step_min: float, ax: Axes) -> Axes:
-    """Median and 25-75% band over seeds of Rprop's step size, one line per batch size."""
+def distances(result: Result, label: str) -> np.ndarray:
+    """Distance to the minimiser w* per run and step (step 0 is the start): (runs, steps + 1)."""
+    w_star = np.asarray(result.problem.minima()[0].x)
+    return np.array([np.linalg.norm(r.x - w_star, axis=1) for r in result.runs_of(label)])
+
+
+def collapse(result: Result, label: str, step_min: float) -> dict[str, Any]:
+    """When each seed's step size first fell below COLLAPSED_FACTOR * step_min, and where.
+
+    Returns the median over seeds of that step and of the distance to w* there
+    (None when a seed never collapsed), and the median final distance.
+    """
+    sizes = rprop_step_sizes(result, label)  # sizes[:, k] is the step size used at step k + 1
+    dist = distances(result, label)
+    threshold = COLLAPSED_FACTOR * step_min
+    below = sizes <= threshold
+    if not np.all(below.any(axis=1)):
+        return {"step": None, "distance": None, "final_distance": float(np.median(dist[:, -1]))}
+    k = below.argmax(axis=1)
+    return {"step": float(np.median(k + 1)),
+            "distance": float(np.median(dist[np.arange(len(k)), k + 1])),
+            "final_distance": float(np.median(dist[:, -1]))}
+
+
+def _band(ax: Axes, Y: np.ndarray, steps: np.ndarray, color: str, ls: str, label: str) -> None:
+    q25, med, q75 = np.percentile(Y, [25, 50, 75], axis=0)
+    ax.fill_between(steps, q25, q75, color=color, alpha=0.2, lw=0)
+    ax.plot(steps, med, color=color, lw=2.0, ls=ls, label=label)
+
+
+def plot_collapse(results: dict[str, Result], label: str, numbers: dict, axes: Any) -> Any:
+    """Left: Rprop's step size; right: its distance to w*; one line style per batch size.
+
+    A dotted vertical marks each batch size's median collapse step.
+    """
+    from optcompare.plotting import label_colors
+
+    color = label_colors(results[FULL].labels)[label]
+    step_min = numbers["rprop_step_min"]
+    for (name, result), ls in zip(results.items(), ("-", "--"), strict=True):
+        key = "full" if name == FULL else "mini"
+        S, D = rprop_step_sizes(result, label), distances(result, label)
+        _band(axes[0], S, np.arange(1, S.shape[1] + 1), color, ls, BATCH[name])
+        _band(axes[1], D, np.arange(D.shape[1]), color, ls, BATCH[name])
+        k = numbers["collapse"][key]["step"]
+        if k is not None:
+            for ax in axes:
+                ax.axvline(k, color=color, lw=1.0, ls=":" if key == "full" else "-.",
+                           label=f"{BATCH[name]}: collapsed at step {fmt(k)}")
+    axes[0].axhline(COLLAPSED_FACTOR * step_min, color="0.3", lw=1.0, ls=(0, (1, 3)),
+                    label=f"collapsed: below {fmt(COLLAPSED_FACTOR * step_min)}")
+    for ax in axes:
+        ax.set_yscale("log")
+    title = f"Rprop, median of {numbers['seeds']} seeds, 25-75% band"
+    axes[0].legend(fontsize=LEGEND - 1, loc="upper right", framealpha=0.9, title=title,
+                   title_fontsize=LEGEND - 1)
+    axes[1].legend(fontsize=LEGEND - 1, loc="center right", framealpha=0.9, title=title,
+                   title_fontsize=LEGEND - 1)
+    return axes
+
+
+def plot_batches(numbers: dict, labels: dict[str, str], ax: Axes) -> Axes:
+    """Final loss - f* per batch size (evenly spaced): median and 25-75% bar per optimizer."""
+    from optcompare.plotting import LOSS_FLOOR, label_colors
+
+    colors = label_colors(list(labels.values()))
+    sweep = numbers["batch_sweep"]
+    sizes = [int(b) for b in sweep]
+    pos = np.arange(len(sizes))
+    for k, (spec, marker) in enumerate(zip(OPTS, ("o", "s"), strict=True)):
+        lab = labels[spec]
+        med, lo, hi = (np.maximum([sweep[str(b)][spec][q] for b in sizes], LOSS_FLOOR)
+                       for q in ("median", "q25", "q75"))
+        ax.errorbar(pos + (k - 0.5) * 0.08, med, yerr=[med - lo, hi - med], color=colors[lab],
+                    marker=marker, ms=7, lw=2.0, capsize=4, label=lab)
     ax.set_yscale("log")
-    for (name, result), color, ls in zip(results.items(), ("#0072B2", "#D55E00"), ("-", "--"),
-                                         strict=False):
-        S = rprop_step_sizes(result, label)
-        q25, med, q75 = np.percentile(S, [25, 50, 75], axis=0)
-        steps = np.arange(1, S.shape[1] + 1)
-        ax.fill_between(steps, q25, q75, color=color, alpha=0.2, lw=0)
-        ax.plot(steps, med, color=color, lw=2.0, ls=ls, label=f"{BATCH[name]}")
-    ax.axhline(step_min, color="0.3", lw=1.0, ls=":", label=f"step_min = {fmt(step_min)}")
-    ax.legend(fontsize=LEGEND, loc="upper right", framealpha=0.9,
-              title=f"median of {SEEDS} seeds, 25-75% band", title_fontsize=LEGEND)
+    ax.set_xticks(pos, [f"full ({b})" if b == numbers["n_samples"] else str(b)
+                        for b in sizes])
+    ax.legend(fontsize=LEGEND, loc="lower left", framealpha=0.9,
+              title=f"median of {numbers['seeds']} seeds, 25-75% bar", title_fontsize=LEGEND)
     return ax
 
 
@@ -68,29 +157,41 @@ def run(ext: str = "png") -> LessonResult:
     results = {p: optcompare.run(OPTS, p, steps=STEPS, seeds=SEEDS, record_state=True)
                for p in (FULL, MINI)}
     label = dict(zip(OPTS, results[FULL].labels, strict=True))
-    numbers: dict = {"steps": STEPS, "seeds": SEEDS, "runs": {}}
+    numbers: dict = {"steps": STEPS, "seeds": SEEDS, "mini_batch": MINI_BATCH,
+                     "n_samples": N_SAMPLES, "runs": {}}
     rows = []
     for p, result in results.items():
-        f_star = result.problem.f_star
         for spec in OPTS:
-            runs = result.runs_of(label[spec])
-            gaps = [np.inf if r.diverged_at is not None else r.final_loss - f_star
-                    for r in runs]
-            q25, med, q75 = quartiles(gaps)
-            dist = float(np.median([r.distance_to_min for r in runs]))
+            q25, med, q75 = quartiles(final_gaps(result, label[spec]))
+            dist = float(np.median([r.distance_to_min for r in result.runs_of(label[spec])]))
             key = f"{spec.split(':')[0]}_{'full' if p == FULL else 'mini'}"
-            entry = {"problem": p, "optimizer": label[spec], "final_gap_median": med,
-                     "final_gap_q25": q25, "final_gap_q75": q75, "distance_median": dist}
-            if spec == RPROP:
-                entry["step_size_end_median"] = float(np.median(
-                    rprop_step_sizes(result, label[spec])[:, -1]))
-            numbers["runs"][key] = entry
+            numbers["runs"][key] = {"problem": p, "optimizer": label[spec],
+                                    "final_gap_median": med, "final_gap_q25": q25,
+                                    "final_gap_q75": q75, "distance_median": dist}
             rows.append([label[spec], BATCH[p], med, f"{fmt(q25, 2)} to {fmt(q75, 2)}", dist])
-    r = numbers["runs"]
     for key in ("rprop_full", "rprop_mini", "rmsprop_full", "rmsprop_mini"):
-        numbers[f"{key}_gap"] = r[key]["final_gap_median"]
+        numbers[f"{key}_gap"] = numbers["runs"][key]["final_gap_median"]
     step_min = float(results[FULL].runs_of(label[RPROP])[0].hyperparameters["step_min"])
     numbers["rprop_step_min"] = step_min
+    numbers["collapse_below"] = COLLAPSED_FACTOR * step_min
+    numbers["collapse"] = {("full" if p == FULL else "mini"): collapse(r, label[RPROP], step_min)
+                           for p, r in results.items()}
+    # the full-batch loss near the end: Rprop at step_min hops across the minimum
+    tail = results[FULL].runs_of(label[RPROP])[0].loss[-100:] - results[FULL].problem.f_star
+    numbers["rprop_full_tail"] = [float(tail.min()), float(tail.max())]
+    numbers["full_batch_seeds_identical"] = all(
+        np.array_equal(r.x, results[FULL].runs_of(label[RPROP])[0].x)
+        for r in results[FULL].runs_of(label[RPROP]))
+
+    numbers["batch_sweep"] = {}
+    for b in BATCHES:
+        p = FULL if b == N_SAMPLES else f"least-squares:batch={b}"
+        result = (results[p] if p in results
+                  else optcompare.run(OPTS, p, steps=STEPS, seeds=SEEDS))
+        numbers["batch_sweep"][str(b)] = {}
+        for spec in OPTS:
+            q25, med, q75 = quartiles(final_gaps(result, label[spec]))
+            numbers["batch_sweep"][str(b)][spec] = {"median": med, "q25": q25, "q75": q75}
 
     figures = {}
     fig, axes = new_figure(1, 2, figsize=(14.0, 5.6))
@@ -101,13 +202,16 @@ def run(ext: str = "png") -> LessonResult:
     hi = max(ax.get_ylim()[1] for ax in axes)
     for ax in axes:
         ax.set_ylim(lo, hi)
-    fig.suptitle(f"Linear least squares, {SEEDS} seeds: loss - f* (median, 25-75% band)",
-                 fontsize=TITLE)
+    fig.suptitle(f"Linear least squares, {SEEDS} seeds, {STEPS} steps: loss - f* "
+                 f"(median, 25-75% band)", fontsize=TITLE)
     figures["loss"] = fig
 
-    fig, ax = new_figure()
-    plot_step_sizes(results, label[RPROP], step_min, ax)
-    style(ax, "Rprop's step size (geometric mean over the 2 weights)", "step", "step size")
+    fig, axes = new_figure(1, 2, figsize=(14.0, 5.6), sharex=True)
+    plot_collapse(results, label[RPROP], numbers, axes)
+    style(axes[0], "Rprop's step size (geometric mean over the 2 weights)", "step",
+          "step size")
+    style(axes[1], "Rprop's distance to the best weights w*", "step", "|w - w*|")
+    fig.suptitle(_step_title(numbers), fontsize=TITLE - 1)
     figures["rprop-step-size"] = fig
 
     fig, axes = new_figure(1, 2, figsize=(14.0, 5.6))
@@ -115,83 +219,186 @@ def run(ext: str = "png") -> LessonResult:
         plot_path(result, ax=ax)
         retitle(ax, f"{BATCH[p]}")
     axes[0].get_legend().remove()
-    fig.suptitle("Paths in weight space (the median run strong, the other seeds faint)",
-                 fontsize=TITLE)
+    fig.suptitle(f"Paths in weight space after {STEPS} steps (the median run strong, the "
+                 f"other seeds faint)", fontsize=TITLE)
     figures["path"] = fig
 
+    fig, ax = new_figure()
+    plot_batches(numbers, label, ax)
+    style(ax, f"Final loss - f* after {STEPS} steps against the batch size "
+          f"(of {N_SAMPLES} samples)", "samples per step",
+          "final loss - f* (log scale, 0 drawn at 1e-16)")
+    figures["batch"] = fig
+
+    c = numbers["collapse"]
     text = page(
         TITLE_, CLAIM,
-        f"Linear regression on 100 synthetic samples with 2 correlated features (problem "
-        f"`least-squares`), from (-2, -2), {STEPS} steps, {SEEDS} seeds (each draws its own "
-        f"mini-batches), with `{RPROP}` (PyTorch's defaults: initial step 0.01, step_min "
-        f"{fmt(step_min)}) and `{RMSPROP}`: once with the full batch of 100 samples, once "
-        f"with mini-batches of 4 (`{MINI}`). The gap is the final loss - f* on the whole "
-        f"data set; medians over the seeds.",
+        f"Linear regression on {N_SAMPLES} synthetic samples with 2 correlated features "
+        f"(problem `least-squares`), from (-2, -2), {STEPS} steps, {SEEDS} seeds (each "
+        f"draws its own mini-batches), with `{RPROP}` (PyTorch's defaults: initial step "
+        f"0.01, eta_minus 0.5, eta_plus 1.2, step_min {fmt(step_min)}) and `{RMSPROP}` "
+        f"(alpha 0.99, eps 1e-8): once with the full batch of {N_SAMPLES} samples, once "
+        f"with mini-batches of {MINI_BATCH} (`{MINI}`). The gap is the final loss - f* on "
+        f"the whole data set; medians over the seeds. To find where the claim weakens, "
+        f"the same pair also ran with {', '.join(str(b) for b in BATCHES[1:-1])} samples "
+        f"per step.",
         [command(OPTS, p, steps=STEPS, seeds=SEEDS) for p in (FULL, MINI)],
         table(["optimizer", "gradients", "final loss - f* (median)", "25-75%",
                "distance to w*"], rows),
         _findings(numbers),
-        [(f"loss.{ext}", "the loss curves with the full batch (left) and mini-batches "
-          "(right), on the same scale. Once Rprop's full-batch steps are down to step_min "
-          "it hops back and forth across the minimum, so its loss alternates between two "
-          "tiny values and draws as a solid band."),
-         (f"rprop-step-size.{ext}", "why: Rprop's step sizes. With the full batch they "
-          "shrink only as it homes in on the minimum; with mini-batches consecutive "
-          "gradients keep disagreeing in sign and the steps collapse early."),
-         (f"path.{ext}", "where each run ended: compare how far Rprop's mini-batch runs "
-          "got from the start with the full-batch run.")],
+        [(f"loss.{ext}", _loss_caption(numbers)),
+         (f"rprop-step-size.{ext}", _step_caption(numbers)),
+         (f"path.{ext}", f"where each run ended after {STEPS} steps: the mini-batch Rprop "
+          f"runs stopped a median {fmt(c['mini']['final_distance'])} from w*, the "
+          f"full-batch run {fmt(c['full']['final_distance'])}."),
+         (f"batch.{ext}", "the counter-case: the final gap of both optimizers against the "
+          "number of samples per step.")],
         notes="Rprop uses only the sign of each gradient coordinate: it grows a coordinate's "
               "step by eta_plus = 1.2 when two consecutive gradients agree in sign and "
-              "halves it (eta_minus = 0.5) when they disagree. That rule assumes the "
-              "gradient is exact. A mini-batch gradient's sign is a coin flip wherever the "
-              "true gradient is small compared with the mini-batch noise, and since one "
-              "disagreement undoes about four agreements, the steps shrink to step_min. "
-              "RMSProp divides by a running average of squared gradients instead, so the "
-              "noise averages out (Hinton's lecture 6e makes this argument for RMSProp).",
+              "halves it (eta_minus = 0.5) when they disagree. One halving undoes "
+              "ln 2 / ln 1.2 = 3.8 growths, so a coordinate whose sign flips at more than one "
+              "in ln 2.4 / ln 1.2 = 4.8 of the steps at which it adapts has a shrinking "
+              "step (PyTorch's Rprop, iRprop-, skips the adaptation on the step after a "
+              "flip). Near the minimum "
+              "that is what a converging run needs; far from it, a mini-batch gradient's "
+              "sign is a coin flip wherever the true gradient is small compared with the "
+              "sampling noise, and the steps shrink just the same. RMSProp divides by a "
+              "running average of squared gradients instead, so the sign of a single "
+              "mini-batch does not decide its step (Hinton's lecture 6e presents RMSProp "
+              "as the mini-batch version of Rprop).",
+        counter=_counter(numbers, label),
     )
     return LessonResult(figures=figures, text=text, numbers=numbers,
                         results={"full-batch": results[FULL], "batch-4": results[MINI]})
 
 
+def _loss_caption(n: dict) -> str:
+    lo, hi = n["rprop_full_tail"]
+    same = (f"With the full batch all {n['seeds']} seeds are the same run (no sampling). "
+            if n["full_batch_seeds_identical"] else "")
+    return (f"the loss curves with the full batch (left) and mini-batches (right), on the "
+            f"same scale. {same}Over its last 100 steps Rprop's full-batch loss - f* "
+            f"alternates between {fmt_gap(lo)} and {fmt_gap(hi)}: at step_min it hops back "
+            f"and forth across the minimum, which draws as a solid band.")
+
+
+def _step_title(n: dict) -> str:
+    f, m = n["collapse"]["full"], n["collapse"]["mini"]
+    if f["step"] is None or m["step"] is None:
+        return f"Rprop's step size and distance to w* ({n['seeds']} seeds)"
+    return (f"Rprop's steps collapse at step {fmt(f['step'])} (full batch) and "
+            f"{fmt(m['step'])} (mini-batch of {n['mini_batch']}), "
+            f"{fmt(f['distance'], 2)} and {fmt(m['distance'], 2)} from w*")
+
+
+def _step_caption(n: dict) -> str:
+    c, below = n["collapse"], fmt(n["collapse_below"])
+    f, m = c["full"], c["mini"]
+    if f["step"] is None or m["step"] is None:
+        return (f"Rprop's step size (left) and its distance to w* (right). The step size did "
+                f"not fall below {below} in every seed.")
+    return (f"Rprop's step size (left) and its distance to w* (right). The step sizes fall "
+            f"below {below} at a median step {fmt(f['step'])} with the full batch and "
+            f"{fmt(m['step'])} with mini-batches of {n['mini_batch']}; with the full batch "
+            f"the distance falls along with them (to {fmt(f['distance'])}), with "
+            f"mini-batches it stays at {fmt(m['distance'])}.")
+
+
 def _findings(n: dict) -> list[str]:
-    r = n["runs"]
+    r, c = n["runs"], n["collapse"]
     rp_f, rp_m = n["rprop_full_gap"], n["rprop_mini_gap"]
     rm_f, rm_m = n["rmsprop_full_gap"], n["rmsprop_mini_gap"]
+    b = n["mini_batch"]
     out = []
     if rp_f < 1e-6:
-        out.append(f"With the full batch Rprop is excellent: final loss - f* = "
-                   f"{fmt_gap(rp_f)}, with no lr tuned (RMSProp at lr 0.01: {fmt_gap(rm_f)}).")
+        out.append(f"With the full batch Rprop at PyTorch's defaults is excellent: final "
+                   f"loss - f* = {fmt_gap(rp_f)} after {n['steps']} steps, with no lr tuned "
+                   f"(RMSProp at lr 0.01: {fmt_gap(rm_f)}).")
     else:
         out.append(f"With the full batch Rprop ended at loss - f* = {fmt_gap(rp_f)}, RMSProp "
-                   f"at {fmt_gap(rm_f)}.")
+                   f"(lr 0.01) at {fmt_gap(rm_f)}.")
     worse = rp_m / max(rp_f, 1e-15)
     if worse > 100:
-        out.append(f"With mini-batches of 4 Rprop's final gap is {fmt(rp_m)}: "
-                   f"{'more than ' * (rp_f < 1e-15)}{fmt(worse, 2)} times worse than with the "
-                   f"full batch. It stopped "
-                   f"{fmt(r['rprop_mini']['distance_median'])} away from the best weights.")
+        out.append(f"With mini-batches of {b} Rprop's median final gap is {fmt(rp_m)}: "
+                   f"{'more than ' * (rp_f < 1e-15)}{fmt(worse, 2)} times its full-batch "
+                   f"gap. It stopped {fmt(r['rprop_mini']['distance_median'])} from the best "
+                   f"weights.")
     else:
-        out.append(f"With mini-batches of 4 Rprop's final gap is {fmt(rp_m)}, only "
+        out.append(f"With mini-batches of {b} Rprop's median final gap is {fmt(rp_m)}, only "
                    f"{fmt(worse, 2)} times its full-batch gap: the claim does not hold "
                    f"clearly on this run.")
-    s_end, s_min = r["rprop_mini"]["step_size_end_median"], n["rprop_step_min"]
-    if s_end <= 10 * s_min:
-        out.append(f"Its step sizes collapsed: the median final step is {fmt(s_end)}, at "
-                   f"step_min = {fmt(s_min)}, so the runs freeze wherever they are.")
+    f, m = c["full"], c["mini"]
+    if f["step"] is not None and m["step"] is not None:
+        when = ("much earlier than" if m["step"] < 0.5 * f["step"] else
+                "at about the same time as" if m["step"] < 1.5 * f["step"] else "later than")
+        out.append(f"The step sizes collapse in both settings, so the collapse itself is not "
+                   f"the failure: the geometric mean of Rprop's two step sizes fell below "
+                   f"{fmt(n['collapse_below'])} (10 step_min) at a median step "
+                   f"{fmt(m['step'])} with mini-batches, {when} with the full batch (step "
+                   f"{fmt(f['step'])}). What differs is where: at that step the full-batch "
+                   f"run was {fmt(f['distance'])} from w*, the mini-batch runs "
+                   f"{fmt(m['distance'])}. Their steps shrank far from the minimum, and at "
+                   f"{fmt(n['rprop_step_min'])} per step {n['steps']} steps cannot close "
+                   f"that gap.")
     else:
-        out.append(f"Its final step size with mini-batches is {fmt(s_end)} (step_min is "
-                   f"{fmt(s_min)}).")
+        out.append(f"Rprop's step size did not fall below {fmt(n['collapse_below'])} in every "
+                   f"seed within {n['steps']} steps.")
     if rm_m < rp_m / 10:
         cost = ("from the float floor" if rm_f < 1e-15 else
                 f"{fmt(rm_m / rm_f, 2)} times its full-batch gap")
-        out.append(f"RMSProp works with both: with mini-batches it ended at {fmt(rm_m)}, "
-                   f"{fmt(rp_m / rm_m, 2)} times lower than Rprop. Mini-batch noise still "
-                   f"costs it something (up {cost}): with a constant lr it keeps jittering "
-                   f"around the minimum.")
+        out.append(f"RMSProp (lr 0.01) works with both: with mini-batches of {b} it ended at "
+                   f"{fmt(rm_m)}, {fmt(rp_m / rm_m, 2)} times lower than Rprop. Mini-batch "
+                   f"noise still costs it something (up {cost}).")
     else:
-        out.append(f"RMSProp did not do clearly better with mini-batches here: {fmt(rm_m)} "
-                   f"against Rprop's {fmt(rp_m)}.")
+        out.append(f"RMSProp (lr 0.01) did not do clearly better with mini-batches here: "
+                   f"{fmt(rm_m)} against Rprop's {fmt(rp_m)}.")
     return out
+
+
+def _counter(n: dict, labels: dict[str, str]) -> list[str]:
+    sweep = n["batch_sweep"]
+    sizes = [int(k) for k in sweep]
+    rp = {b: sweep[str(b)][RPROP]["median"] for b in sizes}
+    rm = {b: sweep[str(b)][RMSPROP]["median"] for b in sizes}
+    listing = ", ".join(f"{b}: {fmt_gap(rp[b])}" for b in sizes)
+    out = [f"The claim depends on the batch size. Rprop's median final gap after "
+           f"{n['steps']} steps ({n['seeds']} seeds), by samples per step: {listing}; "
+           f"RMSProp's (lr 0.01): " + ", ".join(f"{b}: {fmt_gap(rm[b])}" for b in sizes)
+           + "."]
+    mono = all(rp[a] >= rp[b] for a, b in zip(sizes, sizes[1:], strict=False))
+    if mono:
+        out.append("Rprop's gap shrinks steadily as the batch grows: with less sampling "
+                   "noise fewer signs flip by chance.")
+    rp_wins = [b for b in sizes if rp[b] < rm[b]]
+    rm_wins = [b for b in sizes if rm[b] < rp[b]]
+    if rp_wins and rm_wins:
+        out.append(f"RMSProp ends lower with {_list(rm_wins)} samples per step, Rprop with "
+                   f"{_list(rp_wins)}: the crossover lies between {max(rm_wins)} and "
+                   f"{min(b for b in rp_wins if b > max(rm_wins))} samples"
+                   if any(b > max(rm_wins) for b in rp_wins) else
+                   f"RMSProp ends lower with {_list(rm_wins)} samples per step, Rprop with "
+                   f"{_list(rp_wins)}")
+        out[-1] += "."
+    elif rm_wins:
+        out.append(f"RMSProp ends lower at every batch size tried ({_list(rm_wins)}).")
+    else:
+        out.append(f"Rprop ends lower at every batch size tried ({_list(rp_wins)}).")
+    near = [b for b in sizes if b < n["n_samples"]]
+    if near:
+        b = max(near)
+        full = rp[n["n_samples"]]
+        out.append(f"Even {b} of the {n['n_samples']} samples per step leave Rprop at "
+                   f"{fmt_gap(rp[b])}, "
+                   + (f"{fmt(rp[b] / full, 2)} times its full-batch gap"
+                      if full > 0 else "above its full-batch gap of 0")
+                   + ": the slightest sampling noise stops it short of the float floor "
+                   "that only exact gradients reach.")
+    return out
+
+
+def _list(values: list[int]) -> str:
+    s = [str(v) for v in values]
+    return s[0] if len(s) == 1 else ", ".join(s[:-1]) + " and " + s[-1]
 
 
 TITLE_ = "Rprop and mini-batches"
