@@ -43,31 +43,48 @@ def table(title: str | None, columns: list[tuple[str, str]], rows: list[list[str
 class DelayedProgress:
     """A progress bar on stderr that appears only once work has taken ``delay`` seconds.
 
-    Called with the number of steps done; quick runs never show a bar, and
-    the bar vanishes when done (transient), leaving only the results.
+    Called as ``report(done, total)`` with run-steps (optcompare.progress); quick
+    runs never show a bar, and the bar vanishes when done (transient), leaving only
+    the results.  With ``growing=True`` the total is what is planned so far (a
+    lesson plans one experiment at a time), so the bar shows the count done and
+    no percentage that could reach 100% early.
     """
 
-    def __init__(self, total: int, enabled: bool, delay: float = 0.5) -> None:
+    def __init__(self, enabled: bool, delay: float = 0.5, growing: bool = False,
+                 what: str = "running") -> None:
         import time
 
         self._clock = time.perf_counter
-        self.total, self.enabled, self.delay = total, enabled, delay
+        self.enabled, self.delay, self.growing, self.what = enabled, delay, growing, what
         self._t0 = self._clock()
-        self._bar = None
-        self._task = None
+        self._bar: Any = None
+        self._task: Any = None
 
-    def __call__(self, done: int) -> None:
+    def __call__(self, done: int, total: int) -> None:
         if not self.enabled:
             return
         if self._bar is None:
             if self._clock() - self._t0 < self.delay:
                 return
-            from rich.progress import Progress
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
-            self._bar = Progress(console=console(stderr=True), transient=True)
+            columns = ([TextColumn("{task.description}"), TextColumn("{task.completed:,} run-steps"),
+                        TimeElapsedColumn()] if self.growing else
+                       [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("run-steps"), TimeElapsedColumn()])
+            self._bar = Progress(*columns, console=console(stderr=True), transient=True)
             self._bar.start()
-            self._task = self._bar.add_task("running", total=self.total)
-        self._bar.update(self._task, completed=done)
+            self._task = self._bar.add_task(self.what, total=None if self.growing else total)
+        if self.growing:
+            self._bar.update(self._task, completed=done)
+        else:
+            self._bar.update(self._task, completed=done, total=total)
 
     def close(self) -> None:
         if self._bar is not None:

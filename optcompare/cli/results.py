@@ -23,10 +23,12 @@ def check_output_flags(as_json: bool, quiet: bool) -> None:
         raise SpecError("--json and --quiet cannot be combined; choose one")
 
 
-def progress_bar(total: int, quiet: bool, as_json: bool):
+def progress_bar(quiet: bool, as_json: bool, growing: bool = False):
+    """A delayed progress bar on stderr, silent under --quiet/--json and off a terminal."""
     from optcompare.cli.console import DelayedProgress
 
-    return DelayedProgress(total, enabled=not (quiet or as_json) and sys.stderr.isatty())
+    return DelayedProgress(enabled=not (quiet or as_json) and sys.stderr.isatty(),
+                           growing=growing)
 
 
 def figure_writer(fig, fmt: str) -> Callable[[Path], None]:

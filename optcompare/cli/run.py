@@ -56,7 +56,7 @@ def _compare(ctx, opts, problem, steps, start, seed, lr_schedule, seeds, jitter,
         raise SpecError(f"--steps {steps} x {seeds * len(choices)} runs would record {rows:,} "
                         f"rows; trajectory.csv holds at most {MAX_ROWS:,}: use fewer --steps "
                         "or --seeds (sweep keeps only summaries)")
-    progress = progress_bar(steps * len(choices), quiet, as_json)
+    progress = progress_bar(quiet, as_json)
     try:
         result = run_api(list(opts), prob, steps=steps, start=start, seed=seed, seeds=seeds,
                          jitter=jitter, tol=tol, lr_schedule=lr_schedule, tune=tune,

@@ -53,7 +53,7 @@ def sweep(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, par
     from optcompare.summary import documents as summary
 
     check_output_flags(as_json, quiet)
-    progress = progress_bar(steps * len(opts), quiet, as_json)
+    progress = progress_bar(quiet, as_json)
     try:
         result = run_sweep(list(opts), problem, list(params), seeds=seeds, seed=seed,
                            steps=steps, objective=objective, start=start, jitter=jitter,
@@ -98,17 +98,19 @@ def basins(ctx, opts, problem, steps, seed, lr_schedule, problems_dir, grid, out
     from optcompare.experiments.basins import basins as run_basins
     from optcompare.experiments.choices import make_optimizers
     from optcompare.problem import make_problem
+    from optcompare.progress import Tally
     from optcompare.summary import documents as summary
 
     check_output_flags(as_json, quiet)
     prob = make_problem(problem)
     choices = make_optimizers(list(opts))
     factors = lr_factors(lr_schedule, steps)
-    progress = progress_bar(steps * len(choices), quiet, as_json)
+    progress = progress_bar(quiet, as_json)
+    tally = Tally(progress, len(choices) * grid * grid * steps)
     try:
         results = [run_basins(c, prob, grid, steps, lr_factors=factors,
-                              progress=lambda t, b=i * steps: progress(b + t))
-                   for i, c in enumerate(choices)]
+                              progress=tally.batch(grid * grid))
+                   for c in choices]
     finally:
         progress.close()
     doc = summary.basins_document(results, prob, command_line(ctx))

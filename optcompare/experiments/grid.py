@@ -18,6 +18,7 @@ from optcompare.errors import SpecError
 from optcompare.experiments.choices import starts_for
 from optcompare.experiments.records import OptimizerChoice
 from optcompare.problem import Problem
+from optcompare.progress import Tally
 
 #: What a run is scored by (lower is better): the final or best loss above f*, or
 #: the area under the log loss curve.
@@ -66,15 +67,20 @@ class SweepOutcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def run_grid(choice: OptimizerChoice, problem: Problem, grid: Grid, x0: np.ndarray, steps: int, *,
-             objective: str = "final", jitter: float = 0.0, lr_factors=None,
-             tol: float = 1e-6, record: bool = False, progress=None) -> SweepOutcome:
-    """Run one optimizer over a grid in one batch; returns per-run scores."""
+def run_grid(choice: OptimizerChoice, problem: Problem, grid: Grid, x0: np.ndarray,
+             steps: int, *, objective: str = "final", jitter: float = 0.0,
+             lr_factors: np.ndarray | None = None, tol: float = 1e-6, record: bool = False,
+             tally: Tally | None = None) -> SweepOutcome:
+    """Run one optimizer over a grid in one batch; returns per-run scores.
+
+    ``tally`` (planned by the caller, who knows every batch) counts the run-steps.
+    """
     settings = {**choice.given, **grid.values}
     values = choice.optimizer.resolve(settings, owner=choice.name)
     starts = starts_for(x0, grid.seeds, jitter)
     tr = run_batch(choice.optimizer, values, problem, starts, grid.seeds, steps,
-                   lr_factors=lr_factors, tol=tol, record=record, progress=progress)
+                   lr_factors=lr_factors, tol=tol, record=record,
+                   progress=None if tally is None else tally.batch(len(grid.seeds)))
     return SweepOutcome(choice.label, choice.name, grid, tr, score(tr, objective, problem.f_star))
 
 

@@ -22,8 +22,9 @@ from optcompare.errors import SpecError
 from optcompare.experiments.choices import check_start, make_optimizers, parse_point, starts_for
 from optcompare.experiments.grid import OBJECTIVES
 from optcompare.experiments.records import OptimizerChoice, Result, Run
-from optcompare.experiments.tuning import TUNE_SEED_OFFSET, tune_lr
+from optcompare.experiments.tuning import TUNE_GRID, TUNE_SEED_OFFSET, tune_lr
 from optcompare.problem import Problem, make_problem
+from optcompare.progress import Report, plan
 from optcompare.specs import Spec
 
 #: Steps used when none are given: enough for RMSProp at its default lr to cross
@@ -73,7 +74,7 @@ def run(
     tune_seeds: int = 3,
     objective: str = "final",
     record_state: bool = False,
-    progress=None,
+    progress: Report | None = None,
 ) -> Result:
     """Run each optimizer on ``problem`` and return every trajectory.
 
@@ -92,7 +93,8 @@ def run(
             the median ``objective`` over ``tune_seeds`` other seeds, then evaluate it.
         objective: "final", "best" or "auc" (for tuning).
         record_state: also keep each optimizer's internal state and effective step.
-        progress: optional callable, called with the number of steps done so far.
+        progress: optional ``report(done, total)``, called after every step with the
+            run-steps (runs x steps, tuning included) done and planned.
 
     Returns:
         A :class:`Result` with one :class:`Run` per optimizer and seed.
@@ -116,22 +118,22 @@ def run(
     starts = starts_for(x0, run_seeds, jitter)
     runs: list[Run] = []
     tuning: dict[str, dict[str, Any]] = {}
-    done = 0
+    t_seeds = seed + TUNE_SEED_OFFSET + np.arange(int(tune_seeds), dtype=np.int64)
+    per_choice = len(run_seeds) + (len(TUNE_GRID) * len(t_seeds) if tune else 0)
+    tally = plan(progress, len(choices) * per_choice * steps)
     for choice in choices:
         if tune:
-            t_seeds = seed + TUNE_SEED_OFFSET + np.arange(int(tune_seeds), dtype=np.int64)
             tuned = tune_lr(choice, prob, x0, steps, t_seeds, objective=objective,
-                            jitter=jitter, lr_factors=factors)
+                            jitter=jitter, lr_factors=factors, tally=tally)
             # the tuned lr goes into the label, so every table and figure shows it
             label = f"{choice.label} lr={tuned['lr']:.3g} (tuned)"
             tuning[label] = tuned
             given = {**choice.given, "lr": tuned["lr"]}
             choice = OptimizerChoice(choice.optimizer, choice.optimizer.resolve(given),
                                      label, choice.given)
-        cb = None if progress is None else (lambda t, b=done: progress(b + t))
         tr = run_batch(choice.optimizer, choice.values, prob, starts, run_seeds, steps, tol=tol,
-                       lr_factors=factors, record_state=record_state, progress=cb)
+                       lr_factors=factors, record_state=record_state,
+                       progress=tally.batch(len(run_seeds)))
         runs.extend(_runs_from(choice, prob, tr, run_seeds, starts, tr.wall_time / len(run_seeds)))
-        done += steps
     return Result(problem=prob, steps=steps, tol=tol, runs=runs, tuning=tuning,
                   lr_schedule=lr_schedule, seeds=int(seeds), jitter=float(jitter))

@@ -22,6 +22,7 @@ from optcompare.errors import SpecError
 from optcompare.experiments.choices import make_optimizers, parse_point
 from optcompare.experiments.grid import OBJECTIVES, SweepOutcome, make_grid, run_grid
 from optcompare.problem import Problem, make_problem
+from optcompare.progress import Report, plan
 
 
 def parse_range(text: str, what: str = "range") -> np.ndarray:
@@ -116,7 +117,7 @@ class SweepResult:
 
 def sweep(optimizers, problem, params: Sequence[str], *, seeds: int = 1, seed: int = 0,
           steps: int = 500, objective: str = "final", start=None, jitter: float = 0.0,
-          lr_schedule: str | None = None, progress=None) -> SweepResult:
+          lr_schedule: str | None = None, progress: Report | None = None) -> SweepResult:
     """Sweep one or two hyperparameters of each optimizer, each grid one batch.
 
     Args:
@@ -124,6 +125,7 @@ def sweep(optimizers, problem, params: Sequence[str], *, seeds: int = 1, seed: i
         problem: a problem spec or Problem.
         params: ``["lr=1e-4:10:25:log"]`` or two of them.
         seeds: runs per grid point (seeds ``seed..seed+seeds-1``).
+        progress: optional ``report(done, total)`` in run-steps, after every step.
     """
     prob = make_problem(problem)
     choices = make_optimizers(optimizers)
@@ -141,10 +143,7 @@ def sweep(optimizers, problem, params: Sequence[str], *, seeds: int = 1, seed: i
     grid = make_grid(axes, run_seeds)
     x0 = prob.start() if start is None else parse_point(start, prob.dim)
     factors = lr_factors(lr_schedule, steps)
-    outcomes, done = [], 0
-    for choice in choices:
-        cb = None if progress is None else (lambda t, b=done: progress(b + t))
-        outcomes.append(run_grid(choice, prob, grid, x0, steps, objective=objective,
-                                 jitter=jitter, lr_factors=factors, progress=cb))
-        done += steps
+    tally = plan(progress, len(choices) * len(grid.seeds) * steps)
+    outcomes = [run_grid(choice, prob, grid, x0, steps, objective=objective, jitter=jitter,
+                         lr_factors=factors, tally=tally) for choice in choices]
     return SweepResult(prob, steps, objective, axes, run_seeds, outcomes)

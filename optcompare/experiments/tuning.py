@@ -10,6 +10,7 @@ from optcompare import stats
 from optcompare.experiments.grid import make_grid, run_grid
 from optcompare.experiments.records import OptimizerChoice
 from optcompare.problem import Problem
+from optcompare.progress import Tally
 
 #: The default tuning grid: 21 log-spaced learning rates from 1e-4 to 10, the
 #: same for every optimizer, so each gets the same budget.
@@ -20,14 +21,15 @@ TUNE_SEED_OFFSET = 1_000_000
 
 def tune_lr(choice: OptimizerChoice, problem: Problem, x0: np.ndarray, steps: int,
             tune_seeds: np.ndarray, *, grid: np.ndarray = TUNE_GRID, objective: str = "final",
-            jitter: float = 0.0, lr_factors: np.ndarray | None = None) -> dict[str, Any]:
+            jitter: float = 0.0, lr_factors: np.ndarray | None = None,
+            tally: Tally | None = None) -> dict[str, Any]:
     """Pick the lr of ``grid`` with the best median objective over ``tune_seeds``.
 
     Every optimizer gets the same grid, seeds and steps: the same budget.
     """
     g = make_grid([("lr", np.asarray(grid, dtype=float))], tune_seeds)
     out = run_grid(choice, problem, g, x0, steps, objective=objective, jitter=jitter,
-                   lr_factors=lr_factors)
+                   lr_factors=lr_factors, tally=tally)
     per_lr = out.scores.reshape(len(grid), len(tune_seeds))
     median = stats.median(per_lr, axis=1)
     best = int(np.argmin(median))
