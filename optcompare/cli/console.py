@@ -74,10 +74,11 @@ class DelayedProgress:
                 TimeElapsedColumn,
             )
 
-            columns = ([TextColumn("{task.description}"), TextColumn("{task.completed:,} run-steps"),
-                        TimeElapsedColumn()] if self.growing else
-                       [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TextColumn("run-steps"), TimeElapsedColumn()])
+            what = TextColumn("{task.description}")
+            columns = ([what, TextColumn("{task.completed:,} run-steps"), TimeElapsedColumn()]
+                       if self.growing else
+                       [what, BarColumn(), MofNCompleteColumn(), TextColumn("run-steps"),
+                        TimeElapsedColumn()])
             self._bar = Progress(*columns, console=console(stderr=True), transient=True)
             self._bar.start()
             self._task = self._bar.add_task(self.what, total=None if self.growing else total)
