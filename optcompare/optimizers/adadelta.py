@@ -12,15 +12,17 @@ Defaults (PyTorch): lr = 1.0, rho = 0.9, eps = 1e-6, weight_decay = 0.
 
 State: v (PyTorch's ``square_avg``, the average of g^2) and u (``acc_delta``,
 the average of delta^2), both starting at zero.  The ratio of the two RMS
-values gives each coordinate a step size without a learning rate; the first
-steps are tiny, about sqrt(eps / (1 - rho)) ~ 3e-3 whatever the gradient.
+values gives each coordinate its own step size; the first steps are tiny,
+about lr * sqrt(eps / (1 - rho)) ~ 3e-3 at lr = 1, whatever the gradient.
 
 Paper: Zeiler (2012), "ADADELTA: An Adaptive Learning Rate Method",
 arXiv:1212.5701 (no learning rate; rho = 0.95 in its experiments).
 
-Where PyTorch differs from the paper: lr is a plain multiplier of the step
-(lr = 1 is the paper), and u accumulates the step before lr scales it.
-Keras defaults to lr = 1e-3, which is 1000 times smaller.
+Where PyTorch differs from the paper: the paper has no learning rate, and
+PyTorch keeps one, lr (default 1.0), a plain multiplier of every step
+(lr = 1 is the paper's rule); u accumulates the step before lr scales it.
+So the lr matters as for any optimizer: it scales every step (the lesson
+``adagrad-decay`` sweeps it).  Keras defaults to lr = 1e-3, which is 1000 times smaller.
 """
 
 from __future__ import annotations
@@ -64,12 +66,12 @@ OPTIMIZER = Optimizer(
     init=init,
     update=update,
     module=sys.modules[__name__],
-    summary="ratio of running RMS of steps and gradients; no lr needed",
+    summary="ratio of running RMS of steps and gradients; lr (default 1) scales the step",
     related=(
         "A sibling of RMSProp: both replace Adagrad's growing sum by a moving average of g^2. "
         'Adadelta also keeps a moving average of past steps, and their ratio sets the step '
-        'size, so the paper needs no learning rate (PyTorch keeps lr as a multiplier, default '
-        '1).'
+        "size. Zeiler's paper has no learning rate; PyTorch's Adadelta has lr (default 1.0), "
+        'which multiplies every step, and the result depends on it as on any lr.'
     ),
     paper="Zeiler 2012",
 )
