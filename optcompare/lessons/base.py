@@ -14,18 +14,26 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+# The figure look is the plotting package's, so lesson slides match the others.
+from optcompare.plotting.style import (
+    DPI,
+    LABEL,
+    LEGEND,
+    TICKS,
+    TITLE,
+    new_figure,
+    retitle,
+    style_axes,
+)
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from optcompare.experiments.records import Result
 
-# sizes readable when projected, as in optcompare.plotting
-TITLE = 14
-LABEL = 12
-TICKS = 11
-LEGEND = 11
-DPI = 150
+__all__ = ["DPI", "LABEL", "LEGEND", "TICKS", "TITLE", "Lesson", "LessonResult", "command",
+           "fmt", "fmt_gap", "new_figure", "page", "plain", "retitle", "style", "table"]
 
 
 @dataclass(frozen=True)
@@ -189,27 +197,6 @@ def page(title: str, claim: str, setup: str, commands: Sequence[str], numbers: s
 # -- figures ---------------------------------------------------------------------------
 
 
-def new_figure(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = (10.0, 5.6),
-               **kwargs: Any) -> tuple[Figure, Any]:
-    """A slide-ready Figure (constrained layout, saved at 150 dpi) and its axes."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=figsize, dpi=DPI, layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=True, **kwargs)
-    return fig, axes
-
-
 def style(ax: Axes, title: str, xlabel: str, ylabel: str) -> Axes:
-    """Slide-sized title, labels and ticks, and a light grid."""
-    ax.set_title(title, fontsize=TITLE)
-    ax.set_xlabel(xlabel, fontsize=LABEL)
-    ax.set_ylabel(ylabel, fontsize=LABEL)
-    ax.tick_params(labelsize=TICKS)
-    ax.grid(True, alpha=0.3)
-    return ax
-
-
-def retitle(ax: Axes, title: str) -> Axes:
-    """Replace the title a plotting function gave ``ax`` (keeping the slide size)."""
-    ax.set_title(title, fontsize=TITLE)
-    return ax
+    """Slide-sized title, labels and ticks, and a light grid (plotting.style's look)."""
+    return style_axes(ax, title, xlabel, ylabel, grid=True)

@@ -1,0 +1,167 @@
+"""Slide-ready Figures built from the plot functions (no global pyplot state).
+
+The module that writes files saves these; in a notebook, display them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from optcompare.plotting.basins import basin_fractions, basin_handles, plot_basins
+from optcompare.plotting.loss import plot_loss
+from optcompare.plotting.paths import plot_path
+from optcompare.plotting.steps import plot_effective_step
+from optcompare.plotting.style import (
+    DPI,
+    LABEL,
+    LEGEND,
+    LOSS_FIGSIZE,
+    PATH_FIGSIZE,
+    TICKS,
+    TITLE,
+    finite,
+    new_axes,
+)
+from optcompare.plotting.sweeps import (
+    DIVERGED_HATCH,
+    SWEEP_FIGSIZE,
+    heat_label,
+    heat_scale,
+    heat_values,
+    plot_sweep,
+    plot_sweep_heatmap,
+    to_colour_scale,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from optcompare.experiments.basins import Basins
+    from optcompare.experiments.records import Result
+    from optcompare.experiments.sweep import SweepResult
+    from optcompare.problem import Problem
+
+
+def loss_figure(result: Result, figsize: tuple[float, float] = LOSS_FIGSIZE) -> Figure:
+    """A slide-ready figure of :func:`plot_loss` (constrained layout, saved at 150 dpi)."""
+    ax = plot_loss(result, ax=new_axes(figsize))
+    return ax.figure
+
+
+def path_figure(result: Result, figsize: tuple[float, float] = PATH_FIGSIZE,
+                grid: int = 200) -> Figure:
+    """A slide-ready figure of :func:`plot_path` (constrained layout, saved at 150 dpi)."""
+    ax = plot_path(result, ax=new_axes(figsize), grid=grid)
+    return ax.figure
+
+
+def comparison_figures(result: Result) -> dict[str, Figure]:
+    """Every figure of a comparison by name: ``{"loss": ..., "path": ...}``."""
+    return {"loss": loss_figure(result), "path": path_figure(result)}
+
+
+def comparison_figure(result: Result, kind: str) -> Figure:
+    """The figure ``kind`` ("loss" or "path") of a comparison."""
+    if kind == "loss":
+        return loss_figure(result)
+    if kind == "path":
+        return path_figure(result)
+    raise ValueError(f"unknown figure kind '{kind}'; choose 'loss' or 'path'")
+
+
+def sweep_figure(sweep: SweepResult) -> Figure:
+    """A slide-ready figure of a sweep.
+
+    One parameter: :func:`plot_sweep`.  Two: one :func:`plot_sweep_heatmap` per
+    optimizer (up to three per row) on a shared colour scale, with one
+    colorbar and one "diverged" legend patch.
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    if len(sweep.axes) == 1:
+        return plot_sweep(sweep, ax=new_axes(SWEEP_FIGSIZE)).figure
+    if len(sweep.axes) != 2:
+        raise ValueError(f"a sweep figure needs one or two parameters, not {len(sweep.axes)}")
+    n = len(sweep.outcomes)
+    ncols = 2 if n == 4 else min(n, 3)
+    nrows = -(-n // ncols)
+    fig = Figure(figsize=(4.3 * ncols + 1.6, 3.9 * nrows + 1.2), dpi=DPI,
+                 layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    log = heat_scale(sweep)
+    z = finite(to_colour_scale(heat_values(sweep, o)[0], log) for o in sweep.outcomes)
+    vmin, vmax = (float(z.min()), float(z.max())) if z.size else (0.0, 1.0)
+    if vmin == vmax:
+        vmin, vmax = vmin - 0.5, vmax + 0.5
+    for i, ax in enumerate(axes):
+        if i >= n:
+            ax.remove()
+            continue
+        plot_sweep_heatmap(sweep, i, ax=ax, vmin=vmin, vmax=vmax, colorbar=False,
+                           legend=False, title=sweep.outcomes[i].label)
+    used = list(axes[:n])
+    cb = fig.colorbar(used[0].images[0], ax=used)
+    cb.set_label(heat_label(sweep, log), fontsize=LABEL)
+    cb.ax.tick_params(labelsize=TICKS)
+    seeds = len(sweep.seeds)
+    # two lines: a single narrow panel must not clip the title
+    fig.suptitle(f"{sweep.problem.spec}: {sweep.objective} over {sweep.axes[0][0]} x "
+                 f"{sweep.axes[1][0]}\n"
+                 + ("1 seed" if seeds == 1 else f"median of {seeds} seeds"), fontsize=TITLE)
+    if any(a.patches for a in used):
+        fig.legend(handles=[Patch(label="diverged (median)", **DIVERGED_HATCH)],
+                   fontsize=LEGEND, loc="outside lower center")
+    return fig
+
+
+def basins_figure(basins_list: Sequence[Basins], problem: Problem) -> Figure:
+    """One :func:`plot_basins` panel per optimizer, up to three per row (four: 2 x 2).
+
+    A shared legend below names the outcomes; beside each panel, the fraction
+    of its starts with each outcome (``np.mean(outcome == k)``), in the same order.
+    """
+    from matplotlib.figure import Figure
+
+    basins_list = list(basins_list)
+    if not basins_list:
+        raise ValueError("basins_figure needs at least one Basins")
+    n = len(basins_list)
+    ncols = 2 if n == 4 else min(n, 3)
+    nrows = -(-n // ncols)
+    (x_lo, x_hi), (y_lo, y_hi) = problem.window()[:2]
+    aspect = (y_hi - y_lo) / (x_hi - x_lo)
+    aspect = aspect if np.isclose(aspect, 1.0, rtol=0.5) else 1.0  # see plot_basins
+    fig = Figure(figsize=(max(4.6 * ncols + 0.4, 6.4), (3.4 * aspect + 0.5) * nrows + 1.2),
+                 dpi=DPI, layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    k = len(problem.minima())
+    for i, ax in enumerate(axes):
+        if i >= n:
+            ax.remove()
+            continue
+        b = basins_list[i]
+        plot_basins(b, problem, ax=ax, legend=False)
+        fr = basin_fractions(b, k)
+        ax.legend(handles=basin_handles(problem, [f"{p:.0%}" for p in fr]), fontsize=10,
+                  handlelength=1.2, handletextpad=0.4, borderaxespad=0.0,
+                  loc="upper left", bbox_to_anchor=(1.03, 1.0), frameon=False)
+    # as few legend rows as the width allows (about 2.4 inches per entry), balanced
+    entries = k + 2
+    fit = max(1, int(fig.get_figwidth() / 2.4))
+    rows = -(-entries // fit)
+    fig.legend(handles=basin_handles(problem), fontsize=LEGEND, ncols=-(-entries // rows),
+               loc="outside lower center")
+    grid, steps = basins_list[0].outcome.shape, basins_list[0].steps
+    sep = ": " if n > 1 else "\n"  # one panel is too narrow for one line
+    fig.suptitle(f"{problem.spec}{sep}where {grid[1]} x {grid[0]} starts end after "
+                 f"{steps} steps", fontsize=TITLE)
+    return fig
+
+
+def effective_step_figure(result: Result, figsize: tuple[float, float] = LOSS_FIGSIZE) -> Figure:
+    """A slide-ready figure of :func:`plot_effective_step`."""
+    return plot_effective_step(result, ax=new_axes(figsize)).figure

@@ -1,0 +1,226 @@
+"""Optimization paths over the objective's contours (x against step in 1-D)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from optcompare.plotting.style import (
+    LEGEND,
+    MAX_MARKERS,
+    MINIMUM_STYLE,
+    OUTSIDE,
+    PATH_FIGSIZE,
+    colors_for,
+    label_counts,
+    legend_labels,
+    new_axes,
+    style_axes,
+    valid,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from optcompare.experiments.records import Result, Run
+
+
+def _contour_levels(Z: np.ndarray, bounded: bool, n: int = 18) -> np.ndarray | None:
+    """Contour levels for the finite values of Z, or None when Z is flat.
+
+    Log-spaced in f - min(f) when the problem is bounded below and the values
+    span many decades (so narrow valleys such as Rosenbrock's show); linear
+    otherwise (saddles, small ranges).
+    """
+    z = Z[np.isfinite(Z)]
+    if z.size == 0:
+        return None
+    lo, hi = float(z.min()), float(z.max())
+    span = hi - lo
+    if not span > 0:
+        return None
+    d = z - lo
+    d = d[d > 0]
+    floor = max(float(np.percentile(d, 0.5)), span * 1e-6) if d.size else span
+    if bounded and span / floor > 100.0:
+        levels = lo + np.logspace(np.log10(floor), np.log10(span), n)
+        levels = np.concatenate([[lo], levels])
+    else:
+        levels = np.linspace(lo, hi, n + 1)
+    levels[0], levels[-1] = lo, hi
+    return np.unique(levels)
+
+
+def draw_contours(ax: Axes, result: Result, window, grid: int) -> None:
+    from matplotlib import colormaps
+
+    problem = result.problem
+    gx = np.linspace(*window[0], grid)
+    gy = np.linspace(*window[1], grid)
+    XX, YY = np.meshgrid(gx, gy)
+    with np.errstate(all="ignore"):
+        Z = np.asarray(problem.f(np.column_stack([XX.ravel(), YY.ravel()])), dtype=float)
+    Z = Z.reshape(grid, grid)
+    levels = _contour_levels(Z, bounded=problem.f_star is not None)
+    if levels is None or levels.size < 2:
+        return
+    # pale greys, white in the valleys, so coloured paths stay the strongest ink
+    shades = colormaps["Greys"](np.linspace(0.0, 0.5, levels.size - 1))
+    Zm = np.ma.masked_invalid(Z)
+    ax.contourf(XX, YY, Zm, levels=levels, colors=shades, zorder=0)
+    ax.contour(XX, YY, Zm, levels=levels, colors="0.45", linewidths=0.5, alpha=0.6,
+               zorder=1)
+
+
+def view(result: Result) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The problem's window (first two coordinates), widened to hold every start.
+
+    A start outside the window would otherwise leave an empty picture.
+    """
+    (x_lo, x_hi), (y_lo, y_hi) = (tuple(float(v) for v in w) for w in result.problem.window()[:2])
+    starts = np.array([r.start[:2] for r in result.runs], dtype=float)
+    starts = starts[np.all(np.isfinite(starts), axis=1)]
+    if starts.size:
+        pad_x, pad_y = 0.05 * (x_hi - x_lo), 0.05 * (y_hi - y_lo)
+        x_lo = min(x_lo, float(starts[:, 0].min()) - pad_x)
+        x_hi = max(x_hi, float(starts[:, 0].max()) + pad_x)
+        y_lo = min(y_lo, float(starts[:, 1].min()) - pad_y)
+        y_hi = max(y_hi, float(starts[:, 1].max()) + pad_y)
+    return (x_lo, x_hi), (y_lo, y_hi)
+
+
+def median_run(runs: list[Run]) -> Run:
+    """The run whose final loss is the median of ``runs``' final losses.
+
+    A diverged run counts as +inf.  With an even number of runs this is the
+    lower of the two middle ones; among equal losses, the first run.
+    """
+    keys = np.array([np.inf if r.diverged_at is not None or not np.isfinite(r.final_loss)
+                     else r.final_loss for r in runs])
+    m = np.sort(keys)[(len(keys) - 1) // 2]
+    return runs[int(np.flatnonzero(keys == m)[0])]
+
+
+def plot_path(result: Result, ax: Axes | None = None,
+              colors: Mapping[str, Any] | None = None, grid: int = 200) -> Axes:
+    """The iterates of each run over the objective's contours.
+
+    For a 2-D problem the contours of f over ``problem.window()`` (log-spaced
+    levels of f - min f where that helps) underlie the paths; for more
+    coordinates only the first two of each path are drawn (a projection, no
+    contours).  Each path starts at a circle and ends at a square, or at an "x"
+    where it diverged; stars mark the known minima.  The axes show exactly the
+    problem's window, even when a path leaves it.
+
+    A label with several runs (seeds) shows every path faintly and its median
+    run (:func:`median_run`) strongly, with the start and end markers.
+
+    Args:
+        result: what :func:`optcompare.run` returned.
+        ax: Axes to draw on; a new figure's Axes when None.
+        colors: label -> colour; defaults to :func:`label_colors` of the runs.
+        grid: contour grid points per axis.
+
+    Returns:
+        The Axes drawn on.
+    """
+    from matplotlib.lines import Line2D
+
+    problem = result.problem
+    dim = problem.dim
+    if ax is None:
+        ax = new_axes(PATH_FIGSIZE)
+    colors = colors_for(result, colors)
+    if dim == 1:
+        return _plot_path_1d(result, ax, colors)
+    legend = legend_labels(result)
+    window = view(result)
+
+    if dim == 2:
+        draw_contours(ax, result, window, grid)
+
+    (x_lo, x_hi), (y_lo, y_hi) = window
+    counts = label_counts(result)
+    strong = {id(median_run(result.runs_of(label))) for label in result.labels}
+    first: dict[str, Any] = {}
+    diverged_in_view = False
+    for run in result.runs:
+        n = valid(run)
+        x, y = run.x[:n, 0], run.x[:n, 1]
+        color = colors[run.label]
+        if id(run) not in strong:
+            # another seed of a label: faint, so the median run stands out
+            ax.plot(x, y, color=color, lw=0.8, alpha=0.25, zorder=2, label=legend[run.label])
+            continue
+        (line,) = ax.plot(x, y, color=color, lw=1.8, marker="o",
+                          ms=2.5 if counts[run.label] > 1 else 3.5,
+                          markevery=max(1, n // MAX_MARKERS), zorder=3,
+                          label=legend[run.label])
+        first[run.label] = line
+        if n == 0:
+            continue
+        # white: runs usually share their start, and the path's colour leaves it
+        ax.scatter([x[0]], [y[0]], marker="o", s=80, color="white", edgecolors="black",
+                   linewidths=1.5, zorder=6)
+        if run.diverged_at is not None:
+            diverged_in_view |= bool(x_lo <= x[-1] <= x_hi and y_lo <= y[-1] <= y_hi)
+            ax.scatter([x[-1]], [y[-1]], marker="X", s=110, color=color, edgecolors="black",
+                       linewidths=0.8, zorder=5)
+        else:
+            ax.scatter([x[-1]], [y[-1]], marker="s", s=70, color=color, edgecolors="black",
+                       linewidths=1.0, zorder=5)
+    handles: list[Any] = [first[label] for label in result.labels]
+
+    minima = problem.minima()
+    if minima:
+        M = np.array([m.x[:2] for m in minima], dtype=float)
+        handles.append(ax.scatter(M[:, 0], M[:, 1], label="minimum", **MINIMUM_STYLE))
+    # legend keys for the markers, not drawn on the axes
+    key = {"color": "none", "markerfacecolor": "0.6", "markeredgecolor": "black", "ms": 8}
+    handles.append(Line2D([], [], marker="o", label="start", **{**key, "markerfacecolor": "white"}))
+    handles.append(Line2D([], [], marker="s", label="end", **key))
+    if diverged_in_view:
+        handles.append(Line2D([], [], marker="X", label="diverged", **key))
+    if any(c > 1 for c in counts.values()):
+        handles.append(Line2D([], [], color="0.3", lw=1.8, label="median run"))
+        handles.append(Line2D([], [], color="0.3", lw=0.8, alpha=0.35, label="other seeds"))
+
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_ylim(y_lo, y_hi)
+    if dim == 2:
+        style_axes(ax, f"{problem.spec}: optimization paths", "x", "y")
+    else:
+        style_axes(ax, f"{problem.spec}: optimization paths\n"
+               f"first two of {dim} coordinates (projection)",
+               "x0 (first coordinate)", "x1 (second coordinate)")
+        ax.grid(True, alpha=0.3)
+    ax.legend(handles=handles, fontsize=LEGEND, **OUTSIDE)
+    return ax
+
+
+def _plot_path_1d(result: Result, ax: Axes, colors: Mapping[str, Any]) -> Axes:
+    """A 1-D problem's "path": x against step, the minima as dashed lines."""
+    problem = result.problem
+    legend = legend_labels(result)
+    strong = {id(median_run(result.runs_of(label))) for label in result.labels}
+    handles: dict[str, Any] = {}
+    for run in result.runs:
+        n = valid(run)
+        steps = np.arange(n)
+        if id(run) in strong:
+            (handles[run.label],) = ax.plot(steps, run.x[:n, 0], color=colors[run.label],
+                                            lw=1.8, label=legend[run.label], zorder=3)
+        else:
+            ax.plot(steps, run.x[:n, 0], color=colors[run.label], lw=0.8, alpha=0.25)
+    lines = [handles[label] for label in result.labels]
+    for k, m in enumerate(problem.minima()):
+        lines.append(ax.axhline(m.x[0], color="0.2", ls="--", lw=1.2,
+                                label="minimum" if k == 0 else None))
+    (lo, hi), = problem.window()[:1]
+    ax.set_ylim(lo, hi)
+    style_axes(ax, f"{problem.spec}: x over the steps", "step", "x")
+    ax.grid(True, alpha=0.3)
+    ax.legend(handles=lines, fontsize=LEGEND, **OUTSIDE)
+    return ax

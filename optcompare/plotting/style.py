@@ -1,0 +1,164 @@
+"""The shared look of every figure: sizes, colours, legends, slide-ready figures.
+
+Plotting modules and lessons take their fonts, the figure resolution and the
+colour of each optimizer from here, so a slide made by ``run`` and one made by
+a lesson look alike.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from optcompare.experiments.records import Result, Run
+
+#: Resolution of saved figures: 1500 x 840 pixels for the default loss figure.
+DPI = 150
+LOSS_FIGSIZE = (10.0, 5.6)
+PATH_FIGSIZE = (10.0, 6.4)
+
+#: loss - f* is clipped here so that a run reaching f* exactly stays on a log axis.
+LOSS_FLOOR = 1e-16
+
+# Okabe & Ito's colour-blind-safe palette, yellow last (faint on white), then
+# tab10 for comparisons with more than eight labels.
+_OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
+              "#000000", "#F0E442")
+_TAB10 = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+          "#7f7f7f", "#bcbd22", "#17becf")
+PALETTE = _OKABE_ITO + _TAB10
+
+# sizes readable when projected
+TITLE = 14
+LABEL = 12
+TICKS = 11
+LEGEND = 11
+
+MINIMUM_STYLE = {"marker": "*", "s": 260, "c": "#FFD400", "edgecolors": "black",
+                  "linewidths": 1.0, "zorder": 4}
+LEGEND_WIDTH = 28  # characters per legend line
+MAX_MARKERS = 30  # markers per path; longer runs get every k-th step marked
+OUTSIDE = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}
+
+
+def label_colors(labels: Iterable[str]) -> dict[str, str]:
+    """One colour per distinct label, by order of first appearance.
+
+    The same label list always gives the same colours, so every figure of a
+    comparison matches.  The first eight labels get the Okabe-Ito palette, the
+    next ten tab10; beyond eighteen the colours repeat.
+    """
+    colors: dict[str, str] = {}
+    for label in labels:
+        if label not in colors:
+            colors[label] = PALETTE[len(colors) % len(PALETTE)]
+    return colors
+
+
+def colors_for(result: Result, colors: Mapping[str, Any] | None) -> dict[str, Any]:
+    out: dict[str, Any] = dict(label_colors(r.label for r in result.runs))
+    if colors:
+        out.update(colors)
+    return out
+
+
+def new_axes(figsize: tuple[float, float]) -> Axes:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, dpi=DPI, layout="constrained")
+    return fig.add_subplot()
+
+
+def legend_labels(result: Result, band: bool = False) -> dict[str, str]:
+    """Legend text per label: the label, plus where (or how many of) its runs diverged.
+
+    Long labels wrap at spaces and the divergence note takes its own line, so
+    a legend beside the axes does not squeeze them.  With ``band``, a label of
+    several runs also says that its line is their median with a 25-75% band.
+    """
+    runs: dict[str, list[Run]] = {}
+    for r in result.runs:
+        runs.setdefault(r.label, []).append(r)
+    out = {}
+    for label, rs in runs.items():
+        text = textwrap.fill(label, LEGEND_WIDTH, break_long_words=False,
+                             break_on_hyphens=False)
+        if band and len(rs) > 1:
+            text += f"\nmedian of {len(rs)}, 25-75% band"
+        ks = [r.diverged_at for r in rs if r.diverged_at is not None]
+        if ks and len(rs) == 1:
+            text += f"\n(diverged at step {ks[0]})"
+        elif ks:
+            text += f"\n({len(ks)} of {len(rs)} runs diverged)"
+        out[label] = text
+    return out
+
+
+def label_counts(result: Result) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for r in result.runs:
+        counts[r.label] = counts.get(r.label, 0) + 1
+    return counts
+
+
+def valid(run: Run) -> int:
+    """How many leading steps of ``run`` hold valid (pre-divergence) values."""
+    return max(run.last_step + 1, 0)
+
+
+def style_axes(ax: Axes, title: str, xlabel: str, ylabel: str, grid: bool = False) -> Axes:
+    """Slide-sized title, labels and ticks; a light grid with ``grid`` (default off)."""
+    ax.set_title(title, fontsize=TITLE)
+    ax.set_xlabel(xlabel, fontsize=LABEL)
+    ax.set_ylabel(ylabel, fontsize=LABEL)
+    ax.tick_params(labelsize=TICKS)
+    if grid:
+        ax.grid(True, alpha=0.3)
+    return ax
+
+
+def retitle(ax: Axes, title: str) -> Axes:
+    """Replace the title a plot function gave ``ax``, keeping the slide size."""
+    ax.set_title(title, fontsize=TITLE)
+    return ax
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = LOSS_FIGSIZE,
+               **kwargs: Any) -> tuple[Figure, Any]:
+    """A slide-ready Figure (constrained layout, saved at :data:`DPI`) and its axes.
+
+    ``figsize`` defaults to the loss figure's; ``kwargs`` go to ``Figure.subplots``.
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, dpi=DPI, layout="constrained")
+    return fig, fig.subplots(nrows, ncols, squeeze=True, **kwargs)
+
+
+def finite(arrays: Iterable[np.ndarray]) -> np.ndarray:
+    parts = [a[np.isfinite(a)] for a in arrays]
+    return np.concatenate(parts) if parts else np.empty(0)
+
+
+def margin(lo: float, hi: float, log: bool) -> float:
+    """A lower limit 5% of the range below ``lo`` (in decades on a log axis)."""
+    if log:
+        return lo / (hi / lo) ** 0.05
+    return lo - 0.05 * (hi - lo)
+
+
+def last_finite(y: np.ndarray) -> int | None:
+    idx = np.flatnonzero(np.isfinite(y))
+    return int(idx[-1]) if idx.size else None
+
+
+def gaps(y: np.ndarray) -> np.ndarray:
+    """y with non-finite values as NaN: matplotlib leaves a gap there."""
+    return np.where(np.isfinite(y), y, np.nan)
