@@ -117,9 +117,11 @@ class Matyas(Problem):
 class ThreeHumpCamel(Problem):
     """The three-hump camel: the global minimum at 0 and two local minima.
 
-    The local minima +-(1.747552, -0.873776) have f = 0.298638; two saddles separate
-    them from the global one.  The start lies in a local minimum's basin: plain GD
-    stops there, while enough momentum carries a run over the saddle.
+    The other stationary points lie on y = -x/2 with x^2 = 2.1 +- sqrt(0.91): the
+    local minima +-(1.747552, -0.873776), f = 0.298638 (+ sign), and two saddles
+    +-(1.070542, -0.535271), f = 0.877362, that separate them from the global one.
+    The start lies in a local minimum's basin: plain GD stops there, while enough
+    momentum carries a run over the saddle.
     """
 
     name = "three-hump-camel"
@@ -128,7 +130,11 @@ class ThreeHumpCamel(Problem):
     reference = "Jamil & Yang (2013), IJMMNO 4(2); SFU library (Surjanovic & Bingham)"
     default_start = (2.0, -1.0)
     default_window = ((-2.5, 2.5), (-1.5, 1.5))
-    known_minima = (Minimum((0.0, 0.0), 0.0),)
+    known_minima = (
+        Minimum((0.0, 0.0), 0.0),
+        Minimum((1.7475523458302888, -0.8737761729151444), 0.2986384422368598, "local"),
+        Minimum((-1.7475523458302888, 0.8737761729151444), 0.2986384422368598, "local"),
+    )
 
     def f(self, X: np.ndarray) -> np.ndarray:
         x, y = X[:, 0], X[:, 1]
@@ -143,10 +149,11 @@ class ThreeHumpCamel(Problem):
 class SixHumpCamel(Problem):
     """The six-hump camel: two global minima, four local ones, and a saddle at 0.
 
-    The global minima are the roots of the gradient to full double precision
-    (Newton's method in 60-digit arithmetic); the published
-    +-(0.08984201368301331, -0.7126564032704135) is off by about 6e-10.  From the
-    start (1.5, 1) plain GD stops in the local minimum (1.6071, 0.5687), f = 2.1043.
+    All six minima are the roots of the gradient to full double precision
+    (Newton's method in 60-digit arithmetic); the published global
+    +-(0.08984201368301331, -0.7126564032704135) is off by about 6e-10.  The four
+    local ones are +-(1.7036, -0.7961), f = -0.2155, and +-(1.6071, 0.5687),
+    f = 2.1043.  From the start (1.5, 1) plain GD stops in (1.6071, 0.5687).
     """
 
     name = "six-hump-camel"
@@ -158,6 +165,10 @@ class SixHumpCamel(Problem):
     known_minima = (
         Minimum((0.08984201310031806, -0.7126564030207396), -1.0316284534898774),
         Minimum((-0.08984201310031806, 0.7126564030207396), -1.0316284534898774),
+        Minimum((1.703606714969981, -0.7960835686726251), -0.21546382438371764, "local"),
+        Minimum((-1.703606714969981, 0.7960835686726251), -0.21546382438371764, "local"),
+        Minimum((1.6071047529201972, 0.5686514548841314), 2.1042503103112584, "local"),
+        Minimum((-1.6071047529201972, -0.5686514548841314), 2.1042503103112584, "local"),
     )
 
     def f(self, X: np.ndarray) -> np.ndarray:
@@ -190,7 +201,12 @@ class GoldsteinPrice(Problem):
     reference = "Goldstein & Price (1971), Mathematics of Computation 25(115)"
     default_start = (1.5, 1.5)
     default_window = ((-2.0, 2.0), (-2.0, 2.0))
-    known_minima = (Minimum((0.0, -1.0), 3.0),)
+    known_minima = (
+        Minimum((0.0, -1.0), 3.0),
+        Minimum((-0.6, -0.4), 30.0, "local"),
+        Minimum((1.8, 0.2), 84.0, "local"),
+        Minimum((1.2, 0.8), 840.0, "local"),
+    )
 
     @staticmethod
     def _parts(X: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -217,8 +233,8 @@ class McCormick(Problem):
 
     With s = x + y and d = x - y, f = sin(s) + s/2 + (d - 1)^2, so plain GD moves s
     and d independently.  On the plane f is unbounded below (each minimum further
-    left is lower by pi); the listed minimum is the lowest in the box, where
-    f* = -sqrt(3)/2 - pi/3.  The box also holds a local minimum at
+    left is lower by pi); the global minimum listed is the lowest in the box, where
+    f* = -sqrt(3)/2 - pi/3.  The box also holds one local minimum (listed too), at
     (2/3 pi + 1/2, 2/3 pi - 1/2) ~ (2.594, 1.594), reached by GD from (3, 2).
     """
 
@@ -231,6 +247,8 @@ class McCormick(Problem):
     known_minima = (
         Minimum((0.5 - math.pi / 3.0, -0.5 - math.pi / 3.0),
                 -math.sqrt(3.0) / 2.0 - math.pi / 3.0),
+        Minimum((0.5 + 2.0 * math.pi / 3.0, -0.5 + 2.0 * math.pi / 3.0),
+                -math.sqrt(3.0) / 2.0 + 2.0 * math.pi / 3.0, "local"),
     )
 
     def f(self, X: np.ndarray) -> np.ndarray:

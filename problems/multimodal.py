@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -87,6 +88,9 @@ class Ackley(Problem):
 # The global 1-D minimiser: the smallest root of 4 z^3 - 32 z + 5 = 0 (Newton's method in
 # 60-digit arithmetic).  scipy's -2.903534018185960 is off by about 1e-8.
 _ST_Z = -2.903534027771177
+# The other minimum of z^4 - 16 z^2 + 5 z, the same way.
+_ST_Z2 = 2.746802770990837
+_ST_LIST_LOCAL_UP_TO = 3
 
 
 @register_problem
@@ -119,8 +123,15 @@ class StyblinskiTang(Problem):
         return ((-5.5, 5.5),) * self.dim
 
     def minima(self) -> tuple[Minimum, ...]:
+        """The global minimum, then (for dim <= 3) the 2^d - 1 local ones, which
+        mix z1 and z2 per coordinate; beyond 3 they are too many to be useful."""
         x = np.full((1, self.dim), _ST_Z)
-        return (Minimum((_ST_Z,) * self.dim, float(self.f(x)[0])),)
+        found = [Minimum((_ST_Z,) * self.dim, float(self.f(x)[0]))]
+        if self.dim <= _ST_LIST_LOCAL_UP_TO:
+            for point in itertools.product((_ST_Z, _ST_Z2), repeat=self.dim):
+                if _ST_Z2 in point:
+                    found.append(Minimum(point, float(self.f(np.array([point]))[0]), "local"))
+        return tuple(found)
 
 
 @register_problem

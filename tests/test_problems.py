@@ -148,6 +148,55 @@ def test_minima_are_roots_of_the_gradient_to_full_precision(spec):
         assert np.all(np.abs(x - m.x) <= 1e-13 * (1.0 + np.abs(x))), (x - m.x, m)
 
 
+def hessian_by_differences(p: Problem, x: np.ndarray) -> np.ndarray:
+    h = 1e-5 * np.maximum(1.0, np.abs(x))
+    E = np.diag(h)
+    H = (p.grad(x + E) - p.grad(x - E)) / (2.0 * h[:, None])
+    return 0.5 * (H + H.T)
+
+
+LISTED_MINIMA = [pytest.param(spec, k, id=f"{spec}-{k}") for spec in SPECS
+                 for k in range(len(problem(spec).minima()))]
+
+
+@pytest.mark.parametrize(("spec", "k"), LISTED_MINIMA)
+def test_each_listed_minimum_is_a_minimum_of_its_kind(spec, k):
+    """Every listed minimum, global or local, is a strict minimum (positive definite
+    Hessian) where it is smooth; a global one has the value f*, a local one more."""
+    p = problem(spec)
+    m = p.minima()[k]
+    assert m.kind in ("global", "local")
+    assert p.f(np.array([m.x]))[0] == pytest.approx(m.f, abs=1e-9, rel=1e-12)
+    assert p.f_star is not None
+    if m.kind == "global":
+        assert m.f == pytest.approx(p.f_star, abs=1e-12)
+    else:
+        assert m.f > p.f_star + 1e-6
+    if on_the_boundary(p, m.x) or (spec in KINKS and KINKS[spec](np.array(m.x))):
+        return  # not stationary, or no Hessian there
+    eigenvalues = np.linalg.eigvalsh(hessian_by_differences(p, np.array(m.x, dtype=float)))
+    assert eigenvalues.min() > 1e-6 * max(1.0, eigenvalues.max()), eigenvalues
+
+
+def test_camel_minima_from_the_notes():
+    """Six-hump camel: six minima (two global); three-hump camel: three (one global)."""
+    six, three = make_problem("six-hump-camel"), make_problem("three-hump-camel")
+    assert [m.kind for m in six.minima()].count("global") == 2 and len(six.minima()) == 6
+    notes = {(1.7036, -0.7961): -0.21546, (-1.7036, 0.7961): -0.21546,
+             (1.6071, 0.5687): 2.1043, (-1.6071, -0.5687): 2.1043}
+    local = [m for m in six.minima() if m.kind == "local"]
+    for (x, y), f in notes.items():
+        (m,) = [m for m in local if abs(m.x[0] - x) < 1e-4 and abs(m.x[1] - y) < 1e-4]
+        assert m.f == pytest.approx(f, abs=1e-4)
+    assert [m.kind for m in three.minima()] == ["global", "local", "local"]
+    assert three.minima()[0].x == (0.0, 0.0) and three.f_star == 0.0
+    # closed form: y = -x/2 with x^2 = 2.1 + sqrt(0.91)
+    x = math.sqrt(2.1 + math.sqrt(0.91))
+    np.testing.assert_allclose(sorted(m.x for m in three.minima()[1:]),
+                               [(-x, x / 2), (x, -x / 2)], rtol=1e-15)
+    assert three.minima()[1].f == pytest.approx(0.298638, abs=1e-6)
+
+
 @pytest.mark.parametrize("spec", SPECS)
 def test_no_point_is_below_the_listed_minimum(spec):
     p = problem(spec)
@@ -294,7 +343,7 @@ def test_himmelblau_minima_are_exact():
 def test_minimum_values_from_the_notes():
     assert make_problem("six-hump-camel").f_star == pytest.approx(-1.031628453489877, abs=1e-15)
     assert make_problem("six-hump-camel").f_star == pytest.approx(-1.0316285, abs=1e-7)
-    assert {m.x for m in make_problem("six-hump-camel").minima()} == {
+    assert {m.x for m in make_problem("six-hump-camel").global_minima()} == {
         (0.08984201310031806, -0.7126564030207396), (-0.08984201310031806, 0.7126564030207396)}
     branin = make_problem("branin")
     assert branin.f_star == pytest.approx(5.0 / (4.0 * math.pi), rel=1e-15)
