@@ -40,6 +40,7 @@ def run_batch(
     record: bool = True,
     record_state: bool = False,
     progress: Callable[[int], None] | None = None,
+    on_step: Callable[[int, np.ndarray], None] | None = None,
 ) -> Trajectory:
     """Run ``optimizer`` with hyperparameters ``values`` from every row of ``x0``.
 
@@ -57,6 +58,9 @@ def run_batch(
             the per-run summaries, so memory grows with runs, not runs x steps.
         record_state: also keep the optimizer state and effective step per step.
         progress: called with the step number after each step.
+        on_step: called after each step with the step number and the (runs, dim)
+            iterates (a diverged run frozen at its last good one); for summaries
+            of part of a run that must not cost a whole recorded trajectory.
     """
     x = np.array(x0, dtype=float, copy=True)
     runs, dim = x.shape
@@ -137,6 +141,8 @@ def run_batch(
                 g_true = np.where(alive[:, None], g_new, g_true)
                 auc_sum = auc_sum + np.where(alive, score(loss), 0.0)
             remember(t, x, loss, g_true, alive)
+            if on_step is not None:
+                on_step(t, x)
             # a frozen run's loss was already counted, so these need no mask
             best = np.minimum(best, loss)
             first_below = np.where((first_below < 0) & (gap(loss) <= tol), t, first_below)
