@@ -1,4 +1,8 @@
-"""The one module that writes files: a run folder, written atomically.
+"""The one module that writes files: what each kind of result writes, and how, atomically.
+
+``run_files``, ``animation_files``, ``sweep_files`` and ``basins_files`` name
+the files a result's folder holds (a mapping of file name to the function that
+writes it), so the commands only choose and deliver.
 
 Everything is first written into a hidden temporary folder next to the target.
 A new folder is then renamed into place in one step, so an interrupted run (Ctrl-C,
@@ -17,11 +21,20 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from optcompare.errors import RunError, SpecError
+
+if TYPE_CHECKING:
+    from matplotlib.animation import Animation
+    from matplotlib.figure import Figure
+
+    from optcompare.experiments.basins import Basins
+    from optcompare.experiments.records import Result
+    from optcompare.experiments.sweep import SweepResult
+    from optcompare.problem import Problem
 
 MANIFEST = ".optcompare-files"
 
@@ -50,6 +63,113 @@ def write_json(path: Path, data: Mapping[str, Any]) -> None:
 
 
 Writer = Callable[[Path], None]
+#: A folder's content: file name -> the function that writes that file at a given path.
+Files = dict[str, Writer]
+
+
+def write_text(path: Path, text: str) -> None:
+    path.write_text(text)
+
+
+def save_figure(path: Path, fig: Figure, fmt: str) -> None:
+    fig.savefig(path, format=fmt)
+
+
+def save_animation(path: Path, anim: Animation, fps: int) -> None:
+    from matplotlib.animation import PillowWriter  # Pillow comes with matplotlib
+
+    anim.save(path, writer=PillowWriter(fps=fps))
+
+
+def text_file(text: str) -> Writer:
+    return lambda p: write_text(p, text)
+
+
+def json_file(data: Mapping[str, Any]) -> Writer:
+    return lambda p: write_json(p, data)
+
+
+def csv_file(header: list[str], rows: Iterable[Iterable[Any]]) -> Writer:
+    return lambda p: write_csv(p, header, rows)
+
+
+def figure_file(fig: Figure, fmt: str) -> Writer:
+    return lambda p: save_figure(p, fig, fmt)
+
+
+def animation_file(anim: Animation, fps: int) -> Writer:
+    return lambda p: save_animation(p, anim, fps)
+
+
+# -- what each kind of result writes ------------------------------------------------
+
+
+def _colors(colors: Mapping[str, str] | None) -> dict[str, Any]:
+    return {} if colors is None else {"colors": colors}
+
+
+def trajectory_file(result: Result) -> Writer:
+    from optcompare.summary import documents
+
+    return csv_file(documents.trajectory_header(result.problem.dim),
+                    documents.trajectory_rows(result))
+
+
+def run_files(result: Result, command: str, fmt: str = "png", plot: bool = True,
+              colors: Mapping[str, str] | None = None) -> tuple[dict[str, Any], Files]:
+    """summary.json, trajectory.csv and (with ``plot``) loss and path figures of a run."""
+    from optcompare.summary import documents
+
+    doc = documents.summary_document(result, command)
+    files: Files = {"trajectory.csv": trajectory_file(result), "summary.json": json_file(doc)}
+    if plot:
+        from optcompare import plotting
+
+        for name, fig in plotting.comparison_figures(result, **_colors(colors)).items():
+            files[f"{name}.{fmt}"] = figure_file(fig, fmt)
+    return doc, files
+
+
+def animation_files(result: Result, command: str, frames: int, fps: int,
+                    colors: Mapping[str, str] | None = None) -> tuple[dict[str, Any], Files]:
+    """A run's data files and animation.gif (the paths growing beside the loss)."""
+    from optcompare import plotting
+
+    doc, files = run_files(result, command, plot=False)
+    _, anim = plotting.path_animation(result, frames=frames, fps=fps, **_colors(colors))
+    files["animation.gif"] = animation_file(anim, fps)
+    return doc, files
+
+
+def sweep_files(result: SweepResult, command: str, fmt: str = "png", plot: bool = True,
+                colors: Mapping[str, str] | None = None) -> tuple[dict[str, Any], Files]:
+    """sweep.csv (one row per optimizer, value and seed), summary.json and the figure."""
+    from optcompare.summary import documents
+
+    rows = result.rows()
+    doc = documents.sweep_document(result, command)
+    files: Files = {"sweep.csv": csv_file(list(rows[0]), (r.values() for r in rows)),
+                    "summary.json": json_file(doc)}
+    if plot:
+        from optcompare import plotting
+
+        files[f"sweep.{fmt}"] = figure_file(plotting.sweep_figure(result, **_colors(colors)), fmt)
+    return doc, files
+
+
+def basins_files(results: Sequence[Basins], problem: Problem, command: str, fmt: str = "png",
+                 plot: bool = True) -> tuple[dict[str, Any], Files]:
+    """basins.csv (one row per optimizer and start), summary.json and the figure."""
+    from optcompare.summary import documents
+
+    doc = documents.basins_document(results, problem, command)
+    files: Files = {"basins.csv": csv_file(*documents.basins_table(results)),
+                    "summary.json": json_file(doc)}
+    if plot:
+        from optcompare import plotting
+
+        files[f"basins.{fmt}"] = figure_file(plotting.basins_figure(results, problem), fmt)
+    return doc, files
 
 
 def write_folder(target: Path | None, default: Path, files: Mapping[str, Writer]) -> Path:

@@ -272,7 +272,7 @@ def test_cli_runs_a_lesson_into_a_folder(cli, tmp_path):
     assert (folder / "path.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     from PIL import Image
 
-    from optcompare.cli.lesson import ANIMATION_FRAMES
+    from optcompare.lessons.folder import ANIMATION_FRAMES
 
     with Image.open(folder / "animation.gif") as gif:  # the paths growing, for the slides
         assert gif.n_frames == ANIMATION_FRAMES

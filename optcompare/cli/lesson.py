@@ -74,73 +74,23 @@ def _print_list(lessons, as_json: bool) -> None:
 
 
 def _run(ctx, chosen, out, fmt, as_json, quiet, with_report) -> None:
-    import sys
-
     from optcompare import output
-    from optcompare.cli.console import console
-    from optcompare.cli.results import command_line, deliver
+    from optcompare.cli.results import command_line, deliver, progress_bar
+    from optcompare.lessons.folder import lesson_files
+    from optcompare.progress import ambient
 
-    if not (quiet or as_json) and sys.stderr.isatty():
-        with console(stderr=True).status(f"running lesson {chosen.name} ..."):
+    # a lesson plans its experiments one at a time: the bar counts, it shows no percentage
+    progress = progress_bar(quiet, as_json, growing=True)
+    progress.what = f"lesson {chosen.name}"
+    try:
+        with ambient(progress):
             res = chosen.run(fmt)
-    else:
-        res = chosen.run(fmt)
-    doc = _document(chosen, res, command_line(ctx))
-    files = _files(res, doc, fmt)
+    finally:
+        progress.close()
+    doc, files = lesson_files(chosen, res, command_line(ctx), fmt)
     default = output.default_folder(Path("outputs"), "lesson", [chosen.name])
     deliver(out, default, files, doc, as_json, quiet,
             lambda folder: _print_lesson(res.text, folder), with_report)
-
-
-def _document(chosen, res, command: str) -> dict:
-    """summary.json: the lesson, its key numbers, and a summary of each comparison run."""
-    import numpy as np
-
-    from optcompare._version import __version__
-    from optcompare.lessons.base import plain
-    from optcompare.summary.documents import summary_document
-
-    return {
-        "optcompare_version": __version__,
-        "numpy_version": np.__version__,
-        "command": command,
-        "lesson": chosen.name,
-        "title": chosen.title,
-        "claim": chosen.claim,
-        "numbers": plain(res.numbers),
-        "figures": sorted(res.figures),
-        "experiments": {key: plain(summary_document(result, command))
-                        for key, result in res.results.items()},
-    }
-
-
-def _files(res, doc: dict, fmt: str) -> dict:
-    from optcompare import output
-    from optcompare.cli.results import figure_writer
-    from optcompare.summary import documents as summary
-
-    files = {"lesson.md": lambda p: p.write_text(res.text),
-             "summary.json": lambda p: output.write_json(p, doc)}
-    for key, result in res.results.items():
-        name = "trajectory.csv" if len(res.results) == 1 else f"trajectory-{key}.csv"
-        files[name] = (lambda p, r=result: output.write_csv(
-            p, summary.trajectory_header(r.problem.dim), summary.trajectory_rows(r)))
-    for name, (header, rows) in res.tables.items():
-        files[name] = lambda p, h=header, rs=rows: output.write_csv(p, h, rs)
-    for name, fig in res.figures.items():
-        files[f"{name}.{fmt}"] = figure_writer(fig, fmt)
-    for key in res.animations:
-        from matplotlib.animation import PillowWriter
-
-        from optcompare.plotting import path_animation
-
-        _, anim = path_animation(res.results[key], frames=ANIMATION_FRAMES, fps=ANIMATION_FPS)
-        name = "animation.gif" if len(res.animations) == 1 else f"animation-{key}.gif"
-        files[name] = lambda p, a=anim: a.save(p, writer=PillowWriter(fps=ANIMATION_FPS))
-    return files
-
-
-ANIMATION_FRAMES, ANIMATION_FPS = 50, 10
 
 
 def _print_lesson(text: str, folder: Path) -> None:

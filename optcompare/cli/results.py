@@ -31,12 +31,6 @@ def progress_bar(quiet: bool, as_json: bool, growing: bool = False):
                            growing=growing)
 
 
-def figure_writer(fig, fmt: str) -> Callable[[Path], None]:
-    def write(path: Path) -> None:
-        fig.savefig(path, format=fmt)
-    return write
-
-
 def deliver(out: Path | None, default: Path, files: Mapping[str, Callable[[Path], None]],
             doc: dict, as_json: bool, quiet: bool, render: Callable[[Path], None],
             with_report: bool = False) -> Path:

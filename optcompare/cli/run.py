@@ -66,20 +66,6 @@ def _compare(ctx, opts, problem, steps, start, seed, lr_schedule, seeds, jitter,
     return result
 
 
-def _files(ctx, result):
-    from optcompare import output
-    from optcompare.cli.results import command_line
-    from optcompare.summary import documents as summary
-
-    doc = summary.summary_document(result, command_line(ctx))
-    header = summary.trajectory_header(result.problem.dim)
-    files = {
-        "trajectory.csv": lambda p: output.write_csv(p, header, summary.trajectory_rows(result)),
-        "summary.json": lambda p: output.write_json(p, doc),
-    }
-    return doc, files
-
-
 def _default_folder(result):
     from optcompare import output
 
@@ -95,17 +81,13 @@ def _default_folder(result):
 def run(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, seeds, jitter, tol,
         tune, objective, out, fmt, no_plot, as_json, quiet, with_report):
     """Run one or more optimizers on a problem; write trajectories, a summary and figures."""
+    from optcompare import output
     from optcompare.cli.render import print_run
-    from optcompare.cli.results import deliver, figure_writer
+    from optcompare.cli.results import command_line, deliver
 
     result = _compare(ctx, opts, problem, steps, start, seed, lr_schedule, seeds, jitter, tol,
                       tune, objective, quiet, as_json)
-    doc, files = _files(ctx, result)
-    if not no_plot:
-        from optcompare import plotting
-
-        for name, fig in plotting.comparison_figures(result).items():
-            files[f"{name}.{fmt}"] = figure_writer(fig, fmt)
+    doc, files = output.run_files(result, command_line(ctx), fmt, plot=not no_plot)
     deliver(out, _default_folder(result), files, doc, as_json, quiet,
             lambda folder: print_run(result, folder), with_report)
 
@@ -125,8 +107,9 @@ def run(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, seeds
 def animate(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, seeds, jitter,
             tol, tune, objective, fps, frames, out, as_json, quiet, with_report):
     """Write an animated GIF of the paths growing beside the loss curves (no ffmpeg needed)."""
+    from optcompare import output
     from optcompare.cli.render import print_run
-    from optcompare.cli.results import deliver
+    from optcompare.cli.results import command_line, deliver
     from optcompare.errors import SpecError
     from optcompare.problem import make_problem
 
@@ -135,12 +118,6 @@ def animate(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, s
                         "(use run, whose path figure shows x over the steps)")
     result = _compare(ctx, opts, problem, steps, start, seed, lr_schedule, seeds, jitter, tol,
                       tune, objective, quiet, as_json)
-    doc, files = _files(ctx, result)
-    from matplotlib.animation import PillowWriter
-
-    from optcompare import plotting
-
-    _, anim = plotting.path_animation(result, frames=frames, fps=fps)
-    files["animation.gif"] = lambda p: anim.save(p, writer=PillowWriter(fps=fps))
+    doc, files = output.animation_files(result, command_line(ctx), frames, fps)
     deliver(out, _default_folder(result), files, doc, as_json, quiet,
             lambda folder: print_run(result, folder), with_report)

@@ -46,11 +46,9 @@ def sweep(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, par
         check_output_flags,
         command_line,
         deliver,
-        figure_writer,
         progress_bar,
     )
     from optcompare.experiments.sweep import sweep as run_sweep
-    from optcompare.summary import documents as summary
 
     check_output_flags(as_json, quiet)
     progress = progress_bar(quiet, as_json)
@@ -60,16 +58,7 @@ def sweep(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, par
                            lr_schedule=lr_schedule, progress=progress)
     finally:
         progress.close()
-    rows = result.rows()
-    doc = summary.sweep_document(result, command_line(ctx))
-    files = {
-        "sweep.csv": lambda p: output.write_csv(p, list(rows[0]), (r.values() for r in rows)),
-        "summary.json": lambda p: output.write_json(p, doc),
-    }
-    if not no_plot:
-        from optcompare import plotting
-
-        files[f"sweep.{fmt}"] = figure_writer(plotting.sweep_figure(result), fmt)
+    doc, files = output.sweep_files(result, command_line(ctx), fmt, plot=not no_plot)
     default = output.default_folder(Path("outputs"), "sweep-" + result.problem.name,
                                     [o.optimizer for o in result.outcomes])
     deliver(out, default, files, doc, as_json, quiet, lambda f: print_sweep(result, f),
@@ -91,7 +80,6 @@ def basins(ctx, opts, problem, steps, seed, lr_schedule, problems_dir, grid, out
         check_output_flags,
         command_line,
         deliver,
-        figure_writer,
         progress_bar,
     )
     from optcompare.engine.schedules import lr_factors
@@ -99,7 +87,6 @@ def basins(ctx, opts, problem, steps, seed, lr_schedule, problems_dir, grid, out
     from optcompare.experiments.choices import make_optimizers
     from optcompare.problem import make_problem
     from optcompare.progress import Tally
-    from optcompare.summary import documents as summary
 
     check_output_flags(as_json, quiet)
     prob = make_problem(problem)
@@ -113,15 +100,7 @@ def basins(ctx, opts, problem, steps, seed, lr_schedule, problems_dir, grid, out
                    for c in choices]
     finally:
         progress.close()
-    doc = summary.basins_document(results, prob, command_line(ctx))
-    files = {
-        "basins.csv": lambda p: output.write_csv(p, *summary.basins_table(results)),
-        "summary.json": lambda p: output.write_json(p, doc),
-    }
-    if not no_plot:
-        from optcompare import plotting
-
-        files[f"basins.{fmt}"] = figure_writer(plotting.basins_figure(results, prob), fmt)
+    doc, files = output.basins_files(results, prob, command_line(ctx), fmt, plot=not no_plot)
     default = output.default_folder(Path("outputs"), "basins-" + prob.name,
                                     [c.name for c in choices])
     deliver(out, default, files, doc, as_json, quiet,

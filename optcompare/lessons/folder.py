@@ -1,0 +1,54 @@
+"""What a lesson's folder holds: lesson.md, summary.json, its figures, data and animations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from optcompare import output
+from optcompare._version import __version__
+from optcompare.lessons.base import Lesson, LessonResult, plain
+from optcompare.summary.documents import summary_document
+
+#: Frames and speed of a lesson's animation: 5 s, small enough for a slide deck.
+ANIMATION_FRAMES, ANIMATION_FPS = 50, 10
+
+
+def lesson_document(lesson: Lesson, res: LessonResult, command: str) -> dict[str, Any]:
+    """summary.json: the lesson, its key numbers, and a summary of each comparison run."""
+    return {
+        "optcompare_version": __version__,
+        "numpy_version": np.__version__,
+        "command": command,
+        "lesson": lesson.name,
+        "title": lesson.title,
+        "claim": lesson.claim,
+        "numbers": plain(res.numbers),
+        "figures": sorted(res.figures),
+        "experiments": {key: plain(summary_document(result, command))
+                        for key, result in res.results.items()},
+    }
+
+
+def lesson_files(lesson: Lesson, res: LessonResult, command: str,
+                 fmt: str = "png") -> tuple[dict[str, Any], output.Files]:
+    """The document and the files of a lesson's folder."""
+    from optcompare import plotting
+
+    doc = lesson_document(lesson, res, command)
+    files: output.Files = {"lesson.md": output.text_file(res.text),
+                           "summary.json": output.json_file(doc)}
+    for key, result in res.results.items():
+        name = "trajectory.csv" if len(res.results) == 1 else f"trajectory-{key}.csv"
+        files[name] = output.trajectory_file(result)
+    for name, (header, rows) in res.tables.items():
+        files[name] = output.csv_file(header, rows)
+    for name, fig in res.figures.items():
+        files[f"{name}.{fmt}"] = output.figure_file(fig, fmt)
+    for key in res.animations:
+        _, anim = plotting.path_animation(res.results[key], frames=ANIMATION_FRAMES,
+                                          fps=ANIMATION_FPS)
+        name = "animation.gif" if len(res.animations) == 1 else f"animation-{key}.gif"
+        files[name] = output.animation_file(anim, ANIMATION_FPS)
+    return doc, files
