@@ -21,7 +21,7 @@ def _load_problem_dirs(ctx, param, value):
         try:
             load_problem_dir("problems")
         except SpecError as exc:
-            from optcompare.cli import one_line
+            from optcompare.cli.group import one_line
 
             click.echo(one_line(f"optcompare: warning: skipped ./problems: {exc}"), err=True)
     return value

@@ -1,0 +1,52 @@
+"""The click group that turns every failure into one line and an exit code, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from optcompare.errors import OptcompareError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 88}
+
+
+def one_line(message: str) -> str:
+    """The message with control characters (newlines in user input) shown escaped."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in message)
+
+
+def fail(message: str, code: int) -> None:
+    click.echo(one_line(message), err=True)
+    sys.exit(code)
+
+
+class Group(click.Group):
+    """A click group whose errors are one line, never a traceback."""
+
+    def main(self, args=None, prog_name=None, **extra):  # noqa: D102
+        argv = list(sys.argv[1:] if args is None else args)
+        try:
+            rv = super().main(args=argv, prog_name=prog_name or "optcompare",
+                              standalone_mode=False, obj={"argv": argv}, **extra)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.exceptions.NoArgsIsHelpError as exc:  # bare `optcompare`: just help
+            click.echo(exc.ctx.get_help())
+            sys.exit(0)
+        except (click.Abort, KeyboardInterrupt):
+            fail("optcompare: interrupted; nothing was written", 130)
+        except click.ClickException as exc:
+            where = f"{exc.ctx.command_path}: " if getattr(exc, "ctx", None) else "optcompare: "
+            hint = f" (see '{exc.ctx.command_path} -h')" if getattr(exc, "ctx", None) else ""
+            fail(f"{where}error: {exc.format_message()}{hint}", exc.exit_code)
+        except OptcompareError as exc:
+            fail(f"optcompare: error: {exc}", exc.exit_code)
+        except Exception as exc:  # a bug: still one line, unless debugging
+            if os.environ.get("OPTCOMPARE_DEBUG"):
+                raise
+            fail(f"optcompare: internal error: {type(exc).__name__}: {exc} "
+                 "(set OPTCOMPARE_DEBUG=1 for details, and please report it)", 1)
+        sys.exit(rv if isinstance(rv, int) else 0)
