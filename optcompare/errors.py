@@ -13,9 +13,23 @@ class OptcompareError(Exception):
 
 
 class SpecError(OptcompareError, ValueError):
-    """A user-supplied name, value, spec or option is not allowed."""
+    """A user-supplied name, value, spec or option is not allowed.
+
+    When the value came from one parameter of a library function, ``param`` names
+    it and the message says ``{p}`` wherever the parameter is named: a Python
+    caller reads the parameter's name there (``seeds 0 is not allowed``), and the
+    command line the flag that sets it (``--seeds 0 is not allowed``).
+    """
 
     exit_code = 2
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        self.template, self.param = message, param
+        super().__init__(self.naming(param) if param else message)
+
+    def naming(self, name: str) -> str:
+        """The message with the parameter called ``name``."""
+        return self.template.replace("{p}", name)
 
 
 class RunError(OptcompareError, RuntimeError):

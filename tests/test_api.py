@@ -71,3 +71,15 @@ def test_a_diverged_run_says_why(opt, problem, reason):
     assert run.diverged_at is not None
     assert reason in run.diverged_reason
     assert optcompare.run(["adam"], "rosenbrock", steps=5).runs[0].diverged_reason is None
+
+
+def test_library_errors_name_the_parameter_and_the_cli_names_the_flag(cli):
+    # the same mistake: the Python caller reads its parameter, the shell user the flag
+    with pytest.raises(SpecError, match=r"^seeds 0 is not allowed; seeds must be"):
+        optcompare.sweep(["sgd"], "rosenbrock", ["lr=0.1"], seeds=0)
+    with pytest.raises(SpecError, match=r"^start '1,x' is not a list of numbers"):
+        optcompare.run("sgd", "rosenbrock", start="1,x")
+    code, _, err = cli("run", "--opt", "sgd", "--problem", "rosenbrock", "--start", "1,x")
+    assert code == 2 and "--start '1,x' is not a list of numbers" in err
+    code, _, err = cli("sweep", "--opt", "sgd", "--problem", "rosenbrock", "--param", "lr")
+    assert code == 2 and err.count("\n") == 1 and "--param 'lr' is not name=range" in err

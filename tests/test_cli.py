@@ -211,7 +211,7 @@ ERRORS = [
     (["run", "--opt", "adam", "--problem", "rosenbrock", "--steps", "10000000"], "would record 10,000,001 rows"),
     (["run", "--opt", "adam", "--problem", "rosenbrock", "--out", ""], "the folder name is empty"),
     (["run", "--opt", "adam", "--problem", "rosenbrock", "--start", "1e308,1e308"], "the loss or its gradient is not finite there"),
-    (["sweep", "--opt", "adam:lr=0.1", "--problem", "rosenbrock", "--param", "lr=1e-3|1e-2"], "sets lr, which --param lr sweeps"),
+    (["sweep", "--opt", "adam:lr=0.1", "--problem", "rosenbrock", "--param", "lr=1e-3|1e-2"], "--opt adam lr=0.1 sets lr, which the sweep varies"),
     (["sweep", "--opt", "adam", "--problem", "rosenbrock", "--param", "lr=-1:1:5"], "adam: lr=-1 (one of the per-run values) is not allowed"),
     (["animate", "--opt", "sgd", "--problem", "himmelblau", "--fps", "0"], "'--fps': 0 is not in the range"),
 ]

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from optcompare.errors import OptcompareError
+from optcompare.errors import OptcompareError, SpecError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 88}
 
@@ -16,6 +16,15 @@ def one_line(message: str) -> str:
     """The message with control characters (newlines in user input) shown escaped."""
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
                    for c in message)
+
+
+#: Library parameters whose flag is not simply ``--`` and the name in kebab-case.
+FLAGS = {"optimizers": "--opt", "params": "--param", "problems_dir": "--problems-dir"}
+
+
+def flag(param: str) -> str:
+    """The command-line flag that sets a library function's parameter."""
+    return FLAGS.get(param, "--" + param.replace("_", "-"))
 
 
 def fail(message: str, code: int) -> None:
@@ -42,6 +51,8 @@ class Group(click.Group):
             where = f"{exc.ctx.command_path}: " if getattr(exc, "ctx", None) else "optcompare: "
             hint = f" (see '{exc.ctx.command_path} -h')" if getattr(exc, "ctx", None) else ""
             fail(f"{where}error: {exc.format_message()}{hint}", exc.exit_code)
+        except SpecError as exc:
+            fail(f"optcompare: error: {exc.naming(flag(exc.param)) if exc.param else exc}", 2)
         except OptcompareError as exc:
             fail(f"optcompare: error: {exc}", exc.exit_code)
         except Exception as exc:  # a bug: still one line, unless debugging

@@ -53,8 +53,12 @@ def make_optimizers(specs: str | Sequence[str | Spec]) -> list[OptimizerChoice]:
     return labelled
 
 
-def parse_point(text: str | Sequence[float], dim: int, what: str = "--start") -> np.ndarray:
-    """A point of ``dim`` coordinates from ``"-1.5,2"`` or a sequence of numbers."""
+def parse_point(text: str | Sequence[float], dim: int, param: str = "start") -> np.ndarray:
+    """A point of ``dim`` coordinates from ``"-1.5,2"`` or a sequence of numbers.
+
+    Errors name ``param``, the parameter that gave the point.
+    """
+    what = "{p}"
     if isinstance(text, str):
         parts = [p.strip() for p in text.split(",")]
         try:
@@ -62,27 +66,28 @@ def parse_point(text: str | Sequence[float], dim: int, what: str = "--start") ->
         except ValueError:
             raise SpecError(f"{what} '{text}' is not a list of numbers; "
                             f"write {dim} comma-separated numbers like "
-                            f"{','.join(['0'] * dim)}") from None
+                            f"{','.join(['0'] * dim)}", param) from None
     else:
         values = [float(v) for v in text]
     point = np.asarray(values, dtype=float)
     if point.size != dim:
         raise SpecError(f"{what} has {point.size} coordinate{'s' * (point.size != 1)} but the "
-                        f"problem has dimension {dim}; give {dim} comma-separated numbers")
+                        f"problem has dimension {dim}; give {dim} comma-separated numbers", param)
     if not np.all(np.isfinite(point)):
-        raise SpecError(f"{what} '{text}' must be finite numbers")
+        raise SpecError(f"{what} '{text}' must be finite numbers", param)
     return point
 
 
-def check_start(problem: Problem, x0: np.ndarray, what: str = "--start") -> None:
-    """The objective and its gradient must be finite at the start."""
+def check_start(problem: Problem, x0: np.ndarray, param: str = "start") -> None:
+    """The objective and its gradient must be finite at the start (errors name ``param``)."""
+    what = "{p}"
     with np.errstate(all="ignore"):
         f, g = problem.f(x0[None, :]), problem.grad(x0[None, :])
     if not (np.all(np.isfinite(f)) and np.all(np.isfinite(g))):
         point = ",".join(f"{v:g}" for v in x0)
         raise SpecError(f"{what} {point} is not allowed: the loss or its gradient is not finite "
                         f"there; choose a start inside the window "
-                        + " x ".join(f"[{lo:g}, {hi:g}]" for lo, hi in problem.window()[:2]))
+                        + " x ".join(f"[{lo:g}, {hi:g}]" for lo, hi in problem.window()[:2]), param)
 
 
 def starts_for(x0: np.ndarray, seeds: np.ndarray, jitter: float) -> np.ndarray:

@@ -46,10 +46,10 @@ class Grid:
 def make_grid(axes: Sequence[tuple[str, np.ndarray]], seeds: np.ndarray) -> Grid:
     """Every combination of the axes' values and the seeds (seed varies fastest)."""
     if not 1 <= len(axes) <= 2:
-        raise SpecError("sweep one or two hyperparameters (give --param once or twice)")
+        raise SpecError("sweep one or two hyperparameters (give {p} once or twice)", "params")
     names = tuple(n for n, _ in axes)
     if len(set(names)) != len(names):
-        raise SpecError(f"--param {names[0]} is given twice")
+        raise SpecError(f"{{p}} {names[0]} is given twice", "params")
     mesh = np.meshgrid(*[v for _, v in axes], np.asarray(seeds), indexing="ij")
     values = {n: m.ravel() for n, m in zip(names, mesh[:-1], strict=True)}
     return Grid(names, values, mesh[-1].ravel().astype(np.int64))

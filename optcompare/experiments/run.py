@@ -102,14 +102,17 @@ def run(
     prob = make_problem(problem)
     choices = make_optimizers(optimizers)
     if int(steps) != steps or steps < 0:
-        raise SpecError(f"steps={steps} is not allowed; steps must be a whole number >= 0")
+        raise SpecError(f"{{p}} {steps} is not allowed; {{p}} must be a whole number >= 0",
+                        "steps")
     if int(seeds) != seeds or seeds < 1:
-        raise SpecError(f"seeds={seeds} is not allowed; seeds must be a whole number >= 1")
+        raise SpecError(f"{{p}} {seeds} is not allowed; {{p}} must be a whole number >= 1",
+                        "seeds")
     if not np.isfinite(jitter) or jitter < 0:
-        raise SpecError(f"jitter={jitter} is not allowed; jitter must be a number >= 0")
+        raise SpecError(f"{{p}} {jitter} is not allowed; {{p}} must be a number >= 0",
+                        "jitter")
     if objective not in OBJECTIVES:
-        raise SpecError(f"objective '{objective}' is not allowed; choose "
-                        f"{', '.join(OBJECTIVES)}")
+        raise SpecError(f"{{p}} '{objective}' is not allowed; choose "
+                        f"{', '.join(OBJECTIVES)}", "objective")
     steps = int(steps)
     x0 = prob.start() if start is None else parse_point(start, prob.dim)
     check_start(prob, x0)

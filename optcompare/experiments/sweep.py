@@ -25,11 +25,12 @@ from optcompare.problem import Problem, make_problem
 from optcompare.progress import Report, plan
 
 
-def parse_range(text: str, what: str = "range") -> np.ndarray:
+def parse_range(text: str, what: str = "range", param: str | None = None) -> np.ndarray:
     """Values from ``lo:hi:count[:log]`` or ``a|b|c``.
 
     Raises:
-        SpecError: naming the range and the allowed forms.
+        SpecError: naming the range (``what``; ``{p}`` in it stands for ``param``)
+            and the allowed forms.
     """
     forms = "write lo:hi:count, lo:hi:count:log or a|b|c"
     raw = text.strip()
@@ -38,25 +39,26 @@ def parse_range(text: str, what: str = "range") -> np.ndarray:
         try:
             return [float(p) for p in parts]
         except ValueError:
-            raise SpecError(f"{what} '{text}' is not a range of numbers; {forms}") from None
+            raise SpecError(f"{what} '{text}' is not a range of numbers; {forms}", param) from None
 
     if "|" in raw or ":" not in raw:
         values = np.array(numbers(raw.split("|")))
     else:
         parts = raw.split(":")
         if len(parts) not in (3, 4) or (len(parts) == 4 and parts[3].strip() != "log"):
-            raise SpecError(f"{what} '{text}' is not a range; {forms}")
+            raise SpecError(f"{what} '{text}' is not a range; {forms}", param)
         lo, hi, count = numbers(parts[:3])
         if count != int(count) or not 1 <= count <= 100_000:
-            raise SpecError(f"{what} '{text}': count must be a whole number from 1 to 100000")
+            raise SpecError(f"{what} '{text}': count must be a whole number from 1 to 100000",
+                            param)
         if len(parts) == 4:
             if lo <= 0 or hi <= 0:
-                raise SpecError(f"{what} '{text}': a log range needs lo > 0 and hi > 0")
+                raise SpecError(f"{what} '{text}': a log range needs lo > 0 and hi > 0", param)
             values = np.logspace(np.log10(lo), np.log10(hi), int(count))
         else:
             values = np.linspace(lo, hi, int(count))
     if values.size == 0 or not np.all(np.isfinite(values)):
-        raise SpecError(f"{what} '{text}' must contain finite numbers; {forms}")
+        raise SpecError(f"{what} '{text}' must contain finite numbers; {forms}", param)
     return values
 
 
@@ -64,8 +66,8 @@ def parse_param(text: str) -> tuple[str, np.ndarray]:
     """``name=RANGE`` as (name, values)."""
     name, eq, rng = text.partition("=")
     if not eq or not name.strip():
-        raise SpecError(f"--param '{text}' is not name=range; e.g. lr=1e-4:10:25:log")
-    return name.strip(), parse_range(rng, f"--param {name.strip()}")
+        raise SpecError(f"{{p}} '{text}' is not name=range; e.g. lr=1e-4:10:25:log", "params")
+    return name.strip(), parse_range(rng, f"{{p}} {name.strip()}", "params")
 
 
 @dataclass(frozen=True)
@@ -131,14 +133,16 @@ def sweep(optimizers, problem, params: Sequence[str], *, seeds: int = 1, seed: i
     choices = make_optimizers(optimizers)
     axes = tuple(parse_param(p) for p in params)
     if int(seeds) != seeds or seeds < 1:
-        raise SpecError(f"--seeds {seeds} is not allowed; --seeds must be a whole number >= 1")
+        raise SpecError(f"{{p}} {seeds} is not allowed; {{p}} must be a whole number >= 1",
+                        "seeds")
     if objective not in OBJECTIVES:
-        raise SpecError(f"--objective '{objective}' is not allowed; choose {', '.join(OBJECTIVES)}")
+        raise SpecError(f"{{p}} '{objective}' is not allowed; choose {', '.join(OBJECTIVES)}",
+                        "objective")
     for choice in choices:
         for name, _ in axes:
             if name in choice.given:
-                raise SpecError(f"--opt {choice.label} sets {name}, which --param {name} "
-                                f"sweeps; remove {name}={choice.given[name]} from the spec")
+                raise SpecError(f"{{p}} {choice.label} sets {name}, which the sweep varies; remove "
+                                f"{name}={choice.given[name]} from the spec", "optimizers")
     run_seeds = seed + np.arange(int(seeds), dtype=np.int64)
     grid = make_grid(axes, run_seeds)
     x0 = prob.start() if start is None else parse_point(start, prob.dim)
