@@ -69,11 +69,15 @@ def quantiles(values: np.ndarray | Sequence[float], qs: Sequence[float] | float,
     return vals[0] if np.ndim(qs) == 0 else vals
 
 
-def median(values: np.ndarray | Sequence[float], axis: int = 0) -> np.ndarray | float:
-    """The 0.5 quantile under the same rule (the mean of the two middle values for an
-    even count; +inf when either of them is +inf)."""
-    m = quantiles(values, 0.5, axis=axis)
-    return float(m) if np.ndim(m) == 0 else m
+def median(values: np.ndarray | Sequence[float]) -> float:
+    """The 0.5 quantile of one set of runs under the same rule (the mean of the two
+    middle values for an even count; +inf when either of them is +inf)."""
+    return float(quantiles(np.ravel(values), 0.5))
+
+
+def medians(values: np.ndarray, axis: int = 0) -> np.ndarray:
+    """:func:`median` along ``axis`` of an array of runs (e.g. per step, per grid point)."""
+    return np.asarray(quantiles(values, 0.5, axis=axis))
 
 
 def band(values: np.ndarray | Sequence[float], axis: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -61,6 +61,8 @@ class Trajectory:
         """Why ``run`` diverged, in words (None if it did not)."""
         if self.diverged_at[run] < 0:
             return None
+        if self.diverged_x is None:
+            return "diverged"
         x = self.diverged_x[run]
         if hasattr(problem, "undefined_reason"):  # formulas know which operation failed
             why = problem.undefined_reason(x[None, :])[0]

@@ -38,6 +38,8 @@ def _runs_from(choice: OptimizerChoice, problem: Problem, tr: Trajectory, seeds:
     with np.errstate(all="ignore"):  # a runaway final_x may overflow the distance
         dist = problem.nearest_minimum_distance(tr.final_x)
     out = []
+    # run() always records whole trajectories
+    assert tr.x is not None and tr.loss is not None and tr.grad_norm is not None
     for i in range(tr.runs):
         values = {k: (v[i].item() if isinstance(v, np.ndarray) else v)
                   for k, v in choice.values.items()}

@@ -106,7 +106,7 @@ class SweepResult:
         out = []
         for o in self.outcomes:
             scores = self.table(o)
-            med = stats.median(scores, axis=-1)
+            med = stats.medians(scores, axis=-1)
             idx = np.unravel_index(int(np.argmin(med)), med.shape)
             entry: dict[str, Any] = {"label": o.label}
             for (name, values), k in zip(self.axes, idx, strict=True):

@@ -31,7 +31,7 @@ def tune_lr(choice: OptimizerChoice, problem: Problem, x0: np.ndarray, steps: in
     out = run_grid(choice, problem, g, x0, steps, objective=objective, jitter=jitter,
                    lr_factors=lr_factors, tally=tally)
     per_lr = out.scores.reshape(len(grid), len(tune_seeds))
-    median = stats.median(per_lr, axis=1)
+    median = stats.medians(per_lr, axis=1)
     best = int(np.argmin(median))
     return {"lr": float(grid[best]), "grid": [float(v) for v in grid],
             "median_objective": [float(v) if np.isfinite(v) else None for v in median],
