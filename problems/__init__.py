@@ -1,6 +1,6 @@
 """The built-in catalog of test problems; each module registers its problems."""
 
-from optcompare.problems import (  # noqa: F401
+from . import (  # noqa: F401  (importing each module registers its problems)
     classic2d,
     least_squares,
     multimodal,
