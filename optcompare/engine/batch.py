@@ -87,7 +87,7 @@ def run_batch(
 
         # with f* unknown there is no target: first_below stays -1 ("never")
         gap = (lambda f: f - f_star) if f_star is not None else (lambda f: np.full_like(f, np.inf))
-        score = (lambda f: np.log10(np.maximum(f - f_star, 0.0) + 1e-300)) \
+        score = (lambda f: np.log10(np.maximum(f - f_star, 0.0) + 1e-12)) \
             if f_star is not None else (lambda f: f)
         best = np.where(alive, loss, np.inf)
         auc_sum = np.where(alive, score(loss), 0.0)
