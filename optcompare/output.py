@@ -104,10 +104,6 @@ def animation_file(anim: Animation, fps: int) -> Writer:
 # -- what each kind of result writes ------------------------------------------------
 
 
-def _colors(colors: Mapping[str, str] | None) -> dict[str, Any]:
-    return {} if colors is None else {"colors": colors}
-
-
 def trajectory_file(result: Result) -> Writer:
     from optcompare.summary import documents
 
@@ -125,7 +121,7 @@ def run_files(result: Result, command: str, fmt: str = "png", plot: bool = True,
     if plot:
         from optcompare import plotting
 
-        for name, fig in plotting.comparison_figures(result, **_colors(colors)).items():
+        for name, fig in plotting.comparison_figures(result, colors=colors).items():
             files[f"{name}.{fmt}"] = figure_file(fig, fmt)
     return doc, files
 
@@ -136,7 +132,7 @@ def animation_files(result: Result, command: str, frames: int, fps: int,
     from optcompare import plotting
 
     doc, files = run_files(result, command, plot=False)
-    _, anim = plotting.path_animation(result, frames=frames, fps=fps, **_colors(colors))
+    _, anim = plotting.path_animation(result, frames=frames, fps=fps, colors=colors)
     files["animation.gif"] = animation_file(anim, fps)
     return doc, files
 
@@ -153,7 +149,7 @@ def sweep_files(result: SweepResult, command: str, fmt: str = "png", plot: bool 
     if plot:
         from optcompare import plotting
 
-        files[f"sweep.{fmt}"] = figure_file(plotting.sweep_figure(result, **_colors(colors)), fmt)
+        files[f"sweep.{fmt}"] = figure_file(plotting.sweep_figure(result, colors=colors), fmt)
     return doc, files
 
 

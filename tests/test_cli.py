@@ -323,3 +323,31 @@ def test_output_is_plain_text_off_a_terminal(cli, monkeypatch, env):
     assert code == 0
     assert "\x1b[" not in out and "\x1b[" not in err
     assert "adam" in out and "diverged" in out
+
+
+def test_color_option_sets_an_optimizers_colour_in_both_figures(cli, monkeypatch):
+    from matplotlib.colors import to_hex
+
+    from optcompare import output
+
+    drawn = {}
+    save = output.save_figure
+    monkeypatch.setattr(output, "save_figure",
+                        lambda path, fig, fmt: (drawn.__setitem__(path.name, fig),
+                                                save(path, fig, fmt)))
+    code, _, err = cli("run", "--opt", "adam", "--opt", "sgd", "--problem", "rosenbrock",
+                       "--steps", "20", "--color", "adam=red", "--out", "c", "-q")
+    assert code == 0, err
+    assert set(drawn) == {"loss.png", "path.png"}
+    for fig in drawn.values():
+        lines = {ln.get_label(): to_hex(ln.get_color()) for ln in fig.axes[0].get_lines()}
+        adam = [c for label, c in lines.items() if label.startswith("adam")]
+        sgd = [c for label, c in lines.items() if label.startswith("sgd")]
+        assert adam and set(adam) == {"#ff0000"} and sgd and "#ff0000" not in sgd
+
+
+@pytest.mark.parametrize("value", ["adam", "adam=notacolour", "=red"])
+def test_color_option_refuses_a_bad_value_in_one_line(cli, value):
+    code, _, err = cli("run", "--opt", "adam", "--problem", "rosenbrock", "--steps", "2",
+                       "--color", value)
+    assert code == 2 and err.count("\n") == 1 and "--color" in err

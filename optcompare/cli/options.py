@@ -114,6 +114,24 @@ def output_options(f: Callable) -> Callable:
     ])(f)
 
 
+def _colors(ctx, param, value):
+    if not value:
+        return None
+    from optcompare.errors import SpecError
+    from optcompare.plotting.colors import parse_color
+
+    try:
+        return dict(parse_color(v) for v in value)
+    except SpecError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+color_option = click.option(
+    "--color", "colors", multiple=True, metavar="LABEL=COLOR", callback=_colors,
+    help="Colour of an optimizer (adam=red) or of one label ('sgd lr=0.01=#333333'); "
+         "repeatable. Default: a fixed colour per optimizer.")
+
+
 report_option = click.option(
     "--report", "with_report", is_flag=True,
     help="Also write report.html: figures, tables and the command, in one page to project.")

@@ -8,6 +8,7 @@ import click
 
 from optcompare.cli.options import (
     HELP,
+    color_option,
     comparison_options,
     out_option,
     output_options,
@@ -77,9 +78,10 @@ def _default_folder(result):
 @problem_options()
 @comparison_options
 @output_options
+@color_option
 @click.pass_context
 def run(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, seeds, jitter, tol,
-        tune, objective, out, fmt, no_plot, as_json, quiet, with_report):
+        tune, objective, out, fmt, no_plot, as_json, quiet, with_report, colors):
     """Run one or more optimizers on a problem; write trajectories, a summary and figures."""
     from optcompare import output
     from optcompare.cli.render import print_run
@@ -87,7 +89,8 @@ def run(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, seeds
 
     result = _compare(ctx, opts, problem, steps, start, seed, lr_schedule, seeds, jitter, tol,
                       tune, objective, quiet, as_json)
-    doc, files = output.run_files(result, command_line(ctx), fmt, plot=not no_plot)
+    doc, files = output.run_files(result, command_line(ctx), fmt, plot=not no_plot,
+                                  colors=colors)
     deliver(out, _default_folder(result), files, doc, as_json, quiet,
             lambda folder: print_run(result, folder), with_report)
 
@@ -103,9 +106,10 @@ def run(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, seeds
 @click.option("--json", "as_json", is_flag=True, help="Print only the summary JSON on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the output folder's path.")
 @report_option
+@color_option
 @click.pass_context
 def animate(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, seeds, jitter,
-            tol, tune, objective, fps, frames, out, as_json, quiet, with_report):
+            tol, tune, objective, fps, frames, out, as_json, quiet, with_report, colors):
     """Write an animated GIF of the paths growing beside the loss curves (no ffmpeg needed)."""
     from optcompare import output
     from optcompare.cli.render import print_run
@@ -118,6 +122,6 @@ def animate(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, s
                         "(use run, whose path figure shows x over the steps)")
     result = _compare(ctx, opts, problem, steps, start, seed, lr_schedule, seeds, jitter, tol,
                       tune, objective, quiet, as_json)
-    doc, files = output.animation_files(result, command_line(ctx), frames, fps)
+    doc, files = output.animation_files(result, command_line(ctx), frames, fps, colors=colors)
     deliver(out, _default_folder(result), files, doc, as_json, quiet,
             lambda folder: print_run(result, folder), with_report)

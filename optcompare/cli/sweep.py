@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from optcompare.cli.options import HELP, objective_option, output_options, problem_options
+from optcompare.cli.options import (
+    HELP,
+    color_option,
+    objective_option,
+    output_options,
+    problem_options,
+)
 
 SWEEP_EPILOG = """\b
 Examples:
@@ -36,9 +42,10 @@ Examples:
               help="Std of a random move of each run's start.")
 @objective_option
 @output_options
+@color_option
 @click.pass_context
 def sweep(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, params, seeds,
-          jitter, objective, out, fmt, no_plot, as_json, quiet, with_report):
+          jitter, objective, out, fmt, no_plot, as_json, quiet, with_report, colors):
     """Sweep one or two hyperparameters of each optimizer; plot the objective against them."""
     from optcompare import output
     from optcompare.cli.render import print_sweep
@@ -58,7 +65,8 @@ def sweep(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, par
                            lr_schedule=lr_schedule, progress=progress)
     finally:
         progress.close()
-    doc, files = output.sweep_files(result, command_line(ctx), fmt, plot=not no_plot)
+    doc, files = output.sweep_files(result, command_line(ctx), fmt, plot=not no_plot,
+                                    colors=colors)
     default = output.default_folder(Path("outputs"), "sweep-" + result.problem.name,
                                     [o.optimizer for o in result.outcomes])
     deliver(out, default, files, doc, as_json, quiet, lambda f: print_sweep(result, f),
