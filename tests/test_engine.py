@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -27,6 +28,8 @@ def test_a_diverging_run_is_marked_and_frozen_while_the_others_go_on():
     # the frozen final iterate is the last good one, and is within the runaway limit
     np.testing.assert_array_equal(tr.final_x[1], tr.x[k - 1, 1])
     assert np.all(np.abs(tr.final_x[1]) <= runaway_limit(p))
+    # a diverged run's area under the curve averages only the steps before it diverged
+    assert tr.auc[1] == pytest.approx(np.mean(np.log10(tr.loss[:k, 1] + 1e-12)), rel=1e-12)
 
 
 def test_zero_steps_only_evaluates_the_start():
@@ -68,9 +71,14 @@ def test_summaries_without_trajectories_match_the_full_record():
     assert lean.x is None and lean.loss is None
     for name in ("final_loss", "best_loss", "auc", "first_below", "diverged_at", "final_x"):
         np.testing.assert_array_equal(getattr(lean, name), getattr(full, name))
+    # each summary recomputed from the recorded losses by its definition (f* = 0 here)
     np.testing.assert_array_equal(full.best_loss, np.nanmin(full.loss, axis=0))
-    reached = full.first_below[1]
-    assert reached > 0 and full.loss[reached, 1] <= 1e-2 < full.loss[reached - 1, 1]
+    np.testing.assert_allclose(full.auc, np.mean(np.log10(full.loss + 1e-12), axis=0),
+                               rtol=1e-12)
+    for r in range(3):
+        below = np.flatnonzero(full.loss[:, r] <= 1e-2)
+        assert full.first_below[r] == (below[0] if below.size else -1)
+    assert full.first_below[1] > 0  # one run gets there, and not at the start
 
 
 def test_recorded_state_and_effective_step():
@@ -85,6 +93,31 @@ def test_recorded_state_and_effective_step():
     np.testing.assert_allclose(tr.effective_step[:, 0], expected, rtol=1e-9)
     # the steep coordinate (x) gets the smaller effective step
     assert tr.effective_step[0, 0, 0] < tr.effective_step[0, 0, 1]
+
+
+def test_effective_step_is_negative_where_momentum_carries_uphill():
+    # sphere: f = |x|^2, gradient 2x; SGD's buffer b_1 = g_1, b_t = 0.9 b_{t-1} + g_t
+    p = make_problem("sphere")
+    tr = run_batch(SGD, SGD.resolve({"lr": 0.1, "momentum": 0.9}), p, np.ones((1, 2)),
+                   np.zeros(1), 20, record_state=True)
+    x, b = np.ones(2), None
+    for t in range(20):
+        g = 2 * x
+        b = g if b is None else 0.9 * b + g
+        np.testing.assert_allclose(tr.effective_step[t, 0], 0.1 * b / g, rtol=1e-9)
+        x = x - 0.1 * b
+    assert np.any(tr.effective_step[:, 0] < 0)
+
+
+def test_reaching_the_minimum_exactly():
+    """tol is inclusive, and the area under the curve floors log10(0) at log10(1e-12)."""
+    # sphere: f = |x|^2 (f* = 0), gradient 2x; SGD with lr 0.5 lands on 0 exactly at step 1
+    p = make_problem("sphere")
+    tr = run_batch(SGD, SGD.resolve({"lr": 0.5}), p, np.ones((1, 2)), np.zeros(1), 3, tol=0.0)
+    assert tr.loss[:, 0].tolist() == [2.0, 0.0, 0.0, 0.0]
+    assert tr.first_below[0] == 1 and tr.best_loss[0] == 0.0
+    # steps 0..3: log10(2 + 1e-12) once, then log10(1e-12) = -12 three times
+    assert tr.auc[0] == pytest.approx((math.log10(2.0) - 36.0) / 4, rel=1e-12)
 
 
 def test_learning_rate_factors_scale_lr_each_step():
@@ -121,11 +154,15 @@ def test_blowups_become_divergence_records_not_warnings(name):
         k = tr.diverged_at[r]
         if k < 0:
             assert np.all(np.isfinite(tr.x[:, r])) and np.isfinite(tr.final_loss[r])
+            assert np.all(np.isnan(tr.diverged_x[r]))
             continue
-        bad = tr.diverged_x[r]
+        bad = tr.diverged_x[r]  # the offending iterate is kept, and it is out of bounds
+        assert not np.all(np.isnan(bad))
         assert not (np.all(np.isfinite(bad)) and np.abs(bad).max() <= tr.limit)
         assert np.all(np.isnan(tr.x[k:, r])) and np.all(np.isfinite(tr.x[:k, r]))
         np.testing.assert_array_equal(tr.final_x[r], tr.x[k - 1, r])
         assert np.isfinite(tr.final_loss[r]) and np.abs(tr.final_x[r]).max() <= tr.limit
-    if name == "sgd":  # steps of lr * |grad|: 1e3 runs away at step 2, 1e300 overflows at 1
+    # SGD moves by -lr * grad, grad = (-215.6, -88) at the start: lr 1e3 lands at (2e5, 9e4),
+    # then past the runaway limit 3e6 at step 2; lr 1e300 lands at 2e302, where f overflows
+    if name == "sgd":
         assert list(tr.diverged_at) == [-1, 2, 1, 0]
