@@ -21,9 +21,9 @@ from optcompare.plotting import (
     comparison_figure,
     comparison_figures,
     effective_step_figure,
-    label_colors,
     loss_figure,
     median_run,
+    optimizer_color,
     path_animation,
     path_figure,
     plot_basins,
@@ -86,6 +86,12 @@ def point_markers(ax):
             if isinstance(c, PathCollection) and len(c.get_offsets()) == 1]
 
 
+def line_of(ax, label):
+    """The line whose legend label is ``label`` (figures draw in their own order)."""
+    (line,) = [x for x in ax.get_lines() if x.get_label() == label]
+    return line
+
+
 def has_marker_at(ax, point):
     return any(np.allclose(p, point) for p in point_markers(ax))
 
@@ -93,26 +99,11 @@ def has_marker_at(ax, point):
 # -- colours ---------------------------------------------------------------------
 
 
-def test_label_colors_are_stable_and_distinct():
-    labels = ["sgd", "adam lr=0.05", "sgd", "adam lr=0.5", "rprop"]
-    colors = label_colors(labels)
-    assert list(colors) == ["sgd", "adam lr=0.05", "adam lr=0.5", "rprop"]
-    assert len({to_rgba(c) for c in colors.values()}) == 4
-    assert label_colors(labels) == colors
-    # a label keeps its colour when later labels are added
-    assert label_colors([*labels, "adamw"])["rprop"] == colors["rprop"]
-
-
-def test_many_labels_get_distinct_colours():
-    colors = label_colors(f"run {i}" for i in range(18))
-    assert len({to_rgba(c) for c in colors.values()}) == 18
-
-
 def test_same_label_same_colour_in_loss_and_path_figures(three):
     loss_ax = loss_figure(three).axes[0]
     path_ax = path_figure(three).axes[0]
-    loss_colors = [to_rgba(line.get_color()) for line in loss_ax.get_lines()]
-    path_colors = [to_rgba(line.get_color()) for line in path_ax.get_lines()]
+    loss_colors = [to_rgba(line_of(loss_ax, label).get_color()) for label in three.labels]
+    path_colors = [to_rgba(line_of(path_ax, label).get_color()) for label in three.labels]
     assert loss_colors == path_colors
     assert len(set(loss_colors)) == 3  # adam twice, with different lr: different colours
 
@@ -225,7 +216,8 @@ def test_path_on_a_2d_problem(three):
     assert any(isinstance(c, ContourSet) for c in ax.collections)
     lines = ax.get_lines()
     assert len(lines) == len(three.runs)
-    for line, run in zip(lines, three.runs, strict=True):
+    for run in three.runs:
+        line = line_of(ax, run.label)
         np.testing.assert_array_equal(line.get_xdata(), run.x[:, 0])
         np.testing.assert_array_equal(line.get_ydata(), run.x[:, 1])
         assert has_marker_at(ax, run.x[0, :2])
@@ -289,7 +281,7 @@ def test_path_projects_more_dimensions():
     assert ax.get_xlabel() == "x0 (first coordinate)"
     assert ax.get_ylabel() == "x1 (second coordinate)"
     assert "first two of 5 coordinates (projection)" in ax.get_title()
-    for line, run in zip(ax.get_lines(), result.runs, strict=True):
+    for line, run in ((line_of(ax, r.label), r) for r in result.runs):
         np.testing.assert_array_equal(line.get_xdata(), run.x[:, 0])
         np.testing.assert_array_equal(line.get_ydata(), run.x[:, 1])
     (minimum,) = [c for c in ax.collections if c.get_label() == "minimum"]
@@ -432,8 +424,10 @@ def test_path_of_seeds_draws_the_median_run_strongly():
     middle = result.runs[int(np.argsort(finals)[2])]
     assert median_run(result.runs) is middle
     ax = plot_path(result, grid=GRID)
-    for line, run in zip(ax.get_lines(), result.runs, strict=True):
-        np.testing.assert_array_equal(line.get_xdata(), run.x[:, 0])
+    lines = ax.get_lines()
+    assert len(lines) == len(result.runs)
+    for run in result.runs:
+        (line,) = [x for x in lines if np.array_equal(x.get_xdata(), run.x[:, 0])]
         if run is middle:
             assert line.get_alpha() in (None, 1.0) and line.get_linewidth() >= 1.5
         else:
@@ -493,7 +487,7 @@ def test_sweep_shows_diverged_medians_as_markers_on_the_top_edge(lr_sweep):
     offsets = markers[0].get_offsets()
     np.testing.assert_allclose(offsets[:, 0], lrs[np.isinf(sgd)])
     assert np.all((offsets[:, 1] > 0.8) & (offsets[:, 1] <= 1.0))  # axes fraction: the top
-    assert to_rgba(markers[0].get_facecolor()[0]) == to_rgba(label_colors(["sgd"])["sgd"])
+    assert to_rgba(markers[0].get_facecolor()[0]) == to_rgba(optimizer_color("sgd"))
     # nothing is plotted as a huge number: the axis spans only the finite medians
     finite = _finite_values(lr_sweep)
     assert ax.get_ylim()[1] < finite.max() * 1e3
@@ -663,9 +657,8 @@ def test_effective_step_per_coordinate(tmp_path):
     assert ax.get_yscale() == "log"
     lines = ax.get_lines()
     assert [line.get_linestyle() for line in lines] == ["-", "--", "-", "--"]
-    colors = label_colors(result.labels)
     assert [to_rgba(line.get_color()) for line in lines] == [
-        to_rgba(colors[label]) for label in result.labels for _ in range(2)]
+        to_rgba(optimizer_color(run.optimizer)) for run in result.runs for _ in range(2)]
     assert legend_texts(ax) == ["rmsprop, x0", "rmsprop, x1", "sgd lr=1e-3, x0",
                                 "sgd lr=1e-3, x1"]
     for line, (run, j) in zip(lines, [(r, j) for r in result.runs for j in range(2)],

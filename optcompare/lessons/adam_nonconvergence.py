@@ -76,9 +76,10 @@ def plot_iterates(sim: dict, ax: Axes, start: int = 0, log: bool = True,
 
     The best (-1) and worst (+1) points are marked where they are in view.
     """
-    from optcompare.plotting import label_colors
+    from optcompare.plotting import label_palette
 
-    colors = label_colors(sim["labels"])
+    # all four runs are Adam: a colour per variant, not shades of one hue
+    colors = label_palette(sim["labels"])
     x = sim["x"]
     t = np.arange(len(x))
     keep = slice(max(start, 1 if log else 0), None)
@@ -123,9 +124,10 @@ def plot_regret(sim: dict, ax: Axes, per_period: bool = False,
                 runs: tuple[int, ...] = (0, 1)) -> Axes:
     """Average regret R_t / t (or the regret added per step in each period) of the runs
     ``runs`` against t, log-log, with the cost per step of standing at x = +1."""
-    from optcompare.plotting import label_colors
+    from optcompare.plotting import label_palette
 
-    colors = label_colors(sim["labels"])
+    # all four runs are Adam: a colour per variant, not shades of one hue
+    colors = label_palette(sim["labels"])
     if per_period:
         t, R = period_regret(sim)
     else:

@@ -130,11 +130,11 @@ def plot_ratios(numbers: dict, ax: Axes) -> Axes:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    from optcompare.plotting import label_colors
+    from optcompare.plotting import label_palette
 
     o = numbers["optimizers"]
     scales = numbers["scales"]
-    colors = label_colors([f"scale {scale_text(s)}" for s in (1.0, *scales)])
+    colors = label_palette([f"scale {scale_text(s)}" for s in (1.0, *scales)])
     floor, top = 1e-12, 10.0
     width = 0.8 / len(scales)
     ax.set_yscale("log")

@@ -85,10 +85,10 @@ def plot_coordinate(result: Result, j: int, ax: Axes, band: float | None = None,
                     labels: Sequence[str] | None = None) -> Axes:
     """Coordinate ``j`` (called ``name``) of the runs ``labels`` (default: all) against
     the step for the first ``steps`` steps, with an optional grey band |x_j| <= band."""
-    from optcompare.plotting import label_colors
+    from optcompare.plotting import result_colors
 
     shown = list(result.labels if labels is None else labels)
-    colors = label_colors(shown)
+    colors = result_colors(result)
     n = result.steps + 1 if steps is None else min(steps, result.steps) + 1
     if band is not None:
         ax.axhspan(-band, band, color="0.85", zorder=0,
@@ -109,9 +109,9 @@ def plot_effective_steps(result: Result, labels: list[str], ax: Axes) -> Axes:
     """
     from matplotlib.lines import Line2D
 
-    from optcompare.plotting import label_colors
+    from optcompare.plotting import result_colors
 
-    colors = label_colors(result.labels)
+    colors = result_colors(result)
     ax.set_yscale("log")
     handles = []
     for run in result.runs:
@@ -147,9 +147,9 @@ def plot_adam_scale(result: Result, adam_label: str, ax: Axes) -> Axes:
     """Adam's per-coordinate scale, flat x solid and steep y dashed, in Adam's colour."""
     from matplotlib.lines import Line2D
 
-    from optcompare.plotting import label_colors
+    from optcompare.plotting import result_colors
 
-    color = label_colors(result.labels)[adam_label]
+    color = result_colors(result)[adam_label]
     (run,) = result.runs_of(adam_label)
     S = adam_scale(run)
     steps = np.arange(1, len(S) + 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -12,10 +13,11 @@ from optcompare.plotting.paths import draw_contours, view
 from optcompare.plotting.style import (
     MINIMUM_STYLE,
     TITLE,
-    colors_for,
+    By,
     label_counts,
     legend_labels,
     margin,
+    result_inks,
     style_axes,
 )
 
@@ -82,7 +84,8 @@ def _frame_canvas() -> type:
     return FrameCanvas
 
 
-def path_animation(result: Result, frames: int = 60, fps: int = 15):
+def path_animation(result: Result, frames: int = 60, fps: int = 15,
+                   colors: Mapping[str, str] | None = None, by: By = "optimizer"):
     """An animation of the runs: paths (left) and losses (right) growing step by step.
 
     The contours, minima, axes limits and layout are built once; each frame only
@@ -96,6 +99,9 @@ def path_animation(result: Result, frames: int = 60, fps: int = 15):
         result: what :func:`optcompare.run` returned (at least 2 coordinates).
         frames: the most frames to show.
         fps: frames per second when shown interactively (the writer sets it for files).
+        colors: colours by label or optimizer name, over the fixed colour of
+            each optimizer (:mod:`optcompare.plotting.colors`).
+        by: "optimizer" (default) or "label": one palette colour per label.
 
     Returns:
         ``(figure, animation)``; keep a reference to the animation until it is saved.
@@ -112,7 +118,7 @@ def path_animation(result: Result, frames: int = 60, fps: int = 15):
     fig = Figure(figsize=ANIMATION_FIGSIZE, dpi=ANIMATION_DPI, layout="constrained")
     _frame_canvas()(fig)
     ax_path, ax_loss = fig.subplots(1, 2)
-    colors = colors_for(result, None)
+    ink = result_inks(result, colors, by)
     counts = label_counts(result)
     f_star = problem.f_star
     window = view(result)
@@ -151,14 +157,14 @@ def path_animation(result: Result, frames: int = 60, fps: int = 15):
     artists = []
     for run, y in curves:
         several = counts[run.label] > 1
-        color = colors[run.label]
+        color, ls = ink[run.label].color, ink[run.label].linestyle
         label = legend[run.label] if run.label not in shown else "_nolegend_"
         shown.add(run.label)
-        (path,) = ax_path.plot([], [], color=color, lw=1.1 if several else 1.8,
+        (path,) = ax_path.plot([], [], color=color, ls=ls, lw=1.1 if several else 1.8,
                                alpha=0.7 if several else 1.0, zorder=3)
         (head,) = ax_path.plot([], [], ls="none", marker="o", ms=7, color=color,
                                mec="black", mew=1.0, zorder=5)
-        (loss,) = ax_loss.plot([], [], color=color, lw=1.1 if several else 2.0,
+        (loss,) = ax_loss.plot([], [], color=color, ls=ls, lw=1.1 if several else 2.0,
                                alpha=0.7 if several else 1.0, label=label)
         (tip,) = ax_loss.plot([], [], ls="none", marker="o", ms=5, color=color, zorder=5)
         if len(y) > 0:

@@ -1,11 +1,31 @@
-"""Basins of attraction: each grid start coloured by where its run ends."""
+"""Basins of attraction: each grid start coloured by where its run ends.
+
+The outcomes and their names come from :mod:`optcompare.experiments.basins`;
+this module only gives each a look.  Every listed minimum has its own colour (a
+pale area for its basin, the point itself in full colour): a star for a global
+minimum, a diamond for a local one.  The other outcomes are neutral: greys for
+the unlisted stationary points (with their points marked), near-white for runs
+still moving, light grey for not converged, black for diverged.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from optcompare.experiments.basins import (
+    DIVERGED,
+    MAXIMUM,
+    NOT_CONVERGED,
+    OTHER_OUTCOMES,
+    SADDLE,
+    STILL_MOVING,
+    UNLISTED_MINIMUM,
+    outcome_name,
+    shown_codes,
+)
 from optcompare.plotting.style import (
     LEGEND,
     MINIMUM_STYLE,
@@ -20,23 +40,26 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from optcompare.experiments.basins import Basins
-    from optcompare.problem import Problem
+    from optcompare.problem import Minimum, Problem
+
+#: Area colour of each outcome that is not a listed minimum.
+OUTCOME_COLORS = {UNLISTED_MINIMUM: "#9E9E9E", SADDLE: "#636363", MAXIMUM: "#A6761D",
+                  STILL_MOVING: "#F7F7F7", NOT_CONVERGED: "#D0D0D0", DIVERGED: "black"}
+#: How the stationary points of the outcomes that have one are marked.
+POINT_MARKERS = {UNLISTED_MINIMUM: "D", SADDLE: "X", MAXIMUM: "^"}
+#: The marker of a listed minimum, by kind.
+LOCAL_MINIMUM_STYLE = {**MINIMUM_STYLE, "marker": "D", "s": 110}
+_STYLE_BY_KIND = {"global": MINIMUM_STYLE, "local": LOCAL_MINIMUM_STYLE}
+# qualitative, without black and grey (those mean diverged / not converged)
+_BASIN_COLORS = tuple(c for c in PALETTE if c not in ("#000000", "#7f7f7f"))
 
 
 def _fmt(v: float) -> str:
     return f"{v:.3g}"
 
 
-_DIVERGED_COLOR = "black"
-_NOT_CONVERGED_COLOR = "#D3D3D3"
-_OTHER_STATIONARY_COLOR = "#8C8C8C"
-#: The outcomes besides "minimum k", in legend order (colours alike).
-_OUTCOME_NAMES = ("diverged", "other stationary point", "not converged")
-# qualitative, without black and grey (those mean diverged / not converged)
-_BASIN_COLORS = tuple(c for c in PALETTE if c not in ("#000000", "#7f7f7f"))
-
-
-def _basin_colors(k: int) -> list[str]:
+def minimum_colors(k: int) -> list[str]:
+    """The full colour of each of k listed minima, in the catalog's order."""
     return [_BASIN_COLORS[i % len(_BASIN_COLORS)] for i in range(k)]
 
 
@@ -47,47 +70,103 @@ def _tint(color: Any, amount: float = 0.45) -> tuple[float, float, float]:
     return tuple(float(c) * (1.0 - amount) + amount for c in to_rgb(color))  # type: ignore[return-value]
 
 
-def _basin_names(problem: Problem) -> list[str]:
-    return [f"minimum ({', '.join(_fmt(float(c)) for c in m.x[:2])})" for m in problem.minima()]
+def outcome_label(code: int, minima: Sequence[Minimum]) -> str:
+    """The outcome's name, with the point for a listed minimum:
+    "minimum 3 (local) at (1.7, -0.796)"."""
+    name = outcome_name(code, minima)
+    if code < 0:
+        return name
+    return f"{name} at ({', '.join(_fmt(float(c)) for c in minima[code].x[:2])})"
 
 
-def basin_fractions(basins: Basins, k: int) -> list[float]:
-    """Fraction of starts per category: minima 0..k-1, diverged, other stationary
-    point, not converged."""
-    from optcompare.experiments.basins import DIVERGED, NOT_CONVERGED, OTHER_STATIONARY
-
-    out = basins.outcome
-    return [float(np.mean(out == i)) for i in range(k)] + [
-        float(np.mean(out == DIVERGED)), float(np.mean(out == OTHER_STATIONARY)),
-        float(np.mean(out == NOT_CONVERGED))]
+def basin_fractions(basins: Basins, codes: Sequence[int]) -> list[float]:
+    """Fraction of the starts with each outcome of ``codes`` (``np.mean(outcome == c)``)."""
+    return list(basins.fractions(codes).values())
 
 
-def basin_handles(problem: Problem, texts: list[str] | None = None) -> list[Any]:
+def share(p: float) -> str:
+    """A share of starts as a percentage; one decimal below 1% so that a few starts
+    never read as 0%."""
+    return f"{p:.1%}" if 0 < p < 0.01 else f"{p:.0%}"
+
+
+def _share_text(basins: Basins, code: int, p: float, short: bool = False) -> str:
+    """The share, and for runs still moving their median net move over the tail."""
+    text = share(p)
+    if code == STILL_MOVING and p > 0:
+        moving = basins.still_moving()
+        text += (f" (net {moving['median_net_move']:.2g})" if short else
+                 f"\n(median net move {moving['median_net_move']:.2g} "
+                 f"in the last {moving['tail_steps']} steps)")
+    return text
+
+
+def basin_handles(minima: Sequence[Minimum], codes: Sequence[int],
+                  texts: Sequence[str] | None = None) -> list[Any]:
+    """Legend entries for ``codes``: the area colour, with the marker where the outcome
+    has a point; labelled with ``texts`` (default: :func:`outcome_label`)."""
+    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    k = len(problem.minima())
-    faces = [_tint(c) for c in _basin_colors(k)] + [_DIVERGED_COLOR, _OTHER_STATIONARY_COLOR,
-                                                    _NOT_CONVERGED_COLOR]
-    names = _basin_names(problem) + list(_OUTCOME_NAMES)
-    texts = names if texts is None else texts
-    return [Patch(facecolor=f, edgecolor="0.4", lw=0.6, label=t)
-            for f, t in zip(faces, texts, strict=True)]
+    full = minimum_colors(len(minima))
+    texts = [outcome_label(c, minima) for c in codes] if texts is None else texts
+    handles: list[Any] = []
+    for code, text in zip(codes, texts, strict=True):
+        area = Patch(facecolor=_tint(full[code]) if code >= 0 else OUTCOME_COLORS[code],
+                     edgecolor="0.4", lw=0.6)
+        if code >= 0:
+            style = _STYLE_BY_KIND[minima[code].kind]
+            mark = Line2D([], [], ls="none", marker=style["marker"], markersize=9,
+                          markerfacecolor=full[code], markeredgecolor="black")
+        elif code in POINT_MARKERS:
+            mark = Line2D([], [], ls="none", marker=POINT_MARKERS[code], markersize=7,
+                          markerfacecolor=OUTCOME_COLORS[code], markeredgecolor="white")
+        else:
+            area.set_label(text)
+            handles.append(area)
+            continue
+        handles.append(_Tuple(area, mark, label=text))
+    return handles
+
+
+class _Tuple(tuple):
+    """A (patch, marker) legend handle that carries its label (matplotlib draws a
+    tuple handle's parts on top of each other)."""
+
+    def __new__(cls, *parts: Any, label: str) -> _Tuple:
+        obj = super().__new__(cls, parts)
+        obj.label = label
+        return obj
+
+    label: str
+
+    def get_label(self) -> str:
+        return self.label
+
+
+def _legend(ax: Axes, handles: list[Any], **kwargs: Any) -> Any:
+    from matplotlib.legend_handler import HandlerTuple
+
+    return ax.legend(handles=handles, labels=[h.get_label() for h in handles],
+                     handler_map={_Tuple: HandlerTuple(ndivide=1)}, **kwargs)
 
 
 def plot_basins(basins: Basins, problem: Problem, ax: Axes | None = None, *,
-                legend: bool = True) -> Axes:
-    """Basins of attraction: each grid start coloured by the minimum it reaches.
+                legend: bool = True, codes: Sequence[int] | None = None) -> Axes:
+    """Basins of attraction: each grid start coloured by where its run ends.
 
-    One pale qualitative colour per known minimum (the minimum itself is a star
-    in the full colour), black for starts that diverged and light grey for
-    those that ended far from every minimum.  The image data is
-    ``basins.outcome`` (rows: y, columns: x); the axes show the problem's window.
+    The image data is ``basins.outcome`` (rows: y, columns: x), each value an
+    outcome code of :mod:`optcompare.experiments.basins`; the axes show the
+    problem's window.  Listed minima are drawn on top (stars global, diamonds
+    local, in their basin's full colour); the unlisted stationary points that
+    runs ended at are marked too.
 
     Args:
-        basins: what :func:`optcompare.basins.basins` returned.
+        basins: what :func:`optcompare.basins` returned.
         problem: the problem it ran on (its minima and window).
         ax: Axes to draw on; a new figure's Axes when None.
-        legend: add a legend beside the axes with the fraction of starts per outcome.
+        legend: add a legend beside the axes with the share of starts per outcome.
+        codes: the outcomes the legend lists (default :func:`shown_codes` of this run).
 
     Returns:
         The Axes drawn on.
@@ -98,11 +177,11 @@ def plot_basins(basins: Basins, problem: Problem, ax: Axes | None = None, *,
         ax = new_axes(PATH_FIGSIZE)
     minima = problem.minima()
     k = len(minima)
-    full = _basin_colors(k)
-    # value -3 (other stationary point), -2 (not converged), -1 (diverged), minimum 0, 1, ...
-    cmap = ListedColormap([_OTHER_STATIONARY_COLOR, _NOT_CONVERGED_COLOR, _DIVERGED_COLOR]
-                          + [_tint(c) for c in full])
-    norm = BoundaryNorm(np.arange(-3.5, k), cmap.N)
+    full = minimum_colors(k)
+    low = min(OTHER_OUTCOMES)
+    # one colour per code from the lowest outcome code up to the last minimum
+    cmap = ListedColormap([OUTCOME_COLORS[c] for c in range(low, 0)] + [_tint(c) for c in full])
+    norm = BoundaryNorm(np.arange(low - 0.5, k), cmap.N)
     xs, ys = np.asarray(basins.xs, dtype=float), np.asarray(basins.ys, dtype=float)
     dx = (xs[-1] - xs[0]) / max(len(xs) - 1, 1)
     dy = (ys[-1] - ys[0]) / max(len(ys) - 1, 1)
@@ -110,9 +189,20 @@ def plot_basins(basins: Basins, problem: Problem, ax: Axes | None = None, *,
     ax.imshow(basins.outcome, origin="lower", cmap=cmap, norm=norm, interpolation="nearest",
               extent=(xs[0] - dx / 2, xs[-1] + dx / 2, ys[0] - dy / 2, ys[-1] + dy / 2),
               aspect="auto", zorder=0)
-    if minima:
-        M = np.array([m.x[:2] for m in minima], dtype=float)
-        ax.scatter(M[:, 0], M[:, 1], **{**MINIMUM_STYLE, "c": full}, label="minimum")
+    for kind, style in _STYLE_BY_KIND.items():
+        ks = [i for i, m in enumerate(minima) if m.kind == kind]
+        if ks:
+            M = np.array([minima[i].x[:2] for i in ks], dtype=float)
+            ax.scatter(M[:, 0], M[:, 1], **{**style, "c": [full[i] for i in ks]},
+                       label=f"{kind} minimum")
+    if basins.point is not None:
+        for code, marker in POINT_MARKERS.items():
+            pts = basins.point[basins.outcome == code]
+            if len(pts):
+                pts = np.unique(np.round(pts, 8), axis=0)
+                ax.scatter(pts[:, 0], pts[:, 1], marker=marker, s=60, c=OUTCOME_COLORS[code],
+                           edgecolors="white", linewidths=1.0, zorder=4,
+                           label=outcome_name(code, minima))
     (x_lo, x_hi), (y_lo, y_hi) = problem.window()[:2]
     ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(y_lo, y_hi)
@@ -120,10 +210,47 @@ def plot_basins(basins: Basins, problem: Problem, ax: Axes | None = None, *,
         ax.set_aspect("equal")
     style_axes(ax, basins.label, "x", "y")
     if legend:
-        fr = basin_fractions(basins, k)
-        names = _basin_names(problem) + list(_OUTCOME_NAMES)
-        texts = [f"{t}: {p:.0%}" for t, p in zip(names, fr, strict=True)]
-        ax.legend(handles=basin_handles(problem, texts), fontsize=LEGEND,
-                  title=f"{basins.outcome.size} starts, {basins.steps} steps",
-                  title_fontsize=LEGEND, **OUTSIDE)
+        codes = shown_codes([basins]) if codes is None else codes
+        texts = [f"{outcome_label(c, minima)}: {_share_text(basins, c, p)}"
+                 for c, p in zip(codes, basin_fractions(basins, codes), strict=True)]
+        _legend(ax, basin_handles(minima, codes, texts), fontsize=LEGEND,
+                title=f"{basins.outcome.size} starts, {basins.steps} steps",
+                title_fontsize=LEGEND, **OUTSIDE)
     return ax
+
+
+def panel_legend(ax: Axes, basins: Basins, minima: Sequence[Minimum],
+                 codes: Sequence[int]) -> Any:
+    """Beside a panel of a many-panel figure: the share of its starts per outcome, in the
+    order of ``codes`` (the shared legend names them)."""
+    texts = [_share_text(basins, c, p, short=True)
+             for c, p in zip(codes, basin_fractions(basins, codes), strict=True)]
+    return _legend(ax, basin_handles(minima, codes, texts), fontsize=10, handlelength=1.2,
+                   handletextpad=0.4, borderaxespad=0.0, loc="upper left",
+                   bbox_to_anchor=(1.03, 1.0), frameon=False)
+
+
+def figure_legend(fig: Any, basins_list: Sequence[Basins], minima: Sequence[Minimum],
+                  codes: Sequence[int]) -> Any:
+    """The shared legend under a many-panel figure: one entry per outcome of ``codes``,
+    in as few balanced rows as the figure's width allows; the figure grows by the
+    legend's rows, so that the panels keep their size."""
+    from matplotlib.legend_handler import HandlerTuple
+
+    texts = [outcome_label(c, minima) for c in codes]
+    if STILL_MOVING in codes:
+        tail = basins_list[0].tail_steps
+        texts[list(codes).index(STILL_MOVING)] += f" (median net move, last {tail} steps)"
+    handles = basin_handles(minima, codes, texts)
+    # an entry is about 0.1 inch per character at the legend's size, plus its handle
+    entry = 0.9 + 0.1 * max(len(h.get_label()) for h in handles)
+    fit = max(1, int(fig.get_figwidth() / entry))
+    rows = -(-len(handles) // fit)
+    fig.set_figheight(fig.get_figheight() + 0.3 * (rows - 1))
+    return fig.legend(handles=handles, labels=[h.get_label() for h in handles],
+                      handler_map={_Tuple: HandlerTuple(ndivide=1)}, fontsize=LEGEND,
+                      ncols=-(-len(handles) // rows), loc="outside lower center")
+
+
+__all__ = ["OUTCOME_COLORS", "basin_fractions", "basin_handles", "figure_legend",
+           "minimum_colors", "outcome_label", "panel_legend", "plot_basins", "shown_codes"]

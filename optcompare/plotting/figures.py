@@ -5,12 +5,12 @@ The module that writes files saves these; in a notebook, display them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from optcompare.plotting.basins import basin_fractions, basin_handles, plot_basins
+from optcompare.plotting.basins import figure_legend, panel_legend, plot_basins, shown_codes
 from optcompare.plotting.loss import plot_loss
 from optcompare.plotting.paths import plot_path
 from optcompare.plotting.steps import plot_effective_step
@@ -22,6 +22,7 @@ from optcompare.plotting.style import (
     PATH_FIGSIZE,
     TICKS,
     TITLE,
+    By,
     finite,
     new_axes,
 )
@@ -45,45 +46,54 @@ if TYPE_CHECKING:
     from optcompare.problem import Problem
 
 
-def loss_figure(result: Result, figsize: tuple[float, float] = LOSS_FIGSIZE) -> Figure:
-    """A slide-ready figure of :func:`plot_loss` (constrained layout, saved at 150 dpi)."""
-    ax = plot_loss(result, ax=new_axes(figsize))
+def loss_figure(result: Result, figsize: tuple[float, float] = LOSS_FIGSIZE,
+                colors: Mapping[str, str] | None = None, by: By = "optimizer") -> Figure:
+    """A slide-ready figure of :func:`plot_loss` (constrained layout, saved at 150 dpi).
+
+    ``colors`` (by label or optimizer name) and ``by`` as in :func:`plot_loss`.
+    """
+    ax = plot_loss(result, ax=new_axes(figsize), colors=colors, by=by)
     return ax.figure
 
 
 def path_figure(result: Result, figsize: tuple[float, float] = PATH_FIGSIZE,
-                grid: int = 200) -> Figure:
+                grid: int = 200, colors: Mapping[str, str] | None = None,
+                by: By = "optimizer") -> Figure:
     """A slide-ready figure of :func:`plot_path` (constrained layout, saved at 150 dpi)."""
-    ax = plot_path(result, ax=new_axes(figsize), grid=grid)
+    ax = plot_path(result, ax=new_axes(figsize), grid=grid, colors=colors, by=by)
     return ax.figure
 
 
-def comparison_figures(result: Result) -> dict[str, Figure]:
+def comparison_figures(result: Result, colors: Mapping[str, str] | None = None,
+                       by: By = "optimizer") -> dict[str, Figure]:
     """Every figure of a comparison by name: ``{"loss": ..., "path": ...}``."""
-    return {"loss": loss_figure(result), "path": path_figure(result)}
+    return {"loss": loss_figure(result, colors=colors, by=by),
+            "path": path_figure(result, colors=colors, by=by)}
 
 
-def comparison_figure(result: Result, kind: str) -> Figure:
+def comparison_figure(result: Result, kind: str, colors: Mapping[str, str] | None = None,
+                      by: By = "optimizer") -> Figure:
     """The figure ``kind`` ("loss" or "path") of a comparison."""
     if kind == "loss":
-        return loss_figure(result)
+        return loss_figure(result, colors=colors, by=by)
     if kind == "path":
-        return path_figure(result)
+        return path_figure(result, colors=colors, by=by)
     raise ValueError(f"unknown figure kind '{kind}'; choose 'loss' or 'path'")
 
 
-def sweep_figure(sweep: SweepResult) -> Figure:
+def sweep_figure(sweep: SweepResult, colors: Mapping[str, str] | None = None,
+                 by: By = "optimizer") -> Figure:
     """A slide-ready figure of a sweep.
 
-    One parameter: :func:`plot_sweep`.  Two: one :func:`plot_sweep_heatmap` per
-    optimizer (up to three per row) on a shared colour scale, with one
-    colorbar and one "diverged" legend patch.
+    One parameter: :func:`plot_sweep` (with ``colors`` and ``by``).  Two: one
+    :func:`plot_sweep_heatmap` per optimizer (up to three per row) on a shared
+    colour scale, with one colorbar and one "diverged" legend patch.
     """
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
     if len(sweep.axes) == 1:
-        return plot_sweep(sweep, ax=new_axes(SWEEP_FIGSIZE)).figure
+        return plot_sweep(sweep, ax=new_axes(SWEEP_FIGSIZE), colors=colors, by=by).figure
     if len(sweep.axes) != 2:
         raise ValueError(f"a sweep figure needs one or two parameters, not {len(sweep.axes)}")
     n = len(sweep.outcomes)
@@ -138,23 +148,14 @@ def basins_figure(basins_list: Sequence[Basins], problem: Problem) -> Figure:
     fig = Figure(figsize=(max(4.6 * ncols + 0.4, 6.4), (3.4 * aspect + 0.5) * nrows + 1.2),
                  dpi=DPI, layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    k = len(problem.minima())
+    codes = shown_codes(basins_list)  # the same outcomes, in the same order, on every panel
     for i, ax in enumerate(axes):
         if i >= n:
             ax.remove()
             continue
-        b = basins_list[i]
-        plot_basins(b, problem, ax=ax, legend=False)
-        fr = basin_fractions(b, k)
-        ax.legend(handles=basin_handles(problem, [f"{p:.0%}" for p in fr]), fontsize=10,
-                  handlelength=1.2, handletextpad=0.4, borderaxespad=0.0,
-                  loc="upper left", bbox_to_anchor=(1.03, 1.0), frameon=False)
-    # as few legend rows as the width allows (about 2.4 inches per entry), balanced
-    entries = k + 2
-    fit = max(1, int(fig.get_figwidth() / 2.4))
-    rows = -(-entries // fit)
-    fig.legend(handles=basin_handles(problem), fontsize=LEGEND, ncols=-(-entries // rows),
-               loc="outside lower center")
+        plot_basins(basins_list[i], problem, ax=ax, legend=False)
+        panel_legend(ax, basins_list[i], problem.minima(), codes)
+    figure_legend(fig, basins_list, problem.minima(), codes)
     grid, steps = basins_list[0].outcome.shape, basins_list[0].steps
     sep = ": " if n > 1 else "\n"  # one panel is too narrow for one line
     fig.suptitle(f"{problem.spec}{sep}where {grid[1]} x {grid[0]} starts end after "
@@ -162,6 +163,8 @@ def basins_figure(basins_list: Sequence[Basins], problem: Problem) -> Figure:
     return fig
 
 
-def effective_step_figure(result: Result, figsize: tuple[float, float] = LOSS_FIGSIZE) -> Figure:
+def effective_step_figure(result: Result, figsize: tuple[float, float] = LOSS_FIGSIZE,
+                          colors: Mapping[str, str] | None = None,
+                          by: By = "optimizer") -> Figure:
     """A slide-ready figure of :func:`plot_effective_step`."""
-    return plot_effective_step(result, ax=new_axes(figsize)).figure
+    return plot_effective_step(result, ax=new_axes(figsize), colors=colors, by=by).figure

@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from optcompare.plotting.overlap import reveal
 from optcompare.plotting.style import (
     LEGEND,
     LOSS_FIGSIZE,
     LOSS_FLOOR,
     OUTSIDE,
-    colors_for,
+    By,
+    by_label_note,
     finite,
     gaps,
     last_finite,
     legend_labels,
     margin,
     new_axes,
+    note_handles,
+    result_inks,
     style_axes,
     valid,
 )
+from optcompare.stats import BAND, quantiles
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -44,32 +49,6 @@ def loss_top(curves: list[tuple[Run, np.ndarray]], log: bool) -> float | None:
     return top if every.max() > top else None
 
 
-def _percentiles(Y: np.ndarray, qs: Iterable[float], axis: int = 0) -> list[np.ndarray]:
-    """Percentiles of Y along ``axis`` (numpy's linear method), where +inf may occur.
-
-    A diverged run counts as +inf; a percentile is +inf exactly when it lies
-    (partly) among the +inf values, and equals np.percentile of the finite
-    values it interpolates between otherwise.  NaN is read as +inf.  Unlike
-    np.percentile this neither warns nor returns NaN for inf - inf.
-    """
-    S = np.sort(np.where(np.isnan(Y), np.inf, Y), axis=axis)
-    n = S.shape[axis]
-    out = []
-    for q in qs:
-        pos = q / 100.0 * (n - 1)
-        lo = int(np.floor(pos))
-        t = pos - lo
-        a = np.take(S, lo, axis=axis)
-        if t == 0.0:
-            out.append(a)
-            continue
-        b = np.take(S, min(lo + 1, n - 1), axis=axis)
-        with np.errstate(invalid="ignore"):
-            v = a + (b - a) * t
-        out.append(np.where(np.isinf(b), np.inf, v))
-    return out
-
-
 def loss_curves(result: Result) -> tuple[list[tuple[Run, np.ndarray]], np.ndarray, bool]:
     """Each run's loss - f* (floored for log axes), every finite value, and whether a
     log scale fits (all positive, spanning more than a decade)."""
@@ -85,8 +64,34 @@ def loss_curves(result: Result) -> tuple[list[tuple[Run, np.ndarray]], np.ndarra
     return curves, every, log
 
 
+def _gap(y: np.ndarray, f_star: float | None) -> np.ndarray:
+    """loss -> what the figure draws: loss - f* floored at :data:`LOSS_FLOOR` (f* known)."""
+    return y if f_star is None else np.maximum(y - f_star, LOSS_FLOOR)
+
+
+def median_bands(result: Result) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per label of several runs: (q25, median, q75) of the loss at each step.
+
+    Taken by :func:`optcompare.stats.quantiles` over the raw losses (a diverged
+    run is +inf from its divergence step on), then turned into loss - f*, so the
+    median line's last value is ``summary.json``'s ``final_loss_median`` - f*.
+    """
+    f_star = result.problem.f_star
+    out = {}
+    for label in result.labels:
+        runs = result.runs_of(label)
+        if len(runs) < 2:
+            continue
+        Y = np.full((len(runs), max(valid(r) for r in runs)), np.inf)
+        for i, r in enumerate(runs):
+            Y[i, :valid(r)] = r.loss[:valid(r)]
+        q = quantiles(Y, (BAND[0], 0.5, BAND[1]), axis=0)
+        out[label] = (_gap(q[0], f_star), _gap(q[1], f_star), _gap(q[2], f_star))
+    return out
+
+
 def plot_loss(result: Result, ax: Axes | None = None,
-              colors: Mapping[str, Any] | None = None) -> Axes:
+              colors: Mapping[str, str] | None = None, by: By = "optimizer") -> Axes:
     """Loss against step: one line per run, or a median and band per label of seeds.
 
     With a known minimum value f* the curve is loss - f* (clipped at 1e-16);
@@ -96,14 +101,19 @@ def plot_loss(result: Result, ax: Axes | None = None,
     and its legend entry says where it diverged.
 
     A label with several runs (seeds) is drawn as the median over its runs per
-    step with a shaded 25-75% band.  A diverged run counts as +inf from its
+    step with a shaded 25-75% band (:func:`median_bands`, by the one convention
+    of :mod:`optcompare.stats`).  A diverged run counts as +inf from its
     divergence step on, so the median stops (ending in an "x") once half of
     the runs diverged, and the band reaches the top edge once a quarter did.
+    A curve that another one covers is revealed by dashing the covering one,
+    with a legend note (:mod:`optcompare.plotting.overlap`).
 
     Args:
         result: what :func:`optcompare.run` returned.
         ax: Axes to draw on; a new figure's Axes when None.
-        colors: label -> colour; defaults to :func:`label_colors` of the runs.
+        colors: colours by label or optimizer name, over the fixed colour of
+            each optimizer (:mod:`optcompare.plotting.colors`).
+        by: "optimizer" (default) or "label": one palette colour per label.
 
     Returns:
         The Axes drawn on.
@@ -112,7 +122,7 @@ def plot_loss(result: Result, ax: Axes | None = None,
 
     if ax is None:
         ax = new_axes(LOSS_FIGSIZE)
-    colors = colors_for(result, colors)
+    ink = result_inks(result, colors, by)
     legend = legend_labels(result, band=True)
     f_star = result.problem.f_star
 
@@ -121,43 +131,37 @@ def plot_loss(result: Result, ax: Axes | None = None,
         ax.set_yscale("log")
     top = loss_top(curves, log)
 
-    bands = {}
-    for label in result.labels:
-        ys = [y for run, y in curves if run.label == label]
-        if len(ys) > 1:
-            Y = np.full((len(ys), max(len(y) for y in ys)), np.inf)
-            for i, y in enumerate(ys):
-                Y[i, :len(y)] = y  # +inf from the divergence step on
-            bands[label] = _percentiles(Y, (25, 50, 75))
+    bands = median_bands(result)
     if top is None and any(np.isinf(q75).any() for _, _, q75 in bands.values()) and every.size:
         # a band that reaches +inf needs a top edge to end at
         hi, lo = float(every.max()), float(every.min())
         top = hi * 2.0 if log else hi + 0.08 * max(hi - lo, abs(hi), 1e-12)
 
+    drawn: dict[str, Any] = {}
+    shapes: list[tuple[str, np.ndarray]] = []
     for label in result.labels:
-        color = colors[label]
+        color, ls, marker = ink[label].color, ink[label].linestyle, ink[label].marker
+        single = None
         if label not in bands:
-            ((run, y),) = [(r, y) for r, y in curves if r.label == label]
-            steps = np.arange(len(y))
-            ax.plot(steps, y, color=color, lw=2.0, label=legend[label],
-                    marker="o" if len(y) == 1 else None, ms=6)
-            if run.diverged_at is not None and len(y) > 0:
-                # a run that blew up off the chart ends in an x on the top edge
-                end = y[-1] if top is None else min(y[-1], top)
-                ax.scatter([steps[-1]], [end], marker="x", s=90, linewidths=2.5,
-                           color=color, zorder=5, clip_on=False)
-            continue
-        q25, med, q75 = bands[label]
-        steps = np.arange(len(med))
-        ax.plot(steps, gaps(med), color=color, lw=2.0, label=legend[label],
-                marker="o" if len(med) == 1 else None, ms=6, zorder=3)
-        upper = q75 if top is None else np.minimum(q75, top)  # clipped at the top edge
-        ax.fill_between(steps, gaps(q25), upper, where=np.isfinite(q25), color=color,
-                        alpha=0.2, lw=0, zorder=2, label="_nolegend_")
-        k = last_finite(med)
-        if k is not None and k < len(med) - 1:
-            # the median is +inf from here on: half of the runs diverged
-            end = med[k] if top is None else min(med[k], top)
+            ((single, line),) = [(r, y) for r, y in curves if r.label == label]
+        else:
+            q25, line, q75 = bands[label]
+            upper = q75 if top is None else np.minimum(q75, top)  # clipped at the top edge
+            steps = np.arange(len(line))
+            ax.fill_between(steps, gaps(q25), upper, where=np.isfinite(q25), color=color,
+                            alpha=0.2, lw=0, zorder=2, label="_nolegend_")
+        steps = np.arange(len(line))
+        (drawn[label],) = ax.plot(steps, gaps(line), color=color, lw=2.0, ls=ls,
+                                  label=legend[label], zorder=3,
+                                  marker="o" if len(line) == 1 else marker, ms=6,
+                                  markevery=max(1, len(line) // 12))
+        shapes.append((label, np.column_stack([steps, line])))
+        k = last_finite(line)
+        if k is not None and (k < len(line) - 1
+                              or (single is not None and single.diverged_at is not None)):
+            # a median that is +inf from here on (half of the runs diverged), or a
+            # single run that blew up, ends in an x (on the top edge when off the chart)
+            end = line[k] if top is None else min(line[k], top)
             ax.scatter([k], [end], marker="x", s=90, linewidths=2.5, color=color,
                        zorder=5, clip_on=False)
     if top is not None:
@@ -168,10 +172,10 @@ def plot_loss(result: Result, ax: Axes | None = None,
     else:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     ylabel = "loss" if f_star is None else "loss - f*"
-    style_axes(ax, f"{result.problem.spec}: loss", "step", ylabel)
-    ax.grid(True, alpha=0.3)
-    if len(legend) <= 3:
-        ax.legend(fontsize=LEGEND, loc="best", framealpha=0.9)
-    else:
-        ax.legend(fontsize=LEGEND, **OUTSIDE)
+    style_axes(ax, f"{result.problem.spec}: loss", "step", ylabel, grid=True)
+    handles = [drawn[label] for label in result.labels]
+    handles += note_handles(reveal(ax, drawn, shapes))
+    kw = {"loc": "best", "framealpha": 0.9} if len(handles) <= 3 else OUTSIDE
+    ax.legend(handles=handles, fontsize=LEGEND, title=by_label_note(by),
+              title_fontsize=LEGEND, **kw)
     return ax

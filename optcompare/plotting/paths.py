@@ -7,16 +7,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from optcompare.plotting.overlap import reveal
 from optcompare.plotting.style import (
     LEGEND,
     MAX_MARKERS,
     MINIMUM_STYLE,
     OUTSIDE,
     PATH_FIGSIZE,
-    colors_for,
+    By,
+    Ink,
+    by_label_note,
     label_counts,
     legend_labels,
     new_axes,
+    note_handles,
+    result_inks,
     style_axes,
     valid,
 )
@@ -103,8 +108,17 @@ def median_run(runs: list[Run]) -> Run:
     return runs[int(np.flatnonzero(keys == m)[0])]
 
 
+def _length(run: Run, window: tuple[tuple[float, float], tuple[float, float]]) -> float:
+    """The length of a run's path (first two coordinates) in fractions of the window."""
+    (x_lo, x_hi), (y_lo, y_hi) = window
+    xy = run.x[:valid(run), :2] / np.array([x_hi - x_lo, y_hi - y_lo])
+    d = np.hypot(*np.diff(xy, axis=0).T)
+    return float(np.sum(d[np.isfinite(d)]))
+
+
 def plot_path(result: Result, ax: Axes | None = None,
-              colors: Mapping[str, Any] | None = None, grid: int = 200) -> Axes:
+              colors: Mapping[str, str] | None = None, grid: int = 200,
+              by: By = "optimizer") -> Axes:
     """The iterates of each run over the objective's contours.
 
     For a 2-D problem the contours of f over ``problem.window()`` (log-spaced
@@ -120,8 +134,10 @@ def plot_path(result: Result, ax: Axes | None = None,
     Args:
         result: what :func:`optcompare.run` returned.
         ax: Axes to draw on; a new figure's Axes when None.
-        colors: label -> colour; defaults to :func:`label_colors` of the runs.
+        colors: colours by label or optimizer name, over the fixed colour of
+            each optimizer (:mod:`optcompare.plotting.colors`).
         grid: contour grid points per axis.
+        by: "optimizer" (default) or "label": one palette colour per label.
 
     Returns:
         The Axes drawn on.
@@ -132,9 +148,9 @@ def plot_path(result: Result, ax: Axes | None = None,
     dim = problem.dim
     if ax is None:
         ax = new_axes(PATH_FIGSIZE)
-    colors = colors_for(result, colors)
+    ink = result_inks(result, colors, by)
     if dim == 1:
-        return _plot_path_1d(result, ax, colors)
+        return _plot_path_1d(result, ax, ink, by)
     legend = legend_labels(result)
     window = view(result)
 
@@ -145,20 +161,24 @@ def plot_path(result: Result, ax: Axes | None = None,
     counts = label_counts(result)
     strong = {id(median_run(result.runs_of(label))) for label in result.labels}
     first: dict[str, Any] = {}
+    shapes: list[tuple[str, np.ndarray]] = []
     diverged_in_view = False
-    for run in result.runs:
+    # long paths first: a short path drawn along a long one stays on top, visible
+    for run in sorted(result.runs, key=lambda r: -_length(r, window)):
         n = valid(run)
         x, y = run.x[:n, 0], run.x[:n, 1]
-        color = colors[run.label]
+        color = ink[run.label].color
         if id(run) not in strong:
             # another seed of a label: faint, so the median run stands out
             ax.plot(x, y, color=color, lw=0.8, alpha=0.25, zorder=2, label=legend[run.label])
             continue
-        (line,) = ax.plot(x, y, color=color, lw=1.8, marker="o",
+        (line,) = ax.plot(x, y, color=color, lw=1.8, ls=ink[run.label].linestyle,
+                          marker=ink[run.label].marker or "o",
                           ms=2.5 if counts[run.label] > 1 else 3.5,
                           markevery=max(1, n // MAX_MARKERS), zorder=3,
                           label=legend[run.label])
         first[run.label] = line
+        shapes.append((run.label, np.column_stack([x, y])))
         if n == 0:
             continue
         # white: runs usually share their start, and the path's colour leaves it
@@ -196,24 +216,31 @@ def plot_path(result: Result, ax: Axes | None = None,
                f"first two of {dim} coordinates (projection)",
                "x0 (first coordinate)", "x1 (second coordinate)")
         ax.grid(True, alpha=0.3)
-    ax.legend(handles=handles, fontsize=LEGEND, **OUTSIDE)
+    handles += note_handles(reveal(ax, first, shapes))
+    ax.legend(handles=handles, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND,
+              **OUTSIDE)
     return ax
 
 
-def _plot_path_1d(result: Result, ax: Axes, colors: Mapping[str, Any]) -> Axes:
+def _plot_path_1d(result: Result, ax: Axes, ink: Mapping[str, Ink], by: By) -> Axes:
     """A 1-D problem's "path": x against step, the minima as dashed lines."""
     problem = result.problem
     legend = legend_labels(result)
     strong = {id(median_run(result.runs_of(label))) for label in result.labels}
     handles: dict[str, Any] = {}
+    shapes: list[tuple[str, np.ndarray]] = []
     for run in result.runs:
         n = valid(run)
         steps = np.arange(n)
         if id(run) in strong:
-            (handles[run.label],) = ax.plot(steps, run.x[:n, 0], color=colors[run.label],
-                                            lw=1.8, label=legend[run.label], zorder=3)
+            (handles[run.label],) = ax.plot(steps, run.x[:n, 0], color=ink[run.label].color,
+                                            lw=1.8, ls=ink[run.label].linestyle,
+                                            marker=ink[run.label].marker,
+                                            markevery=max(1, n // 12),
+                                            label=legend[run.label], zorder=3)
+            shapes.append((run.label, np.column_stack([steps, run.x[:n, 0]])))
         else:
-            ax.plot(steps, run.x[:n, 0], color=colors[run.label], lw=0.8, alpha=0.25)
+            ax.plot(steps, run.x[:n, 0], color=ink[run.label].color, lw=0.8, alpha=0.25)
     lines = [handles[label] for label in result.labels]
     for k, m in enumerate(problem.minima()):
         lines.append(ax.axhline(m.x[0], color="0.2", ls="--", lw=1.2,
@@ -222,5 +249,7 @@ def _plot_path_1d(result: Result, ax: Axes, colors: Mapping[str, Any]) -> Axes:
     ax.set_ylim(lo, hi)
     style_axes(ax, f"{problem.spec}: x over the steps", "step", "x")
     ax.grid(True, alpha=0.3)
-    ax.legend(handles=lines, fontsize=LEGEND, **OUTSIDE)
+    lines += note_handles(reveal(ax, handles, shapes))
+    ax.legend(handles=lines, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND,
+              **OUTSIDE)
     return ax

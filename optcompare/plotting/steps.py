@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -11,9 +11,10 @@ from optcompare.plotting.style import (
     LEGEND,
     LOSS_FIGSIZE,
     OUTSIDE,
-    colors_for,
+    By,
     label_counts,
     new_axes,
+    result_colors,
     style_axes,
 )
 
@@ -27,7 +28,9 @@ _COORD_STYLES = ("-", "--", ":", "-.")
 
 
 def plot_effective_step(result: Result, ax: Axes | None = None,
-                        coordinate_names: Sequence[str] | None = None) -> Axes:
+                        coordinate_names: Sequence[str] | None = None,
+                        colors: Mapping[str, str] | None = None,
+                        by: By = "optimizer") -> Axes:
     """The learning rate each coordinate actually got, per step: -(x_t - x_{t-1}) / g_t.
 
     One line per run and coordinate, in the run's colour, solid for the first
@@ -41,6 +44,9 @@ def plot_effective_step(result: Result, ax: Axes | None = None,
         result: what :func:`optcompare.run` returned, with recorded state.
         ax: Axes to draw on; a new figure's Axes when None.
         coordinate_names: one name per coordinate (default x0, x1, ...).
+        colors: colours by label or optimizer name, over the fixed colour of
+            each optimizer (:mod:`optcompare.plotting.colors`).
+        by: "optimizer" (default) or "label": one palette colour per label.
 
     Returns:
         The Axes drawn on.
@@ -51,7 +57,7 @@ def plot_effective_step(result: Result, ax: Axes | None = None,
                          "(optcompare.run(..., record_state=True))")
     if ax is None:
         ax = new_axes(LOSS_FIGSIZE)
-    colors = colors_for(result, None)
+    colors = result_colors(result, colors, by)
     counts = label_counts(result)
     dim = runs[0].effective_step.shape[1]
     names = [f"x{j}" for j in range(dim)] if coordinate_names is None else list(coordinate_names)

@@ -13,6 +13,26 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from optcompare.plotting.colors import (
+    OPTIMIZER_COLORS,
+    By,
+    Ink,
+    check_colors,
+    inks,
+    label_palette,
+    optimizer_color,
+    parse_color,
+)
+
+__all__ = [
+    "DPI", "LABEL", "LEGEND", "LEGEND_WIDTH", "LOSS_FIGSIZE", "LOSS_FLOOR", "MAX_MARKERS",
+    "MINIMUM_STYLE", "OPTIMIZER_COLORS", "OUTSIDE", "PALETTE", "PATH_FIGSIZE", "TICKS", "TITLE",
+    "By", "Ink", "by_label_note", "check_colors", "finite", "gaps", "inks", "label_counts",
+    "label_palette", "last_finite", "legend_labels", "margin", "new_axes", "new_figure",
+    "note_handles", "optimizer_color", "parse_color", "result_colors", "result_inks", "retitle",
+    "style_axes", "valid",
+]
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -27,13 +47,12 @@ PATH_FIGSIZE = (10.0, 6.4)
 #: loss - f* is clipped here so that a run reaching f* exactly stays on a log axis.
 LOSS_FLOOR = 1e-16
 
-# Okabe & Ito's colour-blind-safe palette, yellow last (faint on white), then
-# tab10 for comparisons with more than eight labels.
-_OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
-              "#000000", "#F0E442")
-_TAB10 = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-          "#7f7f7f", "#bcbd22", "#17becf")
-PALETTE = _OKABE_ITO + _TAB10
+#: Qualitative colours for categories that are not optimizers (the minima of a
+#: basins figure): Okabe & Ito's palette, yellow last (faint on white), then tab10.
+#: Optimizers take theirs from :mod:`optcompare.plotting.colors`.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
+           "#F0E442", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+           "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 # sizes readable when projected
 TITLE = 14
@@ -48,25 +67,30 @@ MAX_MARKERS = 30  # markers per path; longer runs get every k-th step marked
 OUTSIDE = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}
 
 
-def label_colors(labels: Iterable[str]) -> dict[str, str]:
-    """One colour per distinct label, by order of first appearance.
-
-    The same label list always gives the same colours, so every figure of a
-    comparison matches.  The first eight labels get the Okabe-Ito palette, the
-    next ten tab10; beyond eighteen the colours repeat.
-    """
-    colors: dict[str, str] = {}
-    for label in labels:
-        if label not in colors:
-            colors[label] = PALETTE[len(colors) % len(PALETTE)]
-    return colors
+def result_inks(result: Result, colors: Mapping[str, str] | None = None,
+                by: By = "optimizer") -> dict[str, Ink]:
+    """How each label of ``result`` is drawn: :func:`~optcompare.plotting.colors.inks`
+    of its (label, optimizer) pairs; the same label gets the same ink in every figure."""
+    return inks(((r.label, r.optimizer) for r in result.runs), colors, by)
 
 
-def colors_for(result: Result, colors: Mapping[str, Any] | None) -> dict[str, Any]:
-    out: dict[str, Any] = dict(label_colors(r.label for r in result.runs))
-    if colors:
-        out.update(colors)
-    return out
+def result_colors(result: Result, colors: Mapping[str, str] | None = None,
+                  by: By = "optimizer") -> dict[str, str]:
+    """Label -> colour for ``result``: its optimizer's colour, or a shade of it for a
+    variant (see :func:`result_inks`)."""
+    return {k: v.color for k, v in result_inks(result, colors, by).items()}
+
+
+def by_label_note(by: By) -> str | None:
+    """The legend title that says colours mark labels, not optimizers (None otherwise)."""
+    return "colour per label (not per optimizer)" if by == "label" else None
+
+
+def note_handles(notes: Iterable[str]) -> list[Any]:
+    """Legend entries without a key that carry a sentence each (wrapped like labels)."""
+    from matplotlib.lines import Line2D
+
+    return [Line2D([], [], ls="none", label=textwrap.fill(n, LEGEND_WIDTH + 6)) for n in notes]
 
 
 def new_axes(figsize: tuple[float, float]) -> Axes:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from optcompare.plotting.overlap import reveal
 from optcompare.plotting.style import (
     LABEL,
     LEGEND,
@@ -14,10 +15,13 @@ from optcompare.plotting.style import (
     LOSS_FLOOR,
     OUTSIDE,
     TICKS,
+    By,
+    by_label_note,
     finite,
     gaps,
-    label_colors,
+    inks,
     new_axes,
+    note_handles,
     style_axes,
 )
 from optcompare.stats import BAND, quantiles
@@ -66,7 +70,7 @@ def _seeds_text(n: int) -> str:
 
 
 def plot_sweep(sweep: SweepResult, ax: Axes | None = None,
-               colors: Mapping[str, Any] | None = None) -> Axes:
+               colors: Mapping[str, str] | None = None, by: By = "optimizer") -> Axes:
     """The objective against one swept hyperparameter, one line per optimizer.
 
     Each line is the median over seeds at each value with a shaded 25-75% band.
@@ -80,7 +84,9 @@ def plot_sweep(sweep: SweepResult, ax: Axes | None = None,
     Args:
         sweep: what :func:`optcompare.experiments.sweep.sweep` returned, with one parameter.
         ax: Axes to draw on; a new figure's Axes when None.
-        colors: label -> colour; defaults to :func:`label_colors` of the outcomes.
+        colors: colours by label or optimizer name, over the fixed colour of
+            each optimizer (:mod:`optcompare.plotting.colors`).
+        by: "optimizer" (default) or "label": one palette colour per label.
 
     Returns:
         The Axes drawn on.
@@ -94,9 +100,7 @@ def plot_sweep(sweep: SweepResult, ax: Axes | None = None,
         ax = new_axes(SWEEP_FIGSIZE)
     (name, values), = sweep.axes
     values = np.asarray(values, dtype=float)
-    palette: dict[str, Any] = dict(label_colors(o.label for o in sweep.outcomes))
-    if colors:
-        palette.update(colors)
+    ink = inks(((o.label, o.optimizer) for o in sweep.outcomes), colors, by)
     f_known = sweep.problem.f_star is not None
     floor = sweep.objective != "auc" and f_known
     stats = [_sweep_medians(sweep, o, floor) for o in sweep.outcomes]
@@ -126,9 +130,12 @@ def plot_sweep(sweep: SweepResult, ax: Axes | None = None,
         ax.text(0.5, 0.5, "every median diverged", transform=ax.transAxes, ha="center",
                 va="center", fontsize=LABEL, color="0.3")
 
+    drawn: dict[str, Any] = {}
     for i, (o, (q25, med, q75)) in enumerate(zip(sweep.outcomes, stats, strict=True)):
-        color = palette[o.label]
-        ax.plot(values, gaps(med), color=color, lw=2.0, marker="o", ms=5, label=o.label,
+        color = ink[o.label].color
+        (drawn[o.label],) = ax.plot(values, gaps(med), color=color, lw=2.0,
+                ls=ink[o.label].linestyle,
+                marker=ink[o.label].marker or "o", ms=5, label=o.label,
                 zorder=3)
         if n_seeds > 1 and top is not None:
             ax.fill_between(values, gaps(q25), np.minimum(q75, top), where=np.isfinite(q25),
@@ -140,7 +147,7 @@ def plot_sweep(sweep: SweepResult, ax: Axes | None = None,
                        transform=ax.get_xaxis_transform(), marker="x", s=90,
                        linewidths=2.5, color=color, zorder=5, clip_on=False,
                        label="_nolegend_", gid="diverged")
-    handles, _ = ax.get_legend_handles_labels()
+    handles: list[Any] = list(drawn.values())
     if any_diverged:
         handles.append(Line2D([], [], color="0.25", marker="x", ms=9, mew=2.5, ls="none",
                               label="diverged (median)"))
@@ -148,10 +155,12 @@ def plot_sweep(sweep: SweepResult, ax: Axes | None = None,
     style_axes(ax, f"{sweep.problem.spec}: {sweep.objective} vs {name} "
            f"({_seeds_text(n_seeds)})", name, ylabel)
     ax.grid(True, alpha=0.3)
-    if len(handles) <= 4:
-        ax.legend(handles=handles, fontsize=LEGEND, loc="best", framealpha=0.9)
-    else:
-        ax.legend(handles=handles, fontsize=LEGEND, **OUTSIDE)
+    shapes = [(o.label, np.column_stack([values, m])) for o, m in zip(sweep.outcomes, meds,
+                                                                       strict=True)]
+    handles += note_handles(reveal(ax, drawn, shapes))
+    kw = {"loc": "best", "framealpha": 0.9} if len(handles) <= 4 else OUTSIDE
+    ax.legend(handles=handles, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND,
+              **kw)
     return ax
 
 

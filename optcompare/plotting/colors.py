@@ -1,0 +1,183 @@
+"""One colour per optimizer name, the same in every command, figure, animation and lesson.
+
+The seven built-in optimizers each own a colour of Okabe & Ito's colour-blind-safe
+palette (:data:`OPTIMIZER_COLORS`); any other name (a future ``nadam``, a user's
+optimizer) gets a colour of Paul Tol's "muted" palette chosen by a checksum of
+the name, so it never depends on which optimizers share the figure or in which
+order they appear.
+
+Several labels of one optimizer in a figure (``adam lr=0.05``, ``adam lr=0.5``)
+are its *variants*: the first three get shades of its hue (as given, darker,
+lighter), further ones repeat the shades with another line style and a marker.
+A figure that compares variants of one optimizer may instead give each label a
+palette colour (``by="label"``); its legend then says that colours mark labels.
+
+Users override colours with a mapping whose keys are labels or optimizer names
+(``{"adam": "crimson", "sgd momentum=0.9": "#333333"}``): a label's colour is
+used as it is, an optimizer's colour becomes the hue its variants are shades of.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from optcompare.errors import SpecError
+
+__all__ = [
+    "OPTIMIZER_COLORS",
+    "VARIANT_PALETTE",
+    "Ink",
+    "check_colors",
+    "inks",
+    "label_palette",
+    "optimizer_color",
+    "parse_color",
+    "shade",
+]
+
+#: The colour of each built-in optimizer (Okabe & Ito 2008).  Yellow, faint on
+#: white, is left out; blue and sky blue differ strongly in lightness.
+OPTIMIZER_COLORS: Mapping[str, str] = {
+    "sgd": "#0072B2",       # blue
+    "adagrad": "#E69F00",   # orange
+    "adadelta": "#CC79A7",  # reddish purple
+    "rprop": "#56B4E9",     # sky blue
+    "rmsprop": "#009E73",   # bluish green
+    "adam": "#D55E00",      # vermilion
+    "adamw": "#000000",     # black
+}
+
+#: Paul Tol's colour-blind-safe "muted" palette: for optimizer names outside
+#: :data:`OPTIMIZER_COLORS` (picked by name) and for ``by="label"`` figures (in order).
+VARIANT_PALETTE = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77",
+                   "#CC6677", "#882255", "#AA4499")
+
+#: Line styles and markers for variants beyond the three shades.
+_LINESTYLES = ("-", "--", ":", "-.")
+_MARKERS = (None, "s", "^", "D", "v", "P")
+
+By = Literal["optimizer", "label"]
+
+
+@dataclass(frozen=True)
+class Ink:
+    """How one label is drawn: its colour, line style and marker (None: the plot's own)."""
+
+    color: str
+    linestyle: str = "-"
+    marker: str | None = None
+
+
+def optimizer_color(name: str) -> str:
+    """The colour of optimizer ``name``: fixed for the built-ins, from a checksum otherwise.
+
+    CRC-32 of the lowercase name picks from :data:`VARIANT_PALETTE`; Python's
+    ``hash`` is salted per process and would change colours between runs.
+    """
+    key = name.strip().lower()
+    if key in OPTIMIZER_COLORS:
+        return OPTIMIZER_COLORS[key]
+    return VARIANT_PALETTE[zlib.crc32(key.encode()) % len(VARIANT_PALETTE)]
+
+
+def shade(color: str, k: int) -> str:
+    """The ``k``-th shade of ``color``: 0 itself, 1 darker, 2 lighter (then repeating).
+
+    Lightness (HLS) is scaled toward black by 40% or toward white by 45%; a colour
+    too dark to darken (black) goes to a dark and a mid grey instead.
+    """
+    from matplotlib.colors import to_hex, to_rgb
+
+    k %= 3
+    if k == 0:
+        return to_hex(color)
+    h, light, s = colorsys.rgb_to_hls(*to_rgb(color))
+    if light < 0.15:
+        light = 0.35 if k == 1 else 0.55
+    else:
+        light = light * 0.6 if k == 1 else light + (1.0 - light) * 0.45
+    return to_hex(colorsys.hls_to_rgb(h, light, s))
+
+
+def parse_color(text: str) -> tuple[str, str]:
+    """``"LABEL=COLOR"`` (as ``--color`` takes it) -> ``(label, colour)``.
+
+    The key may be a label or an optimizer name; the colour anything matplotlib
+    understands (``red``, ``#1f77b4``, ``C3``, ``0.5``).  The split is at the last
+    ``=``, so labels with settings (``adam lr=0.05=red``) work.
+
+    Raises:
+        SpecError: no ``=``, an empty key, or a value that is not a colour.
+    """
+    key, sep, value = text.rpartition("=")
+    key, value = key.strip(), value.strip()
+    if not sep or not key:
+        raise SpecError(f"color '{text}' must read LABEL=COLOR, e.g. adam=red or "
+                        f"'sgd momentum=0.9=#333333'")
+    return key, check_color(value, key)
+
+
+def check_color(value: str, key: str = "") -> str:
+    """``value`` when matplotlib reads it as a colour; SpecError naming it otherwise."""
+    from matplotlib.colors import is_color_like
+
+    if not isinstance(value, str) or not is_color_like(value):
+        owner = f" for '{key}'" if key else ""
+        raise SpecError(f"'{value}'{owner} is not a colour; use a name (red), #rrggbb, "
+                        f"or a grey level such as 0.5")
+    return value
+
+
+def check_colors(colors: Mapping[str, str] | None) -> dict[str, str]:
+    """A validated copy of a user's colour mapping (empty for None)."""
+    return {str(k): check_color(v, str(k)) for k, v in (colors or {}).items()}
+
+
+def inks(labels: Iterable[tuple[str, str]], colors: Mapping[str, str] | None = None,
+         by: By = "optimizer") -> dict[str, Ink]:
+    """How to draw each label of a figure, from ``(label, optimizer name)`` pairs.
+
+    Args:
+        labels: the figure's labels with their optimizer's name; repeats are ignored.
+        colors: user colours by label or optimizer name (a label wins).
+        by: "optimizer" (default): the optimizer's colour, variants in its shades
+            (the 4th to 6th variant dashed with markers, and so on).  "label":
+            each label the next :data:`VARIANT_PALETTE` colour, for a figure that
+            compares variants of one optimizer.
+
+    Raises:
+        SpecError: a user colour that matplotlib does not understand.
+    """
+    if by not in ("optimizer", "label"):
+        raise ValueError(f"by='{by}'; choose 'optimizer' or 'label'")
+    user = check_colors(colors)
+    pairs = list(dict.fromkeys((str(a), str(b)) for a, b in labels))
+    out: dict[str, Ink] = {}
+    seen: dict[str, int] = {}
+    for i, (label, name) in enumerate(pairs):
+        if by == "label":
+            base = user.get(label) or VARIANT_PALETTE[i % len(VARIANT_PALETTE)]
+            out[label] = Ink(base)
+            continue
+        k = seen.get(name, 0)
+        seen[name] = k + 1
+        style, marker = _LINESTYLES[(k // 3) % 4], _MARKERS[(k // 3) % len(_MARKERS)]
+        if label in user:
+            out[label] = Ink(user[label], style, marker)
+        else:
+            hue = user.get(name) or optimizer_color(name)
+            out[label] = Ink(shade(hue, k), style, marker)
+    return out
+
+
+def label_palette(labels: Iterable[str], colors: Mapping[str, str] | None = None) -> dict[str, str]:
+    """One :data:`VARIANT_PALETTE` colour per distinct label, in order (``by="label"``).
+
+    For a figure whose colours mark something other than the optimizer (the
+    scale a loss was multiplied by, a variant); its legend must say what they mark.
+    """
+    return {k: v.color for k, v in inks(((lab, "") for lab in labels), colors, "label").items()}
