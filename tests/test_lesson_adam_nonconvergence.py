@@ -1,0 +1,125 @@
+"""Lesson ``adam-nonconvergence``: the claim (at beta2 = 0.99 Adam drifts to the worst point
+x = +1 of Reddi et al.'s problem, AMSGrad heads for -1) and its counter-case (at PyTorch's
+default beta2 = 0.999 Adam does not end at +1).
+
+The batch the lesson runs is checked against plain ``optcompare.run`` calls, and the regret
+is recomputed here from the iterates and the problem's definition.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+
+import numpy as np
+import pytest
+
+import optcompare
+from optcompare.lessons import adam_nonconvergence as lesson_module
+from optcompare.lessons import get_lesson
+from optcompare.lessons.base import LessonResult, fmt
+
+KEYS = ("adam", "amsgrad", "adam_beta2_0.999", "amsgrad_beta2_0.999")
+
+
+@functools.cache
+def lesson() -> LessonResult:
+    return get_lesson("adam-nonconvergence").run("png")
+
+
+@functools.cache
+def iterates() -> tuple[np.ndarray, np.ndarray]:
+    """x (steps+1, 4) and R_t/t (steps, 4) from the lesson's CSV table."""
+    header, rows = lesson().tables["iterates.csv"]
+    assert header[1:5] == [f"x_{k}" for k in KEYS]
+    x = np.array([[float(v) for v in row[1:5]] for row in rows])
+    R = np.array([[float(v) for v in row[5:9]] for row in rows[1:]])  # none before step 1
+    return x, R
+
+
+def regret_from_definition(x: np.ndarray) -> np.ndarray:
+    """R_t / t for f_t(x) = 1010 x if t mod 101 = 1 else -10 x on [-1, 1], x_t played at t."""
+    t = np.arange(1, len(x))
+    coef = np.where(t % 101 == 1, 1010.0, -10.0)
+    played = coef[:, None] * x[:-1]  # f_t(x_t), x_t being the point before step t
+    best = -np.abs(np.cumsum(coef))  # min over x in [-1, 1] of sum_t f_t(x)
+    return (np.cumsum(played, axis=0) - best[:, None]) / t[:, None]
+
+
+def test_batch_equals_separate_runs_for_all_four():
+    """Adam and AMSGrad at both beta2 run as one batch; the iterates equal plain runs up to
+    rounding: with beta2 a per-run column, beta2**t is an array power, which may differ from
+    Python's float power in the last bit (over the lesson's 30,000 steps by at most 4e-16)."""
+    specs = lesson_module.OPTS + lesson_module.COUNTER
+    sim = lesson_module.simulate(steps=400)
+    result = optcompare.run(specs, "reddi", steps=400, lr_schedule="inv-sqrt")
+    assert sim["labels"] == result.labels
+    for j, run in enumerate(result.runs):
+        np.testing.assert_allclose(sim["x"][:, j], run.x[:, 0], rtol=0, atol=1e-14)
+
+
+def test_regret_matches_its_definition():
+    x, R = iterates()
+    np.testing.assert_allclose(R, regret_from_definition(x), rtol=1e-9, atol=1e-9)
+
+
+# -- the claim ------------------------------------------------------------------------------
+
+def test_adam_at_099_ends_at_the_worst_point_and_amsgrad_heads_for_the_best():
+    x, _ = iterates()
+    assert x[-1, 0] > 0.9
+    assert x[-1, 1] < -0.9
+    n = lesson().numbers
+    assert n["adam_final_x"] == x[-1, 0] and n["amsgrad_final_x"] == x[-1, 1]
+    assert n["adam_recent_regret_per_step"] > n["regret_at_plus_one"]
+    assert n["amsgrad_recent_regret_per_step"] < n["adam_recent_regret_per_step"] / 2
+
+
+# -- the counter-case -----------------------------------------------------------------------
+
+def test_adam_at_pytorchs_default_beta2_does_not_end_at_plus_one():
+    x, _ = iterates()
+    assert x[-1, 2] < 0  # on the best side of the domain
+    c = lesson().numbers["counter"]
+    assert c["beta2"] == 0.999
+    assert c["adam_final_x"] == x[-1, 2]
+    counter = lesson().text.split("## Where the claim weakens", 1)[1].split("\n## ", 1)[0]
+    assert f"Adam ended at x = {fmt(x[-1, 2])}" in counter
+    assert "not at the worst point +1" in counter
+    assert f"x = {fmt(x[-1, 0])} at beta2 = 0.99" in counter
+
+
+def test_page_does_not_call_099_usual():
+    text = lesson().text
+    assert "usual" not in text
+    assert "the paper's setting for this experiment" in text
+    assert "PyTorch's default beta2 = 0.999" in text
+
+
+def test_captions_carry_the_numbers():
+    x, _ = iterates()
+    line = next(s for s in lesson().text.splitlines() if s.startswith("- `beta2"))
+    for j in (0, 2, 3):
+        assert fmt(x[-1, j]) in line
+
+
+@pytest.mark.parametrize(("final_x", "phrase"), [
+    (0.95, "the failure holds at this beta2 too"),
+    (0.3, "on the wrong side, but not at the worst point +1"),
+    (-0.5, "on the best side, not at the worst point +1"),
+])
+def test_counter_text_follows_the_numbers(final_x, phrase):
+    n = copy.deepcopy(lesson().numbers)
+    n["counter"]["adam_final_x"] = final_x
+    assert phrase in " ".join(lesson_module._counter(n, n["adam_final_x"]))
+
+
+def test_findings_say_when_the_claim_does_not_hold():
+    n = copy.deepcopy(lesson().numbers)
+    n["adam_final_x"], n["amsgrad_final_x"] = -0.5, 0.2
+    n["adam_recent_regret_per_step"] = 0.01
+    n["amsgrad_recent_regret_per_step"] = 0.3
+    text = " ".join(lesson_module._findings(n, [300, 3000, 30000]))
+    assert "did not drift to the worst point" in text
+    assert "did not reach the best side" in text
+    assert "does not show clearly" in text and "not clearly less" in text
