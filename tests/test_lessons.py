@@ -52,8 +52,9 @@ def _key_numbers(name: str, n: dict) -> list[str]:
     if name == "rprop-minibatch":
         return [fmt(n[k]) for k in ("rprop_full_gap", "rprop_mini_gap", "rmsprop_mini_gap")]
     if name == "adam-nonconvergence":
-        return [fmt(n[k]) for k in ("adam_final_x", "amsgrad_final_x", "adam_avg_regret",
-                                    "amsgrad_avg_regret")]
+        return [*(fmt(n[k]) for k in ("adam_final_x", "amsgrad_final_x", "adam_avg_regret",
+                                      "amsgrad_avg_regret")),
+                fmt(n["counter"]["adam_final_x"])]
     if name == "noisy-gradients":
         return [s for v in n["optimizers"].values()
                 for s in (fmt(v["lr"]), fmt(v["final_gap_median"]))]
