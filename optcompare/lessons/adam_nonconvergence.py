@@ -48,7 +48,8 @@ def simulate(steps: int = STEPS, lr: float = LR) -> dict:
 
     Returns the iterates x (steps+1, 4), the average regret R_t/t (steps, 4), the
     problem, the labels and the wall time.  Running all in one batch saves time; the
-    trajectories are those of separate ``optcompare.run`` calls.
+    trajectories are those of separate ``optcompare.run`` calls up to rounding (with
+    beta2 a per-run column, beta2**t is an array power, which may differ in the last bit).
     """
     from optcompare.engine import run_batch
     from optcompare.engine.schedules import lr_factors
