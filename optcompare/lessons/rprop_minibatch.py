@@ -41,17 +41,10 @@ COLLAPSED_FACTOR = 10.0
 
 
 def quartiles(values: Any) -> tuple[float, float, float]:
-    """25%, 50% and 75% quantiles (numpy's linear rule); +inf wherever an inf is touched."""
-    v = np.sort(np.asarray(values, dtype=float))
-    out = []
-    for q in (0.25, 0.5, 0.75):
-        pos = q * (len(v) - 1)
-        lo, hi = int(np.floor(pos)), int(np.ceil(pos))
-        if not (np.isfinite(v[lo]) and np.isfinite(v[hi])):
-            out.append(float("inf"))
-        else:
-            out.append(float(v[lo] + (pos - lo) * (v[hi] - v[lo])))
-    return out[0], out[1], out[2]
+    """(q25, median, q75) by the house rule (optcompare.stats): +inf where an inf is touched."""
+    from optcompare import stats
+
+    return stats.median_and_band(np.asarray(values, dtype=float))
 
 
 def final_gaps(result: Result, label: str) -> np.ndarray:
@@ -102,9 +95,9 @@ def plot_collapse(results: dict[str, Result], label: str, numbers: dict, axes: A
 
     A dotted vertical marks each batch size's median collapse step.
     """
-    from optcompare.plotting import label_colors
+    from optcompare.plotting import result_colors
 
-    color = label_colors(results[FULL].labels)[label]
+    color = result_colors(results[FULL])[label]
     step_min = numbers["rprop_step_min"]
     for (name, result), ls in zip(results.items(), ("-", "--"), strict=True):
         key = "full" if name == FULL else "mini"
@@ -128,11 +121,11 @@ def plot_collapse(results: dict[str, Result], label: str, numbers: dict, axes: A
     return axes
 
 
-def plot_batches(numbers: dict, labels: dict[str, str], ax: Axes) -> Axes:
+def plot_batches(numbers: dict, result: Result, labels: dict[str, str], ax: Axes) -> Axes:
     """Final loss - f* per batch size (evenly spaced): median and 25-75% bar per optimizer."""
-    from optcompare.plotting import LOSS_FLOOR, label_colors
+    from optcompare.plotting import LOSS_FLOOR, result_colors
 
-    colors = label_colors(list(labels.values()))
+    colors = result_colors(result)
     sweep = numbers["batch_sweep"]
     sizes = [int(b) for b in sweep]
     pos = np.arange(len(sizes))
@@ -224,7 +217,7 @@ def run(ext: str = "png") -> LessonResult:
     figures["path"] = fig
 
     fig, ax = new_figure()
-    plot_batches(numbers, label, ax)
+    plot_batches(numbers, results[FULL], label, ax)
     style(ax, f"Final loss - f* after {STEPS} steps against the batch size "
           f"(of {N_SAMPLES} samples)", "samples per step",
           "final loss - f* (log scale, 0 drawn at 1e-16)")
