@@ -167,7 +167,7 @@ def test_noisy_gradients_tunes_and_summarises_every_optimizer():
     res = ran("noisy-gradients")
     n = res.numbers
     assert len(n["optimizers"]) == 4 and n["seeds"] == 20
-    assert len(res.result.runs) == 4 * 20
+    assert len(res.results["noisy-gradients"].runs) == 4 * 20
     for v in n["optimizers"].values():
         assert np.any(np.isclose(TUNE_GRID, v["lr"], rtol=1e-12))
         assert v["final_gap_q25"] <= v["final_gap_median"] <= v["final_gap_q75"]
