@@ -3,7 +3,7 @@ the worst point; with PyTorch's default beta2 = 0.999 it does not."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -65,9 +65,11 @@ def simulate(steps: int = STEPS, lr: float = LR) -> dict:
     x0 = np.repeat(problem.start()[None, :], len(specs), axis=0)
     tr = run_batch(choices[0].optimizer, values, problem, x0, seeds, steps,
                    lr_factors=lr_factors(SCHEDULE, steps))
+    assert tr.x is not None  # run_batch records the iterates unless told not to
     x = tr.x[:, :, 0]
+    reddi: Any = problem  # the reddi problem adds regret() to the Problem interface
     return {"problem": problem, "labels": [c.label for c in choices], "x": x,
-            "avg_regret": problem.regret(x, seeds), "wall_time": tr.wall_time}
+            "avg_regret": reddi.regret(x, seeds), "wall_time": tr.wall_time}
 
 
 def plot_iterates(sim: dict, ax: Axes, start: int = 0, log: bool = True,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -171,8 +171,9 @@ def run(ext: str = "png") -> LessonResult:
     y0 = abs(float(result.problem.start()[1]))
     threshold = VISIBLE * y0
     mu, L = (float(h) for h in sorted(curvatures(result.problem)))
-    rows, numbers = [], {"problem": PROBLEM, "steps": STEPS, "zigzag_threshold": threshold,
-                         "curvatures": {"mu": mu, "L": L}, "optimizers": {}}
+    rows: list[list[Any]] = []
+    numbers: dict[str, Any] = {"problem": PROBLEM, "steps": STEPS, "zigzag_threshold": threshold,
+                               "curvatures": {"mu": mu, "L": L}, "optimizers": {}}
     for r in result.runs:
         z = zigzags(r.x[:, 1], threshold)
         ratio = step_ratio(r.effective_step)
