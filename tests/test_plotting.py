@@ -86,6 +86,14 @@ def point_markers(ax):
             if isinstance(c, PathCollection) and len(c.get_offsets()) == 1]
 
 
+def holds(ax, window):
+    """The view holds ``window`` and matches it exactly on one axis (the other grew)."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    (a0, a1), (b0, b1) = window
+    assert x0 <= a0 and x1 >= a1 and y0 <= b0 and y1 >= b1
+    assert (x0, x1) == pytest.approx((a0, a1)) or (y0, y1) == pytest.approx((b0, b1))
+
+
 def line_of(ax, label):
     """The line whose legend label is ``label`` (figures draw in their own order)."""
     (line,) = [x for x in ax.get_lines() if x.get_label() == label]
@@ -225,7 +233,7 @@ def test_path_on_a_2d_problem(three):
     (minimum,) = [c for c in ax.collections if c.get_label() == "minimum"]
     np.testing.assert_allclose(minimum.get_offsets(), [[1.0, 1.0]])
     window = problem.window()
-    assert ax.get_xlim() == window[0] and ax.get_ylim() == window[1]
+    holds(ax, window[:2])
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("x", "y")
     assert ax.get_title()
     texts = legend_texts(ax)
@@ -261,7 +269,7 @@ def test_path_without_minima():
     result = optcompare.run(["sgd:lr=0.1", "rprop"], Saddle(), steps=30)
     ax = plot_path(result, grid=GRID)
     assert "minimum" not in legend_texts(ax)
-    assert ax.get_xlim() == (-1.5, 1.5) and ax.get_ylim() == (-1.0, 1.0)
+    holds(ax, ((-1.5, 1.5), (-1.0, 1.0)))
 
 
 def test_path_of_a_diverged_run(diverged):
@@ -271,7 +279,7 @@ def test_path_of_a_diverged_run(diverged):
     np.testing.assert_array_equal(line.get_xdata(), bad.x[: bad.last_step + 1, 0])
     assert has_marker_at(ax, bad.x[bad.last_step, :2])
     assert legend_texts(ax)[0].endswith(f"(diverged at step {bad.diverged_at})")
-    assert ax.get_xlim() == diverged.problem.window()[0]
+    holds(ax, diverged.problem.window())
 
 
 def test_path_projects_more_dimensions():
@@ -287,7 +295,7 @@ def test_path_projects_more_dimensions():
     (minimum,) = [c for c in ax.collections if c.get_label() == "minimum"]
     np.testing.assert_allclose(minimum.get_offsets(), [[1.0, 1.0]])
     window = result.problem.window()
-    assert ax.get_xlim() == window[0] and ax.get_ylim() == window[1]
+    holds(ax, window[:2])
 
 
 def test_path_with_zero_steps():

@@ -12,7 +12,7 @@ import numpy as np
 
 from optcompare.plotting.basins import figure_legend, panel_legend, plot_basins, shown_codes
 from optcompare.plotting.loss import plot_loss
-from optcompare.plotting.paths import plot_path
+from optcompare.plotting.paths import path_figsize, plot_path, view
 from optcompare.plotting.steps import plot_effective_step
 from optcompare.plotting.style import (
     DPI,
@@ -56,10 +56,16 @@ def loss_figure(result: Result, figsize: tuple[float, float] = LOSS_FIGSIZE,
     return ax.figure
 
 
-def path_figure(result: Result, figsize: tuple[float, float] = PATH_FIGSIZE,
+def path_figure(result: Result, figsize: tuple[float, float] | None = None,
                 grid: int = 200, colors: Mapping[str, str] | None = None,
                 by: By = "optimizer") -> Figure:
-    """A slide-ready figure of :func:`plot_path` (constrained layout, saved at 150 dpi)."""
+    """A slide-ready figure of :func:`plot_path` (constrained layout, saved at 150 dpi).
+
+    ``figsize`` defaults to :func:`~optcompare.plotting.paths.path_figsize` of the
+    view: :data:`PATH_FIGSIZE` for a square window (1-D problems too).
+    """
+    if figsize is None:
+        figsize = PATH_FIGSIZE if result.problem.dim < 2 else path_figsize(view(result))
     ax = plot_path(result, ax=new_axes(figsize), grid=grid, colors=colors, by=by)
     return ax.figure
 

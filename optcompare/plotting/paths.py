@@ -108,6 +108,39 @@ def median_run(runs: list[Run]) -> Run:
     return runs[int(np.flatnonzero(keys == m)[0])]
 
 
+def fill_box(ax: Axes, window: tuple[tuple[float, float], tuple[float, float]]
+             ) -> tuple[tuple[float, float], tuple[float, float]]:
+    """``window`` with its shorter side grown (about its centre) to the axes box's shape.
+
+    The box is measured after a layout pass of the figure as it stands, so the
+    legend and labels must already be there.  With these limits an equal aspect
+    fills the box instead of shrinking it.
+    """
+    ax.figure.draw_without_rendering()
+    box = ax.get_window_extent()
+    (x_lo, x_hi), (y_lo, y_hi) = window
+    rx, ry = x_hi - x_lo, y_hi - y_lo
+    if not (box.width > 0 and box.height > 0 and rx > 0 and ry > 0):
+        return window
+    shape = box.height / box.width
+    if ry / rx < shape:
+        grow = (rx * shape - ry) / 2.0
+        return (x_lo, x_hi), (y_lo - grow, y_hi + grow)
+    grow = (ry / shape - rx) / 2.0
+    return (x_lo - grow, x_hi + grow), (y_lo, y_hi)
+
+
+def path_figsize(window: tuple[tuple[float, float], tuple[float, float]]
+                 ) -> tuple[float, float]:
+    """A path figure's size for a window: :data:`PATH_FIGSIZE` for a square window, shorter
+    for a wide one and taller for a tall one (axes height 5.5 x height/width inches,
+    kept within 3.2 and 7), so an equal aspect wastes little of the slide."""
+    (x_lo, x_hi), (y_lo, y_hi) = window
+    ratio = (y_hi - y_lo) / (x_hi - x_lo) if x_hi > x_lo else 1.0
+    extra = PATH_FIGSIZE[1] - 5.5  # title, labels and ticks
+    return PATH_FIGSIZE[0], float(np.clip(5.5 * ratio, 3.2, 7.0)) + extra
+
+
 def _length(run: Run, window: tuple[tuple[float, float], tuple[float, float]]) -> float:
     """The length of a run's path (first two coordinates) in fractions of the window."""
     (x_lo, x_hi), (y_lo, y_hi) = window
@@ -125,8 +158,14 @@ def plot_path(result: Result, ax: Axes | None = None,
     levels of f - min f where that helps) underlie the paths; for more
     coordinates only the first two of each path are drawn (a projection, no
     contours).  Each path starts at a circle and ends at a square, or at an "x"
-    where it diverged; stars mark the known minima.  The axes show exactly the
-    problem's window, even when a path leaves it.
+    where it diverged; stars mark the known minima, drawn above every marker.
+    Markers along a path fall every k steps (k = (steps + 1) // 30, at least 1),
+    and the legend says so.
+
+    Geometry is true: one unit is as long on x as on y (equal aspect), so
+    gradients cross contours at right angles as they do on paper.  The view
+    holds the problem's window (widened to hold every start) and grows its
+    shorter side until it fills the axes box, rather than shrinking the box.
 
     A label with several runs (seeds) shows every path faintly and its median
     run (:func:`median_run`) strongly, with the start and end markers.
@@ -153,9 +192,7 @@ def plot_path(result: Result, ax: Axes | None = None,
         return _plot_path_1d(result, ax, ink, by)
     legend = legend_labels(result)
     window = view(result)
-
-    if dim == 2:
-        draw_contours(ax, result, window, grid)
+    every = max(1, (result.steps + 1) // MAX_MARKERS)
 
     (x_lo, x_hi), (y_lo, y_hi) = window
     counts = label_counts(result)
@@ -175,7 +212,7 @@ def plot_path(result: Result, ax: Axes | None = None,
         (line,) = ax.plot(x, y, color=color, lw=1.8, ls=ink[run.label].linestyle,
                           marker=ink[run.label].marker or "o",
                           ms=2.5 if counts[run.label] > 1 else 3.5,
-                          markevery=max(1, n // MAX_MARKERS), zorder=3,
+                          markevery=every, zorder=3,
                           label=legend[run.label])
         first[run.label] = line
         shapes.append((run.label, np.column_stack([x, y])))
@@ -196,19 +233,23 @@ def plot_path(result: Result, ax: Axes | None = None,
     minima = problem.minima()
     if minima:
         M = np.array([m.x[:2] for m in minima], dtype=float)
-        handles.append(ax.scatter(M[:, 0], M[:, 1], label="minimum", **MINIMUM_STYLE))
+        # above the start and end markers (zorder 6 and 5): a run that reaches the
+        # minimum must not hide it
+        handles.append(ax.scatter(M[:, 0], M[:, 1], label="minimum",
+                                  **{**MINIMUM_STYLE, "zorder": 7}))
     # legend keys for the markers, not drawn on the axes
     key = {"color": "none", "markerfacecolor": "0.6", "markeredgecolor": "black", "ms": 8}
     handles.append(Line2D([], [], marker="o", label="start", **{**key, "markerfacecolor": "white"}))
     handles.append(Line2D([], [], marker="s", label="end", **key))
+    handles.append(Line2D([], [], color="0.3", lw=1.0, marker="o", ms=3.5,
+                          label="path marker: every step" if every == 1
+                          else f"path markers: every {every} steps"))
     if diverged_in_view:
         handles.append(Line2D([], [], marker="X", label="diverged", **key))
     if any(c > 1 for c in counts.values()):
         handles.append(Line2D([], [], color="0.3", lw=1.8, label="median run"))
         handles.append(Line2D([], [], color="0.3", lw=0.8, alpha=0.35, label="other seeds"))
 
-    ax.set_xlim(x_lo, x_hi)
-    ax.set_ylim(y_lo, y_hi)
     if dim == 2:
         style_axes(ax, f"{problem.spec}: optimization paths", "x", "y")
     else:
@@ -216,6 +257,14 @@ def plot_path(result: Result, ax: Axes | None = None,
                f"first two of {dim} coordinates (projection)",
                "x0 (first coordinate)", "x1 (second coordinate)")
         ax.grid(True, alpha=0.3)
+    # lay out with the legend in place, then fill the box the layout leaves
+    ax.legend(handles=handles, fontsize=LEGEND, **OUTSIDE)
+    (x_lo, x_hi), (y_lo, y_hi) = fill_box(ax, window)
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_ylim(y_lo, y_hi)
+    ax.set_aspect("equal")
+    if dim == 2:
+        draw_contours(ax, result, ((x_lo, x_hi), (y_lo, y_hi)), grid)
     handles += note_handles(reveal(ax, first, shapes))
     ax.legend(handles=handles, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND,
               **OUTSIDE)

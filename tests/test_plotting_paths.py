@@ -1,0 +1,81 @@
+"""Path plots keep true geometry: equal aspect, a full box, the minimum on top, marker spacing."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.collections import PathCollection
+
+import optcompare
+from optcompare.plotting import path_figure, plot_path
+from optcompare.problem import make_problem, problem_names
+
+matplotlib.use("Agg")
+
+GRID = 30
+# every 2-D problem of the catalog, whatever its window's shape
+PLANE = [n for n in problem_names() if make_problem(n).dim == 2]
+
+
+def drawn(fig):
+    fig.draw_without_rendering()
+    return fig.axes[0]
+
+
+@pytest.mark.parametrize("name", PLANE)
+def test_path_axes_have_equal_aspect_and_fill_their_box(name):
+    result = optcompare.run(["adam:lr=0.05"], name, steps=10)
+    ax = drawn(path_figure(result, grid=GRID))
+    assert ax.get_aspect() == 1.0
+    # one data unit as long on x as on y: the box has the shape of the view
+    box = ax.get_window_extent()
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert (y1 - y0) / (x1 - x0) == pytest.approx(box.height / box.width, rel=0.02)
+    # the view holds the whole window
+    (a0, a1), (b0, b1) = result.problem.window()[:2]
+    assert x0 <= a0 + 1e-9 and x1 >= a1 - 1e-9 and y0 <= b0 + 1e-9 and y1 >= b1 - 1e-9
+
+
+def test_a_wide_window_gets_a_wide_figure_not_a_shrunken_plot():
+    result = optcompare.run(["sgd:lr=0.05"], "quadratic:kappa=10", steps=20)
+    (a0, a1), (b0, b1) = result.problem.window()[:2]
+    assert (b1 - b0) / (a1 - a0) < 0.6  # the ravine's window is wide
+    fig = path_figure(result, grid=GRID)
+    ax = drawn(fig)
+    # the axes box takes most of the figure's height, and the view is not much
+    # taller than the window
+    assert ax.get_position().height > 0.6
+    (y0, y1) = ax.get_ylim()
+    assert (y1 - y0) <= 1.3 * (b1 - b0)
+
+
+def test_projection_has_equal_aspect_too():
+    result = optcompare.run(["adam:lr=0.05"], "rosenbrock:dim=4", steps=10)
+    assert drawn(path_figure(result)).get_aspect() == 1.0
+
+
+def test_the_minimum_is_drawn_above_every_end_marker():
+    # SGD with momentum ends on Rosenbrock's minimum (1, 1)
+    result = optcompare.run(["sgd:lr=0.002,momentum=0.9", "rprop"], "rosenbrock")
+    assert np.allclose(result.runs[0].final_x, [1.0, 1.0], atol=1e-3)
+    ax = plot_path(result, grid=GRID)
+    (star,) = [c for c in ax.collections if c.get_label() == "minimum"]
+    markers = [c for c in ax.collections if isinstance(c, PathCollection) and c is not star]
+    ends = [c for c in markers if any(np.allclose(c.get_offsets()[0], r.final_x, atol=0)
+                                      for r in result.runs)]
+    assert len(ends) == 2
+    assert all(star.get_zorder() > c.get_zorder() for c in markers)
+
+
+@pytest.mark.parametrize("steps", [10, 30, 300, 1000])
+def test_legend_says_how_far_apart_the_path_markers_are(steps):
+    result = optcompare.run(["adam:lr=0.05", "rprop"], "rosenbrock", steps=steps)
+    ax = plot_path(result, grid=GRID)
+    k = max(1, (steps + 1) // 30)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    want = "path marker: every step" if k == 1 else f"path markers: every {k} steps"
+    assert want in texts
+    for label in result.labels:
+        (line,) = [x for x in ax.get_lines() if x.get_label() == label]
+        assert line.get_markevery() == k
