@@ -225,7 +225,7 @@ def run(ext: str = "png") -> LessonResult:
     shown = [beta_label[b] for b in SHOWN_BETAS]
     plot_coordinate(sweep, 1, ax, band=threshold, steps=60, name="y", labels=shown)
     counts = ", ".join(f"{fmt(b)}: {m[str(b)]['zigzags']}" for b in SHOWN_BETAS)
-    style(ax, f"SGD at lr {fmt(LR)}: y over the first 60 steps; zig-zags in {STEPS} steps, "
+    style(ax, f"SGD at lr {fmt(LR)}: y over the first 60 steps\nzig-zags in {STEPS} steps, "
           f"by momentum: {counts}",
           "step", "y (steep coordinate)")
     figures["momentum"] = fig
