@@ -10,6 +10,7 @@ import numpy as np
 from optcompare.plotting.overlap import reveal
 from optcompare.plotting.style import (
     LEGEND,
+    LOCAL_MINIMUM_STYLE,
     MAX_MARKERS,
     MINIMUM_STYLE,
     OUTSIDE,
@@ -25,6 +26,7 @@ from optcompare.plotting.style import (
     style_axes,
     valid,
 )
+from optcompare.stats import median_run_index
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -97,15 +99,25 @@ def view(result: Result) -> tuple[tuple[float, float], tuple[float, float]]:
 
 
 def median_run(runs: list[Run]) -> Run:
-    """The run whose final loss is the median of ``runs``' final losses.
+    """The run drawn as "the median run": :func:`optcompare.stats.median_run_index` of
+    the final losses, a diverged run counting as +inf.
 
-    A diverged run counts as +inf.  With an even number of runs this is the
-    lower of the two middle ones; among equal losses, the first run.
+    With an odd count its final loss is the median; with an even count it is the
+    lower of the two middle runs.  ``summary.json`` names its seed
+    (``median_run_seed``).
     """
-    keys = np.array([np.inf if r.diverged_at is not None or not np.isfinite(r.final_loss)
-                     else r.final_loss for r in runs])
-    m = np.sort(keys)[(len(keys) - 1) // 2]
-    return runs[int(np.flatnonzero(keys == m)[0])]
+    final = [np.inf if r.diverged_at is not None else r.final_loss for r in runs]
+    return runs[median_run_index(final)]
+
+
+def _median_legend(result: Result) -> dict[str, str]:
+    """Legend text per label; a label of several runs names its median run's seed."""
+    legend = legend_labels(result)
+    for label in result.labels:
+        runs = result.runs_of(label)
+        if len(runs) > 1:
+            legend[label] += f"\nmedian run: seed {median_run(runs).seed}"
+    return legend
 
 
 def fill_box(ax: Axes, window: tuple[tuple[float, float], tuple[float, float]]
@@ -168,7 +180,9 @@ def plot_path(result: Result, ax: Axes | None = None,
     shorter side until it fills the axes box, rather than shrinking the box.
 
     A label with several runs (seeds) shows every path faintly and its median
-    run (:func:`median_run`) strongly, with the start and end markers.
+    run (:func:`median_run`, the run whose final loss is the median, as in
+    ``summary.json``) strongly, with the start and end markers; the legend names
+    its seed.
 
     Args:
         result: what :func:`optcompare.run` returned.
@@ -190,7 +204,7 @@ def plot_path(result: Result, ax: Axes | None = None,
     ink = result_inks(result, colors, by)
     if dim == 1:
         return _plot_path_1d(result, ax, ink, by)
-    legend = legend_labels(result)
+    legend = _median_legend(result)
     window = view(result)
     every = max(1, (result.steps + 1) // MAX_MARKERS)
 
@@ -230,13 +244,13 @@ def plot_path(result: Result, ax: Axes | None = None,
                        linewidths=1.0, zorder=5)
     handles: list[Any] = [first[label] for label in result.labels]
 
-    minima = problem.minima()
-    if minima:
-        M = np.array([m.x[:2] for m in minima], dtype=float)
-        # above the start and end markers (zorder 6 and 5): a run that reaches the
-        # minimum must not hide it
-        handles.append(ax.scatter(M[:, 0], M[:, 1], label="minimum",
-                                  **{**MINIMUM_STYLE, "zorder": 7}))
+    for kind, style, name in (("global", MINIMUM_STYLE, "minimum"),
+                              ("local", LOCAL_MINIMUM_STYLE, "local minimum")):
+        M = np.array([m.x[:2] for m in problem.minima() if m.kind == kind], dtype=float)
+        if len(M):
+            # above the start and end markers (zorder 6 and 5): a run that reaches the
+            # minimum must not hide it
+            handles.append(ax.scatter(M[:, 0], M[:, 1], label=name, **{**style, "zorder": 7}))
     # legend keys for the markers, not drawn on the axes
     key = {"color": "none", "markerfacecolor": "0.6", "markeredgecolor": "black", "ms": 8}
     handles.append(Line2D([], [], marker="o", label="start", **{**key, "markerfacecolor": "white"}))
@@ -247,7 +261,7 @@ def plot_path(result: Result, ax: Axes | None = None,
     if diverged_in_view:
         handles.append(Line2D([], [], marker="X", label="diverged", **key))
     if any(c > 1 for c in counts.values()):
-        handles.append(Line2D([], [], color="0.3", lw=1.8, label="median run"))
+        handles.append(Line2D([], [], color="0.3", lw=1.8, label="median run (middle final loss)"))
         handles.append(Line2D([], [], color="0.3", lw=0.8, alpha=0.35, label="other seeds"))
 
     if dim == 2:
@@ -274,7 +288,7 @@ def plot_path(result: Result, ax: Axes | None = None,
 def _plot_path_1d(result: Result, ax: Axes, ink: Mapping[str, Ink], by: By) -> Axes:
     """A 1-D problem's "path": x against step, the minima as dashed lines."""
     problem = result.problem
-    legend = legend_labels(result)
+    legend = _median_legend(result)
     strong = {id(median_run(result.runs_of(label))) for label in result.labels}
     handles: dict[str, Any] = {}
     shapes: list[tuple[str, np.ndarray]] = []
