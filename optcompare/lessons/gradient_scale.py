@@ -19,7 +19,8 @@ from optcompare.lessons.base import (
     style,
     table,
 )
-from optcompare.problem import Minimum, Problem
+from optcompare.lessons.scaled import Scaled
+from optcompare.problem import Problem
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -32,52 +33,11 @@ STEPS = 300
 #: the scales of the claim, and one small enough for eps to matter
 SCALES = (1e-3, 1e3)
 TINY = 1e-8
+#: the counter-case: scales from 100 down to 1e-10, where eps = 1e-8 takes over
+SWEEP = tuple(10.0**k for k in range(2, -11, -1))
 #: path difference ratios: below NEGLIGIBLE the paths are indistinguishable on a slide,
 #: below SMALL nearly the same, above LARGE completely different
 NEGLIGIBLE, SMALL, LARGE = 1e-3, 0.05, 0.5
-
-
-class Scaled(Problem):
-    """``scale`` times another problem: the same minima, every gradient multiplied by scale.
-
-    A lesson-local wrapper, not registered: the catalog's problems stay as they are.
-    """
-
-    name = "scaled"
-    description = "a problem multiplied by a constant"
-    formula = "f_scaled(x) = scale * f(x)"
-
-    def __init__(self, base: Problem, scale: float) -> None:
-        super().__init__()
-        self.base, self.scale = base, float(scale)
-        self.dim = base.dim
-        self.stochastic = base.stochastic
-
-    @property
-    def spec(self) -> str:
-        return f"{self.scale:g} * {self.base.spec}"
-
-    def f(self, X: np.ndarray) -> np.ndarray:
-        return self.scale * self.base.f(X)
-
-    def grad(self, X: np.ndarray) -> np.ndarray:
-        return self.scale * self.base.grad(X)
-
-    def observe(self, X: np.ndarray, seeds: np.ndarray, step: int):
-        loss, g = self.base.observe(X, seeds, step)
-        return self.scale * loss, self.scale * g
-
-    def start(self) -> np.ndarray:
-        return self.base.start()
-
-    def window(self) -> tuple[tuple[float, float], ...]:
-        return self.base.window()
-
-    def minima(self) -> tuple[Minimum, ...]:
-        return tuple(Minimum(m.x, self.scale * m.f, m.kind) for m in self.base.minima())
-
-    def bounds(self):
-        return self.base.bounds()
 
 
 def path_length(x: np.ndarray) -> float:
@@ -110,18 +70,19 @@ def plot_scaled_paths(runs: dict[float, Any], problem: Problem, ax: Axes) -> Axe
     labelled = [replace(run, label=f"scale {scale_text(s)}") for s, run in runs.items()]
     result = Result(problem=problem, steps=len(labelled[0].loss) - 1, tol=1e-6,
                     runs=labelled)
-    plot_path(result, ax=ax)
+    plot_path(result, ax=ax, by="label")
     scaled = [lab.label for lab in labelled[1:]]
     dash = 4.0
     for line in ax.get_lines():
-        label = line.get_label().split("\n")[0]
+        label = str(line.get_label()).split("\n")[0]
         if label == labelled[0].label:
             line.set(lw=7.0, alpha=0.35, marker="")
         elif label in scaled:
             k = scaled.index(label)
             line.set(lw=2.2, marker="",
                      ls=(k * dash, (dash, dash * (len(scaled) - 1))))
-    ax.get_legend().remove()
+    if (legend := ax.get_legend()) is not None:
+        legend.remove()
     return ax
 
 
@@ -198,6 +159,27 @@ def run(ext: str = "png") -> LessonResult:
             numbers[f"{key}_ratio_{scale_text(s)}"] = numbers["optimizers"][lab]["ratio"][
                 scale_text(s)]
 
+    adaptive = [lab for lab in labels if lab.split()[0] in ("rmsprop", "adam")]
+    sweep: dict[str, list[float]] = {lab: [] for lab in labels}
+    for s in SWEEP:
+        res = (results[s] if s in results
+               else optcompare.run(OPTS, Scaled(base, s), steps=STEPS))
+        for i, lab in enumerate(labels):
+            sweep[lab].append(path_difference(res.runs[i].x, results[1.0].runs[i].x))
+    numbers["sweep"] = {"scales": list(SWEEP), "difference": sweep}
+    numbers["start_grad_norm"] = float(np.linalg.norm(base.grad(base.start()[None, :])))
+    numbers["breaks_below"] = {}
+    for lab in adaptive:
+        big = [s for s, d in zip(SWEEP, sweep[lab], strict=True) if d >= SMALL]
+        numbers["breaks_below"][lab] = max(big) if big else None
+    # c * f gives RMSProp and Adam the same steps as f with eps / c: check it at c = TINY
+    eps_specs = [f"{OPTS[labels.index(lab)]},eps={1e-8 / TINY:g}" for lab in adaptive]
+    same = optcompare.run(eps_specs, base, steps=STEPS)
+    numbers["eps_equivalence"] = {
+        lab: path_difference(same.runs[k].x, results[TINY].runs[labels.index(lab)].x)
+        for k, lab in enumerate(adaptive)}
+    numbers["eps_specs"] = dict(zip(adaptive, eps_specs, strict=True))
+
     figures = {}
     fig, axes = new_figure(2, 2, figsize=(13.0, 10.0))
     for ax, (i, lab) in zip(axes.ravel(), enumerate(labels), strict=True):
@@ -219,6 +201,12 @@ def run(ext: str = "png") -> LessonResult:
           "", "path difference (log scale)")
     figures["difference"] = fig
 
+    fig, ax = new_figure(figsize=(11.0, 5.6))
+    plot_sweep(numbers, labels, ax)
+    style(ax, f"Where the invariance ends: path difference against the scale ({STEPS} steps)",
+          "scale c multiplying f (log scale)", "path difference (log scale)")
+    figures["eps"] = fig
+
     header = ["optimizer", "path length", *(f"scale {scale_text(s)}" for s in scales)]
     text = page(
         TITLE_, CLAIM,
@@ -239,7 +227,10 @@ def run(ext: str = "png") -> LessonResult:
           "inside the pale one is the same path; where all colours alternate along one "
           "line, all scales gave the same path."),
          (f"difference.{ext}", "the path differences on a log scale; hatched bars reach "
-          "the top for a run that diverged.")],
+          "the top for a run that diverged."),
+         (f"eps.{ext}", "the counter-case: the path difference of every optimizer against "
+          "the scale, from 100 down to 1e-10; the thin lines continue the 1 / scale trend "
+          "from scale 1e-3.")],
         notes="This is the honest form of 'RMSProp fixes vanishing and exploding "
               "gradients': RMSProp, Adam and Rprop divide each gradient coordinate by its "
               "own recent size (or use only its sign), so a constant factor on the "
@@ -248,6 +239,7 @@ def run(ext: str = "png") -> LessonResult:
               "its lr would have to be retuned by the same factor. Invariance to a "
               "constant factor is not invariance to every change of scale: gradients "
               "that shrink layer by layer in a deep network are a different problem.",
+        counter=_counter(numbers, labels),
     )
     results_out = {f"scale-{scale_text(s)}": results[s] for s in (1.0, *scales)}
     return LessonResult(figures=figures, text=text, numbers=numbers, results=results_out)
@@ -276,7 +268,7 @@ def _findings(n: dict, labels: list[str]) -> list[str]:
                 parts.append(f"at scale {k} the path is identical, bit for bit")
             elif r < NEGLIGIBLE:
                 parts.append(f"at scale {k} the path differs by {fmt(r, 2)} of its length "
-                             f"(invisible; the difference comes from eps)")
+                             f"(invisible; eps acts as eps / {k} and makes the difference)")
             elif r < SMALL:
                 parts.append(f"at scale {k} the path differs by {fmt(r, 2)} of its length: "
                              f"small, but not nothing (eps is no longer negligible next to "
@@ -291,6 +283,45 @@ def _findings(n: dict, labels: list[str]) -> list[str]:
                 parts.append(f"at scale {k} the path differs by {fmt(r, 2)} of its length: "
                              f"clearly different")
         out.append(f"{lab}: " + "; ".join(parts) + ".")
+    return out
+
+
+def plot_sweep(numbers: dict, labels: list[str], ax: Axes) -> Axes:
+    """Path difference against the scale per optimizer (log-log), with 1/scale guides."""
+    from optcompare.plotting import inks
+
+    colors = {k: v.color for k, v in inks(
+        (lab, lab.split()[0]) for lab in labels).items()}
+    sweep = numbers["sweep"]
+    scales = np.array(sweep["scales"])
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    for lab in labels:
+        d = np.array(sweep["difference"][lab], dtype=float)
+        shown = np.where(np.isfinite(d) & (d > 0), d, np.nan)
+        if np.all(np.isnan(shown)):
+            ax.plot([], [], color=colors[lab], lw=2.0,
+                    label=f"{lab}: " + ("identical at every scale" if np.all(d == 0)
+                                        else "diverged or identical"))
+            continue
+        ax.plot(scales, shown, color=colors[lab], lw=2.0, marker="o", label=lab)
+        ref = numbers["optimizers"][lab]["ratio"].get("0.001")
+        if lab.split()[0] in ("rmsprop", "adam") and ref:
+            # eps acts as eps / c: the difference to the unscaled run goes as |1/c - 1|
+            fine = np.logspace(np.log10(scales.max()), np.log10(scales.min()), 400)
+            guide = ref / (1e3 - 1) * np.abs(1 / fine - 1)
+            ax.plot(fine, np.where(guide > 0, guide, np.nan), color=colors[lab], lw=0.8,
+                    ls=":")
+    ax.axhline(SMALL, color="0.3", lw=1.2, ls="--", label=f"{fmt(SMALL)}: nearly the same below")
+    ax.set_ylim(1e-12, 10.0)
+    ax.invert_xaxis()
+    ax.legend(fontsize=LEGEND - 1, loc="upper left", framealpha=0.9)
+    return ax
+
+
+def _counter(n: dict, labels: list[str]) -> list[str]:
+    o = n["optimizers"]
+    out = []
     tiny = scale_text(TINY)
     broke = [f"{lab} ({fmt(o[lab]['ratio'][tiny], 2)})" for lab in labels
              if np.isfinite(o[lab]["ratio"][tiny]) and o[lab]["ratio"][tiny] >= SMALL
@@ -298,11 +329,40 @@ def _findings(n: dict, labels: list[str]) -> list[str]:
     held = [lab for lab in labels
             if np.isfinite(o[lab]["ratio"][tiny]) and o[lab]["ratio"][tiny] < NEGLIGIBLE]
     if broke:
-        out.append(f"At scale {tiny} the gradients are comparable to eps = 1e-8 and the "
-                   f"invariance breaks: path differences {', '.join(broke)}"
+        out.append(f"The invariance holds only while the gradients are large next to eps "
+                   f"(1e-8 for both RMSProp and Adam). At scale {tiny} the gradient at the "
+                   f"start has norm {fmt(n['start_grad_norm'] * TINY, 2)} ("
+                   f"{fmt(n['start_grad_norm'] * TINY / 1e-8, 2)} times eps, and less as the "
+                   f"run nears the minimum), and the paths change: path differences "
+                   f"{', '.join(broke)}"
                    + (f"; {', '.join(held)} still unaffected" if held else "") + ".")
     elif held:
         out.append(f"Even at scale {tiny}, {', '.join(held)} kept the unscaled path.")
+    sweep = n["sweep"]
+    scales = sweep["scales"]
+    lows = []
+    for lab, c in n["breaks_below"].items():
+        d = dict(zip(scales, sweep["difference"][lab], strict=True))
+        above = [d[s] for s in scales if s > 1]
+        trend = "like 1 / scale" if 500 < d[1e-6] / d[1e-3] < 2000 else "with 1 / scale"
+        part = (f"{lab}: above scale 1 the difference levels off near {fmt(max(above), 2)}, "
+                f"eps's own share of the unscaled path, which a larger scale removes; below "
+                f"1 it grows {trend} ({fmt(d[1e-3], 2)} at 1e-3, {fmt(d[1e-6], 2)} at "
+                f"1e-6, a factor {fmt(d[1e-6] / d[1e-3], 2)}) and first exceeds "
+                f"{fmt(SMALL)} at scale ")
+        lows.append(part + (fmt(c) if c is not None else "none down to 1e-10"))
+    if lows:
+        out.append("The scale sweep from 100 down to 1e-10 shows the trend. " + "; ".join(lows)
+                   + ".")
+    eq = n["eps_equivalence"]
+    if eq:
+        worst = max(eq.values())
+        specs = ", ".join(f"`{v}`" for v in n["eps_specs"].values())
+        out.append(f"The reason is exact: with f multiplied by c, sqrt(v) is multiplied by c "
+                   f"too, so the step lr g / (sqrt(v) + eps) is the unscaled one with eps / c "
+                   f"in place of eps. The runs of {specs} on the unscaled f follow the scale "
+                   f"{tiny} paths to a path difference of at most {fmt(worst, 2)}. Rprop, which "
+                   f"uses signs only, has no eps and kept the same path at every scale.")
     return out
 
 

@@ -390,8 +390,7 @@ def _counter(n: dict, labels: dict[str, str]) -> list[str]:
 
 
 def _list(values: list[int]) -> str:
-    s = [str(v) for v in values]
-    return s[0] if len(s) == 1 else ", ".join(s[:-1]) + " and " + s[-1]
+    return str(values[0]) if len(values) == 1 else f"{str(values[:-1])[1:-1]} and {values[-1]}"
 
 
 TITLE_ = "Rprop and mini-batches"

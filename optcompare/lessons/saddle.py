@@ -116,7 +116,9 @@ def run(ext: str = "png") -> LessonResult:
         (c,) = results["closer"].runs_of(lab)
         k, kc = escape_step(r), escape_step(c)
         (g,) = results["ridge"].runs_of(lab)
-        noisy = [escape_step(n) for n in results["noisy-ridge"].runs_of(lab)]
+        got = [e for e in (escape_step(n) for n in results["noisy-ridge"].runs_of(lab))
+               if e is not None]
+        all_out = len(got) == NOISE_SEEDS
         entry = {"escape_step": k, "escape_step_closer": kc,
                  "x_at_escape": None if k is None else float(r.x[k, 0]),
                  "first_y_step": float(abs(r.x[1, 1] - r.x[0, 1])),
@@ -124,11 +126,9 @@ def run(ext: str = "png") -> LessonResult:
                  "ridge_escape_step": escape_step(g),
                  "ridge_max_abs_y": float(np.max(np.abs(g.x[:, 1]))),
                  "ridge_final_abs_x": float(abs(g.x[-1, 0])),
-                 "noisy_escaped": sum(k is not None for k in noisy),
-                 "noisy_escape_median": (float(np.median(noisy)) if None not in noisy
-                                         else None),
-                 "noisy_escape_range": ([min(noisy), max(noisy)] if None not in noisy
-                                        else None)}
+                 "noisy_escaped": len(got),
+                 "noisy_escape_median": float(np.median(got)) if all_out else None,
+                 "noisy_escape_range": [min(got), max(got)] if all_out else None}
         numbers["optimizers"][lab] = entry
         rows.append([lab, fmt(entry["first_y_step"], 2), "-" if k is None else str(k),
                      "-" if kc is None else str(kc),
