@@ -8,15 +8,19 @@ import json
 import re
 import shutil
 import subprocess
+from dataclasses import dataclass, field
+from html import escape, unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import optcompare
 from optcompare import output, report
 from optcompare.errors import RunError
 from optcompare.report import REPORT, build_report, write_report
+from optcompare.summary.documents import compact
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -33,8 +37,9 @@ def figure_bytes(fmt: str, color: str = "tab:blue") -> bytes:
     return buf.getvalue()
 
 
-def make_folder(path: Path, summary: dict, figures: dict[str, bytes] | None = None,
-                lesson: str | None = None) -> Path:
+def make_folder(
+    path: Path, summary: dict, figures: dict[str, bytes] | None = None, lesson: str | None = None
+) -> Path:
     """A run folder written the way commands write them (with a manifest)."""
     files = {"summary.json": lambda p: p.write_text(json.dumps(summary))}
     for name, data in (figures or {}).items():
@@ -69,10 +74,65 @@ class Tags(HTMLParser):
         return [attrs for t, attrs in self.tags if t == tag]
 
 
+@dataclass
+class HtmlTable:
+    """A <table> as a browser reads it: class, caption, header texts, and body rows."""
+
+    css_class: str
+    caption: str = ""
+    head: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    #: (tag, class attribute) of every header and body cell, in document order
+    cells: list[tuple[str, str]] = field(default_factory=list)
+
+
+class Tables(HTMLParser):
+    """Every <table> of a page, its cells as text (entities decoded, inner markup dropped)."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[HtmlTable] = []
+        self._part = ""
+        self._text: list[str] | None = None
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table":
+            self.tables.append(HtmlTable(a.get("class") or ""))
+        elif tag in ("thead", "tbody"):
+            self._part = tag
+        elif tag == "tr" and self._part == "tbody":
+            self.tables[-1].rows.append([])
+        elif tag in ("th", "td", "caption"):
+            self._text = []
+            if tag != "caption":
+                self.tables[-1].cells.append((tag, a.get("class") or ""))
+
+    def handle_endtag(self, tag):
+        if tag in ("th", "td", "caption") and self._text is not None:
+            text, self._text = "".join(self._text), None
+            table = self.tables[-1]
+            if tag == "caption":
+                table.caption = text
+            elif self._part == "thead":
+                table.head.append(text)
+            else:
+                table.rows[-1].append(text)
+
+    def handle_data(self, data):
+        if self._text is not None:
+            self._text.append(data)
+
+    def of(self, css_class: str) -> list[HtmlTable]:
+        return [t for t in self.tables if t.css_class == css_class]
+
+
 def table_rows(page: str) -> int:
-    m = re.search(r'<table id="summary">.*?<tbody>(.*?)</tbody>', page, re.S)
-    assert m, "no summary table"
-    return m.group(1).count("<tr")
+    """Rows of the page's first result table."""
+    results = Tables(page).of("summary")
+    assert results, "no result table"
+    return len(results[0].rows)
 
 
 def assert_self_contained(page: str) -> None:
@@ -82,16 +142,30 @@ def assert_self_contained(page: str) -> None:
     assert all((a.get("src") or "").startswith("data:image/") for a in tags.named("img"))
     assert all("src" not in a for a in tags.named("script"))
     assert len(tags.named("script")) == 1
-    csp = [a["content"] for a in tags.named("meta")
-           if a.get("http-equiv") == "Content-Security-Policy"]
+    csp = [
+        a["content"] for a in tags.named("meta") if a.get("http-equiv") == "Content-Security-Policy"
+    ]
     assert csp and csp[0].startswith("default-src 'none'; img-src data:;")
 
 
 # --- the three kinds of folder, from real commands ---------------------------------------------
 
+
 def test_report_of_a_run_folder_embeds_every_figure(cli, tmp_path):
-    code, _, err = cli("run", "--opt", "sgd:lr=0.002,momentum=0.9", "--opt", "adam:lr=0.05",
-                       "--problem", "rosenbrock", "--steps", "50", "--out", "r", "-q")
+    code, _, err = cli(
+        "run",
+        "--opt",
+        "sgd:lr=0.002,momentum=0.9",
+        "--opt",
+        "adam:lr=0.05",
+        "--problem",
+        "rosenbrock",
+        "--steps",
+        "50",
+        "--out",
+        "r",
+        "-q",
+    )
     assert code == 0, err
     code, out, err = cli("report", "r")
     assert code == 0, err
@@ -108,14 +182,27 @@ def test_report_of_a_run_folder_embeds_every_figure(cli, tmp_path):
     assert "<h1>rosenbrock</h1>" in page
     doc = json.loads((folder / "summary.json").read_text())
     assert f"<pre><code>{doc['command']}</code></pre>" in page
-    assert f"optcompare {optcompare.__version__}" in page and f"numpy {doc['numpy_version']}" in page
+    assert (
+        f"optcompare {optcompare.__version__}" in page and f"numpy {doc['numpy_version']}" in page
+    )
     assert REPORT in (folder / output.MANIFEST).read_text().split()
     assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == [output.MANIFEST]
 
 
 def test_a_new_run_into_the_folder_removes_the_stale_report(cli, tmp_path):
-    args = ("run", "--opt", "adam", "--problem", "sphere", "--steps", "5", "--out", "r", "-q",
-            "--no-plot")
+    args = (
+        "run",
+        "--opt",
+        "adam",
+        "--problem",
+        "sphere",
+        "--steps",
+        "5",
+        "--out",
+        "r",
+        "-q",
+        "--no-plot",
+    )
     assert cli(*args)[0] == 0
     assert cli("report", "r", "-q") == (0, f"{Path('r', REPORT)}\n", "")
     assert cli(*args)[0] == 0
@@ -123,20 +210,53 @@ def test_a_new_run_into_the_folder_removes_the_stale_report(cli, tmp_path):
 
 
 def test_several_seeds_give_one_row_per_optimizer_with_medians(cli, tmp_path):
-    code, _, err = cli("run", "--opt", "sgd", "--opt", "adam", "--opt", "rmsprop", "--problem",
-                       "noisy-quadratic", "--steps", "20", "--seeds", "4", "--out", "r",
-                       "--no-plot", "-q")
+    code, _, err = cli(
+        "run",
+        "--opt",
+        "sgd",
+        "--opt",
+        "adam",
+        "--opt",
+        "rmsprop",
+        "--problem",
+        "noisy-quadratic",
+        "--steps",
+        "20",
+        "--seeds",
+        "4",
+        "--out",
+        "r",
+        "--no-plot",
+        "-q",
+    )
     assert code == 0, err
     page = build_report(tmp_path / "r")
     assert table_rows(page) == 3
-    assert "Medians over 4 seeds" in page and "4 seeds" in page and "25-75%" in page
+    (table,) = Tables(page).of("summary")
+    assert "medians over 4 seeds per optimizer" in table.caption
+    assert "final loss 25%..75%" in table.head and "4 seeds" in page
 
 
 def test_sweep_folder_shows_the_best_table(cli, tmp_path):
-    code, _, err = cli("sweep", "--opt", "sgd", "--opt", "sgd:dampening=0.5", "--problem",
-                       "quadratic",
-                       "--param", "lr=1e-3:1:4:log", "--param", "momentum=0|0.9",
-                       "--steps", "20", "--out", "s", "--no-plot", "-q")
+    code, _, err = cli(
+        "sweep",
+        "--opt",
+        "sgd",
+        "--opt",
+        "sgd:dampening=0.5",
+        "--problem",
+        "quadratic",
+        "--param",
+        "lr=1e-3:1:4:log",
+        "--param",
+        "momentum=0|0.9",
+        "--steps",
+        "20",
+        "--out",
+        "s",
+        "--no-plot",
+        "-q",
+    )
     assert code == 0, err
     page = build_report(tmp_path / "s")
     assert table_rows(page) == 2
@@ -145,28 +265,190 @@ def test_sweep_folder_shows_the_best_table(cli, tmp_path):
     assert "optcompare · sweep" in page and "This folder has no figures" in page
 
 
-def test_basins_folder_shows_the_fractions(cli, tmp_path):
-    code, _, err = cli("basins", "--opt", "sgd:lr=0.01", "--opt", "adam:lr=0.1", "--problem",
-                       "himmelblau", "--grid", "5", "--steps", "30", "--out", "b", "--no-plot",
-                       "-q")
+def test_basins_folder_shows_every_outcome_that_summary_json_names(cli, tmp_path):
+    code, _, err = cli(
+        "basins",
+        "--opt",
+        "sgd:lr=0.01",
+        "--opt",
+        "adam:lr=0.1",
+        "--problem",
+        "himmelblau",
+        "--grid",
+        "5",
+        "--steps",
+        "30",
+        "--out",
+        "b",
+        "--no-plot",
+        "-q",
+    )
     assert code == 0, err
-    page = build_report(tmp_path / "b")
-    assert table_rows(page) == 2
-    assert ">(3, 2)</th>" in page and ">diverged</th>" in page
-    assert re.search(r'<td class="num">\d+\.\d%</td>', page)
+    doc = json.loads((tmp_path / "b" / "summary.json").read_text())
+    (table,) = Tables(build_report(tmp_path / "b")).of("summary")
+    assert table.head == ["outcome", "sgd lr=0.01", "adam lr=0.1"]
+    outcomes = list(doc["optimizers"][0]["fractions"])
+    assert [row[0] for row in table.rows] == outcomes  # whatever names basins gives them
+    for j, entry in enumerate(doc["optimizers"], start=1):
+        shares = [float(row[j].rstrip("%")) for row in table.rows]
+        assert shares == [round(100 * entry["fractions"][k], 1) for k in outcomes]
+        assert sum(shares) == pytest.approx(100, abs=0.1 * len(shares))
+
+
+# --- the terminal and the page show one table ----------------------------------------------------
+
+
+def notes_after(page: str) -> list[str]:
+    """The notes under the first result table, as text."""
+    m = re.search(r'<table class="summary">.*?</div>((?:\n<p class="note">.*?</p>)*)', page, re.S)
+    assert m
+    return [unescape(n) for n in re.findall(r'<p class="note">(.*?)</p>', m.group(1))]
+
+
+def assert_terminal_shows(out: str, table: HtmlTable, notes: list[str]) -> None:
+    """The plain-text terminal output holds the same caption, header words, rows and notes."""
+    text = " ".join(out.split())
+    assert " ".join(table.caption.split()) in text
+    lines = out.splitlines()
+    rule = next(i for i, line in enumerate(lines) if line.strip().startswith("─"))
+    top = max(i for i in range(rule) if not lines[i].strip())  # the header lines follow it
+    header = [w for line in lines[top + 1 : rule] for w in line.split()]
+    assert sorted(header) == sorted(w for h in table.head for w in h.split())
+    i = rule + 1
+    for row in table.rows:  # a long label wraps onto the next lines; the numbers never wrap
+        k = len(" ".join(row[1:]).split())
+        words = lines[i].split()
+        assert words[-k:] == " ".join(row[1:]).split()
+        label = words[:-k]
+        i += 1
+        while " ".join(label) != row[0] and lines[i].strip():
+            label += lines[i].split()
+            i += 1
+        assert " ".join(label) == row[0]
+    for note in notes:
+        assert " ".join(note.split()) in text
+
+
+def test_a_4_seed_run_shows_the_same_numbers_in_the_terminal_report_and_summary(cli, tmp_path):
+    code, out, err = cli(
+        "run",
+        "--opt",
+        "sgd",
+        "--opt",
+        "adam",
+        "--problem",
+        "rosenbrock",
+        "--seeds",
+        "4",
+        "--jitter",
+        "0.3",
+        "--report",
+        "--out",
+        "r",
+    )
+    assert code == 0, err
+    doc = json.loads((tmp_path / "r" / "summary.json").read_text())
+    page = (tmp_path / "r" / REPORT).read_text(encoding="utf-8")
+    (table,) = Tables(page).of("summary")
+    # summary.json's aggregates, each formatted once by the one formatter
+    expected = [
+        [
+            a["label"],
+            compact(a["final_loss_median"], 4),
+            f"{compact(a['final_loss_q25'], 3)}..{compact(a['final_loss_q75'], 3)}",
+            compact(a["distance_to_minimum_median"], 3),
+            f"{a['reached_tol']}/4",
+            f"{a['diverged']}/4",
+        ]
+        for a in doc["aggregates"]
+    ]
+    assert table.rows == expected
+    assert table.head == [
+        "optimizer",
+        "median final loss",
+        "final loss 25%..75%",
+        "median dist. to min",
+        "reached tol",
+        "diverged",
+    ]
+    assert "medians over 4 seeds per optimizer" in table.caption
+    assert "starts jittered by 0.3" in table.caption
+    assert_terminal_shows(out, table, notes_after(page))
+    # and those aggregates are the medians of the runs that summary.json lists
+    for a in doc["aggregates"]:
+        finals = [r["final_loss"] for r in doc["runs"] if r["label"] == a["label"]]
+        assert len(finals) == 4 and a["diverged"] == 0
+        assert a["final_loss_median"] == pytest.approx(np.median(finals), rel=1e-12)
+        assert (a["final_loss_q25"], a["final_loss_q75"]) == pytest.approx(
+            tuple(np.quantile(finals, [0.25, 0.75])), rel=1e-12
+        )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [
+            "--opt",
+            "sgd:lr=0.01",
+            "--opt",
+            "adam",
+            "--steps",
+            "50",
+            "--seeds",
+            "2",
+            "--jitter",
+            "0.3",
+        ],
+        ["--opt", "sgd:lr=0.01", "--opt", "adam:lr=0.05", "--steps", "50"],
+        ["--opt", "sgd", "--opt", "rmsprop", "--steps", "30", "--seeds", "3", "--tune"],
+    ],
+    ids=["diverged-seeds", "diverged-one-seed", "tuned"],
+)
+def test_terminal_and_report_agree_with_notes(cli, tmp_path, args):
+    code, out, err = cli(
+        "run", *args, "--problem", "rosenbrock", "--report", "--out", "r", "--no-plot"
+    )
+    assert code == 0, err
+    page = (tmp_path / "r" / REPORT).read_text(encoding="utf-8")
+    (table,) = Tables(page).of("summary")
+    notes = notes_after(page)
+    assert_terminal_shows(out, table, notes)
+    if "--tune" in args:
+        assert table.head[1] == "tuned lr" and any(n.startswith("lr tuned") for n in notes)
+    else:
+        assert any(n.startswith("sgd lr=0.01 diverged: ") for n in notes)
+        assert "inf" in table.rows[0][1] or "at step" in table.rows[0][-1]
 
 
 # --- what the page shows, from made-up folders --------------------------------------------------
 
 RUN = {
-    "optcompare_version": "0.1.0", "numpy_version": "2.0.0",
+    "optcompare_version": "0.1.0",
+    "numpy_version": "2.0.0",
     "command": "optcompare run --opt adam --problem rosenbrock",
-    "problem": {"spec": "rosenbrock", "f_star": 0.0}, "steps": 10, "tol": 1e-6, "seeds": 1,
+    "problem": {"spec": "rosenbrock", "f_star": 0.0},
+    "steps": 10,
+    "tol": 1e-6,
+    "seeds": 1,
     "aggregates": [{"label": "adam", "runs": 1}],
-    "runs": [{"label": "adam", "final_loss": 0.5, "best_loss": 0.25,
-              "distance_to_minimum": 0.1, "steps_to_tol": None, "diverged": False},
-             {"label": "sgd", "final_loss": None, "best_loss": 2.0,
-              "distance_to_minimum": None, "steps_to_tol": None, "diverged": 7}],
+    "runs": [
+        {
+            "label": "adam",
+            "final_loss": 0.5,
+            "best_loss": 0.25,
+            "distance_to_minimum": 0.1,
+            "steps_to_tol": None,
+            "diverged": False,
+        },
+        {
+            "label": "sgd",
+            "final_loss": None,
+            "best_loss": 2.0,
+            "distance_to_minimum": None,
+            "steps_to_tol": None,
+            "diverged": 7,
+        },
+    ],
 }
 
 
@@ -176,9 +458,11 @@ def test_hostile_text_is_escaped_everywhere(tmp_path):
     doc["problem"]["spec"] = '<img src=x onerror="alert(2)">'
     doc["command"] = "optcompare run </code></pre><script>alert(3)</script>"
     doc["numpy_version"] = "<b>2</b>"
-    lesson = (f"## {HOSTILE}\n\nText with <iframe src=javascript:alert(4)> and **{HOSTILE}**\n\n"
-              f"- `{HOSTILE}`\n\n```\n</pre>{HOSTILE}\n```\n"
-              "![x](https://example.com/x.png) [link](javascript:alert(5))\n")
+    lesson = (
+        f"## {HOSTILE}\n\nText with <iframe src=javascript:alert(4)> and **{HOSTILE}**\n\n"
+        f"- `{HOSTILE}`\n\n```\n</pre>{HOSTILE}\n```\n"
+        "![x](https://example.com/x.png) [link](javascript:alert(5))\n"
+    )
     name = 'a"><svg onload=alert(6)>.png'
     folder = make_folder(tmp_path / "h", doc, {name: figure_bytes("png")}, lesson)
     page = build_report(folder)
@@ -198,38 +482,44 @@ def test_hostile_text_is_escaped_everywhere(tmp_path):
 
 def test_lesson_title_is_the_page_title_and_its_text_is_rendered(tmp_path):
     lesson = "# Why **momentum** helps\n\nThe valley is *narrow*.\n\n## Look at\n\n1. the loss\n"
-    page = build_report(make_folder(tmp_path / "l", RUN, {"loss.png": figure_bytes("png")},
-                                    lesson))
+    page = build_report(make_folder(tmp_path / "l", RUN, {"loss.png": figure_bytes("png")}, lesson))
     assert "<h1>Why <strong>momentum</strong> helps</h1>" in page
     assert "<title>Why momentum helps · optcompare</title>" in page
-    assert '<section class="lesson">\n<p>The valley is <em>narrow</em>.</p>\n<h2>Look at</h2>' \
-        in page
+    assert (
+        '<section class="lesson">\n<p>The valley is <em>narrow</em>.</p>\n<h2>Look at</h2>' in page
+    )
     assert "problem rosenbrock" in page  # the problem, no longer the title, is in the facts
 
 
 def test_one_row_per_run_and_missing_values_shown_as_dashes(tmp_path):
     page = build_report(make_folder(tmp_path / "r", RUN))
     assert table_rows(page) == 2
-    assert ">at step 7</td>" in page and "<td class=\"num\">–</td>" in page
+    assert ">at step 7</td>" in page and '<td class="num">–</td>' in page
     assert "This folder has no figures" in page
 
 
 def test_svg_is_embedded_as_an_image_and_pdf_is_listed(tmp_path):
     svg = figure_bytes("svg")
-    folder = make_folder(tmp_path / "f", RUN, {"loss.svg": svg, "path.pdf": figure_bytes("pdf"),
-                                               "extra.png": figure_bytes("png")})
+    folder = make_folder(
+        tmp_path / "f",
+        RUN,
+        {"loss.svg": svg, "path.pdf": figure_bytes("pdf"), "extra.png": figure_bytes("png")},
+    )
     page = build_report(folder)
     srcs = [a["src"] for a in Tags(page).named("img")]
-    assert srcs == [f"data:image/svg+xml;base64,{base64.b64encode(svg).decode()}",
-                    f"data:image/png;base64,{base64.b64encode(figure_bytes('png')).decode()}"]
+    assert srcs == [
+        f"data:image/svg+xml;base64,{base64.b64encode(svg).decode()}",
+        f"data:image/png;base64,{base64.b64encode(figure_bytes('png')).decode()}",
+    ]
     assert "<svg" not in page  # never inline: an SVG in <img> cannot run scripts
     assert "cannot show" in page and "<code>path.pdf</code>" in page
     assert_self_contained(page)
 
 
 def test_figures_follow_the_manifest_then_other_images_by_name(tmp_path):
-    folder = make_folder(tmp_path / "o", RUN, {"path.png": figure_bytes("png"),
-                                               "loss.png": figure_bytes("png")})
+    folder = make_folder(
+        tmp_path / "o", RUN, {"path.png": figure_bytes("png"), "loss.png": figure_bytes("png")}
+    )
     (folder / "b-mine.png").write_bytes(figure_bytes("png", "red"))
     (folder / "a-mine.png").write_bytes(figure_bytes("png", "green"))
     (folder / ".hidden.png").write_bytes(figure_bytes("png"))
@@ -237,12 +527,16 @@ def test_figures_follow_the_manifest_then_other_images_by_name(tmp_path):
     assert [n for n, _ in contents.figures] == ["path.png", "loss.png", "a-mine.png", "b-mine.png"]
 
 
-@pytest.mark.parametrize("doc", [
-    {},
-    {"runs": "not a list", "problem": 3, "aggregates": [1, None]},
-    {"best": [{"label": ["x"], "lr": "fast"}], "parameters": None, "seeds": True},
-    {"optimizers": [{"label": 1, "fractions": {"minimum 9": 0.5}}], "problem": {"minima": 1}},
-], ids=["empty", "wrong-types-run", "wrong-types-sweep", "wrong-types-basins"])
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {},
+        {"runs": "not a list", "problem": 3, "aggregates": [1, None]},
+        {"best": [{"label": ["x"], "lr": "fast"}], "parameters": None, "seeds": True},
+        {"optimizers": [{"label": 1, "fractions": {"minimum 9": 0.5}}], "problem": {"minima": 1}},
+    ],
+    ids=["empty", "wrong-types-run", "wrong-types-sweep", "wrong-types-basins"],
+)
 def test_an_odd_summary_still_gives_a_page(doc):
     page = report.render_report(report.FolderContents(folder="odd", summary=doc))
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
@@ -285,10 +579,29 @@ MARKDOWN = [
     ("```python\nx = 1 < 2\n\n**no**\n```", "<pre><code>x = 1 &lt; 2\n\n**no**</code></pre>"),
     ("```\nunclosed", "<pre><code>unclosed</code></pre>"),
     ("use `a*b*c` and `<b>`", "<p>use <code>a*b*c</code> and <code>&lt;b&gt;</code></p>"),
-    ("**bold**, __bold__, *it*", "<p><strong>bold</strong>, <strong>bold</strong>, <em>it</em></p>"),
+    (
+        "**bold**, __bold__, *it*",
+        "<p><strong>bold</strong>, <strong>bold</strong>, <em>it</em></p>",
+    ),
     ("2*3*4 and a * b * c", "<p>2*3*4 and a * b * c</p>"),
     ("<b>x</b> & 'q'", "<p>&lt;b&gt;x&lt;/b&gt; &amp; &#x27;q&#x27;</p>"),
     ("#not a heading", "<p>#not a heading</p>"),
+    (
+        "text\n\n    $ optcompare run\n      --opt <x>\n\nafter",
+        "<p>text</p>\n<pre><code>$ optcompare run\n  --opt &lt;x&gt;</code></pre>\n<p>after</p>",
+    ),
+    ("    a\n\n    b\n", "<pre><code>a\n\nb</code></pre>"),
+    ("text\n    still the paragraph", "<p>text still the paragraph</p>"),
+    ("~~~~\n```\n~~~\n~~~~", "<pre><code>```\n~~~</code></pre>"),
+    ("\\*not italic\\* and \\`x\\` and \\\\", "<p>*not italic* and `x` and \\</p>"),
+    ("``a`b`` and `` `x` ``", "<p><code>a`b</code> and <code>`x`</code></p>"),
+    ("> **Note.** x\n> y", "<blockquote>\n<p><strong>Note.</strong> x y</p>\n</blockquote>"),
+    ("a\n\n---\n\nb", "<p>a</p>\n<hr>\n<p>b</p>"),
+    (
+        "<!-- c --> <script>x</script> &amp;",
+        "<p>&lt;!-- c --&gt; &lt;script&gt;x&lt;/script&gt; &amp;amp;</p>",
+    ),
+    ("a | b\nno separator row", "<p>a | b no separator row</p>"),
 ]
 
 
@@ -297,7 +610,115 @@ def test_markdown_subset(text, html):
     assert report.render_markdown(text) == html
 
 
+def md_tables(text: str) -> list[HtmlTable]:
+    return Tables(report.render_markdown(text)).tables
+
+
+def test_a_pipe_table_is_a_table_with_its_header_and_alignment():
+    (table,) = md_tables(
+        "| name | left | mid | right |\n|---|:--|:-:|--:|\n| a | 1 | 2 | 3 |\n| b | 4 | 5 | 6 |"
+    )
+    assert table.head == ["name", "left", "mid", "right"]
+    assert table.rows == [["a", "1", "2", "3"], ["b", "4", "5", "6"]]
+    assert [cls for _, cls in table.cells[:4]] == ["", "", "mid", "num"]
+    assert {tag for tag, _ in table.cells} == {"th", "td"}
+    assert [tag for tag, _ in table.cells[4:]] == ["td"] * 8  # no row headers in a lesson table
+
+
+def test_a_table_cell_keeps_inline_code_emphasis_and_escaped_pipes():
+    text = (
+        "| spec | means |\n| --- | --- |\n"
+        "| `a \\| b` | **either** *one* \\| the other |\n| `x*y*z` | 2 * 3 |"
+    )
+    html = report.render_markdown(text)
+    (table,) = Tables(html).tables
+    assert table.rows == [["a | b", "either one | the other"], ["x*y*z", "2 * 3"]]
+    assert "<td><code>a | b</code></td>" in html
+    assert "<td><strong>either</strong> <em>one</em> | the other</td>" in html
+
+
+def test_a_table_without_outer_pipes_and_with_ragged_rows():
+    (table,) = md_tables("x | y\n--- | ---:\n1 | 2\nonly\n3 | 4 | extra")
+    assert table.head == ["x", "y"]
+    assert table.rows == [["1", "2"], ["only", ""], ["3", "4"]]
+
+
+def test_a_table_needs_a_separator_of_the_same_width_and_ends_at_a_blank_line():
+    assert md_tables("| a | b |\n|---|\n| 1 | 2 |") == []
+    html = report.render_markdown("Numbers:\n| a |\n|---|\n| 1 |\n\nafter | it")
+    assert html.startswith("<p>Numbers:</p>\n<div")  # a table may follow a paragraph line
+    assert html.endswith("<p>after | it</p>")
+    assert Tables(html).tables[0].rows == [["1"]]
+
+
+def test_text_that_looks_like_html_stays_text_in_tables():
+    text = (
+        "| <b>head</b> | x |\n|---|---|\n| <script>alert(1)</script> | "
+        "<img src=x onerror=alert(2)> |"
+    )
+    html = report.render_markdown(text)
+    tags = Tags(html)
+    assert [t for t, _ in tags.tags if t in {"b", "script", "img"}] == []
+    (table,) = Tables(html).tables
+    assert table.head == ["<b>head</b>", "x"]
+    assert table.rows == [["<script>alert(1)</script>", "<img src=x onerror=alert(2)>"]]
+
+
+# --- lessons ------------------------------------------------------------------------------------
+
+
+def markdown_tables(text: str) -> list[list[list[str]]]:
+    """The pipe tables of a lesson as lists of rows of cells, read the simple way (the
+    lessons' tables have outer pipes, no escaped pipes), separator rows left out."""
+    tables: list[list[list[str]]] = []
+    previous = ""
+    for line in text.splitlines():
+        if line.startswith("|"):
+            if not previous.startswith("|"):
+                tables.append([])
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if not all(re.fullmatch(r":?-+:?", c) for c in cells):
+                tables[-1].append([re.sub(r"`|\*\*", "", c) for c in cells])
+        previous = line
+    return tables
+
+
+@pytest.mark.parametrize("name", ["rprop-minibatch", "adam-nonconvergence"])
+def test_a_lesson_report_has_its_tables_code_and_runs(cli, tmp_path, name):
+    code, _, err = cli("lesson", name, "--out", "l", "--report", "-q")
+    assert code == 0, err
+    folder = tmp_path / "l"
+    text = (folder / "lesson.md").read_text(encoding="utf-8")
+    page = (folder / REPORT).read_text(encoding="utf-8")
+    assert_self_contained(page)
+    assert "| ---" not in page and "|---" not in page
+    assert "no table this page knows how to show" not in page
+    expected = markdown_tables(text)
+    assert expected, "the lesson has no table to check"
+    shown = Tables(page).of("lesson")
+    assert [[t.head, *t.rows] for t in shown] == expected
+    # its commands are indented code blocks: each is one <pre><code>, line for line
+    commands = [line[4:] for line in text.splitlines() if line.startswith("    optcompare ")]
+    assert commands
+    blocks = re.findall(r"<pre><code>(.*?)</code></pre>", page, re.S)
+    assert "\n".join(escape(c) for c in commands) in blocks
+    # and the runs its summary.json holds are result tables, one per experiment
+    doc = json.loads((folder / "summary.json").read_text())
+    results = Tables(page).of("summary")
+    assert [t.caption.split(" experiment,")[0] for t in results] == list(doc["experiments"])
+    for table, experiment in zip(results, doc["experiments"].values(), strict=True):
+        assert [row[0] for row in table.rows] == [a["label"] for a in experiment["aggregates"]]
+
+
+def test_a_lesson_without_runs_shows_no_results_section(tmp_path):
+    doc = {"lesson": "x", "title": "T", "claim": "c", "numbers": {}, "experiments": {}}
+    page = build_report(make_folder(tmp_path / "l", doc, lesson="# T\n\n| a |\n|---|\n| 1 |\n"))
+    assert "Results" not in page and "no table" not in page
+    assert [t.rows for t in Tables(page).tables] == [[["1"]]]
+
+
 # --- errors -------------------------------------------------------------------------------------
+
 
 def _file(tmp_path):
     (tmp_path / "afile").write_text("x")
@@ -353,18 +774,35 @@ def test_report_help_has_examples(cli):
 
 # --- a real browser -----------------------------------------------------------------------------
 
+
 def _browser() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def _headless(browser: str, tmp: Path, *args: str) -> str:
     """Run headless chromium with no network, profile or GPU; return what it printed."""
-    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-           "--disable-quic", "--no-first-run", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-           f"--user-data-dir={tmp / 'profile'}", *args]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=90,
-                          env={"HOME": str(tmp), "PATH": "/usr/bin:/bin"})
+    cmd = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        f"--user-data-dir={tmp / 'profile'}",
+        *args,
+    ]
+    done = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env={"HOME": str(tmp), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 
@@ -376,16 +814,38 @@ def test_the_page_in_a_real_browser(cli, tmp_path):
         pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
     from matplotlib.image import imread
 
-    code, _, err = cli("run", "--opt", "sgd:lr=0.002,momentum=0.9", "--opt", "adam:lr=0.05",
-                       "--opt", "rmsprop", "--problem", "rosenbrock", "--steps", "100",
-                       "--out", "r", "--no-plot", "-q")
+    code, _, err = cli(
+        "run",
+        "--opt",
+        "sgd:lr=0.002,momentum=0.9",
+        "--opt",
+        "adam:lr=0.05",
+        "--opt",
+        "rmsprop",
+        "--problem",
+        "rosenbrock",
+        "--steps",
+        "100",
+        "--out",
+        "r",
+        "--no-plot",
+        "-q",
+    )
     assert code == 0, err
     folder = tmp_path / "r"
-    for name, data in [("loss.png", figure_bytes("png")), ("path.svg", figure_bytes("svg")),
-                       ("extra.png", figure_bytes("png", "tab:orange"))]:
+    for name, data in [
+        ("loss.png", figure_bytes("png")),
+        ("path.svg", figure_bytes("svg")),
+        ("extra.png", figure_bytes("png", "tab:orange")),
+    ]:
         output.add_file(folder, name, lambda p, data=data: p.write_bytes(data))
-    output.add_file(folder, "lesson.md", lambda p: p.write_text(
-        f"# A lesson\n\nSee **both** figures.\n\n- {HOSTILE}\n", encoding="utf-8"))
+    output.add_file(
+        folder,
+        "lesson.md",
+        lambda p: p.write_text(
+            f"# A lesson\n\nSee **both** figures.\n\n- {HOSTILE}\n", encoding="utf-8"
+        ),
+    )
     url = write_report(folder).resolve().as_uri()
 
     dom = _headless(browser, tmp_path, "--virtual-time-budget=5000", "--dump-dom", url)

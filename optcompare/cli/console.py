@@ -23,8 +23,8 @@ def num(v: Any, digits: int = 4) -> str:
     return compact(v, digits)
 
 
-def table(title: str | None, columns: list[tuple[str, str]], rows: list[list[str]]):
-    """A rich table; columns are (header, justify)."""
+def table(title: str | None, columns: list[tuple[str, Any]], rows: list[list[str]]):
+    """A rich table; columns are (header, justify: "left", "right" or "center")."""
     from rich import box
     from rich.table import Table
 
@@ -38,6 +38,40 @@ def table(title: str | None, columns: list[tuple[str, str]], rows: list[list[str
     for row in rows:
         t.add_row(*row)
     return t
+
+
+def print_table(out, result_table) -> None:
+    """Print a :class:`~optcompare.summary.tables.Table`: caption, columns, rows, notes.
+
+    Text is shown as it is (no rich markup), so the cells are those report.html
+    shows. Widths are chosen here so the table fits the console: a number
+    column is as wide as its widest cell or header word (numbers never wrap,
+    headers wrap between words), and the first column, the labels, takes the
+    rest (a longer label wraps; at least 8 characters of it show on a line).
+    """
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    columns, rows = result_table.columns, result_table.rows
+
+    def widest(i: int, header: str) -> int:
+        return max([len(w) for w in header.split()] + [len(r[i]) for r in rows] + [1])
+
+    widths = [widest(i, c.name) for i, c in enumerate(columns)]
+    gaps = 2 * len(columns)  # rich: a separator and a padding per column, two edges
+    labels = max([len(columns[0].name)] + [len(r[0]) for r in rows])
+    widths[0] = max(min(labels, 8), min(labels, out.width - gaps - sum(widths[1:])))
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for c, w in zip(columns, widths, strict=True):
+        t.add_column(Text(c.name), justify=c.align, overflow="fold", width=w)
+    for row in rows:
+        t.add_row(*(Text(cell) for cell in row))
+    if result_table.caption:  # above the table, wrapped at the console's width, not the table's
+        out.print(Text(result_table.caption))
+    out.print(t)
+    for note in result_table.notes:
+        out.print(Text(note))
 
 
 class DelayedProgress:

@@ -4,58 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from optcompare.cli.console import console, num, table
-
-
-def _title(result) -> str:
-    title = f"{result.problem.spec}, {result.steps} steps"
-    if result.problem.f_star is not None:
-        title += f" (f* = {num(result.problem.f_star)}, tol {num(result.tol, 2)})"
-    if result.lr_schedule:
-        title += f", lr schedule {result.lr_schedule}"
-    return title
+from optcompare.cli.console import console, num, print_table, table
 
 
 def print_run(result, folder: Path) -> None:
-    """The end-of-run table (medians over seeds when there are several) and the folder."""
-    from optcompare.summary.documents import aggregate
+    """The run table (medians over seeds when there are several), its notes, and the folder.
+
+    The table is built from the run's summary.json document by
+    :func:`optcompare.summary.tables.run_table`, as report.html builds it.
+    """
+    from optcompare.summary.documents import summary_document
+    from optcompare.summary.tables import run_table
 
     out = console()
-    tuned = bool(result.tuning)
-    if result.seeds == 1:
-        columns = [("optimizer", "left"), ("final loss", "right"), ("best loss", "right"),
-                   ("dist. to min", "right"), ("steps to tol", "right"), ("diverged", "right")]
-        rows = [[r.label, num(r.final_loss), num(r.best_loss), num(r.distance_to_min, 3),
-                 num(r.steps_to_tol), "-" if r.diverged_at is None else f"step {r.diverged_at}"]
-                for r in result.runs]
-        lrs = [num(r.hyperparameters.get("lr"), 3) for r in result.runs]
-    else:
-        columns = [("optimizer", "left"), ("median", "right"),
-                   ("25-75%", "right"), ("dist. min", "right"), ("reached", "right"),
-                   ("diverged", "right")]
-        agg = aggregate(result)
-        rows = [[a["label"], num(a["final_loss_median"]),
-                 f"{num(a['final_loss_q25'], 2)}..{num(a['final_loss_q75'], 2)}",
-                 num(a["distance_to_minimum_median"], 3), f"{a['reached_tol']}/{a['runs']}",
-                 f"{a['diverged']}/{a['runs']}"] for a in agg]
-        lrs = [num(a["lr"], 3) for a in agg]
-    if tuned:
-        columns.insert(1, ("lr", "right"))
-        for row, lr in zip(rows, lrs, strict=True):
-            row.insert(1, lr)
-    title = _title(result)
-    if result.seeds > 1:
-        title += f"; {result.seeds} seeds each"
-    out.print(table(title, columns, rows))
-    reasons = {(r.label, r.diverged_reason) for r in result.runs if r.diverged_reason}
-    for label, why in sorted(reasons):
-        out.print(f"{label} diverged: {why}", soft_wrap=True)
-    if tuned:
-        first = next(iter(result.tuning.values()))
-        grid = first["grid"]
-        out.print(f"lr tuned: {len(grid)} values {num(grid[0])}..{num(grid[-1])}, median "
-                  f"{first['objective']} loss on {len(first['tuning_seeds'])} other seeds",
-                  soft_wrap=True)
+    print_table(out, run_table(summary_document(result, "")))
     out.print(f"wrote {folder}", soft_wrap=True)
 
 
@@ -153,34 +115,20 @@ def print_problem(p) -> None:
 
 
 def print_sweep(result, folder: Path) -> None:
+    """The best grid point per optimizer (as report.html shows it), and the folder."""
+    from optcompare.summary.documents import sweep_document
+    from optcompare.summary.tables import sweep_table
+
     out = console()
-    names = [n for n, _ in result.axes]
-    columns = [("optimizer", "left"), *[(f"best {n}", "right") for n in names],
-               (f"median {result.objective}", "right"), ("diverged runs", "right")]
-    rows = [[b["label"], *[num(b[n], 3) for n in names], num(b["median_objective"]),
-             f"{100 * b['diverged_fraction']:.0f}%"] for b in result.best()]
-    title = (f"{result.problem.spec}: sweep of {' x '.join(names)}, {result.steps} steps, "
-             f"{len(result.seeds)} seed{'s' * (len(result.seeds) > 1)}")
-    out.print(table(title, columns, rows))
+    print_table(out, sweep_table(sweep_document(result, "")))
     out.print(f"wrote {folder}", soft_wrap=True)
 
 
 def print_basins(results, problem, folder: Path) -> None:
+    """Where the grid's starts end, per optimizer (as report.html shows it), and the folder."""
+    from optcompare.summary.documents import basins_document
+    from optcompare.summary.tables import basins_table
+
     out = console()
-    mins = problem.minima()
-    columns = [("optimizer", "left"), *[(f"min {k + 1}", "right") for k in range(len(mins))],
-               ("diverged", "right"), ("other stat.", "right"), ("not conv.", "right")]
-    rows = []
-    for b in results:
-        fr = b.fractions(len(mins))
-        rows.append([b.label, *[f"{100 * fr[f'minimum {k}']:.0f}%" for k in range(len(mins))],
-                     f"{100 * fr['diverged']:.0f}%", f"{100 * fr['other stationary point']:.0f}%",
-                     f"{100 * fr['not converged']:.0f}%"])
-    n = len(results[0].xs) if results else 0
-    out.print(table(f"{problem.spec}: where {n}x{n} starts end ({results[0].steps} steps)",
-                    columns, rows))
-    for k, m in enumerate(mins):
-        out.print(f"  min {k + 1} = {_point(m.x)}", soft_wrap=True)
-    out.print("  other stat. = ended where the gradient vanishes, at no listed minimum "
-              "(a local minimum or saddle)", soft_wrap=True)
+    print_table(out, basins_table(basins_document(results, problem, "")))
     out.print(f"wrote {folder}", soft_wrap=True)

@@ -1,0 +1,393 @@
+"""Result tables: one model that the terminal and ``report.html`` both render.
+
+A :class:`Table` is a caption, columns, rows of cells that are already text,
+and notes (the lines under the table). The builders here read a
+``summary.json`` document (as :mod:`optcompare.summary.documents` makes it,
+in memory or read back from the file), so the table a command prints and the
+one its report shows are built by the same code from the same data: same
+columns, same digits, same notes. Every number is formatted once, here, by
+:func:`number` (:func:`~optcompare.summary.documents.compact` with
+:data:`DIGITS` significant digits) or :func:`percent`.
+
+The documents may come from a hand-edited or older file: a builder never
+raises on a missing or odd field; it shows :data:`MISSING` or the field's
+JSON text instead.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from optcompare.summary.documents import compact
+
+#: The cell of a value that does not exist (no minimum known, tol never reached).
+MISSING = "–"
+#: A loss that is +inf by the statistics rule: a diverged run counts as +inf, and
+#: summary.json stores +inf as null (JSON has no infinity).
+INFINITE = "inf"
+#: Significant digits of a loss; lrs, distances and quartiles get :data:`SHORT`.
+DIGITS = 4
+SHORT = 3
+
+Align = Literal["left", "right", "center"]
+
+#: The run table's columns after the label: one row per run, or medians over seeds.
+HEADERS = ("final loss", "best loss", "dist. to min", "steps to tol", "diverged")
+SEED_HEADERS = (
+    "median final loss",
+    "final loss 25%..75%",
+    "median dist. to min",
+    "reached tol",
+    "diverged",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its header and how its cells line up (numbers right, names left)."""
+
+    name: str
+    align: Align = "right"
+
+
+@dataclass(frozen=True)
+class Table:
+    """Caption, columns, rows of formatted cells, and notes shown under the table.
+
+    The first column names the row (an optimizer, an outcome); renderers may
+    show it as a row header.
+    """
+
+    caption: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[str, ...], ...]
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for row in self.rows:
+            if len(row) != len(self.columns):
+                raise ValueError(
+                    f"a row of {len(row)} cells in a table of {len(self.columns)} columns: {row!r}"
+                )
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def number(v: Any, digits: int = DIGITS) -> str:
+    """A value as a cell: ``digits`` significant digits, :data:`MISSING` for null, and the
+    JSON text of anything that is not a number."""
+    return compact(v, digits, missing=MISSING, other=text)
+
+
+def loss(v: Any, diverged: bool, digits: int = DIGITS) -> str:
+    """A loss cell: null is :data:`INFINITE` where runs diverged (the stats rule), else
+    :data:`MISSING`."""
+    return INFINITE if v is None and diverged else number(v, digits)
+
+
+def percent(v: Any) -> str:
+    """A share in [0, 1] as a percentage with one decimal."""
+    return f"{100 * v:.1f}%" if is_number(v) else MISSING
+
+
+def text(v: Any) -> str:
+    """Any JSON value as plain text (escaping is the renderer's job)."""
+    if v is None:
+        return ""
+    return v if isinstance(v, str) else json.dumps(v)
+
+
+def is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def get(doc: Any, *keys: str) -> Any:
+    """``doc[k1][k2]...``, or None where a level is missing or not a dict."""
+    for k in keys:
+        if not isinstance(doc, dict):
+            return None
+        doc = doc.get(k)
+    return doc
+
+
+def dicts(value: Any) -> list[dict[str, Any]]:
+    """The dicts of a JSON list (anything else is skipped)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _count(v: Any) -> int:
+    return v if isinstance(v, int) and not isinstance(v, bool) else 0
+
+
+# --- what a summary.json holds ----------------------------------------------------------------
+
+
+def document_kind(doc: dict[str, Any]) -> str:
+    """'lesson', 'run', 'sweep', 'basins', or 'folder' when summary.json is none of these."""
+    if isinstance(doc.get("experiments"), dict):
+        return "lesson"
+    if "runs" in doc or "aggregates" in doc:
+        return "run"
+    if "best" in doc:
+        return "sweep"
+    if "optimizers" in doc:
+        return "basins"
+    return "folder"
+
+
+def document_tables(doc: dict[str, Any]) -> list[Table]:
+    """Every result table a summary.json holds: one for a run, sweep or basins folder, one
+    per experiment of a lesson (captioned with the experiment's name), none otherwise."""
+    kind = document_kind(doc)
+    if kind == "lesson":
+        return [
+            run_table(d, name=str(key))
+            for key, d in doc["experiments"].items()
+            if isinstance(d, dict) and document_kind(d) == "run"
+        ]
+    build = {"run": run_table, "sweep": sweep_table, "basins": basins_table}.get(kind)
+    return [build(doc)] if build else []
+
+
+# --- runs ----------------------------------------------------------------------------------------
+
+
+def run_table(doc: dict[str, Any], name: str | None = None) -> Table:
+    """The results of a run: one row per run, or per label with medians over its seeds
+    when a label has several runs; a "tuned lr" column when the lr was tuned.
+
+    Args:
+        doc: a run's summary.json (``summary_document``).
+        name: the experiment's name, put in front of the caption (lessons).
+    """
+    aggregates = dicts(doc.get("aggregates"))
+    runs = dicts(doc.get("runs"))
+    seeds = max((_count(a.get("runs")) for a in aggregates), default=0)
+    medians = seeds > 1
+    columns = [Column("optimizer", "left"), *map(Column, SEED_HEADERS if medians else HEADERS)]
+    if medians:
+        rows = [_aggregate_row(a) for a in aggregates]
+        lrs = [number(a.get("lr"), SHORT) for a in aggregates]
+    else:
+        rows = [_run_row(r) for r in runs]
+        lrs = [number(get(r, "hyperparameters", "lr"), SHORT) for r in runs]
+    tuning = doc.get("tuning")
+    if tuning:
+        columns.insert(1, Column("tuned lr"))
+        for row, lr in zip(rows, lrs, strict=True):
+            row.insert(1, lr)
+    return Table(
+        caption=_run_caption(doc, seeds, name),
+        columns=tuple(columns),
+        rows=tuple(tuple(r) for r in rows),
+        notes=tuple(_run_notes(doc, runs, columns, rows, medians)),
+    )
+
+
+def _aggregate_row(a: dict[str, Any]) -> list[str]:
+    runs, diverged = number(a.get("runs")), _count(a.get("diverged"))
+    return [
+        text(a.get("label")),
+        loss(a.get("final_loss_median"), diverged > 0),
+        f"{loss(a.get('final_loss_q25'), diverged > 0, SHORT)}.."
+        f"{loss(a.get('final_loss_q75'), diverged > 0, SHORT)}",
+        number(a.get("distance_to_minimum_median"), SHORT),
+        f"{number(a.get('reached_tol'))}/{runs}",
+        f"{number(a.get('diverged'))}/{runs}",
+    ]
+
+
+def _run_row(r: dict[str, Any]) -> list[str]:
+    diverged = r.get("diverged")
+    stopped = diverged not in (False, None)
+    return [
+        text(r.get("label")),
+        loss(r.get("final_loss"), stopped),
+        loss(r.get("best_loss"), stopped),
+        number(r.get("distance_to_minimum"), SHORT),
+        number(r.get("steps_to_tol")),
+        "no" if not stopped else f"at step {diverged}" if is_number(diverged) else text(diverged),
+    ]
+
+
+def _run_caption(doc: dict[str, Any], seeds: int, name: str | None) -> str:
+    parts = [f"{number(doc['steps'])} steps" if doc.get("steps") is not None else ""]
+    f_star = get(doc, "problem", "f_star")
+    if f_star is not None:
+        parts.append(f"f* = {number(f_star)}")
+        if doc.get("tol") is not None:
+            parts.append(f"tol {number(doc['tol'])} on loss - f*")
+    if doc.get("lr_schedule") not in (None, "constant"):
+        parts.append(f"lr schedule {text(doc['lr_schedule'])}")
+    if seeds > 1:
+        parts.append(f"medians over {seeds} seeds per optimizer")
+    if is_number(doc.get("jitter")) and doc["jitter"] > 0:
+        parts.append(f"starts jittered by {number(doc['jitter'])}")
+    spec = text(get(doc, "problem", "spec"))
+    head = f"{name} experiment" if name else ""
+    return ", ".join(p for p in (head, spec, *parts) if p) or "Results"
+
+
+def _run_notes(
+    doc: dict[str, Any],
+    runs: list[dict[str, Any]],
+    columns: list[Column],
+    rows: list[list[str]],
+    medians: bool,
+) -> list[str]:
+    notes = [
+        f"{label} diverged: {why}"
+        for label, why in sorted(
+            {
+                (text(r.get("label")), text(r.get("diverged_reason")))
+                for r in runs
+                if r.get("diverged_reason")
+            }
+        )
+    ]
+    tuning = doc.get("tuning")
+    if isinstance(tuning, dict) and tuning:
+        first = next(iter(tuning.values()))
+        grid = first.get("grid") if isinstance(first, dict) else None
+        seeds = get(first, "tuning_seeds")
+        if isinstance(grid, list) and grid:
+            notes.append(
+                f"lr tuned per optimizer: the best of {len(grid)} values from "
+                f"{number(grid[0])} to {number(grid[-1])} by the median "
+                f"{text(get(first, 'objective')) or 'final'} loss over "
+                f"{len(seeds) if isinstance(seeds, list) else '?'} other seeds"
+            )
+    cells = [c for row in rows for c in row[1:]]
+    if medians and any(INFINITE in c for c in cells):
+        notes.append(
+            "A diverged run counts as an infinite loss (inf): a median of inf means "
+            "that at least half of the runs diverged."
+        )
+    reasons = _missing_reasons(doc, medians)
+    missing = list(
+        dict.fromkeys(
+            reasons[c.name]
+            for i, c in enumerate(columns)
+            if c.name in reasons and any(row[i] == MISSING for row in rows)
+        )
+    )
+    if missing:
+        notes.append(f"{MISSING} means no value: " + "; ".join(missing) + ".")
+    return notes
+
+
+def _missing_reasons(doc: dict[str, Any], medians: bool) -> dict[str, str]:
+    """Why a column of the run table can have no value, for this document."""
+    tol = "no run reached tol" if medians else "the run never reached tol"
+    if get(doc, "problem", "f_star") is None:
+        tol = "f* is unknown, so there is no tol to reach"
+    dist = "every run diverged" if medians else "the run diverged"
+    if not dicts(get(doc, "problem", "minima")):
+        dist = "the problem lists no minimum"
+    return {"steps to tol": tol, "dist. to min": dist, "median dist. to min": dist}
+
+
+# --- sweeps and basins ----------------------------------------------------------------------------
+
+
+def sweep_table(doc: dict[str, Any]) -> Table:
+    """The best grid point per optimizer: its swept value(s) and median objective."""
+    best = dicts(doc.get("best"))
+    params = doc.get("parameters")
+    names = (
+        [text(k) for k in params]
+        if isinstance(params, dict)
+        else [
+            k
+            for k in (best[0] if best else {})
+            if k not in ("label", "median_objective", "diverged_fraction")
+        ]
+    )
+    objective = text(doc.get("objective")) or "objective"
+    columns = (
+        Column("optimizer", "left"),
+        *(Column(f"best {n}") for n in names),
+        Column(f"median {objective} loss"),
+        Column("diverged (whole grid)"),
+    )
+    rows = tuple(
+        (
+            text(b.get("label")),
+            *(number(b.get(n), SHORT) for n in names),
+            loss(
+                b.get("median_objective"),
+                is_number(b.get("diverged_fraction")) and b["diverged_fraction"] > 0,
+            ),
+            percent(b.get("diverged_fraction")),
+        )
+        for b in best
+    )
+    seeds = doc.get("seeds")
+    n = len(seeds) if isinstance(seeds, list) else _count(seeds) or 1
+    steps = f", {number(doc['steps'])} steps" if doc.get("steps") is not None else ""
+    spec = text(get(doc, "problem", "spec"))
+    caption = (
+        f"The best grid point per optimizer{' on ' + spec if spec else ''} (lowest "
+        f"median {objective} loss over {n} seed{'s' * (n != 1)}){steps}"
+    )
+    notes = (
+        "diverged (whole grid): the share of all the optimizer's runs, at every grid "
+        "point and seed, that diverged",
+    )
+    return Table(caption, columns, rows, notes)
+
+
+def basins_table(doc: dict[str, Any]) -> Table:
+    """Where the grid's starts end: one row per outcome that summary.json names, one
+    column per optimizer, each cell the share of starts with that outcome.
+
+    Outcomes are shown as summary.json names them (the keys of each optimizer's
+    ``fractions``, in their order); the notes list the problem's minima, and the
+    runs still moving where summary.json counts them.
+    """
+    entries = dicts(doc.get("optimizers"))
+    fractions: list[dict[str, Any]] = [
+        f if isinstance(f := e.get("fractions"), dict) else {} for e in entries
+    ]
+    keys = list(dict.fromkeys(k for f in fractions for k in f))
+    columns = (Column("outcome", "left"), *(Column(text(e.get("label"))) for e in entries))
+    rows = tuple((text(k), *(percent(f.get(k)) for f in fractions)) for k in keys)
+    grid = doc.get("grid")
+    starts = f"{number(grid)}×{number(grid)} starts" if is_number(grid) else "starts"
+    steps = f" after {number(doc['steps'])} steps" if doc.get("steps") is not None else ""
+    spec = text(get(doc, "problem", "spec"))
+    notes = []
+    minima = dicts(get(doc, "problem", "minima"))
+    if minima:
+        notes.append(
+            "The problem's listed minima, in its catalog's order: "
+            + "; ".join(
+                _point(m.get("x")) + (f" {text(m['kind'])}" if m.get("kind") else "")
+                for m in minima
+            )
+            + "."
+        )
+    for e in entries:
+        moving = e.get("still_moving")
+        if isinstance(moving, dict) and is_number(moving.get("starts")) and moving["starts"]:
+            notes.append(
+                f"{text(e.get('label'))}: {number(moving['starts'])} starts still "
+                f"moving, median net move {number(moving.get('median_net_move'), SHORT)}"
+                f" over the last {number(moving.get('tail_steps'))} steps."
+            )
+    return Table(
+        f"Where the grid's {starts} end{' on ' + spec if spec else ''}{steps} (share of starts)",
+        columns,
+        rows,
+        tuple(notes),
+    )
+
+
+def _point(x: Any) -> str:
+    if not isinstance(x, list):
+        return text(x)
+    return "(" + ", ".join(number(v, SHORT) for v in x) + ")"
