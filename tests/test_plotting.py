@@ -17,7 +17,6 @@ from optcompare.plotting import (
     LOSS_FIGSIZE,
     LOSS_FLOOR,
     PATH_FIGSIZE,
-    basins_figure,
     comparison_figure,
     comparison_figures,
     effective_step_figure,
@@ -26,7 +25,6 @@ from optcompare.plotting import (
     optimizer_color,
     path_animation,
     path_figure,
-    plot_basins,
     plot_effective_step,
     plot_loss,
     plot_path,
@@ -553,70 +551,7 @@ def test_sweep_figures(lr_sweep, grid_sweep, tmp_path):
         plot_sweep(grid_sweep)
 
 
-# -- basins -----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def himmelblau_basins():
-    from optcompare.experiments.basins import basins
-    from optcompare.experiments.choices import make_optimizers
-    from optcompare.problem import make_problem
-
-    problem = make_problem("himmelblau")
-    return problem, basins(make_optimizers(["sgd:lr=0.01"])[0], problem, grid=15, steps=300)
-
-
-def test_basins_image_is_the_outcome(himmelblau_basins):
-    problem, b = himmelblau_basins
-    ax = plot_basins(b, problem)
-    (image,) = ax.images
-    np.testing.assert_array_equal(image.get_array(), b.outcome)
-    (stars,) = [c for c in ax.collections if c.get_label() == "minimum"]
-    np.testing.assert_allclose(stars.get_offsets(), [m.x for m in problem.minima()])
-    assert stars.get_paths() and len(stars.get_facecolors()) == 4
-    assert ax.get_xlim() == problem.window()[0] and ax.get_ylim() == problem.window()[1]
-    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("sgd lr=0.01", "x", "y")
-    texts = legend_texts(ax)
-    assert texts[0] == f"minimum (3, 2): {np.mean(b.outcome == 0):.0%}"
-    assert texts[-3:] == ["diverged: 0%", "other stationary point: 0%", "not converged: 0%"]
-
-
-def test_basins_colours_per_outcome(himmelblau_basins):
-    from dataclasses import replace
-
-    from optcompare.experiments.basins import DIVERGED, NOT_CONVERGED, OTHER_STATIONARY
-
-    problem, b = himmelblau_basins
-    outcome = b.outcome.copy()
-    outcome[0, :3] = DIVERGED
-    outcome[1, :5] = NOT_CONVERGED
-    outcome[2, :7] = OTHER_STATIONARY
-    ax = plot_basins(replace(b, outcome=outcome), problem)
-    (image,) = ax.images
-    kinds = (DIVERGED, NOT_CONVERGED, OTHER_STATIONARY, 0, 1, 2, 3)
-    color = [to_rgba(image.cmap(image.norm(v))) for v in kinds]
-    assert color[0] == to_rgba("black")
-    assert len(set(color)) == 7  # the three outcomes and four basins all differ
-    assert legend_texts(ax)[-3:] == [f"diverged: {3 / outcome.size:.0%}",
-                                     f"other stationary point: {7 / outcome.size:.0%}",
-                                     f"not converged: {5 / outcome.size:.0%}"]
-
-
-def test_basins_figure_one_panel_per_optimizer(himmelblau_basins, tmp_path):
-    from dataclasses import replace
-
-    problem, b = himmelblau_basins
-    other = replace(b, label="other", outcome=np.roll(b.outcome, 3, axis=1))
-    fig = basins_figure([b, other], problem)
-    panels = [a for a in fig.axes if a.images]
-    assert [a.get_title() for a in panels] == ["sgd lr=0.01", "other"]
-    (shared,) = fig.legends
-    assert [t.get_text() for t in shared.get_texts()] == [
-        "minimum (3, 2)", "minimum (-2.81, 3.13)", "minimum (-3.78, -3.28)",
-        "minimum (3.58, -1.85)", "diverged", "other stationary point", "not converged"]
-    fractions = [f"{np.mean(b.outcome == k):.0%}" for k in (0, 1, 2, 3, -1, -3, -2)]
-    assert legend_texts(panels[0]) == fractions
-    fig.savefig(tmp_path / "basins.png")
+# -- basins: tests/test_basins.py ---------------------------------------------------
 
 
 # -- animation --------------------------------------------------------------------

@@ -11,6 +11,7 @@ import numpy as np
 from optcompare.plotting.loss import loss_curves, loss_top
 from optcompare.plotting.paths import draw_contours, view
 from optcompare.plotting.style import (
+    LOCAL_MINIMUM_STYLE,
     MINIMUM_STYLE,
     TITLE,
     By,
@@ -126,10 +127,10 @@ def path_animation(result: Result, frames: int = 60, fps: int = 15,
     # static parts, drawn once
     if problem.dim == 2:
         draw_contours(ax_path, result, window, grid=120)
-    minima = problem.minima()
-    if minima:
-        M = np.array([m.x[:2] for m in minima], dtype=float)
-        ax_path.scatter(M[:, 0], M[:, 1], **{**MINIMUM_STYLE, "s": 180})
+    for kind, style, size in (("global", MINIMUM_STYLE, 180), ("local", LOCAL_MINIMUM_STYLE, 75)):
+        M = np.array([m.x[:2] for m in problem.minima() if m.kind == kind], dtype=float)
+        if len(M):
+            ax_path.scatter(M[:, 0], M[:, 1], **{**style, "s": size})
     ax_path.set_xlim(*window[0])
     ax_path.set_ylim(*window[1])
     names = ("x", "y") if problem.dim == 2 else ("x0", "x1")

@@ -28,6 +28,7 @@ from optcompare.experiments.basins import (
 )
 from optcompare.plotting.style import (
     LEGEND,
+    LOCAL_MINIMUM_STYLE,
     MINIMUM_STYLE,
     OUTSIDE,
     PALETTE,
@@ -48,8 +49,7 @@ OUTCOME_COLORS = {UNLISTED_MINIMUM: "#9E9E9E", SADDLE: "#636363", MAXIMUM: "#A67
 #: How the stationary points of the outcomes that have one are marked.
 POINT_MARKERS = {UNLISTED_MINIMUM: "D", SADDLE: "X", MAXIMUM: "^"}
 #: The marker of a listed minimum, by kind.
-LOCAL_MINIMUM_STYLE = {**MINIMUM_STYLE, "marker": "D", "s": 110}
-_STYLE_BY_KIND = {"global": MINIMUM_STYLE, "local": LOCAL_MINIMUM_STYLE}
+_STYLE_BY_KIND: dict[str, dict[str, Any]] = {"global": MINIMUM_STYLE, "local": LOCAL_MINIMUM_STYLE}
 # qualitative, without black and grey (those mean diverged / not converged)
 _BASIN_COLORS = tuple(c for c in PALETTE if c not in ("#000000", "#7f7f7f"))
 

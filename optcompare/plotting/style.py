@@ -26,7 +26,8 @@ from optcompare.plotting.colors import (
 
 __all__ = [
     "DPI", "LABEL", "LEGEND", "LEGEND_WIDTH", "LOSS_FIGSIZE", "LOSS_FLOOR", "MAX_MARKERS",
-    "MINIMUM_STYLE", "OPTIMIZER_COLORS", "OUTSIDE", "PALETTE", "PATH_FIGSIZE", "TICKS", "TITLE",
+    "LOCAL_MINIMUM_STYLE", "MINIMUM_STYLE", "OPTIMIZER_COLORS", "OUTSIDE", "PALETTE",
+    "PATH_FIGSIZE", "TICKS", "TITLE",
     "By", "Ink", "by_label_note", "check_colors", "finite", "gaps", "inks", "label_counts",
     "label_palette", "last_finite", "legend_labels", "margin", "new_axes", "new_figure",
     "note_handles", "optimizer_color", "parse_color", "result_colors", "result_inks", "retitle",
@@ -62,6 +63,8 @@ LEGEND = 11
 
 MINIMUM_STYLE = {"marker": "*", "s": 260, "c": "#FFD400", "edgecolors": "black",
                   "linewidths": 1.0, "zorder": 4}
+#: A listed local minimum (Minimum.kind == "local"): a diamond, not the global star.
+LOCAL_MINIMUM_STYLE = {**MINIMUM_STYLE, "marker": "D", "s": 110}
 LEGEND_WIDTH = 28  # characters per legend line
 MAX_MARKERS = 30  # markers per path; longer runs get every k-th step marked
 OUTSIDE = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}

@@ -8,16 +8,20 @@ files are made from these, so they always agree.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from optcompare import stats
 from optcompare._version import __version__
+from optcompare.experiments import basins as basin_rules
+from optcompare.experiments.basins import outcome_name, shown_codes
 
 if TYPE_CHECKING:
+    from optcompare.experiments.basins import Basins
     from optcompare.experiments.records import Result, Run
+    from optcompare.problem import Problem
 
 
 def plain(v: Any) -> Any:
@@ -168,33 +172,62 @@ def sweep_document(sweep, command: str) -> dict[str, Any]:
     }
 
 
-def basins_table(results) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows of basins.csv: one row per optimizer and start."""
-    header = ["label", "x0", "y0", "outcome", "x_final", "y_final"]
+def basins_table(results: Sequence[Basins]) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of basins.csv: one row per optimizer and start.
+
+    ``outcome`` is the outcome's name (:func:`~optcompare.experiments.basins.outcome_name`);
+    ``x_point, y_point`` the stationary point the run ended at (nan when none);
+    ``tail_net_move`` and ``tail_path`` the net displacement and path length over the
+    last ``tail_steps`` steps (summary.json), which decide "still moving".
+    """
+    header = ["label", "x0", "y0", "outcome", "x_final", "y_final",
+              "x_point", "y_point", "tail_net_move", "tail_path"]
     rows = []
     for b in results:
         X, Y = np.meshgrid(b.xs, b.ys)
-        for (x, y, o, fx, fy) in zip(X.ravel(), Y.ravel(), b.outcome.ravel(),
-                                     b.final_x[..., 0].ravel(), b.final_x[..., 1].ravel(),
-                                     strict=True):
-            rows.append([b.label, repr(float(x)), repr(float(y)), outcome_name(int(o)),
-                         repr(float(fx)), repr(float(fy))])
+        n = b.outcome.size
+        point = b.point if b.point is not None else np.full((n, 2), np.nan)
+        move = b.tail_move if b.tail_move is not None else np.full(n, np.nan)
+        path = b.tail_path if b.tail_path is not None else np.full(n, np.nan)
+        columns = (X.ravel(), Y.ravel(), b.final_x[..., 0].ravel(), b.final_x[..., 1].ravel(),
+                   point[..., 0].ravel(), point[..., 1].ravel(), move.ravel(), path.ravel())
+        names = [outcome_name(int(o), b.minima) for o in b.outcome.ravel()]
+        for name, (x, y, fx, fy, px, py, m, ln) in zip(names, zip(*columns, strict=True),
+                                                       strict=True):
+            rows.append([b.label, repr(float(x)), repr(float(y)), name, repr(float(fx)),
+                         repr(float(fy)), repr(float(px)), repr(float(py)), repr(float(m)),
+                         repr(float(ln))])
     return header, rows
 
 
-def outcome_name(o: int) -> str:
-    return {-1: "diverged", -2: "not converged", -3: "other stationary point"}.get(
-        o, f"minimum {o}")
-
-
-def basins_document(results, problem, command: str) -> dict[str, Any]:
-    n = len(problem.minima())
+def basins_document(results: Sequence[Basins], problem: Problem,
+                    command: str) -> dict[str, Any]:
+    """summary.json of basins: the minima by outcome name, the classification's settings,
+    and per optimizer the share of starts per outcome (every listed minimum, and each other
+    outcome some optimizer had), the runs still moving and the unlisted minima found."""
+    codes = shown_codes(results)
+    steps = results[0].steps if results else 0
+    tail = results[0].tail_steps if results else 0
     return {
         **_header(command),
         "problem": {"spec": problem.spec,
-                    "minima": [{"x": plain(m.x), "f": plain(m.f), "kind": m.kind}
-                               for m in problem.minima()]},
+                    "minima": [{"name": outcome_name(k, problem.minima()), "x": plain(m.x),
+                                "f": plain(m.f), "kind": m.kind}
+                               for k, m in enumerate(problem.minima())]},
         "grid": len(results[0].xs) if results else 0,
-        "steps": results[0].steps if results else 0,
-        "optimizers": [{"label": b.label, "fractions": b.fractions(n)} for b in results],
+        "steps": steps,
+        "classification": {
+            "tail_steps": tail, "moving_ratio": basin_rules.MOVING_RATIO,
+            "reach_fraction": basin_rules.REACH_FRACTION,
+            "polish_iterations": basin_rules.POLISH_ITERATIONS,
+            "outcomes": {outcome_name(c, problem.minima()): basin_rules.outcome_meaning(c, tail)
+                         for c in basin_rules.outcome_codes(problem.minima())},
+        },
+        "optimizers": [{
+            "label": b.label,
+            "fractions": b.fractions(codes),
+            "still_moving": b.still_moving(),
+            "unlisted_minima": [{"x": plain(x), "f": plain(float(problem.f(np.array([x]))[0])),
+                                 "starts": count} for x, count in b.unlisted_minima()],
+        } for b in results],
     }
