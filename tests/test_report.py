@@ -288,7 +288,13 @@ def test_basins_folder_shows_every_outcome_that_summary_json_names(cli, tmp_path
     (table,) = Tables(build_report(tmp_path / "b")).of("summary")
     assert table.head == ["outcome", "sgd lr=0.01", "adam lr=0.1"]
     outcomes = list(doc["optimizers"][0]["fractions"])
-    assert [row[0] for row in table.rows] == outcomes  # whatever names basins gives them
+    # whatever names basins gives them; a listed minimum's row also shows its point
+    points = {m["name"]: m["x"] for m in doc["problem"]["minima"] if "name" in m}
+    assert [row[0].split(" at (")[0] for row in table.rows] == outcomes
+    for row in table.rows:
+        if row[0] in points or " at (" in row[0]:
+            x, y = points[row[0].split(" at (")[0]]
+            assert row[0].endswith(f" at ({compact(x, 3)}, {compact(y, 3)})")
     for j, entry in enumerate(doc["optimizers"], start=1):
         shares = [float(row[j].rstrip("%")) for row in table.rows]
         assert shares == [round(100 * entry["fractions"][k], 1) for k in outcomes]

@@ -205,7 +205,12 @@ def test_basins_table_shows_the_outcomes_summary_json_names_in_its_order():
             {
                 "label": "adam",
                 "fractions": {"somewhere": 2 / 9, "elsewhere": 7 / 9},
-                "still_moving": {"starts": 2, "tail_steps": 10, "median_net_move": 0.0123},
+                "still_moving": {
+                    "starts": 2,
+                    "tail_steps": 10,
+                    "median_net_move": 0.0123,
+                    "max_net_move": 0.5,
+                },
             },
         ],
     }
@@ -221,7 +226,41 @@ def test_basins_table_shows_the_outcomes_summary_json_names_in_its_order():
         "The problem's listed minima, in its catalog's order: (0.0898, -0.713) global; "
         "(1.7, -0.8) local."
     ) in t.notes
-    assert "adam: 2 starts still moving, median net move 0.0123 over the last 10 steps." in t.notes
+    assert (
+        "adam: 2 starts still moving, median net move 0.0123 (largest 0.5) over the last 10 steps."
+    ) in t.notes
+
+
+def test_basins_rows_show_the_point_of_each_named_minimum_and_notes_explain_the_rest():
+    doc = {
+        "problem": {
+            "spec": "camel",
+            "minima": [
+                {"name": "the deep one", "x": [0.0898, -0.7126]},
+                {"name": "a shallow one", "x": [1.7, -0.8]},
+            ],
+        },
+        "classification": {
+            "outcomes": {"the deep one": "ended there", "lost": "went nowhere", "unused": "x"}
+        },
+        "optimizers": [
+            {
+                "label": "sgd",
+                "fractions": {"the deep one": 0.75, "a shallow one": 0.0, "lost": 0.25},
+                "unlisted_minima": [{"x": [0.5, 0.25], "f": -0.125, "starts": 3}],
+            }
+        ],
+    }
+    t = basins_table(doc)
+    assert t.rows == (
+        ("the deep one at (0.0898, -0.713)", "75.0%"),
+        ("a shallow one at (1.7, -0.8)", "0.0%"),
+        ("lost", "25.0%"),
+    )
+    assert t.notes == (
+        "lost: went nowhere.",
+        "sgd: unlisted minima at (0.5, 0.25) (f = -0.125, 3 starts).",
+    )
 
 
 def test_a_lesson_holds_one_run_table_per_experiment():

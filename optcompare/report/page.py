@@ -20,7 +20,8 @@ from optcompare._version import __version__
 from optcompare.report.folder import EMBEDDED, FolderContents
 from optcompare.report.markdown import inline, render_markdown, split_title
 from optcompare.report.table import table_html
-from optcompare.summary.tables import document_kind, document_tables, get, is_number, number, text
+from optcompare.summary.cells import get, is_number, number, text
+from optcompare.summary.tables import document_kind, document_tables
 
 CSS = resources.files("optcompare.report").joinpath("report.css").read_text(encoding="utf-8")
 

@@ -5,31 +5,28 @@ and notes (the lines under the table). The builders here read a
 ``summary.json`` document (as :mod:`optcompare.summary.documents` makes it,
 in memory or read back from the file), so the table a command prints and the
 one its report shows are built by the same code from the same data: same
-columns, same digits, same notes. Every number is formatted once, here, by
-:func:`number` (:func:`~optcompare.summary.documents.compact` with
-:data:`DIGITS` significant digits) or :func:`percent`.
-
-The documents may come from a hand-edited or older file: a builder never
-raises on a missing or odd field; it shows :data:`MISSING` or the field's
-JSON text instead.
+columns, same digits, same notes. Every cell is formatted once, by
+:mod:`optcompare.summary.cells`. The documents may come from a hand-edited or
+older file: a builder never raises on a missing or odd field.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from optcompare.summary.documents import compact
-
-#: The cell of a value that does not exist (no minimum known, tol never reached).
-MISSING = "–"
-#: A loss that is +inf by the statistics rule: a diverged run counts as +inf, and
-#: summary.json stores +inf as null (JSON has no infinity).
-INFINITE = "inf"
-#: Significant digits of a loss; lrs, distances and quartiles get :data:`SHORT`.
-DIGITS = 4
-SHORT = 3
+from optcompare.summary.cells import (
+    INFINITE,
+    MISSING,
+    SHORT,
+    dicts,
+    get,
+    is_number,
+    loss,
+    number,
+    percent,
+    text,
+)
 
 Align = Literal["left", "right", "center"]
 
@@ -75,48 +72,6 @@ class Table:
     @property
     def headers(self) -> list[str]:
         return [c.name for c in self.columns]
-
-
-def number(v: Any, digits: int = DIGITS) -> str:
-    """A value as a cell: ``digits`` significant digits, :data:`MISSING` for null, and the
-    JSON text of anything that is not a number."""
-    return compact(v, digits, missing=MISSING, other=text)
-
-
-def loss(v: Any, diverged: bool, digits: int = DIGITS) -> str:
-    """A loss cell: null is :data:`INFINITE` where runs diverged (the stats rule), else
-    :data:`MISSING`."""
-    return INFINITE if v is None and diverged else number(v, digits)
-
-
-def percent(v: Any) -> str:
-    """A share in [0, 1] as a percentage with one decimal."""
-    return f"{100 * v:.1f}%" if is_number(v) else MISSING
-
-
-def text(v: Any) -> str:
-    """Any JSON value as plain text (escaping is the renderer's job)."""
-    if v is None:
-        return ""
-    return v if isinstance(v, str) else json.dumps(v)
-
-
-def is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def get(doc: Any, *keys: str) -> Any:
-    """``doc[k1][k2]...``, or None where a level is missing or not a dict."""
-    for k in keys:
-        if not isinstance(doc, dict):
-            return None
-        doc = doc.get(k)
-    return doc
-
-
-def dicts(value: Any) -> list[dict[str, Any]]:
-    """The dicts of a JSON list (anything else is skipped)."""
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def _count(v: Any) -> int:
@@ -342,49 +297,62 @@ def sweep_table(doc: dict[str, Any]) -> Table:
 
 
 def basins_table(doc: dict[str, Any]) -> Table:
-    """Where the grid's starts end: one row per outcome that summary.json names, one
-    column per optimizer, each cell the share of starts with that outcome.
+    """Where the grid's starts end: one row per outcome, one column per optimizer, each
+    cell the share of starts with that outcome.
 
     Outcomes are shown as summary.json names them (the keys of each optimizer's
-    ``fractions``, in their order); the notes list the problem's minima, and the
-    runs still moving where summary.json counts them.
+    ``fractions``, in their order); a row named like one of ``problem.minima``
+    shows that minimum's point. The notes say what each other outcome means
+    (``classification.outcomes``), where the unlisted minima found lie, and how
+    far the runs still moving moved (each optimizer's ``still_moving``).
     """
     entries = dicts(doc.get("optimizers"))
     fractions: list[dict[str, Any]] = [
         f if isinstance(f := e.get("fractions"), dict) else {} for e in entries
     ]
-    keys = list(dict.fromkeys(k for f in fractions for k in f))
+    keys = [text(k) for k in dict.fromkeys(k for f in fractions for k in f)]
+    minima = dicts(get(doc, "problem", "minima"))
+    points = {text(m["name"]): _point(m.get("x")) for m in minima if m.get("name") is not None}
     columns = (Column("outcome", "left"), *(Column(text(e.get("label"))) for e in entries))
-    rows = tuple((text(k), *(percent(f.get(k)) for f in fractions)) for k in keys)
+    rows = tuple(
+        (f"{k} at {points[k]}" if k in points else k, *(percent(f.get(k)) for f in fractions))
+        for k in keys
+    )
+    meanings = get(doc, "classification", "outcomes")
+    meanings = meanings if isinstance(meanings, dict) else {}
+    notes = [f"{k}: {text(meanings[k])}." for k in keys if k in meanings and k not in points]
+    if minima and not points:  # an older summary.json, whose minima have no names
+        listed = "; ".join(
+            _point(m.get("x")) + (f" {text(m['kind'])}" if m.get("kind") else "") for m in minima
+        )
+        notes.append(f"The problem's listed minima, in its catalog's order: {listed}.")
+    for e in entries:
+        label, moving = text(e.get("label")), e.get("still_moving")
+        if isinstance(moving, dict) and is_number(moving.get("starts")) and moving["starts"]:
+            notes.append(
+                f"{label}: {number(moving['starts'])} starts still moving, median net move "
+                f"{number(moving.get('median_net_move'), SHORT)} (largest "
+                f"{number(moving.get('max_net_move'), SHORT)}) over the last "
+                f"{number(moving.get('tail_steps'))} steps."
+            )
+        if found := dicts(e.get("unlisted_minima")):
+            notes.append(
+                f"{label}: unlisted minima at "
+                + "; ".join(
+                    f"{_point(u.get('x'))} (f = {number(u.get('f'))}, "
+                    f"{number(u.get('starts'))} starts)"
+                    for u in found
+                )
+                + "."
+            )
     grid = doc.get("grid")
     starts = f"{number(grid)}×{number(grid)} starts" if is_number(grid) else "starts"
     steps = f" after {number(doc['steps'])} steps" if doc.get("steps") is not None else ""
     spec = text(get(doc, "problem", "spec"))
-    notes = []
-    minima = dicts(get(doc, "problem", "minima"))
-    if minima:
-        notes.append(
-            "The problem's listed minima, in its catalog's order: "
-            + "; ".join(
-                _point(m.get("x")) + (f" {text(m['kind'])}" if m.get("kind") else "")
-                for m in minima
-            )
-            + "."
-        )
-    for e in entries:
-        moving = e.get("still_moving")
-        if isinstance(moving, dict) and is_number(moving.get("starts")) and moving["starts"]:
-            notes.append(
-                f"{text(e.get('label'))}: {number(moving['starts'])} starts still "
-                f"moving, median net move {number(moving.get('median_net_move'), SHORT)}"
-                f" over the last {number(moving.get('tail_steps'))} steps."
-            )
-    return Table(
-        f"Where the grid's {starts} end{' on ' + spec if spec else ''}{steps} (share of starts)",
-        columns,
-        rows,
-        tuple(notes),
+    caption = (
+        f"Where the grid's {starts} end{' on ' + spec if spec else ''}{steps} (share of starts)"
     )
+    return Table(caption, columns, rows, tuple(notes))
 
 
 def _point(x: Any) -> str:
