@@ -44,11 +44,11 @@ def himmelblau_hessian(x: float, y: float) -> np.ndarray:
     return np.array([[4 * u + 8 * x * x + 2, 4 * (x + y)], [4 * (x + y), 4 * v + 8 * y * y + 2]])
 
 
-def ended(problem, points, diverged=None, move=None, path=None):
+def ended(problem, points, diverged=None, move=None, path=None, steps=50):
     X = np.array(points, dtype=float)
     d = np.full(len(X), -1) if diverged is None else np.asarray(diverged)
     return classify(problem, X, d, None if move is None else np.asarray(move, dtype=float),
-                    None if path is None else np.asarray(path, dtype=float))
+                    None if path is None else np.asarray(path, dtype=float), steps)
 
 
 # -- the polish and the Hessian test, on hand-made end points --------------------------------
@@ -58,6 +58,19 @@ def test_himmelblau_stationary_points_are_what_the_tests_say():
         lam = np.linalg.eigvalsh(himmelblau_hessian(*point))
         assert np.linalg.norm(HIMMELBLAU.grad(np.array([point]))) < 1e-3
         assert (lam.min() < 0 < lam.max()) if sign == "saddle" else (lam.max() < 0)
+
+
+def test_closed_form_eigh_matches_lapack():
+    from optcompare.experiments.basins import eigh
+
+    A = np.random.default_rng(0).standard_normal((500, 2, 2))
+    H = A + np.swapaxes(A, 1, 2)
+    H[:4] = [[[1, 0], [0, 1]], [[2, 0], [0, -3]], [[0, 0], [0, 0]], [[1e-12, 1], [1, 0]]]
+    lam, V = eigh(H)
+    np.testing.assert_allclose(lam, np.linalg.eigvalsh(H), atol=1e-14)
+    np.testing.assert_allclose(np.einsum("nij,nj,nkj->nik", V, lam, V), H, atol=1e-14)
+    np.testing.assert_allclose(np.einsum("nji,njk->nik", V, V), np.broadcast_to(np.eye(2), H.shape),
+                               atol=1e-15)
 
 
 @pytest.mark.parametrize("offset", [(0.05, -0.03), (-0.1, 0.08)])
@@ -119,6 +132,16 @@ def test_still_moving_is_net_displacement_against_path_length():
     ends = ended(HIMMELBLAU, [rattling, far, far, far], move=[1e-3, 5e-3, 5e-3, 4e-3],
                  path=[0.5, 5e-3, 1.1e-2, 5e-3])
     assert list(ends.outcome) == [0, STILL_MOVING, NOT_CONVERGED, STILL_MOVING]
+
+
+def test_a_run_bouncing_about_has_not_ended_anywhere():
+    """Plain GD at too large a lr bounces about with steps longer than the reach is wide:
+    even if it stops within reach of a minimum, it has not settled there."""
+    m = np.array(HIMMELBLAU.minima()[0].x)
+    reach = 0.02 * np.hypot(12.0, 12.0)
+    ends = ended(HIMMELBLAU, [m + 0.1, m + 0.1], move=[0.2, 0.2],
+                 path=[50 * 1.9 * reach, 50 * 2.1 * reach])
+    assert list(ends.outcome) == [0, NOT_CONVERGED]
 
 
 def test_a_run_nearer_its_limit_than_it_moved_has_ended_there():

@@ -8,8 +8,10 @@ one batch.  Each run is then classified by where it ends (:func:`classify`):
    (:func:`polish`); the stationary point reached is classified by its Hessian
    (:func:`stationary_kind`): a listed minimum (by index, global or local), an
    unlisted minimum, a saddle point or a maximum.  The run ended there when the
-   point lies within :data:`REACH_FRACTION` of the window's diagonal of its end
-   point, unless rule 3 says it is moving on.
+   point lies within reach, :data:`REACH_FRACTION` of the window's diagonal, of its
+   end point, its mean step over the tail (below) is no longer than twice the
+   reach (longer steps cannot stay within reach: such a run bounces about), and
+   rule 3 does not say it is moving on.
 3. **still moving**: its net displacement over the last :data:`TAIL_FRACTION` of
    its steps exceeds :data:`MOVING_RATIO` times its path length over them (and
    :data:`MOVE_FLOOR` of the window's diagonal), and the stationary point ahead,
@@ -20,8 +22,8 @@ one batch.  Each run is then classified by where it ends (:func:`classify`):
    path, but its limit is then nearer than it moved in the tail: it ended there.
 4. A run that stopped near a listed minimum where Newton cannot go (a kink, or a
    minimum listed with few digits) is at that minimum when within
-   :data:`RADIUS_FRACTION` of the window's diagonal of it.
-5. **not converged**: none of these (e.g. plain GD bouncing in a 2-cycle).
+   :data:`RADIUS_FRACTION` of the window's diagonal of it, with steps as short.
+5. **not converged**: none of these (e.g. plain GD bouncing about at too large a lr).
 
 The outcome names are defined here, once (:func:`outcome_name`); files,
 figures and the terminal all take them from here.
@@ -97,7 +99,7 @@ def outcome_meaning(code: int, tail_steps: int) -> str:
         return "ended at this listed minimum"
     return {
         UNLISTED_MINIMUM: "ended at a minimum that the problem does not list",
-        SADDLE: "ended at a saddle point (Hessian eigenvalues of both signs)",
+        SADDLE: "ended at a saddle point (f rises along some directions, falls along others)",
         MAXIMUM: "ended at a maximum",
         STILL_MOVING: (f"net displacement over the last {tail_steps} steps more than "
                        f"{MOVING_RATIO:g} x the path length over them"),
@@ -196,6 +198,21 @@ def hessians(problem: Problem, X: np.ndarray) -> np.ndarray:
     return 0.5 * (H + np.swapaxes(H, 1, 2))
 
 
+def eigh(H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues (ascending) and eigenvectors (columns) of symmetric (n, d, d) matrices;
+    in closed form for d = 2, many times faster than LAPACK one matrix at a time."""
+    H = np.nan_to_num(H)
+    if H.shape[1:] != (2, 2):
+        return np.linalg.eigh(H)
+    a, b, c = H[:, 0, 0], H[:, 0, 1], H[:, 1, 1]
+    mid, r = 0.5 * (a + c), np.hypot(0.5 * (a - c), b)
+    theta = 0.5 * np.arctan2(2.0 * b, a - c)  # the direction of the larger eigenvalue
+    cos, sin = np.cos(theta), np.sin(theta)
+    lam = np.stack([mid - r, mid + r], axis=1)
+    V = np.stack([np.stack([-sin, cos], axis=1), np.stack([cos, sin], axis=1)], axis=2)
+    return lam, V
+
+
 def polish(problem: Problem, X: np.ndarray, max_step: float,
            iterations: int = POLISH_ITERATIONS) -> np.ndarray:
     """Damped Newton from every row of X on the exact gradient, batched over rows.
@@ -203,21 +220,29 @@ def polish(problem: Problem, X: np.ndarray, max_step: float,
     Newton seeks any stationary point, so a run parked at a saddle stays there.
     Each step is -H^-1 g with eigenvalues of magnitude below EIG_TOL of the largest
     raised to that floor (a singular Hessian gives a long step, not an error), and
-    is shortened to at most ``max_step``.  A fixed number of iterations keeps it
-    deterministic.
+    is shortened to at most ``max_step``.  At most ``iterations`` steps; a row stops
+    early once its step is rounding (1e-15 of |x|), where more steps change nothing.
     """
     X = np.array(X, dtype=float, copy=True)
+    active = np.all(np.isfinite(X), axis=1)
     with np.errstate(all="ignore"):
         for _ in range(iterations):
-            g = problem.grad(X)
-            lam, V = np.linalg.eigh(np.nan_to_num(hessians(problem, X)))
+            rows = np.flatnonzero(active)
+            if rows.size == 0:
+                break
+            x = X[rows]
+            g = problem.grad(x)
+            lam, V = eigh(hessians(problem, x))
             top = np.maximum(1.0, np.abs(lam).max(axis=1, keepdims=True))
             floor = EIG_TOL * top
             lam = np.where(np.abs(lam) < floor, np.where(lam < 0, -floor, floor), lam)
             step = -np.einsum("nij,nj->ni", V, np.einsum("nji,nj->ni", V, g) / lam)
-            length = np.linalg.norm(step, axis=1, keepdims=True)
-            step *= np.minimum(1.0, max_step / np.where(length > 0, length, 1.0))
-            X = np.where(np.isfinite(step), X + step, X)
+            length = np.linalg.norm(step, axis=1)
+            step *= np.minimum(1.0, max_step / np.where(length > 0, length, 1.0))[:, None]
+            ok = np.all(np.isfinite(step), axis=1)
+            X[rows[ok]] = x[ok] + step[ok]
+            settled = ~ok | (length <= 1e-15 * np.maximum(1.0, np.abs(x).max(axis=1)))
+            active[rows[settled]] = False
     return X
 
 
@@ -231,7 +256,7 @@ def stationary_kind(problem: Problem, P: np.ndarray) -> np.ndarray:
     """
     with np.errstate(all="ignore"):
         g = problem.grad(P)
-        lam, V = np.linalg.eigh(np.nan_to_num(hessians(problem, P)))
+        lam, V = eigh(hessians(problem, P))
         top = np.maximum(1.0, np.abs(lam).max(axis=1))
         size = np.maximum(1.0, np.linalg.norm(P, axis=1))
         stationary = np.linalg.norm(g, axis=1) <= GRAD_TOL * top * size
@@ -260,7 +285,7 @@ class Ends:
 
 def classify(problem: Problem, final_x: np.ndarray, diverged_at: np.ndarray,
              tail_move: np.ndarray | None = None,
-             tail_path: np.ndarray | None = None) -> Ends:
+             tail_path: np.ndarray | None = None, tail_steps: int = 1) -> Ends:
     """Classify each run by where it ends (the rules in this module's docstring).
 
     Args:
@@ -268,7 +293,8 @@ def classify(problem: Problem, final_x: np.ndarray, diverged_at: np.ndarray,
         final_x: (runs, dim) end points.
         diverged_at: (runs,) the engine's step of divergence, -1 for none.
         tail_move, tail_path: (runs,) net displacement and path length over the last
-            steps; None means no run is still moving (end points given by hand).
+            ``tail_steps`` steps; None means the runs stopped (end points given by hand).
+        tail_steps: the number of steps those cover.
     """
     n = len(final_x)
     diag = _diagonal(problem)
@@ -277,6 +303,8 @@ def classify(problem: Problem, final_x: np.ndarray, diverged_at: np.ndarray,
     move = np.zeros(n) if tail_move is None else np.asarray(tail_move, dtype=float)
     path = np.zeros(n) if tail_path is None else np.asarray(tail_path, dtype=float)
     moving = (move > MOVING_RATIO * path) & (move > MOVE_FLOOR * diag)
+    # a run stays within a disk only if its steps are no longer than the disk is wide
+    settled = path / max(tail_steps, 1) <= 2.0 * reach
 
     point = np.full_like(final_x, np.nan, dtype=float)
     point[alive] = polish(problem, final_x[alive], max_step=reach)
@@ -284,7 +312,8 @@ def classify(problem: Problem, final_x: np.ndarray, diverged_at: np.ndarray,
     kind[alive] = stationary_kind(problem, point[alive])
     dist = np.linalg.norm(point - final_x, axis=1)
     with np.errstate(invalid="ignore"):
-        reached = (kind != NOT_CONVERGED) & (dist <= reach) & (~moving | (dist <= move))
+        reached = (kind != NOT_CONVERGED) & (dist <= reach) & settled \
+            & (~moving | (dist <= move))
 
     mins = np.array([m.x for m in problem.minima()], dtype=float).reshape(-1, final_x.shape[1])
     if len(mins):
@@ -295,8 +324,8 @@ def classify(problem: Problem, final_x: np.ndarray, diverged_at: np.ndarray,
             listed = d_point[np.arange(n), at] <= MATCH_FRACTION * diag
         kind = np.where((kind == UNLISTED_MINIMUM) & listed, at, kind)
         near = np.argmin(d_end, axis=1)
-        parked = np.where(d_end[np.arange(n), near] <= RADIUS_FRACTION * diag, near,
-                          NOT_CONVERGED)
+        parked = np.where((d_end[np.arange(n), near] <= RADIUS_FRACTION * diag) & settled,
+                          near, NOT_CONVERGED)
     else:
         parked = np.full(n, NOT_CONVERGED)
     outcome = np.where(reached, kind, np.where(moving, STILL_MOVING, parked))
@@ -357,7 +386,7 @@ def basins(choice, problem: Problem, grid: int = 41, steps: int = 500,
     tr = run_batch(choice.optimizer, choice.values, problem, starts, seeds, steps,
                    lr_factors=lr_factors, record=False, progress=progress, on_step=tail)
     move = tail.move(tr.final_x)
-    ends = classify(problem, tr.final_x, tr.diverged_at, move, tail.path)
+    ends = classify(problem, tr.final_x, tr.diverged_at, move, tail.path, tail_steps(steps))
     shape = (grid, grid)
     return Basins(choice.label, xs, ys, ends.outcome.reshape(shape),
                   tr.final_x.reshape(grid, grid, 2), steps, problem.minima(),
