@@ -121,7 +121,8 @@ def test_several_seeds_give_medians_and_inf_where_half_diverged():
     ]
     assert t.rows == (
         ("a", "1.5e-07", "1.23e-07..2.5e-07", "0.000321", "4/4", "0/4"),
-        ("b", "inf", "0.5..inf", MISSING, "0/4", "3/4"),
+        # 3 of 4 diverged: the median distance touches an infinite one, as the loss does
+        ("b", "inf", "0.5..inf", "inf", "0/4", "3/4"),
     )
     assert t.caption == (
         "noisy-quadratic, 20 steps, f* = 0, tol 1e-06 on loss - f*, "
@@ -129,7 +130,7 @@ def test_several_seeds_give_medians_and_inf_where_half_diverged():
         "starts jittered by 0.5"
     )
     assert any("at least half of the runs diverged" in n for n in t.notes)
-    assert f"{MISSING} means no value: every run diverged." in t.notes
+    assert not any(n.startswith(f"{MISSING} means") for n in t.notes)
 
 
 def test_tuned_runs_get_a_tuned_lr_column_and_a_note():

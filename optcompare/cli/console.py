@@ -58,10 +58,15 @@ def print_table(out, result_table) -> None:
     def widest(i: int, header: str) -> int:
         return max([len(w) for w in header.split()] + [len(r[i]) for r in rows] + [1])
 
-    widths = [widest(i, c.name) for i, c in enumerate(columns)]
     gaps = 2 * len(columns)  # rich: a separator and a padding per column, two edges
-    labels = max([len(columns[0].name)] + [len(r[0]) for r in rows])
-    widths[0] = max(min(labels, 8), min(labels, out.width - gaps - sum(widths[1:])))
+    # whole headers when the table fits so; else headers wrap between words
+    full = [max([len(c.name)] + [len(r[i]) for r in rows]) for i, c in enumerate(columns)]
+    if sum(full) + gaps <= out.width:
+        widths = full
+    else:
+        widths = [widest(i, c.name) for i, c in enumerate(columns)]
+        labels = max([len(columns[0].name)] + [len(r[0]) for r in rows])
+        widths[0] = max(min(labels, 8), min(labels, out.width - gaps - sum(widths[1:])))
     t = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     for c, w in zip(columns, widths, strict=True):
         t.add_column(Text(c.name), justify=c.align, overflow="fold", width=w)

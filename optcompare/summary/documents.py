@@ -101,8 +101,10 @@ def aggregate(result: Result) -> list[dict[str, Any]]:
         final = np.array([np.inf if r.diverged_at is not None else r.final_loss for r in runs])
         best = np.array([r.best_loss for r in runs])
         reached = [r.steps_to_tol for r in runs if r.steps_to_tol is not None]
-        dist = [r.distance_to_min for r in runs
-                if r.distance_to_min is not None and r.diverged_at is None]
+        # the same rule as for the loss: a diverged run is infinitely far (unknown
+        # minima give no distance at all)
+        dist = [np.inf if r.diverged_at is not None else r.distance_to_min for r in runs
+                if r.distance_to_min is not None]
         q25, med, q75 = stats.median_and_band(final)
         rows.append({
             "label": label,

@@ -125,7 +125,8 @@ def run_table(doc: dict[str, Any], name: str | None = None) -> Table:
     medians = seeds > 1
     columns = [Column("optimizer", "left"), *map(Column, SEED_HEADERS if medians else HEADERS)]
     if medians:
-        rows = [_aggregate_row(a) for a in aggregates]
+        listed = bool(dicts(get(doc, "problem", "minima")))
+        rows = [_aggregate_row(a, listed) for a in aggregates]
         lrs = [number(a.get("lr"), SHORT) for a in aggregates]
     else:
         rows = [_run_row(r) for r in runs]
@@ -143,14 +144,15 @@ def run_table(doc: dict[str, Any], name: str | None = None) -> Table:
     )
 
 
-def _aggregate_row(a: dict[str, Any]) -> list[str]:
+def _aggregate_row(a: dict[str, Any], minima_listed: bool) -> list[str]:
     runs, diverged = number(a.get("runs")), _count(a.get("diverged"))
+    # a diverged run is infinitely far from the minimum, as its loss is infinite
     return [
         text(a.get("label")),
         loss(a.get("final_loss_median"), diverged > 0),
         f"{loss(a.get('final_loss_q25'), diverged > 0, SHORT)}.."
         f"{loss(a.get('final_loss_q75'), diverged > 0, SHORT)}",
-        number(a.get("distance_to_minimum_median"), SHORT),
+        loss(a.get("distance_to_minimum_median"), minima_listed and diverged > 0, SHORT),
         f"{number(a.get('reached_tol'))}/{runs}",
         f"{number(a.get('diverged'))}/{runs}",
     ]
@@ -194,16 +196,19 @@ def _run_notes(
     rows: list[list[str]],
     medians: bool,
 ) -> list[str]:
-    notes = [
-        f"{label} diverged: {why}"
-        for label, why in sorted(
-            {
-                (text(r.get("label")), text(r.get("diverged_reason")))
-                for r in runs
-                if r.get("diverged_reason")
-            }
-        )
-    ]
+    notes = []
+    whys: dict[str, list[str]] = {}
+    for r in runs:
+        if r.get("diverged_reason"):
+            whys.setdefault(text(r.get("label")), []).append(text(r.get("diverged_reason")))
+    for label, reasons in whys.items():
+        # one line per label however many seeds: the count, and the first run's reason
+        total = sum(text(r.get("label")) == label for r in runs)
+        if total == 1:
+            notes.append(f"{label} diverged: {reasons[0]}")
+        else:
+            first = " (the first)" if len(set(reasons)) > 1 else ""
+            notes.append(f"{label}: {len(reasons)} of {total} runs diverged{first}: {reasons[0]}")
     tuning = doc.get("tuning")
     if isinstance(tuning, dict) and tuning:
         first = next(iter(tuning.values()))
@@ -240,7 +245,7 @@ def _missing_reasons(doc: dict[str, Any], medians: bool) -> dict[str, str]:
     tol = "no run reached tol" if medians else "the run never reached tol"
     if get(doc, "problem", "f_star") is None:
         tol = "f* is unknown, so there is no tol to reach"
-    dist = "every run diverged" if medians else "the run diverged"
+    dist = "the run diverged"
     if not dicts(get(doc, "problem", "minima")):
         dist = "the problem lists no minimum"
     return {"steps to tol": tol, "dist. to min": dist, "median dist. to min": dist}
