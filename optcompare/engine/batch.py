@@ -94,10 +94,11 @@ def run_batch(
         first_below = np.where(alive & (gap(loss) <= tol), 0, -1)
 
         def remember(t: int, x_t, loss_t, g_t, alive_t) -> None:
-            if record:
-                rec_x[t] = np.where(alive_t[:, None], x_t, np.nan)
-                rec_loss[t] = np.where(alive_t, loss_t, np.nan)
-                rec_gn[t] = np.where(alive_t, np.linalg.norm(g_t, axis=1), np.nan)
+            xs, losses, norms = rec_x, rec_loss, rec_gn  # locals, so the checks narrow them
+            if xs is not None and losses is not None and norms is not None:
+                xs[t] = np.where(alive_t[:, None], x_t, np.nan)
+                losses[t] = np.where(alive_t, loss_t, np.nan)
+                norms[t] = np.where(alive_t, np.linalg.norm(g_t, axis=1), np.nan)
 
         remember(0, x, loss, g_true, alive)
         start = time.perf_counter()
@@ -124,7 +125,7 @@ def run_batch(
                     diverged_x[bad] = x_new[bad]
                     alive = alive & ~bad
                 everyone = bool(alive.all())
-            if record_state:
+            if rec_eff is not None:
                 for name, arr in state_arrays(state).items():
                     if arr.shape != x.shape:
                         continue

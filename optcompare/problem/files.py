@@ -38,6 +38,7 @@ the formula has 2 variables``.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -50,9 +51,9 @@ from optcompare.problem.formula import KEBAB, ExprProblem
 from optcompare.registry import unknown_message
 
 _tomllib: ModuleType | None
-try:  # Python 3.11+
+if sys.version_info >= (3, 11):
     import tomllib as _tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+else:  # pragma: no cover - Python 3.10 has no TOML reader in the standard library
     _tomllib = None
 
 KEYS = ("name", "formula", "start", "window", "minima", "description", "reference", "noise")

@@ -201,14 +201,14 @@ def _run_notes(
     for r in runs:
         if r.get("diverged_reason"):
             whys.setdefault(text(r.get("label")), []).append(text(r.get("diverged_reason")))
-    for label, reasons in whys.items():
+    for label, said in whys.items():
         # one line per label however many seeds: the count, and the first run's reason
         total = sum(text(r.get("label")) == label for r in runs)
         if total == 1:
-            notes.append(f"{label} diverged: {reasons[0]}")
+            notes.append(f"{label} diverged: {said[0]}")
         else:
-            first = " (the first)" if len(set(reasons)) > 1 else ""
-            notes.append(f"{label}: {len(reasons)} of {total} runs diverged{first}: {reasons[0]}")
+            first = " (the first)" if len(set(said)) > 1 else ""
+            notes.append(f"{label}: {len(said)} of {total} runs diverged{first}: {said[0]}")
     tuning = doc.get("tuning")
     if isinstance(tuning, dict) and tuning:
         first = next(iter(tuning.values()))
