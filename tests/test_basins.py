@@ -18,11 +18,11 @@ from optcompare.experiments.basins import (
     SADDLE,
     STILL_MOVING,
     UNLISTED_MINIMUM,
-    basins,
     classify,
     outcome_codes,
     outcome_name,
     polish,
+    run_basins,
     shown_codes,
 )
 from optcompare.experiments.choices import make_optimizers
@@ -188,7 +188,7 @@ def test_camel_runs_end_in_a_basin(name, spec):
     and every listed minimum, local ones included, collects starts."""
     problem = make_problem(name)
     (choice,) = make_optimizers([spec])
-    b = basins(choice, problem, grid=CLI_GRID, steps=CLI_STEPS)
+    b = run_basins(choice, problem, grid=CLI_GRID, steps=CLI_STEPS)
     unclassified = np.mean((b.outcome == NOT_CONVERGED) | (b.outcome == STILL_MOVING))
     assert unclassified < 0.05
     assert np.mean(b.outcome >= 0) > 0.95
@@ -204,7 +204,7 @@ def test_slow_runs_are_still_moving_with_their_displacement():
     net move and path length match a recorded run of the same starts."""
     problem = make_problem("six-hump-camel")
     (choice,) = make_optimizers(["adam:lr=1e-3"])
-    b = basins(choice, problem, grid=CLI_GRID, steps=500)
+    b = run_basins(choice, problem, grid=CLI_GRID, steps=500)
     moving = b.outcome == STILL_MOVING
     assert moving.mean() > 0.5
     report = b.still_moving()
@@ -235,7 +235,7 @@ def test_starts_next_to_each_minimum_land_in_that_minimum(spec):
 
 def test_grid_outcomes_cover_the_window_and_are_labelled():
     (choice,) = make_optimizers(["sgd:lr=0.01,momentum=0.9"])
-    b = basins(choice, HIMMELBLAU, grid=21, steps=300)
+    b = run_basins(choice, HIMMELBLAU, grid=21, steps=300)
     assert b.outcome.shape == (21, 21)
     assert b.xs[0] == -6 and b.xs[-1] == 6
     fr = b.fractions()
@@ -247,7 +247,7 @@ def test_grid_outcomes_cover_the_window_and_are_labelled():
 
 def test_too_few_steps_are_still_moving():
     (choice,) = make_optimizers(["sgd:lr=1e-4"])
-    b = basins(choice, HIMMELBLAU, grid=4, steps=3)  # no start near a minimum
+    b = run_basins(choice, HIMMELBLAU, grid=4, steps=3)  # no start near a minimum
     assert b.tail_steps == 1
     assert np.all(b.outcome == STILL_MOVING)
     np.testing.assert_allclose(b.tail_move, b.tail_path, rtol=1e-12)
@@ -256,12 +256,12 @@ def test_too_few_steps_are_still_moving():
 @pytest.mark.parametrize(("spec", "grid", "message"), [
     ("rosenbrock:dim=3", 11, "needs a 2-D problem"),
     ("saddle", 11, "needs known minima"),
-    ("himmelblau", 1, "--grid must be a whole number from 2 to 401"),
+    ("himmelblau", 1, "grid must be a whole number from 2 to 401"),
 ])
 def test_basins_errors(spec, grid, message):
     (choice,) = make_optimizers(["sgd"])
     with pytest.raises(SpecError, match=message):
-        basins(choice, make_problem(spec), grid=grid, steps=5)
+        run_basins(choice, make_problem(spec), grid=grid, steps=5)
 
 
 # -- files ----------------------------------------------------------------------------------
@@ -270,7 +270,7 @@ def test_basins_errors(spec, grid, message):
 def camel():
     problem = make_problem("six-hump-camel")
     choices = make_optimizers(["rmsprop", "adam:lr=1e-3"])
-    return problem, [basins(c, problem, grid=21, steps=500) for c in choices]
+    return problem, [run_basins(c, problem, grid=21, steps=500) for c in choices]
 
 
 def test_files_name_the_outcomes_as_basins_does(camel):

@@ -46,3 +46,10 @@ def test_ambient_progress_sums_experiments_planned_one_at_a_time():
         optcompare.run("adam", "rosenbrock", steps=3)
     assert outer.done == outer.total == 2 * 4 + 3
     assert [c[0] for c in calls][-1] == 11 and np.all(np.diff([c[0] for c in calls]) > 0)
+
+
+def test_basins_counts_every_start_of_every_optimizer():
+    calls, report = _record()
+    optcompare.basins(["sgd:lr=0.01", "adam:lr=0.05"], "himmelblau", grid=5, steps=6,
+                      progress=report)
+    _check(calls, 2 * 5 * 5 * 6)

@@ -90,26 +90,19 @@ def basins(ctx, opts, problem, steps, seed, lr_schedule, problems_dir, grid, out
         deliver,
         progress_bar,
     )
-    from optcompare.engine.schedules import lr_factors
     from optcompare.experiments.basins import basins as run_basins
-    from optcompare.experiments.choices import make_optimizers
     from optcompare.problem import make_problem
-    from optcompare.progress import Tally
 
     check_output_flags(as_json, quiet)
     prob = make_problem(problem)
-    choices = make_optimizers(list(opts))
-    factors = lr_factors(lr_schedule, steps)
     progress = progress_bar(quiet, as_json)
-    tally = Tally(progress, len(choices) * grid * grid * steps)
     try:
-        results = [run_basins(c, prob, grid, steps, lr_factors=factors,
-                              progress=tally.batch(grid * grid))
-                   for c in choices]
+        results = run_basins(list(opts), prob, grid=grid, steps=steps, lr_schedule=lr_schedule,
+                             progress=progress)
     finally:
         progress.close()
     doc, files = output.basins_files(results, prob, command_line(ctx), fmt, plot=not no_plot)
     default = output.default_folder(Path("outputs"), "basins-" + prob.name,
-                                    [c.name for c in choices])
+                                    [b.label.split()[0] for b in results])
     deliver(out, default, files, doc, as_json, quiet,
             lambda f: print_basins(results, prob, f), with_report)

@@ -31,14 +31,20 @@ figures and the terminal all take them from here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from optcompare.engine import run_batch
+from optcompare.engine.schedules import lr_factors as schedule_factors
 from optcompare.errors import SpecError
-from optcompare.problem import Minimum, Problem
+from optcompare.experiments.choices import make_optimizers
+from optcompare.experiments.records import OptimizerChoice
+from optcompare.experiments.stationary import EIG_TOL, GRAD_TOL, eigh, hessians, polish
+from optcompare.problem import Minimum, Problem, make_problem
+from optcompare.progress import Report, plan
+from optcompare.specs import Spec
 from optcompare.stats import median
 
 # Outcome codes; k >= 0 is the listed minimum problem.minima()[k].
@@ -68,15 +74,6 @@ REACH_FRACTION = 0.02
 RADIUS_FRACTION = 0.02
 #: A polished minimum this near (fraction of the diagonal) a listed one is that one.
 MATCH_FRACTION = 1e-3
-#: Newton iterations of the polish: from within reach of a nondegenerate stationary point
-#: Newton's quadratic convergence needs about 6; degenerate ones converge linearly.
-POLISH_ITERATIONS = 30
-#: Relative step of the central differences of the gradient that make the Hessian.
-FD_STEP = 1e-5
-#: Stationary when |grad| <= GRAD_TOL * max(1, |largest eigenvalue|) * max(1, |x|).
-GRAD_TOL = 1e-8
-#: An eigenvalue counts as zero when |lambda| <= EIG_TOL * max(1, |largest eigenvalue|).
-EIG_TOL = 1e-6
 
 
 def outcome_name(code: int, minima: Sequence[Minimum]) -> str:
@@ -184,66 +181,6 @@ def grid_starts(problem: Problem, n: int) -> tuple[np.ndarray, np.ndarray, np.nd
 def _diagonal(problem: Problem) -> float:
     (x_lo, x_hi), (y_lo, y_hi) = problem.window()[:2]
     return float(np.hypot(x_hi - x_lo, y_hi - y_lo))
-
-
-def hessians(problem: Problem, X: np.ndarray) -> np.ndarray:
-    """(n, d, d) symmetric Hessians by central differences of the exact gradient."""
-    n, d = X.shape
-    h = FD_STEP * np.maximum(1.0, np.abs(X))
-    H = np.empty((n, d, d))
-    for j in range(d):  # over coordinates; every run at once
-        E = np.zeros_like(X)
-        E[:, j] = h[:, j]
-        H[:, :, j] = (problem.grad(X + E) - problem.grad(X - E)) / (2.0 * h[:, j, None])
-    return 0.5 * (H + np.swapaxes(H, 1, 2))
-
-
-def eigh(H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvalues (ascending) and eigenvectors (columns) of symmetric (n, d, d) matrices;
-    in closed form for d = 2, many times faster than LAPACK one matrix at a time."""
-    H = np.nan_to_num(H)
-    if H.shape[1:] != (2, 2):
-        return np.linalg.eigh(H)
-    a, b, c = H[:, 0, 0], H[:, 0, 1], H[:, 1, 1]
-    mid, r = 0.5 * (a + c), np.hypot(0.5 * (a - c), b)
-    theta = 0.5 * np.arctan2(2.0 * b, a - c)  # the direction of the larger eigenvalue
-    cos, sin = np.cos(theta), np.sin(theta)
-    lam = np.stack([mid - r, mid + r], axis=1)
-    V = np.stack([np.stack([-sin, cos], axis=1), np.stack([cos, sin], axis=1)], axis=2)
-    return lam, V
-
-
-def polish(problem: Problem, X: np.ndarray, max_step: float,
-           iterations: int = POLISH_ITERATIONS) -> np.ndarray:
-    """Damped Newton from every row of X on the exact gradient, batched over rows.
-
-    Newton seeks any stationary point, so a run parked at a saddle stays there.
-    Each step is -H^-1 g with eigenvalues of magnitude below EIG_TOL of the largest
-    raised to that floor (a singular Hessian gives a long step, not an error), and
-    is shortened to at most ``max_step``.  At most ``iterations`` steps; a row stops
-    early once its step is rounding (1e-15 of |x|), where more steps change nothing.
-    """
-    X = np.array(X, dtype=float, copy=True)
-    active = np.all(np.isfinite(X), axis=1)
-    with np.errstate(all="ignore"):
-        for _ in range(iterations):
-            rows = np.flatnonzero(active)
-            if rows.size == 0:
-                break
-            x = X[rows]
-            g = problem.grad(x)
-            lam, V = eigh(hessians(problem, x))
-            top = np.maximum(1.0, np.abs(lam).max(axis=1, keepdims=True))
-            floor = EIG_TOL * top
-            lam = np.where(np.abs(lam) < floor, np.where(lam < 0, -floor, floor), lam)
-            step = -np.einsum("nij,nj->ni", V, np.einsum("nji,nj->ni", V, g) / lam)
-            length = np.linalg.norm(step, axis=1)
-            step *= np.minimum(1.0, max_step / np.where(length > 0, length, 1.0))[:, None]
-            ok = np.all(np.isfinite(step), axis=1)
-            X[rows[ok]] = x[ok] + step[ok]
-            settled = ~ok | (length <= 1e-15 * np.maximum(1.0, np.abs(x).max(axis=1)))
-            active[rows[settled]] = False
-    return X
 
 
 def stationary_kind(problem: Problem, P: np.ndarray) -> np.ndarray:
@@ -359,8 +296,9 @@ def tail_steps(steps: int) -> int:
     return 0 if steps <= 0 else max(1, int(np.ceil(TAIL_FRACTION * steps)))
 
 
-def basins(choice, problem: Problem, grid: int = 41, steps: int = 500,
-           lr_factors=None, progress=None) -> Basins:
+def run_basins(choice: OptimizerChoice, problem: Problem, grid: int = 41, steps: int = 500,
+               lr_factors: np.ndarray | None = None,
+               progress: Callable[[int], None] | None = None) -> Basins:
     """Run ``choice`` from every point of a grid x grid lattice over the window and
     classify where each run ends (:func:`classify`).
 
@@ -378,8 +316,8 @@ def basins(choice, problem: Problem, grid: int = 41, steps: int = 500,
     if not problem.minima():
         raise SpecError(f"basins needs known minima; '{problem.spec}' has none")
     if not 2 <= grid <= 401:
-        raise SpecError(f"--grid {grid} is not allowed; --grid must be a whole number "
-                        "from 2 to 401")
+        raise SpecError(f"{{p}} {grid} is not allowed; {{p}} must be a whole number "
+                        "from 2 to 401", "grid")
     xs, ys, starts = grid_starts(problem, grid)
     seeds = np.arange(len(starts), dtype=np.int64)
     tail = _Tail(starts, steps, tail_steps(steps))
@@ -392,3 +330,27 @@ def basins(choice, problem: Problem, grid: int = 41, steps: int = 500,
                   tr.final_x.reshape(grid, grid, 2), steps, problem.minima(),
                   ends.point.reshape(grid, grid, 2), tail_steps(steps), move.reshape(shape),
                   tail.path.reshape(shape))
+
+
+def basins(optimizers: str | Sequence[str | Spec], problem: str | Spec | Problem, *,
+           grid: int = 41, steps: int = 1000, lr_schedule: str | None = None,
+           progress: Report | None = None) -> list[Basins]:
+    """Where each optimizer ends from every start of a grid over the window.
+
+    Args:
+        optimizers: specs, as for :func:`optcompare.run` (``"all"`` too).
+        problem: a 2-D problem with known minima.
+        grid: starts per side, 2 to 401 (default 41, as on the command line).
+        steps: steps per run (default 1000, as on the command line).
+        lr_schedule: a schedule spec, the same for every optimizer.
+        progress: optional ``report(done, total)`` in run-steps, after every step.
+
+    Returns:
+        One :class:`Basins` per optimizer choice.
+    """
+    prob = make_problem(problem)
+    choices = make_optimizers(optimizers)
+    factors = schedule_factors(lr_schedule, steps)
+    tally = plan(progress, len(choices) * grid * grid * steps)
+    return [run_basins(c, prob, grid, steps, lr_factors=factors, progress=tally.batch(grid * grid))
+            for c in choices]

@@ -17,6 +17,7 @@ from optcompare import stats
 from optcompare._version import __version__
 from optcompare.experiments import basins as basin_rules
 from optcompare.experiments.basins import outcome_name, shown_codes
+from optcompare.experiments.stationary import POLISH_ITERATIONS
 
 if TYPE_CHECKING:
     from optcompare.experiments.basins import Basins
@@ -221,7 +222,7 @@ def basins_document(results: Sequence[Basins], problem: Problem,
         "classification": {
             "tail_steps": tail, "moving_ratio": basin_rules.MOVING_RATIO,
             "reach_fraction": basin_rules.REACH_FRACTION,
-            "polish_iterations": basin_rules.POLISH_ITERATIONS,
+            "polish_iterations": POLISH_ITERATIONS,
             "outcomes": {outcome_name(c, problem.minima()): basin_rules.outcome_meaning(c, tail)
                          for c in basin_rules.outcome_codes(problem.minima())},
         },
