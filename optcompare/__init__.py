@@ -11,7 +11,7 @@ from optcompare._version import __version__
 
 __all__ = ["__version__", "basins", "run", "sweep"]
 
-_LAZY = {"run": "optcompare.experiments.run", "sweep": "optcompare.experiments.sweep",
+_LAZY = {"run": "optcompare.api", "sweep": "optcompare.experiments.sweep",
          "basins": "optcompare.experiments.basins"}
 
 

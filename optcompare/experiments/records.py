@@ -1,24 +1,20 @@
 """Result records: what an experiment returns, as data every later layer can import.
 
 ``Run`` is one optimizer run's trajectory and end results; ``Result`` a comparison
-(problem, settings, runs).  Nothing here computes or draws; ``Result.summary``,
-``plot_loss`` and ``plot_path`` hand the record to the summary and plotting layers,
-which are looked up when called so that this module stays at the bottom of the house.
+(problem, settings, runs).  Nothing here computes, draws or writes; the notebook
+views (``summary()``, ``plot_loss()``, ``plot_path()``) are added by
+:mod:`optcompare.api`, at the top of the house, so no arrow runs back up from here.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from optcompare.optimizers.base import Optimizer
 from optcompare.problem import Problem
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
 
 
 @dataclass(frozen=True)
@@ -83,16 +79,3 @@ class Result:
 
     def runs_of(self, label: str) -> list[Run]:
         return [r for r in self.runs if r.label == label]
-
-    def summary(self) -> list[dict[str, Any]]:
-        """One plain dict per run (JSON-ready): what ``summary.json`` lists."""
-        documents = importlib.import_module("optcompare.summary.documents")
-        return [documents.summary_row(r) for r in self.runs]
-
-    def plot_loss(self, ax: Axes | None = None) -> Axes:
-        """The loss curves on ``ax`` (a new figure when None); see optcompare.plotting."""
-        return importlib.import_module("optcompare.plotting").plot_loss(self, ax=ax)
-
-    def plot_path(self, ax: Axes | None = None) -> Axes:
-        """The optimization paths over the contours on ``ax``; see optcompare.plotting."""
-        return importlib.import_module("optcompare.plotting").plot_path(self, ax=ax)
