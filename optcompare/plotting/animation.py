@@ -24,6 +24,7 @@ from optcompare.plotting.style import (
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     from optcompare.experiments.records import Result
@@ -42,19 +43,21 @@ def _frame_steps(steps: int, frames: int) -> np.ndarray:
     return np.floor(np.linspace(0, steps, n) + 0.5).astype(int)
 
 
-def _freeze_background(fig: Figure, axes: list[Axes], moving: list[Any]) -> None:
+def _freeze_background(fig: Figure, canvas: FigureCanvasAgg, axes: list[Axes],
+                       moving: list[Any]) -> None:
     """Render everything on ``axes`` but the ``moving`` artists once, as one image.
 
     A saved animation redraws the whole figure for every frame; with the
     contours, ticks, labels and legend in one background image, a frame costs
     that image plus the moving lines.  The image spans the figure (in figure
-    fractions), so it stays aligned if a writer saves at another dpi.
+    fractions), so it stays aligned if a writer saves at another dpi.  ``canvas``
+    is the figure's Agg canvas, which holds the rendered pixels.
     """
     keep = {id(a) for a in moving}
     for a in moving:
         a.set_visible(False)
-    fig.canvas.draw()
-    background = np.asarray(fig.canvas.buffer_rgba()).copy()
+    canvas.draw()
+    background = np.asarray(canvas.buffer_rgba()).copy()
     for a in moving:
         a.set_visible(True)
     for ax in axes:
@@ -68,7 +71,7 @@ def _freeze_background(fig: Figure, axes: list[Axes], moving: list[Any]) -> None
 
 
 @functools.cache
-def _frame_canvas() -> type:
+def _frame_canvas() -> type[FigureCanvasAgg]:
     """An Agg canvas for animations, which draws each frame once.
 
     With its own Agg canvas a figure reuses one renderer (and its cached text
@@ -117,7 +120,7 @@ def path_animation(result: Result, frames: int = 60, fps: int = 15,
     if frames < 1:
         raise ValueError(f"frames={frames}; an animation needs at least one frame")
     fig = Figure(figsize=ANIMATION_FIGSIZE, dpi=ANIMATION_DPI, layout="constrained")
-    _frame_canvas()(fig)
+    canvas = _frame_canvas()(fig)
     ax_path, ax_loss = fig.subplots(1, 2)
     ink = result_inks(result, colors, by)
     counts = label_counts(result)
@@ -197,7 +200,7 @@ def path_animation(result: Result, frames: int = 60, fps: int = 15,
     update(int(idx[-1]))  # lay out with every artist in place, then freeze the layout
     fig.draw_without_rendering()
     fig.set_layout_engine(None)
-    _freeze_background(fig, [ax_path, ax_loss], update(int(idx[0])))
+    _freeze_background(fig, canvas, [ax_path, ax_loss], update(int(idx[0])))
     anim = FuncAnimation(fig, update, frames=[int(k) for k in idx],
                          interval=1000.0 / fps, blit=False, cache_frame_data=False)
     return fig, anim

@@ -25,6 +25,7 @@ from optcompare.plotting.style import (
     By,
     finite,
     new_axes,
+    root_figure,
 )
 from optcompare.plotting.sweeps import (
     DIVERGED_HATCH,
@@ -52,8 +53,7 @@ def loss_figure(result: Result, figsize: tuple[float, float] = LOSS_FIGSIZE,
 
     ``colors`` (by label or optimizer name) and ``by`` as in :func:`plot_loss`.
     """
-    ax = plot_loss(result, ax=new_axes(figsize), colors=colors, by=by)
-    return ax.figure
+    return root_figure(plot_loss(result, ax=new_axes(figsize), colors=colors, by=by))
 
 
 def path_figure(result: Result, figsize: tuple[float, float] | None = None,
@@ -66,8 +66,8 @@ def path_figure(result: Result, figsize: tuple[float, float] | None = None,
     """
     if figsize is None:
         figsize = PATH_FIGSIZE if result.problem.dim < 2 else path_figsize(view(result))
-    ax = plot_path(result, ax=new_axes(figsize), grid=grid, colors=colors, by=by)
-    return ax.figure
+    return root_figure(plot_path(result, ax=new_axes(figsize), grid=grid, colors=colors,
+                                 by=by))
 
 
 def comparison_figures(result: Result, colors: Mapping[str, str] | None = None,
@@ -99,7 +99,7 @@ def sweep_figure(sweep: SweepResult, colors: Mapping[str, str] | None = None,
     from matplotlib.patches import Patch
 
     if len(sweep.axes) == 1:
-        return plot_sweep(sweep, ax=new_axes(SWEEP_FIGSIZE), colors=colors, by=by).figure
+        return root_figure(plot_sweep(sweep, ax=new_axes(SWEEP_FIGSIZE), colors=colors, by=by))
     if len(sweep.axes) != 2:
         raise ValueError(f"a sweep figure needs one or two parameters, not {len(sweep.axes)}")
     n = len(sweep.outcomes)
@@ -173,4 +173,4 @@ def effective_step_figure(result: Result, figsize: tuple[float, float] = LOSS_FI
                           colors: Mapping[str, str] | None = None,
                           by: By = "optimizer") -> Figure:
     """A slide-ready figure of :func:`plot_effective_step`."""
-    return plot_effective_step(result, ax=new_axes(figsize), colors=colors, by=by).figure
+    return root_figure(plot_effective_step(result, ax=new_axes(figsize), colors=colors, by=by))

@@ -23,6 +23,7 @@ from optcompare.plotting.style import (
     new_axes,
     note_handles,
     result_inks,
+    root_figure,
     style_axes,
     valid,
 )
@@ -30,9 +31,12 @@ from optcompare.stats import median_run_index
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.lines import Line2D
 
     from optcompare.experiments.records import Result, Run
 
+#: A view of the plane: ((x_lo, x_hi), (y_lo, y_hi)).
+Window = tuple[tuple[float, float], tuple[float, float]]
 
 def _contour_levels(Z: np.ndarray, bounded: bool, n: int = 18) -> np.ndarray | None:
     """Contour levels for the finite values of Z, or None when Z is flat.
@@ -60,7 +64,7 @@ def _contour_levels(Z: np.ndarray, bounded: bool, n: int = 18) -> np.ndarray | N
     return np.unique(levels)
 
 
-def draw_contours(ax: Axes, result: Result, window, grid: int) -> None:
+def draw_contours(ax: Axes, result: Result, window: Window, grid: int) -> None:
     from matplotlib import colormaps
 
     problem = result.problem
@@ -81,7 +85,7 @@ def draw_contours(ax: Axes, result: Result, window, grid: int) -> None:
                zorder=1)
 
 
-def view(result: Result) -> tuple[tuple[float, float], tuple[float, float]]:
+def view(result: Result) -> Window:
     """The problem's window (first two coordinates), widened to hold every start.
 
     A start outside the window would otherwise leave an empty picture.
@@ -120,15 +124,14 @@ def _median_legend(result: Result) -> dict[str, str]:
     return legend
 
 
-def fill_box(ax: Axes, window: tuple[tuple[float, float], tuple[float, float]]
-             ) -> tuple[tuple[float, float], tuple[float, float]]:
+def fill_box(ax: Axes, window: Window) -> Window:
     """``window`` with its shorter side grown (about its centre) to the axes box's shape.
 
     The box is measured after a layout pass of the figure as it stands, so the
     legend and labels must already be there.  With these limits an equal aspect
     fills the box instead of shrinking it.
     """
-    ax.figure.draw_without_rendering()
+    root_figure(ax).draw_without_rendering()
     box = ax.get_window_extent()
     (x_lo, x_hi), (y_lo, y_hi) = window
     rx, ry = x_hi - x_lo, y_hi - y_lo
@@ -142,8 +145,7 @@ def fill_box(ax: Axes, window: tuple[tuple[float, float], tuple[float, float]]
     return (x_lo - grow, x_hi + grow), (y_lo, y_hi)
 
 
-def path_figsize(window: tuple[tuple[float, float], tuple[float, float]]
-                 ) -> tuple[float, float]:
+def path_figsize(window: Window) -> tuple[float, float]:
     """A path figure's size for a window: :data:`PATH_FIGSIZE` for a square window, shorter
     for a wide one and taller for a tall one (axes height 5.5 x height/width inches,
     kept within 3.2 and 7), so an equal aspect wastes little of the slide."""
@@ -153,7 +155,7 @@ def path_figsize(window: tuple[tuple[float, float], tuple[float, float]]
     return PATH_FIGSIZE[0], float(np.clip(5.5 * ratio, 3.2, 7.0)) + extra
 
 
-def _length(run: Run, window: tuple[tuple[float, float], tuple[float, float]]) -> float:
+def _length(run: Run, window: Window) -> float:
     """The length of a run's path (first two coordinates) in fractions of the window."""
     (x_lo, x_hi), (y_lo, y_hi) = window
     xy = run.x[:valid(run), :2] / np.array([x_hi - x_lo, y_hi - y_lo])
@@ -251,15 +253,13 @@ def plot_path(result: Result, ax: Axes | None = None,
             # above the start and end markers (zorder 6 and 5): a run that reaches the
             # minimum must not hide it
             handles.append(ax.scatter(M[:, 0], M[:, 1], label=name, **{**style, "zorder": 7}))
-    # legend keys for the markers, not drawn on the axes
-    key = {"color": "none", "markerfacecolor": "0.6", "markeredgecolor": "black", "ms": 8}
-    handles.append(Line2D([], [], marker="o", label="start", **{**key, "markerfacecolor": "white"}))
-    handles.append(Line2D([], [], marker="s", label="end", **key))
+    handles.append(_marker_key("o", "start", face="white"))
+    handles.append(_marker_key("s", "end"))
     handles.append(Line2D([], [], color="0.3", lw=1.0, marker="o", ms=3.5,
                           label="path marker: every step" if every == 1
                           else f"path markers: every {every} steps"))
     if diverged_in_view:
-        handles.append(Line2D([], [], marker="X", label="diverged", **key))
+        handles.append(_marker_key("X", "diverged"))
     if any(c > 1 for c in counts.values()):
         handles.append(Line2D([], [], color="0.3", lw=1.8, label="median run (middle final loss)"))
         handles.append(Line2D([], [], color="0.3", lw=0.8, alpha=0.35, label="other seeds"))
@@ -283,6 +283,14 @@ def plot_path(result: Result, ax: Axes | None = None,
     ax.legend(handles=handles, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND,
               **OUTSIDE)
     return ax
+
+
+def _marker_key(marker: str, label: str, face: str = "0.6") -> Line2D:
+    """A legend key for a path's start, end or divergence marker, not drawn on the axes."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], marker=marker, color="none", markerfacecolor=face,
+                  markeredgecolor="black", ms=8, label=label)
 
 
 def _plot_path_1d(result: Result, ax: Axes, ink: Mapping[str, Ink], by: By) -> Axes:

@@ -51,23 +51,23 @@ def plot_effective_step(result: Result, ax: Axes | None = None,
     Returns:
         The Axes drawn on.
     """
-    runs = [r for r in result.runs if r.effective_step is not None]
-    if not runs:
+    recorded = [(run, E) for run in result.runs if (E := run.effective_step) is not None]
+    if not recorded:
         raise ValueError("no effective step recorded; run with record_state=True "
                          "(optcompare.run(..., record_state=True))")
     if ax is None:
         ax = new_axes(LOSS_FIGSIZE)
     colors = result_colors(result, colors, by)
     counts = label_counts(result)
-    dim = runs[0].effective_step.shape[1]
+    dim = recorded[0][1].shape[1]
     names = [f"x{j}" for j in range(dim)] if coordinate_names is None else list(coordinate_names)
     if len(names) != dim:
         raise ValueError(f"coordinate_names has {len(names)} names for {dim} coordinates")
     ax.set_yscale("log")
     hidden = 0
     shown: set[tuple[str, int]] = set()
-    for run in runs:
-        E = np.asarray(run.effective_step, dtype=float)
+    for run, E in recorded:
+        E = np.asarray(E, dtype=float)
         steps = np.arange(1, len(E) + 1)
         several = counts[run.label] > 1
         for j in range(dim):

@@ -31,10 +31,11 @@ __all__ = [
     "By", "Ink", "by_label_note", "check_colors", "finite", "gaps", "inks", "label_counts",
     "label_palette", "last_finite", "legend_labels", "margin", "new_axes", "new_figure",
     "note_handles", "optimizer_color", "parse_color", "result_colors", "result_inks", "retitle",
-    "style_axes", "valid",
+    "root_figure", "style_axes", "valid",
 ]
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -61,13 +62,15 @@ LABEL = 12
 TICKS = 11
 LEGEND = 11
 
-MINIMUM_STYLE = {"marker": "*", "s": 260, "c": "#FFD400", "edgecolors": "black",
-                  "linewidths": 1.0, "zorder": 4}
+# keyword dicts passed with ** to Axes.scatter and Axes.legend: Any, as their
+# parameters' types differ per keyword
+MINIMUM_STYLE: dict[str, Any] = {"marker": "*", "s": 260, "c": "#FFD400",
+                                 "edgecolors": "black", "linewidths": 1.0, "zorder": 4}
 #: A listed local minimum (Minimum.kind == "local"): a diamond, not the global star.
-LOCAL_MINIMUM_STYLE = {**MINIMUM_STYLE, "marker": "D", "s": 110}
+LOCAL_MINIMUM_STYLE: dict[str, Any] = {**MINIMUM_STYLE, "marker": "D", "s": 110}
 LEGEND_WIDTH = 28  # characters per legend line
 MAX_MARKERS = 30  # markers per path; longer runs get every k-th step marked
-OUTSIDE = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}
+OUTSIDE: dict[str, Any] = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}
 
 
 def result_inks(result: Result, colors: Mapping[str, str] | None = None,
@@ -94,6 +97,18 @@ def note_handles(notes: Iterable[str]) -> list[Any]:
     from matplotlib.lines import Line2D
 
     return [Line2D([], [], ls="none", label=textwrap.fill(n, LEGEND_WIDTH + 6)) for n in notes]
+
+
+def root_figure(artist: Artist) -> Figure:
+    """The Figure that ``artist`` is drawn in, through any SubFigure between them.
+
+    ``artist.figure`` may be a SubFigure, which has no size of its own and cannot
+    be drawn alone; sizes and layout passes belong to the root Figure.
+    """
+    fig = artist.get_figure(root=True)
+    if fig is None:
+        raise ValueError(f"{type(artist).__name__} is not in a figure")
+    return fig
 
 
 def new_axes(figsize: tuple[float, float]) -> Axes:

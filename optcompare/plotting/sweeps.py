@@ -22,6 +22,7 @@ from optcompare.plotting.style import (
     inks,
     new_axes,
     note_handles,
+    root_figure,
     style_axes,
 )
 from optcompare.stats import BAND, quantiles
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
 
 
 SWEEP_FIGSIZE = LOSS_FIGSIZE
-DIVERGED_HATCH = {"facecolor": "white", "edgecolor": "0.3", "hatch": "xxx"}
+#: Keywords of the patch that marks a diverged cell (passed with ** to Patch and Rectangle).
+DIVERGED_HATCH: dict[str, Any] = {"facecolor": "white", "edgecolor": "0.3", "hatch": "xxx"}
 
 
 def _objective_label(objective: str, f_star_known: bool) -> str:
@@ -263,7 +265,7 @@ def plot_sweep_heatmap(sweep: SweepResult, outcome_index: int = 0, ax: Axes | No
         ax.add_patch(Rectangle((i - 0.5, j - 0.5), 1.0, 1.0, lw=0, gid="diverged",
                                **DIVERGED_HATCH))
     # at most ~1.6 labels per inch of width, so they never touch
-    width = ax.get_position().width * ax.figure.get_figwidth()
+    width = ax.get_position().width * root_figure(ax).get_figwidth()
     _index_ticks(ax, "x", np.asarray(v1), most=max(3, int(width * 1.6)))
     _index_ticks(ax, "y", np.asarray(v2))
     if title is None:
