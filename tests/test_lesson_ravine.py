@@ -157,3 +157,18 @@ def test_findings_say_when_momentum_does_not_help():
     n["zigzags_momentum"] = n["zigzags_sgd"] + 10
     text = " ".join(ravine._findings(n, label, THRESHOLD))
     assert "momentum made the zig-zag worse at this lr" in text and "damped" not in text
+
+
+def test_momentum_figure_tells_the_variants_apart():
+    """Variants of one optimizer get palette colours (by label), far apart, and the
+    legend says that colours mark labels."""
+    from matplotlib.colors import to_rgb
+
+    ax = lesson().figures["momentum"].axes[0]
+    lines = [line for line in ax.get_lines() if "momentum=" in str(line.get_label())]
+    assert len(lines) == len(ravine.SHOWN_BETAS)
+    rgb = [np.array(to_rgb(line.get_color())) for line in lines]
+    for i in range(len(rgb)):
+        for j in range(i + 1, len(rgb)):
+            assert np.abs(rgb[i] - rgb[j]).sum() > 0.6  # not two shades of one blue
+    assert "per label" in ax.get_legend().get_title().get_text()

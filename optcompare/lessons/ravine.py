@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from optcompare.experiments.records import Result
+    from optcompare.plotting.colors import By
 
 KAPPA = 25
 PROBLEM = f"quadratic:kappa={KAPPA}"
@@ -82,13 +83,14 @@ def step_ratio(effective_step: np.ndarray, flat: int = 0, steep: int = 1) -> flo
 
 def plot_coordinate(result: Result, j: int, ax: Axes, band: float | None = None,
                     steps: int | None = None, name: str | None = None,
-                    labels: Sequence[str] | None = None) -> Axes:
+                    labels: Sequence[str] | None = None, by: By = "optimizer") -> Axes:
     """Coordinate ``j`` (called ``name``) of the runs ``labels`` (default: all) against
-    the step for the first ``steps`` steps, with an optional grey band |x_j| <= band."""
+    the step for the first ``steps`` steps, a grey band |x_j| <= band; ``by`` as in plot_path."""
     from optcompare.plotting import result_colors
+    from optcompare.plotting.style import by_label_note
 
     shown = list(result.labels if labels is None else labels)
-    colors = result_colors(result)
+    colors = result_colors(result, by=by)
     n = result.steps + 1 if steps is None else min(steps, result.steps) + 1
     if band is not None:
         ax.axhspan(-band, band, color="0.85", zorder=0,
@@ -97,7 +99,8 @@ def plot_coordinate(result: Result, j: int, ax: Axes, band: float | None = None,
     for run in (r for r in result.runs if r.label in shown):
         ax.plot(np.arange(n), run.x[:n, j], color=colors[run.label], lw=1.8, marker="o", ms=3,
                 label=run.label)
-    ax.legend(fontsize=LEGEND, loc="lower right", framealpha=0.9)
+    ax.legend(fontsize=LEGEND, loc="lower right", framealpha=0.9, title=by_label_note(by),
+              title_fontsize=LEGEND)
     return ax
 
 
@@ -222,8 +225,8 @@ def run(ext: str = "png") -> LessonResult:
     figures["steep-coordinate"] = fig
 
     fig, ax = new_figure()
-    shown = [beta_label[b] for b in SHOWN_BETAS]
-    plot_coordinate(sweep, 1, ax, band=threshold, steps=60, name="y", labels=shown)
+    plot_coordinate(sweep, 1, ax, band=threshold, steps=60, name="y", by="label",
+                    labels=[beta_label[b] for b in SHOWN_BETAS])
     counts = ", ".join(f"{fmt(b)}: {m[str(b)]['zigzags']}" for b in SHOWN_BETAS)
     style(ax, f"SGD at lr {fmt(LR)}: y over the first 60 steps\nzig-zags in {STEPS} steps, "
           f"by momentum: {counts}",
@@ -257,11 +260,10 @@ def run(ext: str = "png") -> LessonResult:
         f"{fmt(1 / L)} and 2/L = {fmt(2 / L)}: below 2/L it is stable, above 1/L each step "
         f"overshoots the valley floor (y flips sign; |1 - lr L| = {fmt(abs(1 - LR * L))}). "
         f"The lrs in these specs were picked by hand to show the zig-zag; they are not "
-        f"tuned. The "
-        f"optimizer state is recorded (`record_state=True` in Python) to get the effective "
-        f"step -(x_t - x_t-1) / g_t of each coordinate. A zig-zag is a sign change of y "
-        f"while |y| > {fmt(threshold)} (1% of where y started). The counter-case runs SGD "
-        f"at the same lr {fmt(LR)} with momentum {', '.join(fmt(b) for b in BETAS)}.",
+        f"tuned. The optimizer state is recorded (`record_state=True` in Python) to get "
+        f"the effective step -(x_t - x_t-1) / g_t of each coordinate. A zig-zag is a sign "
+        f"change of y while |y| > {fmt(threshold)} (1% of where y started). The counter-case "
+        f"runs SGD at the same lr {fmt(LR)} with momentum {', '.join(fmt(b) for b in BETAS)}.",
         [command(OPTS, PROBLEM, steps=STEPS, tol=TOL),
          command([f"sgd:lr={LR},momentum={b}" for b in BETAS], PROBLEM, steps=STEPS, tol=TOL)],
         table(["optimizer", "zig-zags", "flat/steep step", "steps to loss 1e-3",
@@ -328,8 +330,8 @@ def _findings(n: dict, label: dict[str, str], threshold: float) -> list[str]:
         lr = fmt(o[label[spec]]["lr"])
         if r > 2:
             verdict = (f"{name} (lr {lr}) gave the flat coordinate {fmt(r)} times the steep "
-                       f"one's step (median over the run; a Newton step would use the "
-                       f"curvature ratio, {KAPPA})")
+                       f"one's step (median over the run; a step fitted exactly to each "
+                       f"curvature would give {KAPPA} times)")
         elif r >= 0.5:
             verdict = (f"{name}'s (lr {lr}) flat/steep ratio of effective steps is only "
                        f"{fmt(r)}: it barely rescaled the coordinates here")
