@@ -1,4 +1,7 @@
-"""Path plots keep true geometry: equal aspect, a full box, the minimum on top, marker spacing."""
+"""Path plots keep true geometry: equal aspect, a full box, the minimum on top, marker spacing.
+
+The animation's path panel keeps the same geometry.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,11 @@ import matplotlib
 import numpy as np
 import pytest
 from matplotlib.collections import PathCollection
+from matplotlib.contour import ContourSet
 
 import optcompare
-from optcompare.plotting import path_figure, plot_path
+from optcompare.plotting import path_animation, path_figure, plot_path
+from optcompare.plotting.paths import view
 from optcompare.problem import make_problem, problem_names
 
 matplotlib.use("Agg")
@@ -79,3 +84,50 @@ def test_legend_says_how_far_apart_the_path_markers_are(steps):
     for label in result.labels:
         (line,) = [x for x in ax.get_lines() if x.get_label() == label]
         assert line.get_markevery() == k
+
+
+# -- the animation's path panel ---------------------------------------------------------
+
+
+def animated_path_axes(result):
+    fig, _anim = path_animation(result, frames=2)
+    fig.draw_without_rendering()
+    return fig.axes[0]
+
+
+def assert_true_geometry(ax, window):
+    """Equal aspect, limits shaped like the box, ``window`` inside the limits, and only
+    its shorter side grown (the other side is the window's)."""
+    assert ax.get_aspect() == 1.0
+    box = ax.get_window_extent()
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert (y1 - y0) / (x1 - x0) == pytest.approx(box.height / box.width, rel=0.02)
+    (a0, a1), (b0, b1) = window
+    assert x0 <= a0 + 1e-9 and x1 >= a1 - 1e-9 and y0 <= b0 + 1e-9 and y1 >= b1 - 1e-9
+    assert (x0, x1) == pytest.approx((a0, a1)) or (y0, y1) == pytest.approx((b0, b1))
+
+
+@pytest.mark.parametrize("name", PLANE)
+def test_animation_path_panel_has_equal_aspect_and_fills_its_box(name):
+    result = optcompare.run(["adam:lr=0.05"], name, steps=10)
+    ax = animated_path_axes(result)
+    # the problem's window, and the static path plot's view (the window widened to
+    # hold every start) grown to fill the panel
+    assert_true_geometry(ax, view(result))
+    (a0, a1), (b0, b1) = result.problem.window()[:2]
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert x0 <= a0 + 1e-9 and x1 >= a1 - 1e-9 and y0 <= b0 + 1e-9 and y1 >= b1 - 1e-9
+
+
+def test_animation_view_holds_a_start_outside_the_window_and_contours_fill_it():
+    start = (-4.0, 5.0)  # left of and above Rosenbrock's window (-2, 2) x (-1, 3)
+    result = optcompare.run(["adam:lr=0.05"], "rosenbrock", steps=10, start=start)
+    ax = animated_path_axes(result)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert x0 < start[0] < x1 and y0 < start[1] < y1
+    assert_true_geometry(ax, view(result))
+    # the contours are drawn over the final view, not the window before it grew
+    (filled,) = [c for c in ax.collections if isinstance(c, ContourSet) and c.filled]
+    xy = np.concatenate([p.vertices for p in filled.get_paths() if len(p.vertices)])
+    assert xy[:, 0].min() == pytest.approx(x0) and xy[:, 0].max() == pytest.approx(x1)
+    assert xy[:, 1].min() == pytest.approx(y0) and xy[:, 1].max() == pytest.approx(y1)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from optcompare.plotting.loss import loss_curves, loss_top
-from optcompare.plotting.paths import draw_contours, view
+from optcompare.plotting.paths import draw_contours, fill_box, view
 from optcompare.plotting.style import (
     LOCAL_MINIMUM_STYLE,
     MINIMUM_STYLE,
@@ -93,7 +93,10 @@ def path_animation(result: Result, frames: int = 60, fps: int = 15,
     """An animation of the runs: paths (left) and losses (right) growing step by step.
 
     The contours, minima, axes limits and layout are built once; each frame only
-    updates the lines' data up to its step.  Frames are the steps 0..steps
+    updates the lines' data up to its step.  The path panel has equal aspect, its
+    view chosen as on :func:`~optcompare.plotting.paths.plot_path` (the problem's
+    window, widened to hold every start, its shorter side grown to fill the panel).
+    Frames are the steps 0..steps
     subsampled evenly: ``min(frames, steps + 1)`` of them, the last one
     included.  Save it with
     ``anim.save("paths.gif", writer=matplotlib.animation.PillowWriter(fps=fps))``
@@ -127,9 +130,7 @@ def path_animation(result: Result, frames: int = 60, fps: int = 15,
     f_star = problem.f_star
     window = view(result)
 
-    # static parts, drawn once
-    if problem.dim == 2:
-        draw_contours(ax_path, result, window, grid=120)
+    # static parts, drawn once (the contours once the view is final, below)
     for kind, style, size in (("global", MINIMUM_STYLE, 180), ("local", LOCAL_MINIMUM_STYLE, 75)):
         M = np.array([m.x[:2] for m in problem.minima() if m.kind == kind], dtype=float)
         if len(M):
@@ -198,6 +199,14 @@ def path_animation(result: Result, frames: int = 60, fps: int = 15,
         return [a for _, _, *parts in artists for a in parts] + [stamp]
 
     update(int(idx[-1]))  # lay out with every artist in place, then freeze the layout
+    # true geometry as on the static path plot: the window's shorter side grown to
+    # the box the layout leaves, so an equal aspect fills the panel
+    (x_lo, x_hi), (y_lo, y_hi) = fill_box(ax_path, window)
+    ax_path.set_xlim(x_lo, x_hi)
+    ax_path.set_ylim(y_lo, y_hi)
+    ax_path.set_aspect("equal")
+    if problem.dim == 2:
+        draw_contours(ax_path, result, ((x_lo, x_hi), (y_lo, y_hi)), grid=120)
     fig.draw_without_rendering()
     fig.set_layout_engine(None)
     _freeze_background(fig, canvas, [ax_path, ax_loss], update(int(idx[0])))
