@@ -136,3 +136,21 @@ def test_stall_sentence_follows_the_numbers():
     text = lesson_module._stall(n, label[lesson_module.ADAGRAD], label[lesson_module.RMSPROP],
                                 "the same lr 0.05", 1500)
     assert "did not stall" in text and "stalls" not in text
+
+
+def test_adadelta_lr_figure_gives_each_lr_its_own_colour():
+    """Five lrs of one optimizer: palette colours by label, not five shades of one hue."""
+    ax = lesson().figures["adadelta-lr"].axes[0]
+    colors = {line.get_color() for line in ax.get_lines()
+              if str(line.get_label()).startswith("adadelta")}
+    assert len(colors) == len(lesson_module.ADADELTA_LRS)
+    assert "per label" in ax.get_legend().get_title().get_text()
+    assert fmt(lesson().numbers["adadelta_lr_spread"]["ratio"], 2) in ax.get_title()
+
+
+def test_pages_say_each_rise_once():
+    """The RMSProp runs that rise share one sentence; the explanation is not repeated."""
+    findings = lesson().text.split("## What the numbers say", 1)[1].split("\n## ", 1)[0]
+    assert findings.count("does not stay down") == 2  # RMSProp once, Adadelta once
+    assert findings.count("forgets") == 1
+    assert "compared three ways" not in lesson().text

@@ -130,22 +130,22 @@ def run(ext: str = "png") -> LessonResult:
     figures["effective-step"] = fig
 
     fig, ax = new_figure()
-    plot_loss(sweep, ax=ax)
+    plot_loss(sweep, ax=ax, by="label")  # five lrs of one optimizer: a colour each
     spread = numbers["adadelta_lr_spread"]
-    retitle(ax, f"Adadelta on {PROBLEM}, lr {fmt(ADADELTA_LRS[0])} to "
-                f"{fmt(ADADELTA_LRS[-1])}: final loss - f* spans {fmt(spread['ratio'], 2)}x")
+    retitle(ax, f"Adadelta on {PROBLEM}, lr {fmt(ADADELTA_LRS[0])} to {fmt(ADADELTA_LRS[-1])}: "
+                f"final loss - f* spans a factor {fmt(spread['ratio'], 2)}")
     figures["adadelta-lr"] = fig
 
     text = page(
         TITLE, CLAIM,
         f"The ravine `{PROBLEM}` (curvatures {fmt(h[0])} and {fmt(h[1])}) from (-5, -2), "
-        f"{STEPS} steps. Adagrad and RMSProp are compared three ways: at the same lr 0.05, "
-        f"and at equal first steps. The first step per coordinate is lr g / (|g| + eps), "
-        f"about lr, for Adagrad, and lr g / sqrt((1 - alpha) g^2) = lr / sqrt(1 - alpha) = "
-        f"{FIRST_STEP_RATIO} lr for RMSProp at PyTorch's alpha = 0.99; so Adagrad at lr 0.05 "
-        f"is paired with RMSProp at lr 0.005, and Adagrad at lr 0.5 with RMSProp at lr 0.05 "
-        f"(the measured first steps are in the table). Adadelta runs at PyTorch's default "
-        f"lr = 1, which is Zeiler's rule, and again at lr "
+        f"{STEPS} steps. Adagrad and RMSProp are compared in three pairs: at the same lr "
+        f"0.05, and at equal first steps of 0.05 and of 0.5. The first step per coordinate "
+        f"is lr g / (|g| + eps), about lr, for Adagrad, and lr g / sqrt((1 - alpha) g^2) = "
+        f"lr / sqrt(1 - alpha) = {FIRST_STEP_RATIO} lr for RMSProp at PyTorch's alpha = "
+        f"0.99; so Adagrad at lr 0.05 is paired with RMSProp at lr 0.005, and Adagrad at lr "
+        f"0.5 with RMSProp at lr 0.05 (the measured first steps are in the table). Adadelta "
+        f"runs at PyTorch's default lr = 1, which is Zeiler's rule, and again at lr "
         f"{', '.join(fmt(v) for v in ADADELTA_LRS)}. The optimizer state is recorded "
         f"(`record_state=True` in Python) for the effective step -(x_t - x_t-1) / g_t per "
         f"coordinate; its 'end' value is the median of the last {TAIL} steps.",
@@ -180,12 +180,18 @@ def run(ext: str = "png") -> LessonResult:
                         results={"adagrad-decay": result, "adadelta-lr": sweep})
 
 
+def _stalls(ada: dict, rms: dict) -> bool:
+    """Adagrad ends far above RMSProp's best and gained less than 100-fold in the second half."""
+    return bool(ada["final_gap"] > 10 * rms["best_gap"]
+                and ada["gap_at_half"] < 100 * ada["final_gap"])
+
+
 def _stall(n: dict, ada_label: str, rms_label: str, shared: str, half: int) -> str:
     """One sentence: does Adagrad stall against RMSProp in this pair?"""
     ada, rms = n["optimizers"][ada_label], n["optimizers"][rms_label]
     firsts = (f"measured first steps: Adagrad {fmt(ada['first_step'])}, RMSProp "
               f"{fmt(rms['first_step'])}")
-    if ada["final_gap"] > 10 * rms["best_gap"] and ada["gap_at_half"] < 100 * ada["final_gap"]:
+    if _stalls(ada, rms):
         gain = ada["gap_at_half"] / ada["final_gap"]
         return (f"At {shared} ({firsts}), Adagrad (lr {fmt(ada['lr'])}) stalls: in the "
                 f"second half (steps {half} to {n['steps']}) its loss - f* went only from "
@@ -203,14 +209,22 @@ def _stall(n: dict, ada_label: str, rms_label: str, shared: str, half: int) -> s
             f"{fmt_gap(rms['best_gap'])}).")
 
 
-def _edge(n: dict, entry: dict, name: str) -> str:
-    """Where a run rattles: its final effective steps against 2 / curvature."""
+def _edge(n: dict, entries: dict[str, dict], name: str) -> str:
+    """Where runs rattle: their final effective steps against 2 / curvature.
+
+    ``entries`` maps a tag for each run ("at lr 0.05", or "" for a single run) to its numbers.
+    """
     edge = n["stability_limit"]
-    near = [c for c in COORDS if abs(entry[f"effective_step_end_{c}"] / edge[c] - 1) < 0.2]
+    off = {(tag, c): abs(e[f"effective_step_end_{c}"] / edge[c] - 1)
+           for tag, e in entries.items() for c in COORDS}
+    near = [c for c in COORDS if all(off[tag, c] < 0.2 for tag in entries)]
     if not near:
         return ""
-    return (f" {name}'s final effective step for {' and '.join(near)} "
-            f"({', '.join(fmt(entry[f'effective_step_end_{c}']) for c in near)}) sits at "
+    verb = "at" if all(off[tag, c] < 0.05 for tag in entries for c in near) else "near"
+    values = "; ".join(", ".join(fmt(e[f"effective_step_end_{c}"]) for c in near)
+                       + (f" {tag}" if tag else "") for tag, e in entries.items())
+    return (f" The final effective step{'s' * (len(entries) > 1)} of {name} for "
+            f"{' and '.join(near)} ({values}) sit{'s' * (len(entries) == 1)} {verb} "
             f"2 / curvature ({', '.join(fmt(edge[c]) for c in near)}), the largest stable "
             f"step of {'each' if len(near) > 1 else 'that'} coordinate.")
 
@@ -228,11 +242,23 @@ def _findings(n: dict, label: dict[str, str], half: int) -> list[str]:
         out.append(f"At lr {fmt(ada['lr'])}, Adagrad's effective step ended at {ratios} of its "
                    f"first value, a {fmt(1 / hi, 3)}- to {fmt(1 / lo, 3)}-fold shrink, and "
                    f"{grew}.")
-    times = o[label[RMSPROP]]["first_step"] / o[label[ADAGRAD]]["first_step"]
-    out.append(_stall(n, label[ADAGRAD], label[RMSPROP], "the same lr 0.05", half)
-               + f" But RMSProp's first step there is {fmt(times, 3)} times Adagrad's.")
-    out.append(_stall(n, label[ADAGRAD], label[RMSPROP_SMALL], "equal first steps of 0.05",
-                      half))
+    ada, same_lr, same_step = (o[label[s]] for s in (ADAGRAD, RMSPROP, RMSPROP_SMALL))
+    times = same_lr["first_step"] / ada["first_step"]
+    if _stalls(ada, same_lr) and _stalls(ada, same_step):
+        out.append(f"Adagrad at lr {fmt(ada['lr'])} stalls: in the second half (steps {half} "
+                   f"to {n['steps']}) its loss - f* went only from {fmt(ada['gap_at_half'])} "
+                   f"to {fmt(ada['final_gap'])} (a factor "
+                   f"{fmt(ada['gap_at_half'] / ada['final_gap'], 2)}). RMSProp reached "
+                   f"{fmt_gap(same_lr['best_gap'])} by step {same_lr['best_step']} at the "
+                   f"same lr {fmt(same_lr['lr'])}, whose first step ({fmt(same_lr['first_step'])})"
+                   f" is {fmt(times, 3)} times Adagrad's, and {fmt_gap(same_step['best_gap'])} "
+                   f"by step {same_step['best_step']} at lr {fmt(same_step['lr'])}, whose first "
+                   f"step ({fmt(same_step['first_step'])}) equals Adagrad's.")
+    else:
+        out.append(_stall(n, label[ADAGRAD], label[RMSPROP], "the same lr 0.05", half)
+                   + f" But RMSProp's first step there is {fmt(times, 3)} times Adagrad's.")
+        out.append(_stall(n, label[ADAGRAD], label[RMSPROP_SMALL],
+                          "equal first steps of 0.05", half))
     rms = o[label[RMSPROP]]
     r_lo, r_hi = rms["effective_step_ratio_min"], rms["effective_step_ratio_max"]
     if r_lo >= 0.5:
@@ -243,18 +269,25 @@ def _findings(n: dict, label: dict[str, str], half: int) -> list[str]:
     else:
         out.append(f"RMSProp's effective step (lr 0.05) shrank too on this run (end/first "
                    f"{fmt(r_lo, 2)} to {fmt(r_hi, 2)}).")
-    for spec in (RMSPROP, RMSPROP_SMALL, ADADELTA):
-        e = o[label[spec]]
-        if e["final_gap"] > RISE * max(e["best_gap"], 1e-15):
-            name = "Adadelta" if spec == ADADELTA else "RMSProp"
-            out.append(f"{name} at lr {fmt(e['lr'])} does not stay down: its loss - f* "
-                       f"reached {fmt_gap(e['best_gap'])} at step {e['best_step']} and rose "
-                       f"to {fmt(e['final_gap'])} by step {n['steps']}"
-                       + ("" if e["best_gap"] < 1e-15 else
-                          f" ({fmt(e['final_gap'] / e['best_gap'], 2)} times its best)")
-                       + ", because its running "
-                       "average forgets the gradients as they vanish and its steps grow."
-                       + _edge(n, e, name))
+    def rose(e: dict) -> bool:
+        return bool(e["final_gap"] > RISE * max(e["best_gap"], 1e-15))
+
+    def went(e: dict) -> str:
+        return (f"reached {fmt_gap(e['best_gap'])} at step {e['best_step']} and rose to "
+                f"{fmt(e['final_gap'])} by step {n['steps']}"
+                + ("" if e["best_gap"] < 1e-15 else
+                   f" ({fmt(e['final_gap'] / e['best_gap'], 2)} times its best)"))
+
+    risen = [o[label[s]] for s in (RMSPROP, RMSPROP_SMALL) if rose(o[label[s]])]
+    if risen:
+        out.append("RMSProp does not stay down: " + "; ".join(
+            f"at lr {fmt(e['lr'])} {'its loss - f*' if k == 0 else 'it'} {went(e)}"
+            for k, e in enumerate(risen)) + ". Its growing steps overshoot."
+            + _edge(n, {f"at lr {fmt(e['lr'])}": e for e in risen}, "RMSProp"))
+    e = o[label[ADADELTA]]
+    if rose(e):
+        out.append(f"Adadelta at lr {fmt(e['lr'])} does not stay down: its loss - f* "
+                   f"{went(e)}: its steps grow too." + _edge(n, {"": e}, "Adadelta"))
     return out
 
 
