@@ -103,6 +103,8 @@ def test_counter_case_larger_batches_weaken_the_claim():
     counter = text.split("## Where the claim weakens")[1].split("##")[0]
     assert "Rprop with 99" in counter
     assert fmt_gap(ind[L.RPROP]) in counter and fmt_gap(ind[L.RMSPROP]) in counter
+    assert (f"With 99 samples per step the comparison flips: Rprop ends lower than RMSProp "
+            f"({fmt_gap(ind[L.RPROP])} against {fmt_gap(ind[L.RMSPROP])})") in counter
     # ... yet still far above its full-batch gap
     assert ind[L.RPROP] > 1e3 * n["rprop_full_gap"]
 
@@ -120,3 +122,15 @@ def test_text_says_when_the_claim_does_not_hold():
         n["batch_sweep"][b][L.RMSPROP]["median"] = 10 * n["batch_sweep"][b][L.RPROP]["median"]
     counter = " ".join(L._counter(n, {}))
     assert "Rprop ends lower at every batch size tried" in counter
+    # where RMSProp wins at every mini-batch size, nothing flips
+    for b in n["batch_sweep"]:
+        n["batch_sweep"][b][L.RMSPROP]["median"] = n["batch_sweep"][b][L.RPROP]["median"] / 10
+    counter = " ".join(L._counter(n, {}))
+    assert "RMSProp ends lower at every batch size tried" in counter
+    assert "flips" not in counter
+
+
+def test_claim_names_its_settings():
+    for setting in (f"{L.STEPS} steps", f"{L.SEEDS} seeds", "PyTorch's defaults",
+                    f"mini-batches of {L.MINI_BATCH}", "lr 0.01"):
+        assert setting in L.CLAIM

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from optcompare.lessons.base import (
-    LEGEND,
     TITLE,
     Lesson,
     LessonResult,
@@ -20,10 +19,14 @@ from optcompare.lessons.base import (
     style,
     table,
 )
+from optcompare.lessons.rprop_figures import (
+    distances,
+    plot_batches,
+    plot_collapse,
+    rprop_step_sizes,
+)
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-
     from optcompare.experiments.records import Result
 
 N_SAMPLES = 100  # least-squares' default data set size
@@ -54,18 +57,6 @@ def final_gaps(result: Result, label: str) -> np.ndarray:
                      for r in result.runs_of(label)])
 
 
-def rprop_step_sizes(result: Result, label: str) -> np.ndarray:
-    """Rprop's step size per run and step, geometric mean over coordinates: (runs, steps)."""
-    return np.array([np.exp(np.mean(np.log(r.state["step_size"]), axis=1))
-                     for r in result.runs_of(label)])
-
-
-def distances(result: Result, label: str) -> np.ndarray:
-    """Distance to the minimiser w* per run and step (step 0 is the start): (runs, steps + 1)."""
-    w_star = np.asarray(result.problem.minima()[0].x)
-    return np.array([np.linalg.norm(r.x - w_star, axis=1) for r in result.runs_of(label)])
-
-
 def collapse(result: Result, label: str, step_min: float) -> dict[str, Any]:
     """When each seed's step size first fell below COLLAPSED_FACTOR * step_min, and where.
 
@@ -82,65 +73,6 @@ def collapse(result: Result, label: str, step_min: float) -> dict[str, Any]:
     return {"step": float(np.median(k + 1)),
             "distance": float(np.median(dist[np.arange(len(k)), k + 1])),
             "final_distance": float(np.median(dist[:, -1]))}
-
-
-def _band(ax: Axes, Y: np.ndarray, steps: np.ndarray, color: str, ls: str, label: str) -> None:
-    q25, med, q75 = np.percentile(Y, [25, 50, 75], axis=0)
-    ax.fill_between(steps, q25, q75, color=color, alpha=0.2, lw=0)
-    ax.plot(steps, med, color=color, lw=2.0, ls=ls, label=label)
-
-
-def plot_collapse(results: dict[str, Result], label: str, numbers: dict, axes: Any) -> Any:
-    """Left: Rprop's step size; right: its distance to w*; one line style per batch size.
-
-    A dotted vertical marks each batch size's median collapse step.
-    """
-    from optcompare.plotting import result_colors
-
-    color = result_colors(results[FULL])[label]
-    step_min = numbers["rprop_step_min"]
-    for (name, result), ls in zip(results.items(), ("-", "--"), strict=True):
-        key = "full" if name == FULL else "mini"
-        S, D = rprop_step_sizes(result, label), distances(result, label)
-        _band(axes[0], S, np.arange(1, S.shape[1] + 1), color, ls, BATCH[name])
-        _band(axes[1], D, np.arange(D.shape[1]), color, ls, BATCH[name])
-        k = numbers["collapse"][key]["step"]
-        if k is not None:
-            for ax in axes:
-                ax.axvline(k, color=color, lw=1.0, ls=":" if key == "full" else "-.",
-                           label=f"{BATCH[name]}: collapsed at step {fmt(k)}")
-    axes[0].axhline(COLLAPSED_FACTOR * step_min, color="0.3", lw=1.0, ls=(0, (1, 3)),
-                    label=f"collapsed: below {fmt(COLLAPSED_FACTOR * step_min)}")
-    for ax in axes:
-        ax.set_yscale("log")
-    title = f"Rprop, median of {numbers['seeds']} seeds, 25-75% band"
-    axes[0].legend(fontsize=LEGEND - 1, loc="upper right", framealpha=0.9, title=title,
-                   title_fontsize=LEGEND - 1)
-    axes[1].legend(fontsize=LEGEND - 1, loc="center right", framealpha=0.9, title=title,
-                   title_fontsize=LEGEND - 1)
-    return axes
-
-
-def plot_batches(numbers: dict, result: Result, labels: dict[str, str], ax: Axes) -> Axes:
-    """Final loss - f* per batch size (evenly spaced): median and 25-75% bar per optimizer."""
-    from optcompare.plotting import LOSS_FLOOR, result_colors
-
-    colors = result_colors(result)
-    sweep = numbers["batch_sweep"]
-    sizes = [int(b) for b in sweep]
-    pos = np.arange(len(sizes))
-    for k, (spec, marker) in enumerate(zip(OPTS, ("o", "s"), strict=True)):
-        lab = labels[spec]
-        med, lo, hi = (np.maximum([sweep[str(b)][spec][q] for b in sizes], LOSS_FLOOR)
-                       for q in ("median", "q25", "q75"))
-        ax.errorbar(pos + (k - 0.5) * 0.08, med, yerr=[med - lo, hi - med], color=colors[lab],
-                    marker=marker, ms=7, lw=2.0, capsize=4, label=lab)
-    ax.set_yscale("log")
-    ax.set_xticks(pos, [f"full ({b})" if b == numbers["n_samples"] else str(b)
-                        for b in sizes])
-    ax.legend(fontsize=LEGEND, loc="lower left", framealpha=0.9,
-              title=f"median of {numbers['seeds']} seeds, 25-75% bar", title_fontsize=LEGEND)
-    return ax
 
 
 def run(ext: str = "png") -> LessonResult:
@@ -200,7 +132,7 @@ def run(ext: str = "png") -> LessonResult:
     figures["loss"] = fig
 
     fig, axes = new_figure(1, 2, figsize=(14.0, 5.6), sharex=True)
-    plot_collapse(results, label[RPROP], numbers, axes)
+    plot_collapse(results, label[RPROP], numbers, axes, BATCH, numbers["collapse_below"])
     style(axes[0], "Rprop's step size (geometric mean over the 2 weights)", "step",
           "step size")
     style(axes[1], "Rprop's distance to the best weights w*", "step", "|w - w*|")
@@ -217,7 +149,7 @@ def run(ext: str = "png") -> LessonResult:
     figures["path"] = fig
 
     fig, ax = new_figure()
-    plot_batches(numbers, results[FULL], label, ax)
+    plot_batches(numbers, results[FULL], label, OPTS, ax)
     style(ax, f"Final loss - f* after {STEPS} steps against the batch size "
           f"(of {N_SAMPLES} samples)", "samples per step",
           "final loss - f* (log scale, 0 drawn at 1e-16)")
@@ -337,11 +269,11 @@ def _findings(n: dict) -> list[str]:
         out.append(f"Rprop's step size did not fall below {fmt(n['collapse_below'])} in every "
                    f"seed within {n['steps']} steps.")
     if rm_m < rp_m / 10:
-        cost = ("from the float floor" if rm_f < 1e-15 else
-                f"{fmt(rm_m / rm_f, 2)} times its full-batch gap")
+        cost = (f"with the full batch it ended {fmt_gap(rm_f)}" if rm_f < 1e-15 else
+                f"that is {fmt(rm_m / rm_f, 2)} times its full-batch gap")
         out.append(f"RMSProp (lr 0.01) works with both: with mini-batches of {b} it ended at "
                    f"{fmt(rm_m)}, {fmt(rp_m / rm_m, 2)} times lower than Rprop. Mini-batch "
-                   f"noise still costs it something (up {cost}).")
+                   f"noise still costs it: {cost}.")
     else:
         out.append(f"RMSProp (lr 0.01) did not do clearly better with mini-batches here: "
                    f"{fmt(rm_m)} against Rprop's {fmt(rp_m)}.")
@@ -372,6 +304,12 @@ def _counter(n: dict, labels: dict[str, str]) -> list[str]:
                    f"RMSProp ends lower with {_list(rm_wins)} samples per step, Rprop with "
                    f"{_list(rp_wins)}")
         out[-1] += "."
+        flips = [c for c in rp_wins if c < n["n_samples"]]
+        if flips:
+            c = max(flips)
+            out[-1] += (f" With {c} samples per step the comparison flips: Rprop ends lower "
+                        f"than RMSProp ({fmt_gap(rp[c])} against {fmt_gap(rm[c])}), so near "
+                        f"the full batch the claim's contrast is gone.")
     elif rm_wins:
         out.append(f"RMSProp ends lower at every batch size tried ({_list(rm_wins)}).")
     else:
@@ -394,7 +332,9 @@ def _list(values: list[int]) -> str:
 
 
 TITLE_ = "Rprop and mini-batches"
-CLAIM = ("Rprop, which steps by the sign of the gradient, is excellent with full-batch "
-         "gradients and poor with mini-batches; RMSProp works with both.")
+CLAIM = (f"On a two-weight least-squares problem ({STEPS} steps, {SEEDS} seeds), Rprop at "
+         f"PyTorch's defaults, which steps by the sign of the gradient, is excellent with "
+         f"full-batch gradients and poor with mini-batches of {MINI_BATCH}; RMSProp at lr "
+         f"0.01 works with both.")
 
 LESSON = Lesson(name="rprop-minibatch", title=TITLE_, claim=CLAIM, run=run)
