@@ -123,3 +123,37 @@ def test_findings_say_when_the_claim_does_not_hold():
     assert "did not drift to the worst point" in text
     assert "did not reach the best side" in text
     assert "does not show clearly" in text and "not clearly less" in text
+
+
+def test_adams_regret_rate_is_compared_with_standing_at_plus_one_as_measured():
+    """Over the last 10 periods Adam's regret grows faster than standing at +1 costs (its x
+    dips after each big gradient); the page says 'times what', never 'as much as'."""
+    x, R = iterates()
+    k = lesson_module.RECENT_PERIODS * 101
+    T = len(R)
+    rate = (R[T - 1, 0] * T - R[T - 1 - k, 0] * (T - k)) / k  # regret added per step
+    worst = 2 * 10 / 101
+    assert rate > 1.1 * worst
+    findings = lesson().text.split("## What the numbers say", 1)[1].split("\n## ", 1)[0]
+    assert f"{fmt(rate / worst, 2)} times what standing at x = +1 costs" in findings
+    assert "x dips below +1" in findings
+
+
+@pytest.mark.parametrize(("rate", "phrase", "dips"), [
+    (0.21, "about as much as standing", False),
+    (0.15, "0.75 of what standing", False),
+    (0.4, "2 times what standing", True),
+])
+def test_regret_comparison_follows_the_numbers(rate, phrase, dips):
+    n = copy.deepcopy(lesson().numbers)
+    n["adam_recent_regret_per_step"] = rate
+    n["regret_at_plus_one"] = 0.2
+    text = " ".join(lesson_module._findings(n, [300, 3000, 30000]))
+    assert phrase in text and ("x dips" in text) == dips
+
+
+def test_variant_figures_say_colours_mark_labels():
+    for name in ("iterates", "beta2", "regret"):
+        legends = [ax.get_legend() for ax in lesson().figures[name].axes if ax.get_legend()]
+        assert legends, name
+        assert all("per label" in lg.get_title().get_text() for lg in legends), name
