@@ -29,7 +29,7 @@ from optcompare.plotting import (
     plot_sweep,
 )
 from optcompare.plotting.colors import VARIANT_PALETTE, check_color
-from optcompare.plotting.overlap import NEAR, coincident
+from optcompare.plotting.overlap import NEAR, coincident, reveal
 
 matplotlib.use("Agg")
 
@@ -217,7 +217,7 @@ def test_a_bad_colour_in_the_mapping_is_a_spec_error():
     assert check_color("C3") == "C3"
 
 
-# -- curves that coincide ----------------------------------------------------------------
+# -- curves that overlap -----------------------------------------------------------------
 
 
 def test_coincidence_is_measured_in_axes_fractions():
@@ -235,13 +235,44 @@ def test_coincidence_is_measured_in_axes_fractions():
     assert coincident(ax, [("long", base), ("short", base[:40])]) == []
 
 
+def overlap_notes(ax):
+    """The legend's overlap notes, unwrapped."""
+    texts = (x.get_text().replace("\n", " ") for x in ax.get_legend().get_texts())
+    return [t for t in texts if "overlap" in t]
+
+
+def test_the_note_says_which_drawn_curves_overlap_and_by_how_much():
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 1)
+    t = np.linspace(0, 100, 200)
+    base = np.column_stack([t, 0.5 + 0.3 * np.sin(t / 10)])
+    # the second curve follows the first for its first 90 points, then leaves it
+    other = base + np.where(np.arange(200)[:, None] < 90, [0.0, NEAR / 2], [0.0, 0.1])
+    lines = {name: ax.plot(*xy.T)[0] for name, xy in (("a", base), ("b", other))}
+    # less than SHARE of each near the other: no note, nothing dashed
+    assert reveal(ax, lines, [("a", base), ("b", other)], "paths") == []
+    assert lines["b"].get_linestyle() == "-"
+    lines["c"] = ax.plot(*(base + [0.0, NEAR / 2]).T)[0]
+    (note,) = reveal(ax, lines, [("a", base), ("c", base + [0.0, NEAR / 2])], "paths")
+    # overlap, not "the same run": on a path plot two runs may walk one valley at
+    # different speeds
+    assert note.startswith("the paths of a and c overlap (lie on top of each other): ")
+    assert "100% of the points of each lie within 0.6% of the axes of the other" in note
+    assert note.endswith("; c dashed") and "coincide" not in note
+    assert lines["c"].get_linestyle() != "-" and lines["a"].get_linestyle() == "-"
+
+
 def test_all_on_rosenbrock_keeps_adagrad_visible(comparisons):
     result = optcompare.run(["all"], "rosenbrock")  # the default 1000 steps
-    for ax in (loss_figure(result).axes[0], path_figure(result, grid=40).axes[0]):
-        notes = [t for t in (x.get_text() for x in ax.get_legend().get_texts())
-                 if "coincide" in t]
+    for ax, what in ((loss_figure(result).axes[0], "loss curves"),
+                     (path_figure(result, grid=40).axes[0], "paths")):
+        notes = overlap_notes(ax)
         assert len(notes) == 1
-        assert "adagrad" in notes[0] and "adam" in notes[0]
+        # named in drawing order, which on a path plot is by path length
+        assert notes[0].startswith((f"the {what} of adagrad and adam overlap",
+                                    f"the {what} of adam and adagrad overlap"))
         styles = {label: line for label in ("adagrad", "adam")
                   for line in ax.get_lines() if line.get_label() == label}
         dashed = [k for k, line in styles.items() if line.get_linestyle() != "-"]
@@ -250,4 +281,4 @@ def test_all_on_rosenbrock_keeps_adagrad_visible(comparisons):
 
 def test_distinct_curves_get_no_note(comparisons):
     ax = path_figure(comparisons["four"], grid=30).axes[0]
-    assert not any("coincide" in t.get_text() for t in ax.get_legend().get_texts())
+    assert overlap_notes(ax) == []

@@ -174,7 +174,7 @@ def plot_loss(result: Result, ax: Axes | None = None,
     ylabel = "loss" if f_star is None else "loss - f*"
     style_axes(ax, f"{result.problem.spec}: loss", "step", ylabel, grid=True)
     handles = [drawn[label] for label in result.labels]
-    handles += note_handles(reveal(ax, drawn, shapes))
+    handles += note_handles(reveal(ax, drawn, shapes, "loss curves"))
     kw = {"loc": "best", "framealpha": 0.9} if len(handles) <= 3 else OUTSIDE
     ax.legend(handles=handles, fontsize=LEGEND, title=by_label_note(by),
               title_fontsize=LEGEND, **kw)

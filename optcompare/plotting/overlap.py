@@ -1,14 +1,19 @@
-"""Curves that coincide: found numerically, then made visible and named.
+"""Curves that overlap on the axes: found numerically, then made visible and named.
 
 Two optimizers can trace the same curve (Adagrad and Adam at their defaults on
 Rosenbrock take the same few steps along the valley); the curve drawn later then
 covers the earlier one.  :func:`coincident` measures, in axes fractions (so a log
 axis counts decades), how much of each curve lies within about a line's width of
-the other; two curves coincide when each covers most of the other.  (A short
+the other; two curves overlap when each covers most of the other.  (A short
 path that runs along a longer one is covered one way only: plot it after the
 long one and both stay visible.)  :func:`reveal` dashes the later of two
-coincident curves, so the earlier one shows through its gaps, and returns a
+overlapping curves, so the earlier one shows through its gaps, and returns a
 legend note that says so.
+
+Overlap is about the drawn shapes only.  Two paths over the contours that lie on
+top of each other may be walked at very different speeds (RProp and Adam along
+Rosenbrock's valley), so a note says the paths overlap, never that the runs are
+the same.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ if TYPE_CHECKING:
 #: Within this distance (a fraction of the axes' width and height) a 2-point
 #: line covers another: about one line width on a 6-inch axes.
 NEAR = 0.006
-#: Two curves coincide when each has at least this share of its points near the other.
+#: Two curves overlap when each has at least this share of its points near the other.
 SHARE = 0.75
 #: The dash pattern (points on, off) of a curve that covers another.
 DASHES = (0, (4.0, 3.0))
@@ -37,7 +42,7 @@ _MAX_POINTS = 400  # points of the hidden candidate tested (evenly spread)
 @dataclass(frozen=True)
 class Coincidence:
     """Curves ``first`` and ``second`` (drawn later) lie within :data:`NEAR` of each
-    other on at least ``share`` of the points of each."""
+    other on at least ``share`` of the points of each: on the axes they overlap."""
 
     first: str
     second: str
@@ -76,7 +81,7 @@ def _covered(points: np.ndarray, line: np.ndarray, near: float) -> np.ndarray:
 
 def coincident(ax: Axes, curves: Sequence[tuple[str, np.ndarray]], near: float = NEAR,
                share: float = SHARE) -> list[Coincidence]:
-    """Pairs of named curves, in drawing order, that coincide on the axes.
+    """Pairs of named curves, in drawing order, that overlap on the axes.
 
     Args:
         ax: the Axes the curves are drawn on, limits and scales final.
@@ -106,18 +111,20 @@ def coincident(ax: Axes, curves: Sequence[tuple[str, np.ndarray]], near: float =
 
 
 def reveal(ax: Axes, lines: Mapping[str, Line2D], curves: Sequence[tuple[str, np.ndarray]],
-           near: float = NEAR) -> list[str]:
-    """Dash the later curve of every coincident pair; one legend note per pair.
+           what: str, near: float = NEAR) -> list[str]:
+    """Dash the later curve of every overlapping pair; one legend note per pair.
 
-    ``lines`` maps each curve's name to its drawn line.  A note reads
-    "adagrad and adam coincide on 81% of their points (within 0.6% of the axes);
-    adam dashed".
+    ``lines`` maps each curve's name to its drawn line; ``what`` names the curves
+    in the plural ("paths", "loss curves").  A note reads "the paths of rprop and
+    adam overlap (lie on top of each other): 96% of the points of each lie within
+    0.6% of the axes of the other; adam dashed".
     """
     notes = []
     for c in coincident(ax, curves, near=near):
         second = lines[c.second]
         second.set_linestyle(DASHES)
         second.set_zorder(max(second.get_zorder(), lines[c.first].get_zorder()) + 0.1)
-        notes.append(f"{c.first} and {c.second} coincide on {c.share:.0%} of their points "
-                     f"(within {near:.1%} of the axes); {c.second} dashed")
+        notes.append(f"the {what} of {c.first} and {c.second} overlap (lie on top of each "
+                     f"other): {c.share:.0%} of the points of each lie within {near:.1%} of "
+                     f"the axes of the other; {c.second} dashed")
     return notes

@@ -186,6 +186,11 @@ def plot_path(result: Result, ax: Axes | None = None,
     ``summary.json``) strongly, with the start and end markers; the legend names
     its seed.
 
+    Two median paths that lie on top of each other (:mod:`optcompare.plotting.overlap`)
+    are told apart by dashing the later one, and a legend note says that the paths
+    overlap: a statement about their shapes, as the runs may walk them at different
+    speeds.
+
     Args:
         result: what :func:`optcompare.run` returned.
         ax: Axes to draw on; a new figure's Axes when None.
@@ -279,7 +284,7 @@ def plot_path(result: Result, ax: Axes | None = None,
     ax.set_aspect("equal")
     if dim == 2:
         draw_contours(ax, result, ((x_lo, x_hi), (y_lo, y_hi)), grid)
-    handles += note_handles(reveal(ax, first, shapes))
+    handles += note_handles(reveal(ax, first, shapes, "paths"))
     ax.legend(handles=handles, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND,
               **OUTSIDE)
     return ax
@@ -320,7 +325,7 @@ def _plot_path_1d(result: Result, ax: Axes, ink: Mapping[str, Ink], by: By) -> A
     ax.set_ylim(lo, hi)
     style_axes(ax, f"{problem.spec}: x over the steps", "step", "x")
     ax.grid(True, alpha=0.3)
-    lines += note_handles(reveal(ax, handles, shapes))
+    lines += note_handles(reveal(ax, handles, shapes, "curves"))
     ax.legend(handles=lines, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND,
               **OUTSIDE)
     return ax

@@ -159,7 +159,7 @@ def plot_sweep(sweep: SweepResult, ax: Axes | None = None,
     ax.grid(True, alpha=0.3)
     shapes = [(o.label, np.column_stack([values, m])) for o, m in zip(sweep.outcomes, meds,
                                                                        strict=True)]
-    handles += note_handles(reveal(ax, drawn, shapes))
+    handles += note_handles(reveal(ax, drawn, shapes, "curves"))
     kw = {"loc": "best", "framealpha": 0.9} if len(handles) <= 4 else OUTSIDE
     ax.legend(handles=handles, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND,
               **kw)
