@@ -7,6 +7,7 @@ quadratic model, derived here independently of the lesson's helper.
 
 from __future__ import annotations
 
+import copy
 import functools
 
 import numpy as np
@@ -111,3 +112,36 @@ def test_text_follows_the_numbers_when_bands_do_not_overlap():
     n["optimizers"][best]["final_gap_q75"] = n["optimizers"][second]["final_gap_q25"] / 2
     text = " ".join(L._findings(n))
     assert "is clearly first" in text and "smaller than the spread" not in text
+
+
+def test_floor_sentence_says_rose_or_fell_as_measured():
+    n = copy.deepcopy(ran().numbers)
+    labels = list(n["optimizers"])
+    up, flat = labels[0], labels[1]
+    n["optimizers"][up]["gap_median_at_half"] = n["optimizers"][up]["final_gap_median"] / 1.5
+    n["optimizers"][flat]["gap_median_at_half"] = n["optimizers"][flat]["final_gap_median"] * 1.5
+    text = " ".join(L._findings(n))
+    assert f"rose from {fmt(n['optimizers'][up]['gap_median_at_half'], 2)}" in text
+    assert f"fell only from {fmt(n['optimizers'][flat]['gap_median_at_half'], 2)}" in text
+    assert "factor 2 down" not in text
+
+
+def test_schedule_caption_is_measured():
+    """The cosine runs flatten at the end (the lr reaches 0) and end below the constant lr;
+    the caption must not say the curves keep falling."""
+    cos = optcompare.run(L.OPTS, L.PROBLEM, steps=L.STEPS, seeds=L.SEEDS, tune=True,
+                         tune_seeds=L.TUNE_SEEDS, lr_schedule=L.SCHEDULE)
+    f_star = cos.problem.f_star or 0.0
+    change = 0.0
+    for lab in cos.labels:
+        loss = np.array([r.loss for r in cos.runs_of(lab)]) - f_star
+        late, end = np.median(loss[:, L.LATE]), np.median(loss[:, -1])
+        change = max(change, abs(end / late - 1))
+    assert change < 0.25  # flat at the end
+    caption = next(line for line in ran().text.splitlines() if line.startswith("- `schedule"))
+    assert f"at most {change:.0%}" in caption
+    assert "keep falling" not in caption
+    n = copy.deepcopy(ran().numbers)
+    for spec in n["decayed"]:
+        n["decayed"][spec]["final_gap_median"] = 1e3  # as if the schedule had not helped
+    assert "for none of the optimizers" in L._schedule_caption(n)
