@@ -87,3 +87,17 @@ def test_counter_case_noise_lets_sgd_escape_from_the_ridge():
     # sooner than from y = 1e-6 without noise: the noise, not the start, sets the time
     assert median < n["optimizers"]["sgd lr=0.01"]["escape_step_closer"]
     assert "the noise, not the start, sets the escape time" in counter
+
+
+def test_claim_adagrad_is_no_faster_from_the_default_start_but_ignores_the_start():
+    """The claim's exception: Adagrad scales its steps too, but they shrink; from y = 0.001
+    it escapes no sooner than gradient descent, from y = 1e-6 sooner (the start costs it
+    nothing)."""
+    far, near = escapes("saddle", (-1.0, 1e-3)), escapes("saddle", (-1.0, 1e-6))
+    ada, sgd = "adagrad lr=0.01", "sgd lr=0.01"
+    assert far[ada][0] >= far[sgd][0]
+    assert near[ada][0] == far[ada][0] < near[sgd][0]
+    assert "from y = 0.001 it is no faster than gradient descent" in L.CLAIM
+    assert f"Slower than SGD from this start: Adagrad (step {far[ada][0]})" in ran().text
+    for setting in (f"lr {L.LR}", f"{L.STEPS} steps"):
+        assert setting in L.CLAIM

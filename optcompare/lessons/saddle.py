@@ -189,8 +189,9 @@ def run(ext: str = "png") -> LessonResult:
          (f"escape.{ext}", "|y| on a log scale for both starts. Plain SGD's line is straight "
           "(|y| grows by the same factor every step), so starting 1000 times closer to the "
           "ridge shifts it right by a fixed number of steps; the dot marks the escape."),
-         (f"ridge.{ext}", "the counter-case: left, the start exactly on the ridge without "
-          f"noise: the runs slide along x into the saddle point (the axis stops at "
+         (f"ridge.{ext}", "the counter-case (colours as in the legend on the right): left, "
+          f"the start exactly on the ridge without noise: the runs slide along x into the "
+          f"saddle point (the axis stops at "
           f"{fmt(RIDGE_FLOOR)}; a line that leaves it went further down); right, the same "
           f"start with gradient noise, one line per seed, dots at the escape.")],
         notes="Near the ridge the y-gradient -2y is tiny. Plain gradient descent multiplies "
@@ -370,9 +371,11 @@ def _counter(n: dict, labels: list[str]) -> list[str]:
 
 
 TITLE_ = "Escaping a saddle"
-CLAIM = ("Started just off the ridge of the saddle x^2 - y^2, plain gradient descent "
-         "lingers near the saddle point for a long time, the longer the closer it starts; "
-         "methods that scale each coordinate's step by its gradient's size (RMSProp, Adam, "
-         "Rprop) leave much sooner.")
+CLAIM = (f"Started just off the ridge of the saddle x^2 - y^2, with every optimizer at lr "
+         f"{LR} for {STEPS} steps, plain gradient descent lingers near the saddle point for a "
+         f"long time, the longer the closer it starts; methods that scale each coordinate's "
+         f"step by its gradient's size (RMSProp, Adam, Rprop) leave much sooner. Adagrad "
+         f"scales too, but its steps shrink: from y = 0.001 it is no faster than gradient "
+         f"descent.")
 
 LESSON = Lesson(name="saddle", title=TITLE_, claim=CLAIM, run=run)
