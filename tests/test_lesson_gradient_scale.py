@@ -85,3 +85,24 @@ def test_sweep_difference_grows_as_the_scale_shrinks():
         if lab.split()[0] in ("rmsprop", "adam"):
             below = [v for s, v in zip(sweep["scales"], d, strict=True) if s < 1]
             assert all(a <= b for a, b in zip(below, below[1:], strict=False))
+
+
+def test_findings_state_each_result_once():
+    """One sentence per optimizer; the eps explanation appears once, not per scale."""
+    findings = ran().text.split("## What the numbers say", 1)[1].split("\n## ", 1)[0]
+    assert findings.count("eps / ") == 0 and findings.count("comes from eps") == 1
+    for lab in ran().numbers["optimizers"]:
+        assert findings.count(f"- {lab}:") == 1
+    assert "identical, bit for bit, at scales 0.001 and 1000" in findings
+
+
+def test_sweep_sentence_reports_the_growth_factors():
+    n = ran().numbers
+    counter = ran().text.split("## Where the claim weakens")[1].split("## ")[0]
+    sweep = n["sweep"]
+    for lab in n["breaks_below"]:
+        d = dict(zip(sweep["scales"], sweep["difference"][lab], strict=True))
+        factor = d[1e-6] / d[1e-3]
+        assert 500 < factor < 2000  # eps / c: a thousandfold smaller scale, ~1000x the gap
+        assert f"(a factor {factor:,.0f})" in counter
+    assert "grows like 1 / scale" in counter

@@ -253,36 +253,52 @@ def _ratio_cell(entry: dict, s: float) -> str:
     return "0 (identical)" if r == 0 else fmt(r)
 
 
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def _findings(n: dict, labels: list[str]) -> list[str]:
     o = n["optimizers"]
-    out = []
+    out, eps_only = [], []
     for lab in labels:
         e = o[lab]
+        rs = {scale_text(s): e["ratio"][scale_text(s)] for s in SCALES}
+        if all(r == 0 for r in rs.values()):
+            out.append(f"{lab}: the path is identical, bit for bit, at scale"
+                       f"{'s' * (len(rs) > 1)} {_and(list(rs))}.")
+            continue
+        if all(0 < r < NEGLIGIBLE for r in rs.values()):
+            eps_only.append(lab)
+            out.append(f"{lab}: the path differs by " + _and(
+                [f"{fmt(r, 2)} of its length at scale {k}" for k, r in rs.items()])
+                + ": invisible.")
+            continue
         parts = []
-        for s in SCALES:
-            k = scale_text(s)
-            r = e["ratio"][k]
+        for k, r in rs.items():
             if not np.isfinite(r):
                 parts.append(f"at scale {k} it diverged at step {e['diverged_at'][k]}")
             elif r == 0:
                 parts.append(f"at scale {k} the path is identical, bit for bit")
             elif r < NEGLIGIBLE:
                 parts.append(f"at scale {k} the path differs by {fmt(r, 2)} of its length "
-                             f"(invisible; eps acts as eps / {k} and makes the difference)")
+                             f"(invisible)")
             elif r < SMALL:
                 parts.append(f"at scale {k} the path differs by {fmt(r, 2)} of its length: "
                              f"small, but not nothing (eps is no longer negligible next to "
                              f"the scaled gradients)")
             elif r > LARGE:
                 moved = e["length_ratio"][k]
-                extra = (f", covering only {fmt(moved, 2)} of the unscaled path's length"
-                         if moved < 0.5 else "")
+                extra = (f"; it barely moves: its path is {fmt(moved, 2)} times as long as "
+                         f"the unscaled one" if moved < 0.5 else "")
                 parts.append(f"at scale {k} it takes a completely different path (difference "
                              f"{fmt(r, 2)}{extra})")
             else:
                 parts.append(f"at scale {k} the path differs by {fmt(r, 2)} of its length: "
                              f"clearly different")
         out.append(f"{lab}: " + "; ".join(parts) + ".")
+    if eps_only:
+        out.append(f"What little differs for {_and(eps_only)} comes from eps (see where the "
+                   f"claim weakens).")
     return out
 
 
@@ -340,20 +356,24 @@ def _counter(n: dict, labels: list[str]) -> list[str]:
         out.append(f"Even at scale {tiny}, {', '.join(held)} kept the unscaled path.")
     sweep = n["sweep"]
     scales = sweep["scales"]
-    lows = []
-    for lab, c in n["breaks_below"].items():
-        d = dict(zip(scales, sweep["difference"][lab], strict=True))
-        above = [d[s] for s in scales if s > 1]
-        trend = "like 1 / scale" if 500 < d[1e-6] / d[1e-3] < 2000 else "with 1 / scale"
-        part = (f"{lab}: above scale 1 the difference levels off near {fmt(max(above), 2)}, "
-                f"eps's own share of the unscaled path, which a larger scale removes; below "
-                f"1 it grows {trend} ({fmt(d[1e-3], 2)} at 1e-3, {fmt(d[1e-6], 2)} at "
-                f"1e-6, a factor {fmt(d[1e-6] / d[1e-3], 2)}) and first exceeds "
-                f"{fmt(SMALL)} at scale ")
-        lows.append(part + (fmt(c) if c is not None else "none down to 1e-10"))
-    if lows:
-        out.append("The scale sweep from 100 down to 1e-10 shows the trend. " + "; ".join(lows)
-                   + ".")
+    d = {lab: dict(zip(scales, sweep["difference"][lab], strict=True))
+         for lab in n["breaks_below"]}
+    if d:
+        grow = {lab: v[1e-6] / v[1e-3] for lab, v in d.items()}
+        trend = ("like 1 / scale" if all(500 < g < 2000 for g in grow.values())
+                 else "as the scale shrinks")
+        groups: dict[str, list[str]] = {}
+        for lab, c in n["breaks_below"].items():
+            groups.setdefault("none down to 1e-10" if c is None else fmt(c), []).append(lab)
+        out.append(f"The scale sweep from 100 down to 1e-10 shows the trend. Below scale 1 "
+                   f"the difference grows {trend}: from scale 1e-3 to 1e-6 " + _and(
+                       [f"{lab}'s went from {fmt(v[1e-3], 2)} to {fmt(v[1e-6], 2)} (a factor "
+                        f"{grow[lab]:,.0f})" for lab, v in d.items()])
+                   + ". It first exceeds " + "; it first exceeds ".join(
+                       f"{fmt(SMALL)} at scale {c} for {_and(labs)}" for c, labs in groups.items())
+                   + ". Above scale 1 it levels off near " + _and(
+                       [fmt(max(v[s] for s in scales if s > 1), 2) for v in d.values()])
+                   + ", eps's own share of the unscaled path, which a larger scale removes.")
     eq = n["eps_equivalence"]
     if eq:
         worst = max(eq.values())
@@ -367,8 +387,9 @@ def _counter(n: dict, labels: list[str]) -> list[str]:
 
 
 TITLE_ = "Gradient scale: who notices if the loss is multiplied by 1000?"
-CLAIM = ("Multiplying the objective by a constant changes SGD's path completely (the same "
-         "lr is too small or too large), while RMSProp, Adam and Rprop follow nearly the "
-         "same path: they are invariant to the gradient's scale, up to eps.")
+CLAIM = (f"Multiplying the objective ({PROBLEM}, {STEPS} steps) by 0.001 or 1000 changes "
+         f"SGD's path completely (the same lr is too small or too large), while RMSProp, Adam "
+         f"and Rprop follow nearly the same path: they are invariant to the gradient's scale, "
+         f"up to eps.")
 
 LESSON = Lesson(name="gradient-scale", title=TITLE_, claim=CLAIM, run=run)
