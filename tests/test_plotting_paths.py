@@ -131,3 +131,19 @@ def test_animation_view_holds_a_start_outside_the_window_and_contours_fill_it():
     xy = np.concatenate([p.vertices for p in filled.get_paths() if len(p.vertices)])
     assert xy[:, 0].min() == pytest.approx(x0) and xy[:, 0].max() == pytest.approx(x1)
     assert xy[:, 1].min() == pytest.approx(y0) and xy[:, 1].max() == pytest.approx(y1)
+
+
+def test_a_long_formula_spec_gives_a_title_that_fits():
+    from optcompare.plotting import path_figure
+
+    spec = "expr:(1-x)**2 + 100*(y-x**2)**2;start=-1.5,2;window=-2:2,-1:3;minima=1,1"
+    result = optcompare.run("adam:lr=0.05", spec, steps=20)
+    fig = path_figure(result)
+    fig.canvas.draw()
+    title = fig.axes[0].title
+    assert title.get_text().startswith("expr:(1-x)**2 + 100*(y-x**2)**2: ")
+    # drawn inside the figure: not clipped at either side
+    box = title.get_window_extent()
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width
+    named = optcompare.run("adam", spec + ";name=banana", steps=2)
+    assert path_figure(named).axes[0].get_title().startswith("banana: ")

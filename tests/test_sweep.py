@@ -160,3 +160,13 @@ def test_run_grid_keeps_only_summaries():
     g = make_grid([("lr", np.array([0.01, 0.1]))], np.arange(3))
     out = run_grid(choice, prob, g, prob.start(), 50)
     assert out.trajectory.x is None and out.trajectory.final_loss.shape == (6,)
+
+
+def test_a_parameter_one_optimizer_lacks_is_refused_before_any_run(monkeypatch):
+    import optcompare.experiments.sweep as sweep_module
+
+    ran = []
+    monkeypatch.setattr(sweep_module, "run_grid", lambda *a, **k: ran.append(a) or 1 / 0)
+    with pytest.raises(SpecError, match="unknown adagrad hyperparameter 'momentum'"):
+        sweep(["sgd", "adagrad"], "rosenbrock", ["lr=0.01|0.1", "momentum=0|0.9"], steps=5)
+    assert ran == []  # sgd, which has momentum, was not swept first

@@ -106,7 +106,8 @@ def test_one_seed_has_one_row_per_run_and_explains_what_is_missing():
     )
     assert t.caption == "rosenbrock, 10 steps, f* = 0, tol 1e-06 on loss - f*"
     assert t.notes[0] == "sgd diverged: overflow in the update"
-    assert t.notes[1] == (f"{MISSING} means no value: the run diverged; the run never reached tol.")
+    assert t.notes[1].startswith("A diverged run ends at an infinite loss (inf)")
+    assert t.notes[2] == (f"{MISSING} means no value: the run diverged; the run never reached tol.")
 
 
 def test_several_seeds_give_medians_and_inf_where_half_diverged():

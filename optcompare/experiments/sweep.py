@@ -145,6 +145,8 @@ def sweep(optimizers, problem, params: Sequence[str], *, seeds: int = 1, seed: i
                                 f"{name}={choice.given[name]} from the spec", "optimizers")
     run_seeds = seed + np.arange(int(seeds), dtype=np.int64)
     grid = make_grid(axes, run_seeds)
+    for choice in choices:  # every value checked before any run starts
+        choice.optimizer.resolve({**choice.given, **grid.values}, owner=choice.name)
     x0 = prob.start() if start is None else parse_point(start, prob.dim)
     factors = lr_factors(lr_schedule, steps)
     tally = plan(progress, len(choices) * len(grid.seeds) * steps)

@@ -18,6 +18,7 @@ from optcompare.plotting.style import (
     label_counts,
     legend_labels,
     margin,
+    problem_title,
     result_inks,
     style_axes,
 )
@@ -195,7 +196,7 @@ def path_animation(result: Result, frames: int = 60, fps: int = 15,
                 gone = run.diverged_at is not None and k >= run.diverged_at
                 head.set_marker("X" if gone else "o")
                 tip.set_marker("X" if gone else "o")
-        stamp.set_text(f"{problem.spec}: step {k} of {result.steps}")
+        stamp.set_text(f"{problem_title(problem)}: step {k} of {result.steps}")
         return [a for _, _, *parts in artists for a in parts] + [stamp]
 
     update(int(idx[-1]))  # lay out with every artist in place, then freeze the layout

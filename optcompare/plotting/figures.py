@@ -25,6 +25,7 @@ from optcompare.plotting.style import (
     By,
     finite,
     new_axes,
+    problem_title,
     root_figure,
 )
 from optcompare.plotting.sweeps import (
@@ -125,7 +126,7 @@ def sweep_figure(sweep: SweepResult, colors: Mapping[str, str] | None = None,
     cb.ax.tick_params(labelsize=TICKS)
     seeds = len(sweep.seeds)
     # two lines: a single narrow panel must not clip the title
-    fig.suptitle(f"{sweep.problem.spec}: {sweep.objective} over {sweep.axes[0][0]} x "
+    fig.suptitle(f"{problem_title(sweep.problem)}: {sweep.objective} over {sweep.axes[0][0]} x "
                  f"{sweep.axes[1][0]}\n"
                  + ("1 seed" if seeds == 1 else f"median of {seeds} seeds"), fontsize=TITLE)
     if any(a.patches for a in used):
@@ -164,7 +165,7 @@ def basins_figure(basins_list: Sequence[Basins], problem: Problem) -> Figure:
     figure_legend(fig, basins_list, problem.minima(), codes)
     grid, steps = basins_list[0].outcome.shape, basins_list[0].steps
     sep = ": " if n > 1 else "\n"  # one panel is too narrow for one line
-    fig.suptitle(f"{problem.spec}{sep}where {grid[1]} x {grid[0]} starts end after "
+    fig.suptitle(f"{problem_title(problem)}{sep}where {grid[1]} x {grid[0]} starts end after "
                  f"{steps} steps", fontsize=TITLE)
     return fig
 

@@ -22,6 +22,7 @@ from optcompare.plotting.style import (
     margin,
     new_axes,
     note_handles,
+    problem_title,
     result_inks,
     style_axes,
     valid,
@@ -172,7 +173,7 @@ def plot_loss(result: Result, ax: Axes | None = None,
     else:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     ylabel = "loss" if f_star is None else "loss - f*"
-    style_axes(ax, f"{result.problem.spec}: loss", "step", ylabel, grid=True)
+    style_axes(ax, f"{problem_title(result.problem)}: loss", "step", ylabel, grid=True)
     handles = [drawn[label] for label in result.labels]
     handles += note_handles(reveal(ax, drawn, shapes, "loss curves"))
     kw = {"loc": "best", "framealpha": 0.9} if len(handles) <= 3 else OUTSIDE

@@ -22,6 +22,7 @@ from optcompare.plotting.style import (
     legend_labels,
     new_axes,
     note_handles,
+    problem_title,
     result_inks,
     root_figure,
     style_axes,
@@ -270,9 +271,9 @@ def plot_path(result: Result, ax: Axes | None = None,
         handles.append(Line2D([], [], color="0.3", lw=0.8, alpha=0.35, label="other seeds"))
 
     if dim == 2:
-        style_axes(ax, f"{problem.spec}: optimization paths", "x", "y")
+        style_axes(ax, f"{problem_title(problem)}: optimization paths", "x", "y")
     else:
-        style_axes(ax, f"{problem.spec}: optimization paths\n"
+        style_axes(ax, f"{problem_title(problem)}: optimization paths\n"
                f"first two of {dim} coordinates (projection)",
                "x0 (first coordinate)", "x1 (second coordinate)")
         ax.grid(True, alpha=0.3)
@@ -323,7 +324,7 @@ def _plot_path_1d(result: Result, ax: Axes, ink: Mapping[str, Ink], by: By) -> A
                                 label="minimum" if k == 0 else None))
     (lo, hi), = problem.window()[:1]
     ax.set_ylim(lo, hi)
-    style_axes(ax, f"{problem.spec}: x over the steps", "step", "x")
+    style_axes(ax, f"{problem_title(problem)}: x over the steps", "step", "x")
     ax.grid(True, alpha=0.3)
     lines += note_handles(reveal(ax, handles, shapes, "curves"))
     ax.legend(handles=lines, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND,

@@ -14,6 +14,7 @@ from optcompare.plotting.style import (
     By,
     label_counts,
     new_axes,
+    problem_title,
     result_colors,
     style_axes,
 )
@@ -80,7 +81,7 @@ def plot_effective_step(result: Result, ax: Axes | None = None,
                     alpha=0.6 if several else 1.0,
                     label=label if (run.label, j) not in shown else "_nolegend_")
             shown.add((run.label, j))
-    title = f"{result.problem.spec}: effective step per coordinate"
+    title = f"{problem_title(result.problem)}: effective step per coordinate"
     if hidden:
         title += f"\n({hidden} values <= 0 not shown: steps against the gradient)"
     style_axes(ax, title, "step", r"effective step  $-(x_t - x_{t-1})\,/\,g_t$")

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from optcompare.experiments.records import Result, Run
+    from optcompare.problem import Problem
 
 #: Resolution of saved figures: 1500 x 840 pixels for the default loss figure.
 DPI = 150
@@ -153,6 +154,19 @@ def label_counts(result: Result) -> dict[str, int]:
 def valid(run: Run) -> int:
     """How many leading steps of ``run`` hold valid (pre-divergence) values."""
     return max(run.last_step + 1, 0)
+
+
+def problem_title(problem: Problem, limit: int = 40) -> str:
+    """The problem as a figure's title names it: its spec, or when that is longer than
+    ``limit`` characters (a typed formula with its options), the name it was given, else
+    the formula alone, cut to ``limit`` characters, so that no title is clipped."""
+    spec = problem.spec
+    if len(spec) <= limit:
+        return spec
+    if problem.name not in ("", "expr"):
+        return problem.name
+    text = spec.split(";")[0].strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
 def style_axes(ax: Axes, title: str, xlabel: str, ylabel: str, grid: bool = False) -> Axes:

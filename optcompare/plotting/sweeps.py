@@ -22,6 +22,7 @@ from optcompare.plotting.style import (
     inks,
     new_axes,
     note_handles,
+    problem_title,
     root_figure,
     style_axes,
 )
@@ -154,7 +155,7 @@ def plot_sweep(sweep: SweepResult, ax: Axes | None = None,
         handles.append(Line2D([], [], color="0.25", marker="x", ms=9, mew=2.5, ls="none",
                               label="diverged (median)"))
     ylabel = _objective_label(sweep.objective, f_known)
-    style_axes(ax, f"{sweep.problem.spec}: {sweep.objective} vs {name} "
+    style_axes(ax, f"{problem_title(sweep.problem)}: {sweep.objective} vs {name} "
            f"({_seeds_text(n_seeds)})", name, ylabel)
     ax.grid(True, alpha=0.3)
     shapes = [(o.label, np.column_stack([values, m])) for o, m in zip(sweep.outcomes, meds,
@@ -269,7 +270,7 @@ def plot_sweep_heatmap(sweep: SweepResult, outcome_index: int = 0, ax: Axes | No
     _index_ticks(ax, "x", np.asarray(v1), most=max(3, int(width * 1.6)))
     _index_ticks(ax, "y", np.asarray(v2))
     if title is None:
-        title = (f"{sweep.problem.spec}: {outcome.label}\n"
+        title = (f"{problem_title(sweep.problem)}: {outcome.label}\n"
                  f"{sweep.objective}, median of {len(sweep.seeds)} "
                  f"seed{'s' * (len(sweep.seeds) != 1)}")
     style_axes(ax, title, name1, name2)

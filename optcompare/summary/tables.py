@@ -161,11 +161,14 @@ def _aggregate_row(a: dict[str, Any], minima_listed: bool) -> list[str]:
 def _run_row(r: dict[str, Any]) -> list[str]:
     diverged = r.get("diverged")
     stopped = diverged not in (False, None)
+    # as in every statistic, a diverged run ends at +inf loss, infinitely far from the
+    # minimum; its best loss (before it diverged) is a real number
+    far = stopped and r.get("distance_to_minimum") is not None
     return [
         text(r.get("label")),
-        loss(r.get("final_loss"), stopped),
+        INFINITE if stopped else loss(r.get("final_loss"), stopped),
         loss(r.get("best_loss"), stopped),
-        number(r.get("distance_to_minimum"), SHORT),
+        INFINITE if far else number(r.get("distance_to_minimum"), SHORT),
         number(r.get("steps_to_tol")),
         "no" if not stopped else f"at step {diverged}" if is_number(diverged) else text(diverged),
     ]
@@ -207,8 +210,8 @@ def _run_notes(
         if total == 1:
             notes.append(f"{label} diverged: {said[0]}")
         else:
-            first = " (the first)" if len(set(said)) > 1 else ""
-            notes.append(f"{label}: {len(said)} of {total} runs diverged{first}: {said[0]}")
+            which = "the first of them" if len(set(said)) > 1 else "each"
+            notes.append(f"{label}: {len(said)} of {total} runs diverged; {which}: {said[0]}")
     tuning = doc.get("tuning")
     if isinstance(tuning, dict) and tuning:
         first = next(iter(tuning.values()))
@@ -222,10 +225,13 @@ def _run_notes(
                 f"{len(seeds) if isinstance(seeds, list) else '?'} other seeds"
             )
     cells = [c for row in rows for c in row[1:]]
-    if medians and any(INFINITE in c for c in cells):
+    if any(INFINITE in c for c in cells):
         notes.append(
             "A diverged run counts as an infinite loss (inf): a median of inf means "
             "that at least half of the runs diverged."
+            if medians
+            else "A diverged run ends at an infinite loss (inf), infinitely far from the "
+            "minimum; its best loss is the lowest it reached before."
         )
     reasons = _missing_reasons(doc, medians)
     missing = list(
