@@ -83,3 +83,11 @@ def test_library_errors_name_the_parameter_and_the_cli_names_the_flag(cli):
     assert code == 2 and "--start '1,x' is not a list of numbers" in err
     code, _, err = cli("sweep", "--opt", "sgd", "--problem", "rosenbrock", "--param", "lr")
     assert code == 2 and err.count("\n") == 1 and "--param 'lr' is not name=range" in err
+
+
+def test_a_tuned_label_names_the_tuned_lr_only():
+    result = optcompare.run(["sgd:lr=0.01,momentum=0.9"], "rosenbrock", steps=20, tune=True,
+                            tune_seeds=1)
+    (label,) = result.labels
+    assert label.count("lr=") == 1 and label.startswith("sgd momentum=0.9 lr=")
+    assert label.endswith("(tuned)")

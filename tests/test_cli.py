@@ -346,7 +346,7 @@ def test_color_option_sets_an_optimizers_colour_in_both_figures(cli, monkeypatch
         assert adam and set(adam) == {"#ff0000"} and sgd and "#ff0000" not in sgd
 
 
-@pytest.mark.parametrize("value", ["adam", "adam=notacolour", "=red"])
+@pytest.mark.parametrize("value", ["adam", "adam=notacolour", "=red", "adma=red"])
 def test_color_option_refuses_a_bad_value_in_one_line(cli, value):
     code, _, err = cli("run", "--opt", "adam", "--problem", "rosenbrock", "--steps", "2",
                        "--color", value)

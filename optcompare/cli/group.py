@@ -19,7 +19,8 @@ def one_line(message: str) -> str:
 
 
 #: Library parameters whose flag is not simply ``--`` and the name in kebab-case.
-FLAGS = {"optimizers": "--opt", "params": "--param", "problems_dir": "--problems-dir"}
+FLAGS = {"optimizers": "--opt", "params": "--param", "problems_dir": "--problems-dir",
+         "colors": "--color"}
 
 
 def flag(param: str) -> str:

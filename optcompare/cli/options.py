@@ -97,7 +97,8 @@ def _out_path(ctx, param, value):
 
 out_option = click.option(
     "--out", type=click.Path(file_okay=False), default=None, callback=_out_path,
-    help="Folder to write (default: ./outputs/<time>-<problem>-<optimizers>).")
+    help="Folder to write (default: a new folder in ./outputs named by the time and "
+         "what was run).")
 
 
 def output_options(f: Callable) -> Callable:

@@ -42,16 +42,18 @@ Examples:
 
 
 def _compare(ctx, opts, problem, steps, start, seed, lr_schedule, seeds, jitter, tol, tune,
-             objective, quiet, as_json, record_state=False):
+             objective, quiet, as_json, colors=None):
     from optcompare.cli.results import check_output_flags, progress_bar
     from optcompare.errors import SpecError
     from optcompare.experiments.choices import make_optimizers
     from optcompare.experiments.run import run as run_api
+    from optcompare.plotting.colors import check_color_keys
     from optcompare.problem import make_problem
 
     check_output_flags(as_json, quiet)
     prob = make_problem(problem)
     choices = make_optimizers(list(opts))
+    check_color_keys(colors, [c.label for c in choices], [c.name for c in choices])
     rows = (steps + 1) * seeds * len(choices)
     if rows > MAX_ROWS:
         raise SpecError(f"--steps {steps} x {seeds * len(choices)} runs would record {rows:,} "
@@ -61,7 +63,7 @@ def _compare(ctx, opts, problem, steps, start, seed, lr_schedule, seeds, jitter,
     try:
         result = run_api(list(opts), prob, steps=steps, start=start, seed=seed, seeds=seeds,
                          jitter=jitter, tol=tol, lr_schedule=lr_schedule, tune=tune,
-                         objective=objective, record_state=record_state, progress=progress)
+                         objective=objective, progress=progress)
     finally:
         progress.close()
     return result
@@ -88,7 +90,7 @@ def run(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, seeds
     from optcompare.cli.results import command_line, deliver
 
     result = _compare(ctx, opts, problem, steps, start, seed, lr_schedule, seeds, jitter, tol,
-                      tune, objective, quiet, as_json)
+                      tune, objective, quiet, as_json, colors)
     doc, files = output.run_files(result, command_line(ctx), fmt, plot=not no_plot,
                                   colors=colors)
     deliver(out, _default_folder(result), files, doc, as_json, quiet,
@@ -121,7 +123,7 @@ def animate(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, s
         raise SpecError(f"animate draws paths in the plane; '{problem}' has one coordinate "
                         "(use run, whose path figure shows x over the steps)")
     result = _compare(ctx, opts, problem, steps, start, seed, lr_schedule, seeds, jitter, tol,
-                      tune, objective, quiet, as_json)
+                      tune, objective, quiet, as_json, colors)
     doc, files = output.animation_files(result, command_line(ctx), frames, fps, colors=colors)
     deliver(out, _default_folder(result), files, doc, as_json, quiet,
             lambda folder: print_run(result, folder), with_report)

@@ -58,6 +58,12 @@ def sweep(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, par
     from optcompare.experiments.sweep import sweep as run_sweep
 
     check_output_flags(as_json, quiet)
+    if colors:
+        from optcompare.experiments.choices import make_optimizers
+        from optcompare.plotting.colors import check_color_keys
+
+        choices = make_optimizers(list(opts))
+        check_color_keys(colors, [c.label for c in choices], [c.name for c in choices])
     progress = progress_bar(quiet, as_json)
     try:
         result = run_sweep(list(opts), problem, list(params), seeds=seeds, seed=seed,

@@ -15,7 +15,8 @@ from optcompare.problem import Problem
 from optcompare.specs import Spec, parse_spec
 
 
-def _label(name: str, given: dict[str, Any]) -> str:
+def label_of(name: str, given: dict[str, Any]) -> str:
+    """A run's label: the optimizer's name and the settings its spec gave, in order."""
     if not given:
         return name
     return name + " " + " ".join(f"{k}={v}" for k, v in given.items())
@@ -41,7 +42,7 @@ def make_optimizers(specs: str | Sequence[str | Spec]) -> list[OptimizerChoice]:
             continue
         opt = OPTIMIZERS.get(spec.name)
         values = opt.resolve(spec.settings)
-        choices.append(OptimizerChoice(opt, values, _label(opt.name, spec.settings),
+        choices.append(OptimizerChoice(opt, values, label_of(opt.name, spec.settings),
                                        dict(spec.settings)))
     seen: dict[str, int] = {}
     labelled = []

@@ -19,7 +19,13 @@ import numpy as np
 from optcompare.engine import Trajectory, run_batch
 from optcompare.engine.schedules import lr_factors as schedule_factors
 from optcompare.errors import SpecError
-from optcompare.experiments.choices import check_start, make_optimizers, parse_point, starts_for
+from optcompare.experiments.choices import (
+    check_start,
+    label_of,
+    make_optimizers,
+    parse_point,
+    starts_for,
+)
 from optcompare.experiments.grid import OBJECTIVES
 from optcompare.experiments.records import OptimizerChoice, Result, Run
 from optcompare.experiments.tuning import TUNE_GRID, TUNE_SEED_OFFSET, tune_lr
@@ -131,7 +137,9 @@ def run(
             tuned = tune_lr(choice, prob, x0, steps, t_seeds, objective=objective,
                             jitter=jitter, lr_factors=factors, tally=tally)
             # the tuned lr goes into the label, so every table and figure shows it
-            label = f"{choice.label} lr={tuned['lr']:.3g} (tuned)"
+            # ... replacing an lr the spec gave (tuning overrides it)
+            base = label_of(choice.name, {k: v for k, v in choice.given.items() if k != "lr"})
+            label = f"{base} lr={tuned['lr']:.3g} (tuned)"
             tuning[label] = tuned
             given = {**choice.given, "lr": tuned["lr"]}
             choice = OptimizerChoice(choice.optimizer, choice.optimizer.resolve(given),

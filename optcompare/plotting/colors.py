@@ -132,6 +132,21 @@ def check_color(value: str, key: str = "") -> str:
     return value
 
 
+def check_color_keys(colors: Mapping[str, str] | None, labels: Iterable[str],
+                     names: Iterable[str]) -> None:
+    """Every key of a user's colours must name a label or an optimizer drawn.
+
+    Raises:
+        SpecError: naming the key and the labels and optimizer names allowed.
+    """
+    labels, names = list(dict.fromkeys(labels)), list(dict.fromkeys(names))
+    for key in colors or {}:
+        if key not in labels and key not in names:
+            allowed = ", ".join(f"'{k}'" for k in dict.fromkeys(names + labels))
+            raise SpecError(f"{{p}} '{key}' names no optimizer or label of this run; "
+                            f"choose from {allowed}", "colors")
+
+
 def check_colors(colors: Mapping[str, str] | None) -> dict[str, str]:
     """A validated copy of a user's colour mapping (empty for None)."""
     return {str(k): check_color(v, str(k)) for k, v in (colors or {}).items()}

@@ -113,7 +113,8 @@ def document_tables(doc: dict[str, Any]) -> list[Table]:
 
 def run_table(doc: dict[str, Any], name: str | None = None) -> Table:
     """The results of a run: one row per run, or per label with medians over its seeds
-    when a label has several runs; a "tuned lr" column when the lr was tuned.
+    when a label has several runs.  A tuned lr is in the label ("adam lr=0.0178 (tuned)"),
+    and a note says how it was tuned.
 
     Args:
         doc: a run's summary.json (``summary_document``).
@@ -127,15 +128,8 @@ def run_table(doc: dict[str, Any], name: str | None = None) -> Table:
     if medians:
         listed = bool(dicts(get(doc, "problem", "minima")))
         rows = [_aggregate_row(a, listed) for a in aggregates]
-        lrs = [number(a.get("lr"), SHORT) for a in aggregates]
     else:
         rows = [_run_row(r) for r in runs]
-        lrs = [number(get(r, "hyperparameters", "lr"), SHORT) for r in runs]
-    tuning = doc.get("tuning")
-    if tuning:
-        columns.insert(1, Column("tuned lr"))
-        for row, lr in zip(rows, lrs, strict=True):
-            row.insert(1, lr)
     return Table(
         caption=_run_caption(doc, seeds, name),
         columns=tuple(columns),
