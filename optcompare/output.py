@@ -93,8 +93,10 @@ def csv_file(header: list[str], rows: Iterable[Iterable[Any]]) -> Writer:
     return lambda p: write_csv(p, header, rows)
 
 
-def figure_file(fig: Figure, fmt: str) -> Writer:
-    return lambda p: save_figure(p, fig, fmt)
+def figure_file(fig: Figure | Callable[[], Figure], fmt: str) -> Writer:
+    """A figure, or a function that draws it when the file is written (so drawing
+    happens while the folder is written, inside whatever progress is shown)."""
+    return lambda p: save_figure(p, fig() if callable(fig) else fig, fmt)
 
 
 def animation_file(anim: Animation, fps: int) -> Writer:
@@ -121,8 +123,11 @@ def run_files(result: Result, command: str, fmt: str = "png", plot: bool = True,
     if plot:
         from optcompare import plotting
 
-        for name, fig in plotting.comparison_figures(result, colors=colors).items():
-            files[f"{name}.{fmt}"] = figure_file(fig, fmt)
+        def drawer(kind: str) -> Callable[[], Figure]:
+            return lambda: plotting.comparison_figure(result, kind, colors=colors)
+
+        for kind in ("loss", "path"):
+            files[f"{kind}.{fmt}"] = figure_file(drawer(kind), fmt)
     return doc, files
 
 
@@ -149,7 +154,8 @@ def sweep_files(result: SweepResult, command: str, fmt: str = "png", plot: bool 
     if plot:
         from optcompare import plotting
 
-        files[f"sweep.{fmt}"] = figure_file(plotting.sweep_figure(result, colors=colors), fmt)
+        files[f"sweep.{fmt}"] = figure_file(lambda: plotting.sweep_figure(result, colors=colors),
+                                            fmt)
     return doc, files
 
 
@@ -164,7 +170,7 @@ def basins_files(results: Sequence[Basins], problem: Problem, command: str, fmt:
     if plot:
         from optcompare import plotting
 
-        files[f"basins.{fmt}"] = figure_file(plotting.basins_figure(results, problem), fmt)
+        files[f"basins.{fmt}"] = figure_file(lambda: plotting.basins_figure(results, problem), fmt)
     return doc, files
 
 

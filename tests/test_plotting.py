@@ -617,3 +617,16 @@ def test_effective_step_per_coordinate(tmp_path):
     assert legend_texts(named)[:2] == ["rmsprop, x", "rmsprop, y"]
     with pytest.raises(ValueError, match="record_state=True"):
         plot_effective_step(optcompare.run(["adam"], "rosenbrock", steps=3))
+
+
+def test_a_loss_below_the_floor_is_drawn_there_with_a_note():
+    # gradient descent with lr 0.5 on x^2 + y^2 lands exactly on the minimum in one step
+    result = optcompare.run("sgd:lr=0.5", "sphere", steps=3)
+    assert result.runs[0].final_loss == 0.0
+    ax = plot_loss(result)
+    assert min(ax.get_lines()[0].get_ydata()) == 1e-16
+    texts = [t.get_text().replace("\n", " ") for t in ax.get_legend().get_texts()]
+    assert "loss - f* below 1e-16 is drawn at 1e-16 (the lowest is 0)" in texts
+    assert not any("below" in t for t in
+                   (x.get_text() for x in plot_loss(optcompare.run("sgd", "sphere", steps=3))
+                    .get_legend().get_texts()))

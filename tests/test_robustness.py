@@ -67,10 +67,11 @@ def test_a_plotting_crash_in_the_cli_leaves_no_run_folder(tmp_path, monkeypatch)
 
     monkeypatch.chdir(tmp_path)
 
-    def broken(result):
+    def broken(*args, **kwargs):
         raise RuntimeError("plotting failed")
 
-    monkeypatch.setattr(plotting, "comparison_figures", broken)
+    # figures are drawn while the folder is written: the crash comes mid-write
+    monkeypatch.setattr(plotting, "comparison_figure", broken)
     code, out, err = invoke("run", "--opt", "adam", "--problem", "sphere", "--steps", "3")
     assert code == 1 and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "outputs").exists() or not any((tmp_path / "outputs").iterdir())

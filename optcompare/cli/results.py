@@ -7,6 +7,7 @@ import shlex
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -35,13 +36,23 @@ def deliver(out: Path | None, default: Path, files: Mapping[str, Callable[[Path]
             doc: dict, as_json: bool, quiet: bool, render: Callable[[Path], None],
             with_report: bool = False) -> Path:
     """Write ``files`` atomically (and report.html), then print the JSON, path, or tables."""
+    from contextlib import nullcontext
+
     from optcompare import output
 
-    folder = output.write_folder(out, default, files)
-    if with_report:
-        from optcompare.report import write_report
+    # drawing figures and writing a large trajectory.csv can take longer than the run:
+    # say so on a terminal rather than sit silent after the progress bar has gone
+    busy: Any = nullcontext()
+    if not (as_json or quiet) and sys.stderr.isatty():
+        from optcompare.cli.console import console
 
-        write_report(folder)
+        busy = console(stderr=True).status(f"writing {', '.join(files)} ...")
+    with busy:
+        folder = output.write_folder(out, default, files)
+        if with_report:
+            from optcompare.report import write_report
+
+            write_report(folder)
     if as_json:
         click.echo(json.dumps(doc, indent=2))
     elif quiet:

@@ -175,7 +175,14 @@ def plot_loss(result: Result, ax: Axes | None = None,
     ylabel = "loss" if f_star is None else "loss - f*"
     style_axes(ax, f"{problem_title(result.problem)}: loss", "step", ylabel, grid=True)
     handles = [drawn[label] for label in result.labels]
-    handles += note_handles(reveal(ax, drawn, shapes, "loss curves"))
+    notes = reveal(ax, drawn, shapes, "loss curves")
+    if f_star is not None:
+        lowest = min((float(np.nanmin(r.loss[:valid(r)] - f_star)) for r in result.runs
+                      if valid(r) > 0), default=np.inf)
+        if lowest < LOSS_FLOOR:  # a log axis cannot show 0: say where it is drawn instead
+            notes.append(f"loss - f* below {LOSS_FLOOR:g} is drawn at {LOSS_FLOOR:g} "
+                         f"(the lowest is {lowest:.3g})")
+    handles += note_handles(notes)
     kw = {"loc": "best", "framealpha": 0.9} if len(handles) <= 3 else OUTSIDE
     ax.legend(handles=handles, fontsize=LEGEND, title=by_label_note(by),
               title_fontsize=LEGEND, **kw)
