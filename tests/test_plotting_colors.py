@@ -166,12 +166,18 @@ def test_variants_in_a_figure_are_distinguishable():
     assert len(looks) == 4
 
 
-def test_by_label_gives_each_label_a_palette_colour_and_says_so():
+def test_by_label_gives_each_label_a_ramp_colour_and_says_so():
     result = optcompare.run(["rmsprop:alpha=0.9", "rmsprop:alpha=0.99", "rmsprop:centered=true"],
                             "rosenbrock", steps=20)
     ax = plot_loss(result, by="label")
     got = [line_color(ax, label) for label in result.labels]
-    assert got == [rgba(c) for c in VARIANT_PALETTE[:3]]
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    # an ordered cividis ramp, none of it an optimizer's fixed colour
+    assert got == [rgba(to_hex(colormaps["cividis"](v))) for v in (0.0, 0.45, 0.9)]
+    fixed = {rgba(c) for c in OPTIMIZER_COLORS.values()}
+    assert not fixed & set(got)
     assert "colour per label" in ax.get_legend().get_title().get_text()
     assert not plot_loss(result).get_legend().get_title().get_text()
 

@@ -25,6 +25,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from optcompare.errors import SpecError
 
 __all__ = [
@@ -161,8 +163,8 @@ def inks(labels: Iterable[tuple[str, str]], colors: Mapping[str, str] | None = N
         colors: user colours by label or optimizer name (a label wins).
         by: "optimizer" (default): the optimizer's colour, variants in its shades
             (the 4th to 6th variant dashed with markers, and so on).  "label":
-            each label the next :data:`VARIANT_PALETTE` colour, for a figure that
-            compares variants of one optimizer.
+            each label a colour of :func:`sequence`, in order, for a figure that
+            compares variants of one optimizer (a swept momentum, say).
 
     Raises:
         SpecError: a user colour that matplotlib does not understand.
@@ -173,10 +175,10 @@ def inks(labels: Iterable[tuple[str, str]], colors: Mapping[str, str] | None = N
     pairs = list(dict.fromkeys((str(a), str(b)) for a, b in labels))
     out: dict[str, Ink] = {}
     seen: dict[str, int] = {}
+    ramp = sequence(len(pairs)) if by == "label" else []
     for i, (label, name) in enumerate(pairs):
         if by == "label":
-            base = user.get(label) or VARIANT_PALETTE[i % len(VARIANT_PALETTE)]
-            out[label] = Ink(base)
+            out[label] = Ink(user.get(label) or ramp[i])
             continue
         k = seen.get(name, 0)
         seen[name] = k + 1
@@ -189,8 +191,22 @@ def inks(labels: Iterable[tuple[str, str]], colors: Mapping[str, str] | None = N
     return out
 
 
+def sequence(n: int) -> list[str]:
+    """``n`` colours in order along cividis (colour-blind safe, dark blue to yellow).
+
+    For variants of one optimizer or values of one setting: an ordered ramp reads
+    as "one thing varied", and its dark blue, greys and olives are none of the
+    optimizers' fixed colours, so no variant is mistaken for another optimizer.
+    """
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    cmap = colormaps["cividis"]
+    return [to_hex(cmap(v)) for v in np.linspace(0.0, 0.9, n)] if n > 1 else [to_hex(cmap(0.0))]
+
+
 def label_palette(labels: Iterable[str], colors: Mapping[str, str] | None = None) -> dict[str, str]:
-    """One :data:`VARIANT_PALETTE` colour per distinct label, in order (``by="label"``).
+    """One :func:`sequence` colour per distinct label, in order (``by="label"``).
 
     For a figure whose colours mark something other than the optimizer (the
     scale a loss was multiplied by, a variant); its legend must say what they mark.
