@@ -27,16 +27,20 @@ def wall(cmd: list[str], repeat: int = 5) -> float:
 def main() -> None:
     exe = str(Path(sys.executable).with_name("optcompare"))  # the one of this environment
     print(f"optcompare --help: {wall([exe, '--help']):.3f} s (median of 5)")
-    probe = ("import sys; from optcompare.cli import main\n"
-             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-             "print([m for m in ('numpy', 'matplotlib', 'rich') if m in sys.modules], "
-             "file=sys.stderr)")
+    probe = (
+        "import sys; from optcompare.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print([m for m in ('numpy', 'matplotlib', 'rich') if m in sys.modules], "
+        "file=sys.stderr)"
+    )
     heavy = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stderr
     print(f"heavy modules imported by --help: {heavy.strip()}")
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [exe, "run", "--opt", "rmsprop", "--problem", "rosenbrock", "--out", tmp, "-q"]
-        print(f"optcompare run --opt rmsprop --problem rosenbrock (both figures): "
-              f"{wall(cmd, 3):.3f} s (median of 3)")
+        print(
+            f"optcompare run --opt rmsprop --problem rosenbrock (both figures): "
+            f"{wall(cmd, 3):.3f} s (median of 3)"
+        )
 
     t0 = time.perf_counter()
     import matplotlib
@@ -54,8 +58,10 @@ def main() -> None:
         for name, fig in figs.items():
             fig.savefig(f"{tmp}/{name}.png")
     t4 = time.perf_counter()
-    print(f"  phases in-process: imports {t1 - t0:.3f} s, engine {t2 - t1:.3f} s, "
-          f"figures {t3 - t2:.3f} s, PNG files {t4 - t3:.3f} s")
+    print(
+        f"  phases in-process: imports {t1 - t0:.3f} s, engine {t2 - t1:.3f} s, "
+        f"figures {t3 - t2:.3f} s, PNG files {t4 - t3:.3f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -24,9 +24,22 @@ LRS, SEEDS, STEPS = 100, 10, 1000
 def whole_command() -> float:
     exe = str(Path(sys.executable).with_name("optcompare"))  # the one of this environment
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [exe, "sweep", *[a for o in OPTS for a in ("--opt", o)], "--problem", "rosenbrock",
-               "--param", f"lr=1e-4:10:{LRS}:log", "--seeds", str(SEEDS), "--steps", str(STEPS),
-               "--out", tmp, "-q"]
+        cmd = [
+            exe,
+            "sweep",
+            *[a for o in OPTS for a in ("--opt", o)],
+            "--problem",
+            "rosenbrock",
+            "--param",
+            f"lr=1e-4:10:{LRS}:log",
+            "--seeds",
+            str(SEEDS),
+            "--steps",
+            str(STEPS),
+            "--out",
+            tmp,
+            "-q",
+        ]
         t = time.perf_counter()
         subprocess.run(cmd, check=True, capture_output=True)
         return time.perf_counter() - t
@@ -56,9 +69,14 @@ def torch_loop(sample: int = 12, steps: int = STEPS) -> float | None:
     except ImportError:
         return None
     torch.set_default_dtype(torch.float64)
-    classes = {"sgd": torch.optim.SGD, "adagrad": torch.optim.Adagrad,
-               "adadelta": torch.optim.Adadelta, "rprop": torch.optim.Rprop,
-               "rmsprop": torch.optim.RMSprop, "adam": torch.optim.Adam}
+    classes = {
+        "sgd": torch.optim.SGD,
+        "adagrad": torch.optim.Adagrad,
+        "adadelta": torch.optim.Adadelta,
+        "rprop": torch.optim.Rprop,
+        "rmsprop": torch.optim.RMSprop,
+        "adam": torch.optim.Adam,
+    }
     t = time.perf_counter()
     for k in range(sample):
         x = torch.tensor([-1.2, 1.0], requires_grad=True)
@@ -74,20 +92,26 @@ def torch_loop(sample: int = 12, steps: int = STEPS) -> float | None:
 def main() -> None:
     runs = len(OPTS) * LRS * SEEDS
     total = runs * STEPS
-    print(f"reference sweep: {len(OPTS)} optimizers x {LRS} lrs x {SEEDS} seeds x {STEPS} steps"
-          f" = {runs:,} runs, {total:,} run-steps")
+    print(
+        f"reference sweep: {len(OPTS)} optimizers x {LRS} lrs x {SEEDS} seeds x {STEPS} steps"
+        f" = {runs:,} runs, {total:,} run-steps"
+    )
     print(f"whole command (start-up, engine, figure, files): {whole_command():.2f} s")
     elapsed, peak = engine()
     rate = total / elapsed
-    print(f"engine: {elapsed:.2f} s, {rate / 1e6:.1f} million run-steps/s, "
-          f"peak traced memory {peak / 2**20:.1f} MiB "
-          f"(process max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)")
+    print(
+        f"engine: {elapsed:.2f} s, {rate / 1e6:.1f} million run-steps/s, "
+        f"peak traced memory {peak / 2**20:.1f} MiB "
+        f"(process max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)"
+    )
     ref = torch_loop()
     if ref is None:
         print("torch not importable: skipped the one-at-a-time torch.optim comparison")
     else:
-        print(f"torch.optim one run at a time: {ref:,.0f} run-steps/s; "
-              f"optcompare's batch is {rate / ref:,.0f}x faster")
+        print(
+            f"torch.optim one run at a time: {ref:,.0f} run-steps/s; "
+            f"optcompare's batch is {rate / ref:,.0f}x faster"
+        )
 
 
 if __name__ == "__main__":

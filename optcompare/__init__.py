@@ -11,8 +11,11 @@ from optcompare._version import __version__
 
 __all__ = ["__version__", "basins", "run", "sweep"]
 
-_LAZY = {"run": "optcompare.api", "sweep": "optcompare.experiments.sweep",
-         "basins": "optcompare.experiments.basins"}
+_LAZY = {
+    "run": "optcompare.api",
+    "sweep": "optcompare.experiments.sweep",
+    "basins": "optcompare.experiments.basins",
+}
 
 
 def __getattr__(name: str) -> Any:

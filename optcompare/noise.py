@@ -26,8 +26,9 @@ def _mix(z: np.ndarray) -> np.ndarray:
 def _bits(seeds: np.ndarray, stream: int, step: int, n: int) -> np.ndarray:
     """(runs, n) uint64 random words for each run's seed at one step."""
     with np.errstate(over="ignore"):
-        key = _mix(np.asarray(seeds, dtype=np.int64).astype(np.uint64) * _GOLDEN
-                   + np.uint64(stream) * _M2)
+        key = _mix(
+            np.asarray(seeds, dtype=np.int64).astype(np.uint64) * _GOLDEN + np.uint64(stream) * _M2
+        )
         counter = np.uint64(step) * np.uint64(1 << 32) + np.arange(n, dtype=np.uint64)
         return _mix(_mix(key[:, None] ^ _mix(counter[None, :] + _GOLDEN)) + _GOLDEN)
 

@@ -109,12 +109,18 @@ def animation_file(anim: Animation, fps: int) -> Writer:
 def trajectory_file(result: Result) -> Writer:
     from optcompare.summary import documents
 
-    return csv_file(documents.trajectory_header(result.problem.dim),
-                    documents.trajectory_rows(result))
+    return csv_file(
+        documents.trajectory_header(result.problem.dim), documents.trajectory_rows(result)
+    )
 
 
-def run_files(result: Result, command: str, fmt: str = "png", plot: bool = True,
-              colors: Mapping[str, str] | None = None) -> tuple[dict[str, Any], Files]:
+def run_files(
+    result: Result,
+    command: str,
+    fmt: str = "png",
+    plot: bool = True,
+    colors: Mapping[str, str] | None = None,
+) -> tuple[dict[str, Any], Files]:
     """summary.json, trajectory.csv and (with ``plot``) loss and path figures of a run."""
     from optcompare.summary import documents
 
@@ -131,8 +137,9 @@ def run_files(result: Result, command: str, fmt: str = "png", plot: bool = True,
     return doc, files
 
 
-def animation_files(result: Result, command: str, frames: int, fps: int,
-                    colors: Mapping[str, str] | None = None) -> tuple[dict[str, Any], Files]:
+def animation_files(
+    result: Result, command: str, frames: int, fps: int, colors: Mapping[str, str] | None = None
+) -> tuple[dict[str, Any], Files]:
     """A run's data files and animation.gif (the paths growing beside the loss)."""
     from optcompare import plotting
 
@@ -142,31 +149,42 @@ def animation_files(result: Result, command: str, frames: int, fps: int,
     return doc, files
 
 
-def sweep_files(result: SweepResult, command: str, fmt: str = "png", plot: bool = True,
-                colors: Mapping[str, str] | None = None) -> tuple[dict[str, Any], Files]:
+def sweep_files(
+    result: SweepResult,
+    command: str,
+    fmt: str = "png",
+    plot: bool = True,
+    colors: Mapping[str, str] | None = None,
+) -> tuple[dict[str, Any], Files]:
     """sweep.csv (one row per optimizer, value and seed), summary.json and the figure."""
     from optcompare.summary import documents
 
     rows = result.rows()
     doc = documents.sweep_document(result, command)
-    files: Files = {"sweep.csv": csv_file(list(rows[0]), (r.values() for r in rows)),
-                    "summary.json": json_file(doc)}
+    files: Files = {
+        "sweep.csv": csv_file(list(rows[0]), (r.values() for r in rows)),
+        "summary.json": json_file(doc),
+    }
     if plot:
         from optcompare import plotting
 
-        files[f"sweep.{fmt}"] = figure_file(lambda: plotting.sweep_figure(result, colors=colors),
-                                            fmt)
+        files[f"sweep.{fmt}"] = figure_file(
+            lambda: plotting.sweep_figure(result, colors=colors), fmt
+        )
     return doc, files
 
 
-def basins_files(results: Sequence[Basins], problem: Problem, command: str, fmt: str = "png",
-                 plot: bool = True) -> tuple[dict[str, Any], Files]:
+def basins_files(
+    results: Sequence[Basins], problem: Problem, command: str, fmt: str = "png", plot: bool = True
+) -> tuple[dict[str, Any], Files]:
     """basins.csv (one row per optimizer and start), summary.json and the figure."""
     from optcompare.summary import documents
 
     doc = documents.basins_document(results, problem, command)
-    files: Files = {"basins.csv": csv_file(*documents.basins_table(results)),
-                    "summary.json": json_file(doc)}
+    files: Files = {
+        "basins.csv": csv_file(*documents.basins_table(results)),
+        "summary.json": json_file(doc),
+    }
     if plot:
         from optcompare import plotting
 
@@ -275,8 +293,10 @@ def _check_own(dest: Path, names: list[str]) -> None:
     ours = set(own_files(dest))
     theirs = [n for n in names if (dest / n).exists() and n not in ours]
     if theirs:
-        raise SpecError(f"--out '{dest}' already holds {', '.join(theirs)}, which optcompare "
-                        "did not write; choose a new or empty folder")
+        raise SpecError(
+            f"--out '{dest}' already holds {', '.join(theirs)}, which optcompare "
+            "did not write; choose a new or empty folder"
+        )
 
 
 def _rename_fresh(tmp: Path, dest: Path, fixed: bool) -> Path:

@@ -142,8 +142,9 @@ class Param:
         raise self._fail(owner, value)
 
 
-def resolve(params: tuple[Param, ...], settings: Mapping[str, Any], owner: str,
-            kind: str = "parameter") -> dict[str, Any]:
+def resolve(
+    params: tuple[Param, ...], settings: Mapping[str, Any], owner: str, kind: str = "parameter"
+) -> dict[str, Any]:
     """All of ``params`` with defaults filled in and given values converted.
 
     Raises:
@@ -153,8 +154,10 @@ def resolve(params: tuple[Param, ...], settings: Mapping[str, Any], owner: str,
     for key in settings:
         if key not in by_name:
             raise SpecError(unknown_message(f"{owner} {kind}", key, list(by_name)))
-    return {p.name: p.convert(settings[p.name], owner) if p.name in settings else p.default
-            for p in params}
+    return {
+        p.name: p.convert(settings[p.name], owner) if p.name in settings else p.default
+        for p in params
+    }
 
 
 def _fmt(x: float) -> str:

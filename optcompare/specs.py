@@ -43,8 +43,10 @@ def parse_spec(text: str, what: str = "spec") -> Spec:
                     f"write {name}:key=value,key=value"
                 )
             if "=" in value:
-                raise SpecError(f"{what} '{text}': '{item.strip()}' holds two settings; "
-                                f"separate them with commas, e.g. {name}:lr=0.1,momentum=0.9")
+                raise SpecError(
+                    f"{what} '{text}': '{item.strip()}' holds two settings; "
+                    f"separate them with commas, e.g. {name}:lr=0.1,momentum=0.9"
+                )
             if key in settings:
                 raise SpecError(f"{what} '{text}': '{key}' is given twice")
             settings[key] = value.strip()

@@ -31,8 +31,9 @@ def worst_as_inf(values: np.ndarray | Sequence[float]) -> np.ndarray:
     return a
 
 
-def quantiles(values: np.ndarray | Sequence[float], qs: Sequence[float] | float,
-              axis: int = 0) -> np.ndarray:
+def quantiles(
+    values: np.ndarray | Sequence[float], qs: Sequence[float] | float, axis: int = 0
+) -> np.ndarray:
     """Linear-interpolation quantiles along ``axis`` with +inf for diverged runs.
 
     Args:

@@ -20,7 +20,7 @@ class Beale(Problem):
 
     name = "beale"
     description = "flat arms and a sharp valley; minimum at (3, 0.5)"
-    formula = ("f(x, y) = (1.5 - x + x y)^2 + (2.25 - x + x y^2)^2 + (2.625 - x + x y^3)^2")
+    formula = "f(x, y) = (1.5 - x + x y)^2 + (2.25 - x + x y^2)^2 + (2.625 - x + x y^3)^2"
     reference = "Beale (1958); start from More, Garbow & Hillstrom (1981)"
     default_start = (1.0, 1.0)
     default_window = ((-4.5, 4.5), (-4.5, 4.5))
@@ -196,8 +196,10 @@ class GoldsteinPrice(Problem):
 
     name = "goldstein-price"
     description = "steep walls, four basins; minimum 3 at (0, -1)"
-    formula = ("f(x, y) = [1 + (x + y + 1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)] * "
-               "[30 + (2x - 3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)]")
+    formula = (
+        "f(x, y) = [1 + (x + y + 1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)] * "
+        "[30 + (2x - 3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)]"
+    )
     reference = "Goldstein & Price (1971), Mathematics of Computation 25(115)"
     default_start = (1.5, 1.5)
     default_window = ((-2.0, 2.0), (-2.0, 2.0))
@@ -245,10 +247,12 @@ class McCormick(Problem):
     default_start = (3.0, -2.0)
     default_window = ((-1.5, 4.0), (-3.0, 4.0))
     known_minima = (
-        Minimum((0.5 - math.pi / 3.0, -0.5 - math.pi / 3.0),
-                -math.sqrt(3.0) / 2.0 - math.pi / 3.0),
-        Minimum((0.5 + 2.0 * math.pi / 3.0, -0.5 + 2.0 * math.pi / 3.0),
-                -math.sqrt(3.0) / 2.0 + 2.0 * math.pi / 3.0, "local"),
+        Minimum((0.5 - math.pi / 3.0, -0.5 - math.pi / 3.0), -math.sqrt(3.0) / 2.0 - math.pi / 3.0),
+        Minimum(
+            (0.5 + 2.0 * math.pi / 3.0, -0.5 + 2.0 * math.pi / 3.0),
+            -math.sqrt(3.0) / 2.0 + 2.0 * math.pi / 3.0,
+            "local",
+        ),
     )
 
     def f(self, X: np.ndarray) -> np.ndarray:
@@ -282,8 +286,10 @@ class Branin(Problem):
 
     name = "branin"
     description = "three equal minima in the box x in [-5, 10], y in [0, 15]"
-    formula = ("f(x, y) = (y - b x^2 + c x - 6)^2 + 10 (1 - t) cos x + 10,  "
-               "b = 5.1 / (4 pi^2), c = 5 / pi, t = 1 / (8 pi)")
+    formula = (
+        "f(x, y) = (y - b x^2 + c x - 6)^2 + 10 (1 - t) cos x + 10,  "
+        "b = 5.1 / (4 pi^2), c = 5 / pi, t = 1 / (8 pi)"
+    )
     reference = "Branin (1972), IBM J. Res. Dev. 16(5); Dixon & Szego (1978)"
     default_start = (8.0, 14.0)
     default_window = ((-5.0, 10.0), (0.0, 15.0))

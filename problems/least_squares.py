@@ -13,12 +13,26 @@ from optcompare.problem import Minimum, Problem, register_problem
 
 _DIM = Param("dim", 2, "number of weights (features)", kind="int", low=2, per_run=False)
 _N = Param("n", 100, "number of samples in the data set", kind="int", low=2, per_run=False)
-_BATCH = Param("batch", None, "mini-batch size, 1..n (default n: the full batch)",
-               kind="int", low=1, per_run=False)
-_CORR = Param("corr", 0.8, "correlation between any two features", low=0.0, high=1.0,
-              high_open=True, per_run=False)
-_DATA_SEED = Param("data_seed", 0, "seed of the synthetic data set", kind="int", low=0,
-                   per_run=False)
+_BATCH = Param(
+    "batch",
+    None,
+    "mini-batch size, 1..n (default n: the full batch)",
+    kind="int",
+    low=1,
+    per_run=False,
+)
+_CORR = Param(
+    "corr",
+    0.8,
+    "correlation between any two features",
+    low=0.0,
+    high=1.0,
+    high_open=True,
+    per_run=False,
+)
+_DATA_SEED = Param(
+    "data_seed", 0, "seed of the synthetic data set", kind="int", low=0, per_run=False
+)
 
 _W_TRUE = np.array([2.0, -3.4])  # d2l's "linear regression from scratch" weights
 _LABEL_NOISE = 0.5
@@ -41,8 +55,10 @@ class LeastSquares(Problem):
 
     name = "least-squares"
     description = "linear regression with mini-batch gradients"
-    formula = ("f(w) = 1/(2n) sum_j (a_j . w - b_j)^2;  "
-               "observed: the same mean over a random mini-batch of `batch` samples")
+    formula = (
+        "f(w) = 1/(2n) sum_j (a_j . w - b_j)^2;  "
+        "observed: the same mean over a random mini-batch of `batch` samples"
+    )
     reference = "synthetic data as in Zhang, Lipton, Li & Smola, Dive into Deep Learning, sec. 3.4"
     params = (_DIM, _N, _BATCH, _CORR, _DATA_SEED)
 
@@ -55,11 +71,15 @@ class LeastSquares(Problem):
         self.data_seed = int(settings.get("data_seed", _DATA_SEED.default))
         owner = f"problem {self.name}"
         if self.n < self.dim:
-            raise SpecError(f"{owner}: n={self.n} is not allowed; n must be a whole number "
-                            f">= dim ({self.dim}), so the minimum is unique")
+            raise SpecError(
+                f"{owner}: n={self.n} is not allowed; n must be a whole number "
+                f">= dim ({self.dim}), so the minimum is unique"
+            )
         if not 1 <= self.batch <= self.n:
-            raise SpecError(f"{owner}: batch={self.batch} is not allowed; batch must be a "
-                            f"whole number in [1, {self.n}] (at most n)")
+            raise SpecError(
+                f"{owner}: batch={self.batch} is not allowed; batch must be a "
+                f"whole number in [1, {self.n}] (at most n)"
+            )
         self.stochastic = self.batch < self.n
 
         rng = np.random.default_rng(self.data_seed)

@@ -21,8 +21,10 @@ class Rastrigin(Problem):
     name = "rastrigin"
     description = "egg-crate of local minima on a bowl; minimum at 0"
     formula = "f(x) = 10 d + sum_i [ x_i^2 - 10 cos(2 pi x_i) ]"
-    reference = ("Rastrigin (1974); N-D form from Muhlenbein et al. (1991); "
-                 "start from jettify/pytorch-optimizer")
+    reference = (
+        "Rastrigin (1974); N-D form from Muhlenbein et al. (1991); "
+        "start from jettify/pytorch-optimizer"
+    )
     params = (_DIM,)
     default_window = ((-4.5, 4.5), (-4.5, 4.5))
 
@@ -54,8 +56,10 @@ class Ackley(Problem):
 
     name = "ackley"
     description = "ripples on a cone; minimum at 0 (not smooth there)"
-    formula = ("f(x) = -20 exp(-0.2 sqrt(mean_i x_i^2)) - exp(mean_i cos(2 pi x_i)) + 20 + e;"
-               "  grad(0) := 0")
+    formula = (
+        "f(x) = -20 exp(-0.2 sqrt(mean_i x_i^2)) - exp(mean_i cos(2 pi x_i)) + 20 + e;"
+        "  grad(0) := 0"
+    )
     reference = "Ackley (1987), A Connectionist Machine for Genetic Hillclimbing; SFU library"
     params = (_DIM,)
     default_window = ((-5.0, 5.0), (-5.0, 5.0))
@@ -140,8 +144,9 @@ class Levi13(Problem):
 
     name = "levi13"
     description = "ripples that trap plain GD; minimum at (1, 1)"
-    formula = ("f(x, y) = sin^2(3 pi x) + (x - 1)^2 (1 + sin^2(3 pi y)) "
-               "+ (y - 1)^2 (1 + sin^2(2 pi y))")
+    formula = (
+        "f(x, y) = sin^2(3 pi x) + (x - 1)^2 (1 + sin^2(3 pi y)) + (y - 1)^2 (1 + sin^2(2 pi y))"
+    )
     reference = "SFU library (Surjanovic & Bingham), Levy function N. 13"
     default_start = (-4.0, -4.0)
     default_window = ((-10.0, 10.0), (-10.0, 10.0))
@@ -149,18 +154,23 @@ class Levi13(Problem):
 
     def f(self, X: np.ndarray) -> np.ndarray:
         x, y = X[:, 0], X[:, 1]
-        return (np.sin(3.0 * np.pi * x) ** 2
-                + (x - 1.0) ** 2 * (1.0 + np.sin(3.0 * np.pi * y) ** 2)
-                + (y - 1.0) ** 2 * (1.0 + np.sin(2.0 * np.pi * y) ** 2))
+        return (
+            np.sin(3.0 * np.pi * x) ** 2
+            + (x - 1.0) ** 2 * (1.0 + np.sin(3.0 * np.pi * y) ** 2)
+            + (y - 1.0) ** 2 * (1.0 + np.sin(2.0 * np.pi * y) ** 2)
+        )
 
     def grad(self, X: np.ndarray) -> np.ndarray:
         x, y = X[:, 0], X[:, 1]
         # d/dz sin^2(k pi z) = k pi sin(2 k pi z)
-        gx = (3.0 * np.pi * np.sin(6.0 * np.pi * x)
-              + 2.0 * (x - 1.0) * (1.0 + np.sin(3.0 * np.pi * y) ** 2))
-        gy = (3.0 * np.pi * (x - 1.0) ** 2 * np.sin(6.0 * np.pi * y)
-              + 2.0 * (y - 1.0) * (1.0 + np.sin(2.0 * np.pi * y) ** 2)
-              + 2.0 * np.pi * (y - 1.0) ** 2 * np.sin(4.0 * np.pi * y))
+        gx = 3.0 * np.pi * np.sin(6.0 * np.pi * x) + 2.0 * (x - 1.0) * (
+            1.0 + np.sin(3.0 * np.pi * y) ** 2
+        )
+        gy = (
+            3.0 * np.pi * (x - 1.0) ** 2 * np.sin(6.0 * np.pi * y)
+            + 2.0 * (y - 1.0) * (1.0 + np.sin(2.0 * np.pi * y) ** 2)
+            + 2.0 * np.pi * (y - 1.0) ** 2 * np.sin(4.0 * np.pi * y)
+        )
         return np.stack([gx, gy], axis=1)
 
 

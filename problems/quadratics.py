@@ -11,11 +11,18 @@ from optcompare.params import Param
 from optcompare.problem import Minimum, Problem, register_problem
 
 _DIM = Param("dim", 2, "number of coordinates", kind="int", low=2, per_run=False)
-_KAPPA = Param("kappa", 10.0, "condition number: largest / smallest curvature",
-               low=1.0, per_run=False)
+_KAPPA = Param(
+    "kappa", 10.0, "condition number: largest / smallest curvature", low=1.0, per_run=False
+)
 _ANGLE = Param("angle", 0.0, "rotation of the ravine's axes, in degrees", per_run=False)
-_BATCH = Param("batch", 1, "batch size: the gradient noise covariance is H / batch",
-               kind="int", low=1, per_run=False)
+_BATCH = Param(
+    "batch",
+    1,
+    "batch size: the gradient noise covariance is H / batch",
+    kind="int",
+    low=1,
+    per_run=False,
+)
 
 
 @register_problem
@@ -56,8 +63,10 @@ class Quadratic(Problem):
 
     name = "quadratic"
     description = "ravine 1/2 (u^2 + kappa v^2), turned by angle"
-    formula = ("f(x, y) = 1/2 (u^2 + kappa v^2),  u = cos(a) x + sin(a) y,  "
-               "v = -sin(a) x + cos(a) y,  a = angle in degrees")
+    formula = (
+        "f(x, y) = 1/2 (u^2 + kappa v^2),  u = cos(a) x + sin(a) y,  "
+        "v = -sin(a) x + cos(a) y,  a = angle in degrees"
+    )
     reference = "Zhang, Lipton, Li & Smola, Dive into Deep Learning, sec. 12.6 (momentum)"
     params = (_KAPPA, _ANGLE)
 
@@ -108,10 +117,14 @@ class NoisyQuadratic(Problem):
 
     name = "noisy-quadratic"
     description = "quadratic with gradient noise ~ N(0, H / batch)"
-    formula = ("f(x) = 1/2 sum_i h_i x_i^2,  h_i = kappa^(-(i-1)/(d-1));  "
-               "observed g_i = h_i x_i + sqrt(h_i / batch) xi_i,  xi ~ N(0, 1)")
-    reference = ("Zhang, Li, Nado, Martens, Sachdeva, Dahl, Shallue & Grosse (2019), "
-                 "Which algorithmic choices matter at which batch sizes? NeurIPS")
+    formula = (
+        "f(x) = 1/2 sum_i h_i x_i^2,  h_i = kappa^(-(i-1)/(d-1));  "
+        "observed g_i = h_i x_i + sqrt(h_i / batch) xi_i,  xi ~ N(0, 1)"
+    )
+    reference = (
+        "Zhang, Li, Nado, Martens, Sachdeva, Dahl, Shallue & Grosse (2019), "
+        "Which algorithmic choices matter at which batch sizes? NeurIPS"
+    )
     params = (_DIM, _KAPPA, _BATCH)
     stochastic = True
 

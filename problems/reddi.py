@@ -11,14 +11,32 @@ from optcompare.errors import SpecError
 from optcompare.params import Param
 from optcompare.problem import Minimum, Problem, register_problem
 
-_PERIOD = Param("period", 101, "the large gradient comes once every `period` steps",
-                kind="int", low=2, per_run=False)
-_CONSTANT = Param("constant", 1010.0, "the large gradient C (f_t = C x)", low=0.0,
-                  low_open=True, per_run=False)
-_SMALL = Param("small", 10.0, "the small gradient s of the other steps (f_t = -s x)",
-               low=0.0, low_open=True, per_run=False)
-_STOCHASTIC = Param("stochastic", False, "draw C x with probability 1/(period-1) instead of "
-                    "on a fixed schedule", kind="bool", per_run=False)
+_PERIOD = Param(
+    "period",
+    101,
+    "the large gradient comes once every `period` steps",
+    kind="int",
+    low=2,
+    per_run=False,
+)
+_CONSTANT = Param(
+    "constant", 1010.0, "the large gradient C (f_t = C x)", low=0.0, low_open=True, per_run=False
+)
+_SMALL = Param(
+    "small",
+    10.0,
+    "the small gradient s of the other steps (f_t = -s x)",
+    low=0.0,
+    low_open=True,
+    per_run=False,
+)
+_STOCHASTIC = Param(
+    "stochastic",
+    False,
+    "draw C x with probability 1/(period-1) instead of on a fixed schedule",
+    kind="bool",
+    per_run=False,
+)
 
 #: The random stream of the stochastic variant (other problems use 1 to 3).
 STREAM = 5
@@ -63,11 +81,15 @@ class Reddi(Problem):
 
     name = "reddi"
     description = "online 1-D problem where Adam ends at the worst point"
-    formula = ("f_t(x) = C x if t mod period = 1, else -s x,  x in [-1, 1]  "
-               "(C = constant = 1010, s = small = 10, period = 101);  "
-               "recorded loss: the average (C - (period - 1) s) / period * x")
-    reference = ("Reddi, Kale & Kumar (2018), On the Convergence of Adam and Beyond, ICLR, "
-                 "Section 5 (synthetic experiments)")
+    formula = (
+        "f_t(x) = C x if t mod period = 1, else -s x,  x in [-1, 1]  "
+        "(C = constant = 1010, s = small = 10, period = 101);  "
+        "recorded loss: the average (C - (period - 1) s) / period * x"
+    )
+    reference = (
+        "Reddi, Kale & Kumar (2018), On the Convergence of Adam and Beyond, ICLR, "
+        "Section 5 (synthetic experiments)"
+    )
     params = (_PERIOD, _CONSTANT, _SMALL, _STOCHASTIC)
     dim = 1
     # the gradient changes with the step even without noise: observe() every step
@@ -89,9 +111,11 @@ class Reddi(Problem):
             self.slope = (self.constant - (self.period - 1) * self.small) / self.period
         if not self.slope > 0:
             need = "(period - 2) * small" if self.random else "(period - 1) * small"
-            raise SpecError(f"problem {self.name}: constant={self.constant:g} is not allowed "
-                            f"with period={self.period} and small={self.small:g}; constant "
-                            f"must exceed {need}, so that x = -1 is the best point")
+            raise SpecError(
+                f"problem {self.name}: constant={self.constant:g} is not allowed "
+                f"with period={self.period} and small={self.small:g}; constant "
+                f"must exceed {need}, so that x = -1 is the best point"
+            )
 
     def f(self, X: np.ndarray) -> np.ndarray:
         return self.slope * X[:, 0]
@@ -110,8 +134,11 @@ class Reddi(Problem):
 
     def slope_table(self, seeds: np.ndarray, steps: int) -> np.ndarray:
         """Every step's gradient g_t for t = 1..steps, shape (steps, runs): f_t(x) = g_t x."""
-        return np.stack([self.slopes(seeds, t) for t in range(1, steps + 1)]) \
-            if steps else np.empty((0, len(seeds)))
+        return (
+            np.stack([self.slopes(seeds, t) for t in range(1, steps + 1)])
+            if steps
+            else np.empty((0, len(seeds)))
+        )
 
     def observe(self, X: np.ndarray, seeds: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
         g = self.slopes(seeds, step)[:, None] * np.ones_like(X)
@@ -144,4 +171,3 @@ class Reddi(Problem):
 
     def minima(self) -> tuple[Minimum, ...]:
         return (Minimum((-1.0,), -self.slope),)
-

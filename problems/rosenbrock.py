@@ -13,8 +13,9 @@ class Rosenbrock(Problem):
     name = "rosenbrock"
     description = "curved narrow valley; minimum at (1, ..., 1)"
     formula = "f(x) = sum_{i<d} [ 100 (x_{i+1} - x_i^2)^2 + (1 - x_i)^2 ]"
-    reference = ("Rosenbrock (1960), The Computer Journal 3(3); "
-                 "start from More, Garbow & Hillstrom (1981)")
+    reference = (
+        "Rosenbrock (1960), The Computer Journal 3(3); start from More, Garbow & Hillstrom (1981)"
+    )
     params = (Param("dim", 2, "number of coordinates", kind="int", low=2, per_run=False),)
     default_window = ((-2.0, 2.0), (-1.0, 3.0))
 

@@ -32,8 +32,9 @@ def save(fig, name: str) -> None:
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    result = optcompare.run(["sgd:lr=0.002,momentum=0.9", "rmsprop", "adam:lr=0.05", "rprop"],
-                            "rosenbrock", steps=1000)
+    result = optcompare.run(
+        ["sgd:lr=0.002,momentum=0.9", "rmsprop", "adam:lr=0.05", "rprop"], "rosenbrock", steps=1000
+    )
     save(plotting.path_figure(result), "rosenbrock_paths.png")
     save(plotting.loss_figure(result), "rosenbrock_loss.png")
     from optcompare.lessons import get_lesson

@@ -10,8 +10,9 @@ from optcompare.errors import SpecError
 from optcompare.optimizers import OPTIMIZERS
 from optcompare.problem import make_problem, problem_names
 
-DETERMINISTIC_2D = [n for n in problem_names()
-                    if make_problem(n).dim == 2 and not make_problem(n).stochastic]
+DETERMINISTIC_2D = [
+    n for n in problem_names() if make_problem(n).dim == 2 and not make_problem(n).stochastic
+]
 
 
 @pytest.mark.parametrize("problem", DETERMINISTIC_2D)
@@ -23,49 +24,73 @@ def test_every_optimizer_finishes_with_finite_numbers_or_is_marked_diverged(prob
             assert np.all(np.isfinite(r.x)) and np.all(np.isfinite(r.loss))
         else:
             assert np.all(np.isfinite(r.x[: r.diverged_at]))
-            assert np.all(np.isnan(r.loss[r.diverged_at:]))
+            assert np.all(np.isnan(r.loss[r.diverged_at :]))
         assert np.isfinite(r.final_loss) and np.all(np.isfinite(r.final_x))
 
 
 def test_run_returns_arrays_labels_and_summary():
-    result = optcompare.run(["sgd:lr=0.001,momentum=0.9", "adam:lr=0.05", "adam:lr=0.05"],
-                            "rosenbrock", steps=50, start="-1.5,2")
+    result = optcompare.run(
+        ["sgd:lr=0.001,momentum=0.9", "adam:lr=0.05", "adam:lr=0.05"],
+        "rosenbrock",
+        steps=50,
+        start="-1.5,2",
+    )
     labels = [r.label for r in result.runs]
     assert labels == ["sgd lr=0.001 momentum=0.9", "adam lr=0.05", "adam lr=0.05 #2"]
     r = result.runs[1]
     assert r.x.shape == (51, 2) and r.loss.shape == (51,)
     np.testing.assert_array_equal(r.x[0], [-1.5, 2.0])
     row = result.summary()[0]
-    assert row["hyperparameters"] == {"lr": 0.001, "momentum": 0.9, "dampening": 0.0,
-                                      "nesterov": False, "weight_decay": 0.0}
+    assert row["hyperparameters"] == {
+        "lr": 0.001,
+        "momentum": 0.9,
+        "dampening": 0.0,
+        "nesterov": False,
+        "weight_decay": 0.0,
+    }
     assert row["steps"] == 50 and row["diverged"] is False
 
 
 def test_all_means_the_six_classics():
     result = optcompare.run("all", "sphere", steps=5)
-    assert [r.optimizer for r in result.runs] == ["sgd", "adagrad", "adadelta", "rprop",
-                                                  "rmsprop", "adam"]
+    assert [r.optimizer for r in result.runs] == [
+        "sgd",
+        "adagrad",
+        "adadelta",
+        "rprop",
+        "rmsprop",
+        "adam",
+    ]
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"optimizers": "adam", "problem": "rosenbrock", "steps": -1}, "steps must be a whole number"),
-    ({"optimizers": "adam", "problem": "rosenbrock", "start": "1,2,3"}, "dimension 2"),
-    ({"optimizers": "adam", "problem": "rosenbrock", "start": "1,x"}, "not a list of numbers"),
-    ({"optimizers": [], "problem": "rosenbrock"}, "no optimizer given"),
-    ({"optimizers": "all:lr=1", "problem": "rosenbrock"}, "'all' takes no settings"),
-    ({"optimizers": "adam:lr", "problem": "rosenbrock"}, "'lr' is not key=value"),
-    ({"optimizers": "adam", "problem": "rosenbrok"}, "did you mean rosenbrock"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"optimizers": "adam", "problem": "rosenbrock", "steps": -1},
+            "steps must be a whole number",
+        ),
+        ({"optimizers": "adam", "problem": "rosenbrock", "start": "1,2,3"}, "dimension 2"),
+        ({"optimizers": "adam", "problem": "rosenbrock", "start": "1,x"}, "not a list of numbers"),
+        ({"optimizers": [], "problem": "rosenbrock"}, "no optimizer given"),
+        ({"optimizers": "all:lr=1", "problem": "rosenbrock"}, "'all' takes no settings"),
+        ({"optimizers": "adam:lr", "problem": "rosenbrock"}, "'lr' is not key=value"),
+        ({"optimizers": "adam", "problem": "rosenbrok"}, "did you mean rosenbrock"),
+    ],
+)
 def test_bad_arguments_raise_spec_errors(kwargs, message):
     with pytest.raises(SpecError, match=message):
         optcompare.run(**kwargs)
 
 
-@pytest.mark.parametrize(("opt", "problem", "reason"), [
-    ("sgd:lr=0.1", "rosenbrock", "the iterate ran away"),
-    ("sgd:lr=0.5", "expr:log(x) + y**2;start=1,1", "log of a non-positive number"),
-    ("sgd:lr=0.5", "expr:sqrt(x) + y**2;start=1,1", "sqrt of a negative number"),
-])
+@pytest.mark.parametrize(
+    ("opt", "problem", "reason"),
+    [
+        ("sgd:lr=0.1", "rosenbrock", "the iterate ran away"),
+        ("sgd:lr=0.5", "expr:log(x) + y**2;start=1,1", "log of a non-positive number"),
+        ("sgd:lr=0.5", "expr:sqrt(x) + y**2;start=1,1", "sqrt of a negative number"),
+    ],
+)
 def test_a_diverged_run_says_why(opt, problem, reason):
     (run,) = optcompare.run([opt], problem, steps=30).runs
     assert run.diverged_at is not None
@@ -86,8 +111,9 @@ def test_library_errors_name_the_parameter_and_the_cli_names_the_flag(cli):
 
 
 def test_a_tuned_label_names_the_tuned_lr_only():
-    result = optcompare.run(["sgd:lr=0.01,momentum=0.9"], "rosenbrock", steps=20, tune=True,
-                            tune_seeds=1)
+    result = optcompare.run(
+        ["sgd:lr=0.01,momentum=0.9"], "rosenbrock", steps=20, tune=True, tune_seeds=1
+    )
     (label,) = result.labels
     assert label.count("lr=") == 1 and label.startswith("sgd momentum=0.9 lr=")
     assert label.endswith("(tuned)")

@@ -44,15 +44,36 @@ def test_the_first_command_a_user_types(cli, tmp_path):
 
 
 def test_several_optimizers_files_and_summary_contents(cli, tmp_path):
-    code, out, err = cli("run", "--opt", "sgd:lr=0.001,momentum=0.9", "--opt", "adam:lr=0.05",
-                         "--opt", "adam:lr=0.05", "--problem", "rosenbrock", "--steps", "40",
-                         "--start", "-1.5,2", "--seed", "3", "--tol", "0.5", "--out", "run1",
-                         "--no-plot", "--json")
+    code, out, err = cli(
+        "run",
+        "--opt",
+        "sgd:lr=0.001,momentum=0.9",
+        "--opt",
+        "adam:lr=0.05",
+        "--opt",
+        "adam:lr=0.05",
+        "--problem",
+        "rosenbrock",
+        "--steps",
+        "40",
+        "--start",
+        "-1.5,2",
+        "--seed",
+        "3",
+        "--tol",
+        "0.5",
+        "--out",
+        "run1",
+        "--no-plot",
+        "--json",
+    )
     assert code == 0, err
     doc = json.loads(out)
-    assert doc["command"] == ("optcompare run --opt sgd:lr=0.001,momentum=0.9 --opt adam:lr=0.05"
-                              " --opt adam:lr=0.05 --problem rosenbrock --steps 40 --start -1.5,2"
-                              " --seed 3 --tol 0.5 --out run1 --no-plot --json")
+    assert doc["command"] == (
+        "optcompare run --opt sgd:lr=0.001,momentum=0.9 --opt adam:lr=0.05"
+        " --opt adam:lr=0.05 --problem rosenbrock --steps 40 --start -1.5,2"
+        " --seed 3 --tol 0.5 --out run1 --no-plot --json"
+    )
     assert doc["optcompare_version"] == optcompare.__version__
     assert doc["numpy_version"] == np.__version__
     assert doc["problem"]["spec"] == "rosenbrock"
@@ -60,14 +81,27 @@ def test_several_optimizers_files_and_summary_contents(cli, tmp_path):
     labels = [r["label"] for r in doc["runs"]]
     assert labels == ["sgd lr=0.001 momentum=0.9", "adam lr=0.05", "adam lr=0.05 #2"]
     sgd = doc["runs"][0]
-    assert sgd["hyperparameters"] == {"lr": 0.001, "momentum": 0.9, "dampening": 0.0,
-                                      "nesterov": False, "weight_decay": 0.0}
+    assert sgd["hyperparameters"] == {
+        "lr": 0.001,
+        "momentum": 0.9,
+        "dampening": 0.0,
+        "nesterov": False,
+        "weight_decay": 0.0,
+    }
     assert sgd["seed"] == 3 and sgd["start"] == [-1.5, 2.0] and sgd["steps"] == 40
-    for key in ("final_loss", "best_loss", "final_x", "distance_to_minimum", "steps_to_tol",
-                "diverged", "wall_time"):
+    for key in (
+        "final_loss",
+        "best_loss",
+        "final_x",
+        "distance_to_minimum",
+        "steps_to_tol",
+        "diverged",
+        "wall_time",
+    ):
         assert key in sgd
-    assert sgd["distance_to_minimum"] == pytest.approx(np.hypot(sgd["final_x"][0] - 1,
-                                                                sgd["final_x"][1] - 1))
+    assert sgd["distance_to_minimum"] == pytest.approx(
+        np.hypot(sgd["final_x"][0] - 1, sgd["final_x"][1] - 1)
+    )
     rows = read_csv(tmp_path / "run1" / "trajectory.csv")
     assert len(rows) == 3 * 41
     # steps_to_tol is the first step with loss - f* <= tol
@@ -78,8 +112,21 @@ def test_several_optimizers_files_and_summary_contents(cli, tmp_path):
 
 
 def test_diverged_run_rows_stop_and_summary_says_where(cli, tmp_path):
-    code, out, err = cli("run", "--opt", "sgd:lr=0.1", "--opt", "adam", "--problem", "rosenbrock",
-                         "--steps", "50", "--out", "d", "--no-plot", "--json")
+    code, out, err = cli(
+        "run",
+        "--opt",
+        "sgd:lr=0.1",
+        "--opt",
+        "adam",
+        "--problem",
+        "rosenbrock",
+        "--steps",
+        "50",
+        "--out",
+        "d",
+        "--no-plot",
+        "--json",
+    )
     assert code == 0, err
     doc = json.loads(out)
     k = doc["runs"][0]["diverged"]
@@ -91,19 +138,47 @@ def test_diverged_run_rows_stop_and_summary_says_where(cli, tmp_path):
 
 
 def test_opt_all_and_steps_zero(cli, tmp_path):
-    code, out, err = cli("run", "--opt", "all", "--problem", "himmelblau", "--steps", "0",
-                         "--out", "z", "--no-plot", "--quiet")
+    code, out, err = cli(
+        "run",
+        "--opt",
+        "all",
+        "--problem",
+        "himmelblau",
+        "--steps",
+        "0",
+        "--out",
+        "z",
+        "--no-plot",
+        "--quiet",
+    )
     assert code == 0, err
     assert out.strip() == "z"
     rows = read_csv(tmp_path / "z" / "trajectory.csv")
-    assert [r["optimizer"] for r in rows] == ["sgd", "adagrad", "adadelta", "rprop", "rmsprop",
-                                              "adam"]
+    assert [r["optimizer"] for r in rows] == [
+        "sgd",
+        "adagrad",
+        "adadelta",
+        "rprop",
+        "rmsprop",
+        "adam",
+    ]
     assert {r["step"] for r in rows} == {"0"}
 
 
 def test_n_dimensional_problem_has_a_column_per_coordinate(cli, tmp_path):
-    code, _, err = cli("run", "--opt", "adam", "--problem", "rosenbrock:dim=5", "--steps", "3",
-                       "--out", "nd", "--no-plot", "-q")
+    code, _, err = cli(
+        "run",
+        "--opt",
+        "adam",
+        "--problem",
+        "rosenbrock:dim=5",
+        "--steps",
+        "3",
+        "--out",
+        "nd",
+        "--no-plot",
+        "-q",
+    )
     assert code == 0, err
     rows = read_csv(tmp_path / "nd" / "trajectory.csv")
     assert list(rows[0])[-5:] == ["x0", "x1", "x2", "x3", "x4"]
@@ -113,11 +188,39 @@ def test_out_replaces_only_optcompares_own_files(cli, tmp_path):
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("my notes")
-    assert cli("run", "--opt", "adam", "--problem", "rosenbrock", "--steps", "5", "--out", "mine",
-               "--no-plot", "-q")[0] == 0
+    assert (
+        cli(
+            "run",
+            "--opt",
+            "adam",
+            "--problem",
+            "rosenbrock",
+            "--steps",
+            "5",
+            "--out",
+            "mine",
+            "--no-plot",
+            "-q",
+        )[0]
+        == 0
+    )
     first = (out / "summary.json").read_text()
-    assert cli("run", "--opt", "sgd", "--problem", "rosenbrock", "--steps", "7", "--out", "mine",
-               "--no-plot", "-q")[0] == 0
+    assert (
+        cli(
+            "run",
+            "--opt",
+            "sgd",
+            "--problem",
+            "rosenbrock",
+            "--steps",
+            "7",
+            "--out",
+            "mine",
+            "--no-plot",
+            "-q",
+        )[0]
+        == 0
+    )
     assert (out / "notes.txt").read_text() == "my notes"
     assert (out / "summary.json").read_text() != first
     assert len(read_csv(out / "trajectory.csv")) == 8
@@ -126,8 +229,10 @@ def test_out_replaces_only_optcompares_own_files(cli, tmp_path):
 
 def test_default_folders_never_collide(cli, tmp_path):
     for _ in range(3):
-        assert cli("run", "--opt", "adam", "--problem", "sphere", "--steps", "1", "--no-plot",
-                   "-q")[0] == 0
+        assert (
+            cli("run", "--opt", "adam", "--problem", "sphere", "--steps", "1", "--no-plot", "-q")[0]
+            == 0
+        )
     assert len(list((tmp_path / "outputs").iterdir())) == 3
 
 
@@ -165,55 +270,164 @@ def test_version_and_help(cli):
 
 
 ERRORS = [
-    (["run", "--opt", "adm", "--problem", "rosenbrock"], "unknown optimizer 'adm'; did you mean adam"),
-    (["run", "--opt", "adam", "--problem", "rosenbrok"], "unknown problem 'rosenbrok'; did you mean rosenbrock"),
-    (["run", "--opt", "adam:lrr=1", "--problem", "rosenbrock"], "unknown adam hyperparameter 'lrr'; did you mean lr"),
+    (
+        ["run", "--opt", "adm", "--problem", "rosenbrock"],
+        "unknown optimizer 'adm'; did you mean adam",
+    ),
+    (
+        ["run", "--opt", "adam", "--problem", "rosenbrok"],
+        "unknown problem 'rosenbrok'; did you mean rosenbrock",
+    ),
+    (
+        ["run", "--opt", "adam:lrr=1", "--problem", "rosenbrock"],
+        "unknown adam hyperparameter 'lrr'; did you mean lr",
+    ),
     (["run", "--opt", "adam", "--problem", "rosenbrock:dimm=3"], "'dimm'; did you mean dim"),
-    (["run", "--opt", "adam", "--problem", "rosenbrock", "--start", "1,2,3"], "--start has 3 coordinates but the problem has dimension 2"),
-    (["run", "--opt", "adam", "--problem", "rosenbrock", "--start", "a,b"], "--start 'a,b' is not a list of numbers"),
-    (["run", "--opt", "adam", "--problem", "rosenbrock", "--steps", "-1"], "'--steps': -1 is not in the range x>=0"),
-    (["run", "--opt", "adam", "--problem", "rosenbrock", "--steps", "ten"], "'--steps': 'ten' is not a valid integer"),
-    (["run", "--opt", "sgd:lr=-1", "--problem", "rosenbrock"], "sgd: lr=-1 is not allowed; lr must be a number >= 0"),
-    (["run", "--opt", "adam:beta2=1.5", "--problem", "rosenbrock"], "beta2=1.5 is not allowed; beta2 must be a number in [0, 1)"),
-    (["run", "--opt", "sgd:momentum=abc", "--problem", "rosenbrock"], "momentum=abc is not allowed; momentum must be a number >= 0"),
-    (["run", "--opt", "sgd:nesterov=true", "--problem", "rosenbrock"], "nesterov=true needs momentum > 0"),
+    (
+        ["run", "--opt", "adam", "--problem", "rosenbrock", "--start", "1,2,3"],
+        "--start has 3 coordinates but the problem has dimension 2",
+    ),
+    (
+        ["run", "--opt", "adam", "--problem", "rosenbrock", "--start", "a,b"],
+        "--start 'a,b' is not a list of numbers",
+    ),
+    (
+        ["run", "--opt", "adam", "--problem", "rosenbrock", "--steps", "-1"],
+        "'--steps': -1 is not in the range x>=0",
+    ),
+    (
+        ["run", "--opt", "adam", "--problem", "rosenbrock", "--steps", "ten"],
+        "'--steps': 'ten' is not a valid integer",
+    ),
+    (
+        ["run", "--opt", "sgd:lr=-1", "--problem", "rosenbrock"],
+        "sgd: lr=-1 is not allowed; lr must be a number >= 0",
+    ),
+    (
+        ["run", "--opt", "adam:beta2=1.5", "--problem", "rosenbrock"],
+        "beta2=1.5 is not allowed; beta2 must be a number in [0, 1)",
+    ),
+    (
+        ["run", "--opt", "sgd:momentum=abc", "--problem", "rosenbrock"],
+        "momentum=abc is not allowed; momentum must be a number >= 0",
+    ),
+    (
+        ["run", "--opt", "sgd:nesterov=true", "--problem", "rosenbrock"],
+        "nesterov=true needs momentum > 0",
+    ),
     (["run", "--opt", "adam:lr", "--problem", "rosenbrock"], "'lr' is not key=value"),
     (["run", "--opt", ":lr=1", "--problem", "rosenbrock"], "has no name"),
-    (["run", "--opt", "adam", "--problem", "rosenbrock", "--format", "jpg"], "'--format': 'jpg' is not one of 'png', 'svg', 'pdf'"),
+    (
+        ["run", "--opt", "adam", "--problem", "rosenbrock", "--format", "jpg"],
+        "'--format': 'jpg' is not one of 'png', 'svg', 'pdf'",
+    ),
     (["run", "--opt", "adam", "--problem", "rosenbrock", "--tol", "0"], "'--tol'"),
-    (["run", "--opt", "adam", "--problem", "rosenbrock", "--json", "--quiet"], "--json and --quiet cannot be combined"),
+    (
+        ["run", "--opt", "adam", "--problem", "rosenbrock", "--json", "--quiet"],
+        "--json and --quiet cannot be combined",
+    ),
     (["run", "--problem", "rosenbrock"], "Missing option '--opt'"),
-    (["run", "--opt", "adam", "--problem", "rosenbrock", "--stpes", "3"], "No such option '--stpes'"),
+    (
+        ["run", "--opt", "adam", "--problem", "rosenbrock", "--stpes", "3"],
+        "No such option '--stpes'",
+    ),
     (["explain", "adamm"], "unknown optimizer or problem 'adamm'; did you mean adam"),
     (["explain", "adam:lr=1"], "explain takes a bare optimizer name"),
     (["frobnicate"], "No such command 'frobnicate'"),
-    (["run", "--opt", "adam", "--problem", "rosenbrock", "--problems-dir", "nowhere"], "problems folder 'nowhere' does not exist"),
-    (["run", "--opt", "adam", "--problem", "rosenbrock", "--seeds", "0"], "'--seeds': 0 is not in the range"),
+    (
+        ["run", "--opt", "adam", "--problem", "rosenbrock", "--problems-dir", "nowhere"],
+        "problems folder 'nowhere' does not exist",
+    ),
+    (
+        ["run", "--opt", "adam", "--problem", "rosenbrock", "--seeds", "0"],
+        "'--seeds': 0 is not in the range",
+    ),
     (["run", "--opt", "adam", "--problem", "rosenbrock", "--jitter", "-1"], "'--jitter'"),
-    (["run", "--opt", "adam", "--problem", "rosenbrock", "--objective", "mean"], "'--objective': 'mean' is not one of"),
-    (["run", "--opt", "adam", "--problem", "rosenbrock", "--lr-schedule", "cosin"], "unknown lr schedule 'cosin'; did you mean cosine"),
-    (["run", "--opt", "adam", "--problem", "rosenbrock", "--lr-schedule", "step:every=0"], "every must be a whole number >= 1"),
-    (["run", "--opt", "adam", "--problem", "expr:x**2 + os"], "unknown name 'os' at column 8; did you mean cos"),
+    (
+        ["run", "--opt", "adam", "--problem", "rosenbrock", "--objective", "mean"],
+        "'--objective': 'mean' is not one of",
+    ),
+    (
+        ["run", "--opt", "adam", "--problem", "rosenbrock", "--lr-schedule", "cosin"],
+        "unknown lr schedule 'cosin'; did you mean cosine",
+    ),
+    (
+        ["run", "--opt", "adam", "--problem", "rosenbrock", "--lr-schedule", "step:every=0"],
+        "every must be a whole number >= 1",
+    ),
+    (
+        ["run", "--opt", "adam", "--problem", "expr:x**2 + os"],
+        "unknown name 'os' at column 8; did you mean cos",
+    ),
     (["run", "--opt", "adam", "--problem", "expr:(x+y"], "unbalanced '(' at column 1"),
     (["run", "--opt", "adam", "--problem", "expr:x**2+y**2;start=1,2,3"], "start"),
     (["run", "--opt", "adam", "--problem", "expr:x.__class__"], "column 2"),
     (["sweep", "--opt", "sgd", "--problem", "rosenbrock"], "Missing option '--param'"),
-    (["sweep", "--opt", "sgd", "--problem", "rosenbrock", "--param", "lr=1:2"], "--param lr '1:2' is not a range; write lo:hi:count"),
-    (["sweep", "--opt", "sgd", "--problem", "rosenbrock", "--param", "lr=0:1:5:log"], "a log range needs lo > 0"),
-    (["sweep", "--opt", "sgd", "--problem", "rosenbrock", "--param", "1e-3:1:5"], "is not name=range"),
-    (["sweep", "--opt", "sgd", "--problem", "rosenbrock", "--param", "beta2=0.9|0.99"], "unknown sgd hyperparameter 'beta2'"),
-    (["sweep", "--opt", "sgd", "--problem", "rosenbrock", "--param", "lr=1|2", "--param", "lr=3|4"], "--param lr is given twice"),
+    (
+        ["sweep", "--opt", "sgd", "--problem", "rosenbrock", "--param", "lr=1:2"],
+        "--param lr '1:2' is not a range; write lo:hi:count",
+    ),
+    (
+        ["sweep", "--opt", "sgd", "--problem", "rosenbrock", "--param", "lr=0:1:5:log"],
+        "a log range needs lo > 0",
+    ),
+    (
+        ["sweep", "--opt", "sgd", "--problem", "rosenbrock", "--param", "1e-3:1:5"],
+        "is not name=range",
+    ),
+    (
+        ["sweep", "--opt", "sgd", "--problem", "rosenbrock", "--param", "beta2=0.9|0.99"],
+        "unknown sgd hyperparameter 'beta2'",
+    ),
+    (
+        [
+            "sweep",
+            "--opt",
+            "sgd",
+            "--problem",
+            "rosenbrock",
+            "--param",
+            "lr=1|2",
+            "--param",
+            "lr=3|4",
+        ],
+        "--param lr is given twice",
+    ),
     (["basins", "--opt", "sgd", "--problem", "saddle"], "basins needs known minima"),
     (["basins", "--opt", "sgd", "--problem", "rosenbrock:dim=3"], "basins needs a 2-D problem"),
-    (["basins", "--opt", "sgd", "--problem", "himmelblau", "--grid", "1"], "'--grid': 1 is not in the range"),
-    (["basins", "--opt", "sgd", "--problem", "himmelblau", "--start", "1,1"], "No such option '--start'"),
-    (["run", "--opt", "sgd:lr=0.1 momentum=0.9", "--problem", "rosenbrock"], "holds two settings; separate them with commas"),
-    (["run", "--opt", "adam", "--problem", "rosenbrock", "--steps", "10000000"], "would record 10,000,001 rows"),
+    (
+        ["basins", "--opt", "sgd", "--problem", "himmelblau", "--grid", "1"],
+        "'--grid': 1 is not in the range",
+    ),
+    (
+        ["basins", "--opt", "sgd", "--problem", "himmelblau", "--start", "1,1"],
+        "No such option '--start'",
+    ),
+    (
+        ["run", "--opt", "sgd:lr=0.1 momentum=0.9", "--problem", "rosenbrock"],
+        "holds two settings; separate them with commas",
+    ),
+    (
+        ["run", "--opt", "adam", "--problem", "rosenbrock", "--steps", "10000000"],
+        "would record 10,000,001 rows",
+    ),
     (["run", "--opt", "adam", "--problem", "rosenbrock", "--out", ""], "the folder name is empty"),
-    (["run", "--opt", "adam", "--problem", "rosenbrock", "--start", "1e308,1e308"], "the loss or its gradient is not finite there"),
-    (["sweep", "--opt", "adam:lr=0.1", "--problem", "rosenbrock", "--param", "lr=1e-3|1e-2"], "--opt adam lr=0.1 sets lr, which the sweep varies"),
-    (["sweep", "--opt", "adam", "--problem", "rosenbrock", "--param", "lr=-1:1:5"], "adam: lr=-1 (one of the per-run values) is not allowed"),
-    (["animate", "--opt", "sgd", "--problem", "himmelblau", "--fps", "0"], "'--fps': 0 is not in the range"),
+    (
+        ["run", "--opt", "adam", "--problem", "rosenbrock", "--start", "1e308,1e308"],
+        "the loss or its gradient is not finite there",
+    ),
+    (
+        ["sweep", "--opt", "adam:lr=0.1", "--problem", "rosenbrock", "--param", "lr=1e-3|1e-2"],
+        "--opt adam lr=0.1 sets lr, which the sweep varies",
+    ),
+    (
+        ["sweep", "--opt", "adam", "--problem", "rosenbrock", "--param", "lr=-1:1:5"],
+        "adam: lr=-1 (one of the per-run values) is not allowed",
+    ),
+    (
+        ["animate", "--opt", "sgd", "--problem", "himmelblau", "--fps", "0"],
+        "'--fps': 0 is not in the range",
+    ),
 ]
 
 
@@ -230,8 +444,18 @@ def test_user_mistakes_exit_2_with_one_line_and_leave_nothing(cli, tmp_path, arg
 
 def test_an_unwritable_out_folder_is_a_runtime_error(cli, tmp_path):
     (tmp_path / "afile").write_text("x")
-    code, out, err = cli("run", "--opt", "adam", "--problem", "sphere", "--steps", "1",
-                         "--out", "afile/sub", "--no-plot")
+    code, out, err = cli(
+        "run",
+        "--opt",
+        "adam",
+        "--problem",
+        "sphere",
+        "--steps",
+        "1",
+        "--out",
+        "afile/sub",
+        "--no-plot",
+    )
     assert code == 1
     assert len(err.strip().splitlines()) == 1 and "afile" in err
 
@@ -240,12 +464,19 @@ def test_help_does_not_import_numpy_or_matplotlib():
     import subprocess
     import sys
 
-    code = ("import sys; from optcompare.cli import main\n"
-            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "heavy = [m for m in ('numpy', 'matplotlib', 'rich') if m in sys.modules]\n"
-            "print('HEAVY=' + ','.join(heavy), file=sys.stderr)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={**os.environ, "PYTHONWARNINGS": ""}, check=True).stderr
+    code = (
+        "import sys; from optcompare.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('numpy', 'matplotlib', 'rich') if m in sys.modules]\n"
+        "print('HEAVY=' + ','.join(heavy), file=sys.stderr)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": ""},
+        check=True,
+    ).stderr
     assert "HEAVY=\n" in out
 
 
@@ -263,9 +494,19 @@ def test_problem_file_in_working_directory_problems_folder(cli, tmp_path):
         "    default_window = ((-3.0, 3.0), (-3.0, 3.0))\n"
         "    known_minima = (Minimum((1.0, 0.0), 0.0),)\n"
         "    def f(self, X):\n        return (X[:, 0] - 1) ** 2 + X[:, 1] ** 2\n"
-        "    def grad(self, X):\n        return np.stack([2 * (X[:, 0] - 1), 2 * X[:, 1]], 1)\n")
-    code, out, err = cli("run", "--opt", "sgd:lr=0.1", "--problem", "my-bowl", "--steps", "100",
-                         "--no-plot", "--json")
+        "    def grad(self, X):\n        return np.stack([2 * (X[:, 0] - 1), 2 * X[:, 1]], 1)\n"
+    )
+    code, out, err = cli(
+        "run",
+        "--opt",
+        "sgd:lr=0.1",
+        "--problem",
+        "my-bowl",
+        "--steps",
+        "100",
+        "--no-plot",
+        "--json",
+    )
     assert code == 0, err
     assert json.loads(out)["runs"][0]["final_x"] == pytest.approx([1.0, 0.0], abs=1e-6)
     assert make_problem("my-bowl").f(np.array([[1.0, 0.0]]))[0] == 0.0
@@ -278,16 +519,37 @@ def test_explain_a_formula_shows_its_exact_gradient(cli):
 
 
 def test_run_with_report_writes_a_self_contained_page(cli, tmp_path):
-    code, out, err = cli("run", "--opt", "adam", "--problem", "sphere", "--steps", "5",
-                         "--out", "r", "--report", "-q")
+    code, out, err = cli(
+        "run",
+        "--opt",
+        "adam",
+        "--problem",
+        "sphere",
+        "--steps",
+        "5",
+        "--out",
+        "r",
+        "--report",
+        "-q",
+    )
     assert code == 0, err
     html = (tmp_path / "r" / "report.html").read_text()
     assert "data:image/png;base64," in html and "http://" not in html and "https://" not in html
 
 
 def test_one_dimensional_formula_gets_an_x_over_steps_figure(cli, tmp_path):
-    code, out, err = cli("run", "--opt", "adam:lr=0.1", "--problem", "expr:(x-1)**2;minima=1",
-                         "--steps", "50", "--out", "one", "-q")
+    code, out, err = cli(
+        "run",
+        "--opt",
+        "adam:lr=0.1",
+        "--problem",
+        "expr:(x-1)**2;minima=1",
+        "--steps",
+        "50",
+        "--out",
+        "one",
+        "-q",
+    )
     assert code == 0, err
     assert (tmp_path / "one" / "path.png").stat().st_size > 10_000
     code, out, err = cli("animate", "--opt", "adam", "--problem", "expr:(x-1)**2")
@@ -297,17 +559,44 @@ def test_one_dimensional_formula_gets_an_x_over_steps_figure(cli, tmp_path):
 def test_animate_writes_a_gif_with_the_requested_frames(cli, tmp_path):
     from PIL import Image
 
-    code, out, err = cli("animate", "--opt", "sgd:lr=0.002,momentum=0.9", "--opt", "adam:lr=0.05",
-                         "--problem", "rosenbrock", "--steps", "60", "--frames", "12", "--fps", "6",
-                         "--out", "anim", "-q")
+    code, out, err = cli(
+        "animate",
+        "--opt",
+        "sgd:lr=0.002,momentum=0.9",
+        "--opt",
+        "adam:lr=0.05",
+        "--problem",
+        "rosenbrock",
+        "--steps",
+        "60",
+        "--frames",
+        "12",
+        "--fps",
+        "6",
+        "--out",
+        "anim",
+        "-q",
+    )
     assert code == 0, err
     with Image.open(tmp_path / "anim" / "animation.gif") as gif:
         assert gif.n_frames == 12
     assert (tmp_path / "anim" / "trajectory.csv").exists()
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["sweep"], ["basins"], ["animate"], ["lesson"],
-                                     ["report"], ["list"], ["explain"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["run"],
+        ["sweep"],
+        ["basins"],
+        ["animate"],
+        ["lesson"],
+        ["report"],
+        ["list"],
+        ["explain"],
+    ],
+)
 def test_help_fits_80_columns(command):
     r = CliRunner().invoke(main, [*command, "-h"], terminal_width=80)
     assert r.exit_code == 0
@@ -318,8 +607,18 @@ def test_help_fits_80_columns(command):
 def test_output_is_plain_text_off_a_terminal(cli, monkeypatch, env):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    code, out, err = cli("run", "--opt", "adam", "--opt", "sgd:lr=10", "--problem", "rosenbrock",
-                         "--steps", "20", "--no-plot")
+    code, out, err = cli(
+        "run",
+        "--opt",
+        "adam",
+        "--opt",
+        "sgd:lr=10",
+        "--problem",
+        "rosenbrock",
+        "--steps",
+        "20",
+        "--no-plot",
+    )
     assert code == 0
     assert "\x1b[" not in out and "\x1b[" not in err
     assert "adam" in out and "diverged" in out
@@ -332,11 +631,27 @@ def test_color_option_sets_an_optimizers_colour_in_both_figures(cli, monkeypatch
 
     drawn = {}
     save = output.save_figure
-    monkeypatch.setattr(output, "save_figure",
-                        lambda path, fig, fmt: (drawn.__setitem__(path.name, fig),
-                                                save(path, fig, fmt)))
-    code, _, err = cli("run", "--opt", "adam", "--opt", "sgd", "--problem", "rosenbrock",
-                       "--steps", "20", "--color", "adam=red", "--out", "c", "-q")
+    monkeypatch.setattr(
+        output,
+        "save_figure",
+        lambda path, fig, fmt: (drawn.__setitem__(path.name, fig), save(path, fig, fmt)),
+    )
+    code, _, err = cli(
+        "run",
+        "--opt",
+        "adam",
+        "--opt",
+        "sgd",
+        "--problem",
+        "rosenbrock",
+        "--steps",
+        "20",
+        "--color",
+        "adam=red",
+        "--out",
+        "c",
+        "-q",
+    )
     assert code == 0, err
     assert set(drawn) == {"loss.png", "path.png"}
     for fig in drawn.values():
@@ -348,6 +663,7 @@ def test_color_option_sets_an_optimizers_colour_in_both_figures(cli, monkeypatch
 
 @pytest.mark.parametrize("value", ["adam", "adam=notacolour", "=red", "adma=red"])
 def test_color_option_refuses_a_bad_value_in_one_line(cli, value):
-    code, _, err = cli("run", "--opt", "adam", "--problem", "rosenbrock", "--steps", "2",
-                       "--color", value)
+    code, _, err = cli(
+        "run", "--opt", "adam", "--problem", "rosenbrock", "--steps", "2", "--color", value
+    )
     assert code == 2 and err.count("\n") == 1 and "--color" in err

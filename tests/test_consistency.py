@@ -14,12 +14,29 @@ from optcompare.summary.cells import number
 def test_summary_terminal_report_and_figure_show_the_same_median(cli, monkeypatch, tmp_path):
     drawn = {}
     save = output.save_figure
-    monkeypatch.setattr(output, "save_figure",
-                        lambda path, fig, fmt: (drawn.__setitem__(path.name, fig),
-                                                save(path, fig, fmt)))
-    code, out, err = cli("run", "--opt", "sgd:lr=0.001", "--opt", "adam:lr=0.05", "--problem",
-                         "rosenbrock", "--steps", "200", "--seeds", "4", "--jitter", "0.3",
-                         "--report", "--out", "r")
+    monkeypatch.setattr(
+        output,
+        "save_figure",
+        lambda path, fig, fmt: (drawn.__setitem__(path.name, fig), save(path, fig, fmt)),
+    )
+    code, out, err = cli(
+        "run",
+        "--opt",
+        "sgd:lr=0.001",
+        "--opt",
+        "adam:lr=0.05",
+        "--problem",
+        "rosenbrock",
+        "--steps",
+        "200",
+        "--seeds",
+        "4",
+        "--jitter",
+        "0.3",
+        "--report",
+        "--out",
+        "r",
+    )
     assert code == 0, err
     doc = json.loads((tmp_path / "r" / "summary.json").read_text())
     page = (tmp_path / "r" / "report.html").read_text()
@@ -30,11 +47,13 @@ def test_summary_terminal_report_and_figure_show_the_same_median(cli, monkeypatc
         finals = sorted(r["final_loss"] for r in runs)
         # the median of four runs is the mean of the middle two, computed here independently
         assert agg["final_loss_median"] == (finals[1] + finals[2]) / 2 or np.isclose(
-            agg["final_loss_median"], (finals[1] + finals[2]) / 2, rtol=1e-15, atol=0)
+            agg["final_loss_median"], (finals[1] + finals[2]) / 2, rtol=1e-15, atol=0
+        )
         cell = number(agg["final_loss_median"])
         row = next(words for words in terminal if words[:2] == agg["label"].split()[:2])
-        assert cell in row                                      # the terminal table
-        assert f">{cell}<" in page                              # report.html's table
-        line = next(ln for ln in loss_ax.get_lines()
-                    if ln.get_label().split("\n")[0] == agg["label"])
+        assert cell in row  # the terminal table
+        assert f">{cell}<" in page  # report.html's table
+        line = next(
+            ln for ln in loss_ax.get_lines() if ln.get_label().split("\n")[0] == agg["label"]
+        )
         assert line.get_ydata()[-1] == agg["final_loss_median"]  # the figure, exactly

@@ -57,8 +57,9 @@ def test_noise_is_in_the_gradient_only():
     tr = run_batch(SGD, SGD.resolve({}), p, p.start()[None], np.array([3]), 20)
     np.testing.assert_allclose(tr.loss[:, 0], p.f(tr.x[:, 0]), rtol=1e-15)
     np.testing.assert_allclose(tr.grad_norm[:, 0], np.linalg.norm(p.grad(tr.x[:, 0]), axis=1))
-    clean = run_batch(SGD, SGD.resolve({}), make_problem("rosenbrock"), p.start()[None],
-                      np.array([3]), 20)
+    clean = run_batch(
+        SGD, SGD.resolve({}), make_problem("rosenbrock"), p.start()[None], np.array([3]), 20
+    )
     assert not np.allclose(tr.x, clean.x)
 
 
@@ -73,8 +74,7 @@ def test_summaries_without_trajectories_match_the_full_record():
         np.testing.assert_array_equal(getattr(lean, name), getattr(full, name))
     # each summary recomputed from the recorded losses by its definition (f* = 0 here)
     np.testing.assert_array_equal(full.best_loss, np.nanmin(full.loss, axis=0))
-    np.testing.assert_allclose(full.auc, np.mean(np.log10(full.loss + 1e-12), axis=0),
-                               rtol=1e-12)
+    np.testing.assert_allclose(full.auc, np.mean(np.log10(full.loss + 1e-12), axis=0), rtol=1e-12)
     for r in range(3):
         below = np.flatnonzero(full.loss[:, r] <= 1e-2)
         assert full.first_below[r] == (below[0] if below.size else -1)
@@ -98,8 +98,15 @@ def test_recorded_state_and_effective_step():
 def test_effective_step_is_negative_where_momentum_carries_uphill():
     # sphere: f = |x|^2, gradient 2x; SGD's buffer b_1 = g_1, b_t = 0.9 b_{t-1} + g_t
     p = make_problem("sphere")
-    tr = run_batch(SGD, SGD.resolve({"lr": 0.1, "momentum": 0.9}), p, np.ones((1, 2)),
-                   np.zeros(1), 20, record_state=True)
+    tr = run_batch(
+        SGD,
+        SGD.resolve({"lr": 0.1, "momentum": 0.9}),
+        p,
+        np.ones((1, 2)),
+        np.zeros(1),
+        20,
+        record_state=True,
+    )
     x, b = np.ones(2), None
     for t in range(20):
         g = 2 * x
@@ -123,8 +130,9 @@ def test_reaching_the_minimum_exactly():
 def test_learning_rate_factors_scale_lr_each_step():
     p = make_problem("rosenbrock")
     factors = np.array([1.0, 0.5, 0.25])
-    tr = run_batch(SGD, SGD.resolve({"lr": 1e-3}), p, p.start()[None], np.zeros(1), 3,
-                   lr_factors=factors)
+    tr = run_batch(
+        SGD, SGD.resolve({"lr": 1e-3}), p, p.start()[None], np.zeros(1), 3, lr_factors=factors
+    )
     x = p.start()[None]
     for f in factors:
         x = x - 1e-3 * f * p.grad(x)

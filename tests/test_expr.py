@@ -43,10 +43,11 @@ def central_differences(formula, x: np.ndarray) -> np.ndarray:
     h = 1e-6 * np.maximum(1.0, np.abs(x))
     steps = np.diag(h)
     F = formula.value(np.concatenate([x + steps, x - steps]))
-    return (F[: len(x)] - F[len(x):]) / (2.0 * h)
+    return (F[: len(x)] - F[len(x) :]) / (2.0 * h)
 
 
 # -- values and gradients against hand-written numpy ---------------------------------
+
 
 def _sig(u):
     return 1.0 / (1.0 + np.exp(-u))
@@ -55,43 +56,106 @@ def _sig(u):
 # (formula, f(x, y), gradient(x, y), box of the test points)
 TABLE = [
     ("x**2 + y**2", lambda x, y: x**2 + y**2, lambda x, y: (2 * x, 2 * y), 2),
-    ("(1-x)**2 + 100*(y-x**2)**2", lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2,
-     lambda x, y: (-2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2)), 2),
-    ("sin(x)*cos(y)", lambda x, y: np.sin(x) * np.cos(y),
-     lambda x, y: (np.cos(x) * np.cos(y), -np.sin(x) * np.sin(y)), 2),
-    ("exp(-(x**2 + y**2))", lambda x, y: np.exp(-(x**2 + y**2)),
-     lambda x, y: (-2 * x * np.exp(-(x**2 + y**2)), -2 * y * np.exp(-(x**2 + y**2))), 2),
-    ("log(1 + x**2) + sqrt(1 + y**2)", lambda x, y: np.log(1 + x**2) + np.sqrt(1 + y**2),
-     lambda x, y: (2 * x / (1 + x**2), y / np.sqrt(1 + y**2)), 2),
-    ("tan(x/2) + tanh(y)", lambda x, y: np.tan(x / 2) + np.tanh(y),
-     lambda x, y: (0.5 / np.cos(x / 2) ** 2, 1 - np.tanh(y) ** 2), 2),
-    ("sinh(x) - cosh(y)", lambda x, y: np.sinh(x) - np.cosh(y),
-     lambda x, y: (np.cosh(x), -np.sinh(y)), 2),
-    ("arctan(x*y) + atan(x)", lambda x, y: np.arctan(x * y) + np.arctan(x),
-     lambda x, y: (y / (1 + (x * y) ** 2) + 1 / (1 + x**2), x / (1 + (x * y) ** 2)), 2),
-    ("arcsin(x/3) + acos(y/3) + asin(y/4) - arccos(x/4)",
-     lambda x, y: np.arcsin(x / 3) + np.arccos(y / 3) + np.arcsin(y / 4) - np.arccos(x / 4),
-     lambda x, y: (1 / (3 * np.sqrt(1 - (x / 3) ** 2)) + 1 / (4 * np.sqrt(1 - (x / 4) ** 2)),
-                   -1 / (3 * np.sqrt(1 - (y / 3) ** 2)) + 1 / (4 * np.sqrt(1 - (y / 4) ** 2))),
-     2),
-    ("log2(3 + x) + log10(3 + y)", lambda x, y: np.log2(3 + x) + np.log10(3 + y),
-     lambda x, y: (1 / ((3 + x) * np.log(2)), 1 / ((3 + y) * np.log(10))), 2),
-    ("sigmoid(x - 2*y)", lambda x, y: _sig(x - 2 * y),
-     lambda x, y: (_sig(x - 2 * y) * (1 - _sig(x - 2 * y)),
-                   -2 * _sig(x - 2 * y) * (1 - _sig(x - 2 * y))), 2),
-    ("abs(x) + 2*abs(y)", lambda x, y: np.abs(x) + 2 * np.abs(y),
-     lambda x, y: (np.sign(x), 2 * np.sign(y)), 2),
-    ("(2 + sin(x))**y", lambda x, y: (2 + np.sin(x)) ** y,
-     lambda x, y: (y * (2 + np.sin(x)) ** (y - 1) * np.cos(x),
-                   (2 + np.sin(x)) ** y * np.log(2 + np.sin(x))), 2),
-    ("x/(1 + y**2) - y/x", lambda x, y: x / (1 + y**2) - y / x,
-     lambda x, y: (1 / (1 + y**2) + y / x**2, -2 * x * y / (1 + y**2) ** 2 - 1 / x), 2),
-    ("pi*x + e*y", lambda x, y: np.pi * x + np.e * y,
-     lambda x, y: (np.pi + 0 * x, np.e + 0 * y), 2),
-    ("x^3 - 3*x*y^2", lambda x, y: x**3 - 3 * x * y**2,
-     lambda x, y: (3 * x**2 - 3 * y**2, -6 * x * y), 2),
-    ("-x**2 + 2**y", lambda x, y: -(x**2) + 2**y,
-     lambda x, y: (-2 * x, 2**y * np.log(2)), 2),
+    (
+        "(1-x)**2 + 100*(y-x**2)**2",
+        lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2,
+        lambda x, y: (-2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2)),
+        2,
+    ),
+    (
+        "sin(x)*cos(y)",
+        lambda x, y: np.sin(x) * np.cos(y),
+        lambda x, y: (np.cos(x) * np.cos(y), -np.sin(x) * np.sin(y)),
+        2,
+    ),
+    (
+        "exp(-(x**2 + y**2))",
+        lambda x, y: np.exp(-(x**2 + y**2)),
+        lambda x, y: (-2 * x * np.exp(-(x**2 + y**2)), -2 * y * np.exp(-(x**2 + y**2))),
+        2,
+    ),
+    (
+        "log(1 + x**2) + sqrt(1 + y**2)",
+        lambda x, y: np.log(1 + x**2) + np.sqrt(1 + y**2),
+        lambda x, y: (2 * x / (1 + x**2), y / np.sqrt(1 + y**2)),
+        2,
+    ),
+    (
+        "tan(x/2) + tanh(y)",
+        lambda x, y: np.tan(x / 2) + np.tanh(y),
+        lambda x, y: (0.5 / np.cos(x / 2) ** 2, 1 - np.tanh(y) ** 2),
+        2,
+    ),
+    (
+        "sinh(x) - cosh(y)",
+        lambda x, y: np.sinh(x) - np.cosh(y),
+        lambda x, y: (np.cosh(x), -np.sinh(y)),
+        2,
+    ),
+    (
+        "arctan(x*y) + atan(x)",
+        lambda x, y: np.arctan(x * y) + np.arctan(x),
+        lambda x, y: (y / (1 + (x * y) ** 2) + 1 / (1 + x**2), x / (1 + (x * y) ** 2)),
+        2,
+    ),
+    (
+        "arcsin(x/3) + acos(y/3) + asin(y/4) - arccos(x/4)",
+        lambda x, y: np.arcsin(x / 3) + np.arccos(y / 3) + np.arcsin(y / 4) - np.arccos(x / 4),
+        lambda x, y: (
+            1 / (3 * np.sqrt(1 - (x / 3) ** 2)) + 1 / (4 * np.sqrt(1 - (x / 4) ** 2)),
+            -1 / (3 * np.sqrt(1 - (y / 3) ** 2)) + 1 / (4 * np.sqrt(1 - (y / 4) ** 2)),
+        ),
+        2,
+    ),
+    (
+        "log2(3 + x) + log10(3 + y)",
+        lambda x, y: np.log2(3 + x) + np.log10(3 + y),
+        lambda x, y: (1 / ((3 + x) * np.log(2)), 1 / ((3 + y) * np.log(10))),
+        2,
+    ),
+    (
+        "sigmoid(x - 2*y)",
+        lambda x, y: _sig(x - 2 * y),
+        lambda x, y: (
+            _sig(x - 2 * y) * (1 - _sig(x - 2 * y)),
+            -2 * _sig(x - 2 * y) * (1 - _sig(x - 2 * y)),
+        ),
+        2,
+    ),
+    (
+        "abs(x) + 2*abs(y)",
+        lambda x, y: np.abs(x) + 2 * np.abs(y),
+        lambda x, y: (np.sign(x), 2 * np.sign(y)),
+        2,
+    ),
+    (
+        "(2 + sin(x))**y",
+        lambda x, y: (2 + np.sin(x)) ** y,
+        lambda x, y: (
+            y * (2 + np.sin(x)) ** (y - 1) * np.cos(x),
+            (2 + np.sin(x)) ** y * np.log(2 + np.sin(x)),
+        ),
+        2,
+    ),
+    (
+        "x/(1 + y**2) - y/x",
+        lambda x, y: x / (1 + y**2) - y / x,
+        lambda x, y: (1 / (1 + y**2) + y / x**2, -2 * x * y / (1 + y**2) ** 2 - 1 / x),
+        2,
+    ),
+    (
+        "pi*x + e*y",
+        lambda x, y: np.pi * x + np.e * y,
+        lambda x, y: (np.pi + 0 * x, np.e + 0 * y),
+        2,
+    ),
+    (
+        "x^3 - 3*x*y^2",
+        lambda x, y: x**3 - 3 * x * y**2,
+        lambda x, y: (3 * x**2 - 3 * y**2, -6 * x * y),
+        2,
+    ),
+    ("-x**2 + 2**y", lambda x, y: -(x**2) + 2**y, lambda x, y: (-2 * x, 2**y * np.log(2)), 2),
     ("x**-2 + y", lambda x, y: x**-2.0 + y, lambda x, y: (-2 * x**-3.0, 1 + 0 * y), 2),
     ("y", lambda x, y: y, lambda x, y: (0 * x, 1 + 0 * y), 2),
 ]
@@ -108,8 +172,9 @@ def test_value_and_gradient_match_numpy(text, f, g, box):
     X = _points(1, box)
     x, y = X.T
     np.testing.assert_allclose(formula.value(X), f(x, y), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(formula.gradient(X), np.column_stack(g(x, y)),
-                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        formula.gradient(X), np.column_stack(g(x, y)), rtol=1e-10, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize(("text", "f", "g", "box"), TABLE, ids=[t[0] for t in TABLE])
@@ -121,8 +186,12 @@ def test_gradient_matches_central_differences(text, f, g, box, u, v):
     x = np.array([u, v])
     grad = formula.gradient(x[None, :])[0]
     scale = np.max(np.abs(formula.value(x[None, :]))) + 1.0
-    np.testing.assert_allclose(grad, central_differences(formula, x), rtol=1e-5,
-                               atol=1e-6 * (1 + np.max(np.abs(grad))) + 1e-8 * scale)
+    np.testing.assert_allclose(
+        grad,
+        central_differences(formula, x),
+        rtol=1e-5,
+        atol=1e-6 * (1 + np.max(np.abs(grad))) + 1e-8 * scale,
+    )
 
 
 def test_indexed_variables_and_one_dimension():
@@ -130,8 +199,10 @@ def test_indexed_variables_and_one_dimension():
     assert f.dim == 5 and f.variables == ("x0", "x1", "x2", "x3", "x4")
     X = np.arange(10.0).reshape(2, 5)
     np.testing.assert_allclose(f.value(X), X[:, 0] * X[:, 1] + X[:, 2] ** 2 - X[:, 4])
-    np.testing.assert_allclose(f.gradient(X), np.column_stack(
-        [X[:, 1], X[:, 0], 2 * X[:, 2], 0 * X[:, 0], -1 + 0 * X[:, 0]]))
+    np.testing.assert_allclose(
+        f.gradient(X),
+        np.column_stack([X[:, 1], X[:, 0], 2 * X[:, 2], 0 * X[:, 0], -1 + 0 * X[:, 0]]),
+    )
     one = parse_formula("x**4 - x")
     assert one.dim == 1 and one.variables == ("x",)
     np.testing.assert_allclose(one.gradient(np.array([[2.0]])), [[31.0]])
@@ -154,9 +225,13 @@ def test_gradient_is_simplified():
     assert parse_formula("sin(x) + y").gradient_text() == ("df/dx = cos(x)", "df/dy = 1")
     assert parse_formula("3*x + 0*y").gradient_text() == ("df/dx = 3", "df/dy = 0")
     assert parse_formula("(1-x)**2 + 100*(y-x**2)**2").gradient_text() == (
-        "df/dx = -400*((y - x**2)*x) - 2*(1 - x)", "df/dy = 200*(y - x**2)")
+        "df/dx = -400*((y - x**2)*x) - 2*(1 - x)",
+        "df/dy = 200*(y - x**2)",
+    )
     assert parse_formula("exp(2*x) + 0*log(y)").gradient_text() == (
-        "df/dx = 2*exp(2*x)", "df/dy = 0")
+        "df/dx = 2*exp(2*x)",
+        "df/dy = 0",
+    )
     # a partial that does not involve the variable is exactly 0, never NaN
     G = parse_formula("sqrt(x) + log(x) + y").gradient(np.array([[-1.0, 2.0]]))
     assert np.isnan(G[0, 0]) and G[0, 1] == 1.0
@@ -211,6 +286,7 @@ def test_canonical_keeps_the_tree():
 # both partial derivatives (forward mode, written by hand per construct) and the
 # largest magnitude met along the way, which scales the rounding tolerance.
 
+
 def _stable_sig(u):  # the module's stable form, so values match to the last bit
     return np.exp(-np.logaddexp(0.0, -u))
 
@@ -223,13 +299,15 @@ def _const(c):
     return lambda x, y: (c + 0 * x, 0 * x, 0 * x, abs(c) + 0 * x)
 
 
-LEAVES = st.sampled_from([
-    ("x", lambda x, y: (x, 1.0 + 0 * x, 0 * x, _scale(x, 1.0 + 0 * x)), True),
-    ("y", lambda x, y: (y, 0 * y, 1.0 + 0 * y, _scale(y, 1.0 + 0 * y)), True),
-    ("2", _const(2.0), False),
-    ("0.5", _const(0.5), False),
-    ("pi", _const(np.pi), False),
-])
+LEAVES = st.sampled_from(
+    [
+        ("x", lambda x, y: (x, 1.0 + 0 * x, 0 * x, _scale(x, 1.0 + 0 * x)), True),
+        ("y", lambda x, y: (y, 0 * y, 1.0 + 0 * y, _scale(y, 1.0 + 0 * y)), True),
+        ("2", _const(2.0), False),
+        ("0.5", _const(0.5), False),
+        ("pi", _const(np.pi), False),
+    ]
+)
 
 
 def _binary(args):
@@ -365,7 +443,7 @@ ERRORS = [
     ("{x}", "unexpected '{' at column 1"),
     ("x % 2", "unexpected '%' at column 3"),
     ("x // 2", "unexpected '/' at column 4"),
-    ("'x'", "unexpected \"'\" at column 1"),
+    ("'x'", 'unexpected "\'" at column 1'),
     ("__import__('os')", "unknown name '__import__' at column 1"),
     ("open('f')", "unknown name 'open' at column 1"),
     ("lambda: 0", "unknown name 'lambda' at column 1"),
@@ -390,14 +468,31 @@ def test_errors(text, fragment):
 
 def test_unknown_name_lists_what_is_allowed():
     message = str(pytest.raises(SpecError, parse_formula, "os").value)
-    for name in ("x, y", "x0, x1", "pi", "e", "sin", "cos", "tan", "exp", "log", "sqrt", "abs",
-                 "tanh", "sigmoid", "atan"):
+    for name in (
+        "x, y",
+        "x0, x1",
+        "pi",
+        "e",
+        "sin",
+        "cos",
+        "tan",
+        "exp",
+        "log",
+        "sqrt",
+        "abs",
+        "tanh",
+        "sigmoid",
+        "atan",
+    ):
         assert name in message
 
 
 def test_the_modules_never_evaluate_text():
-    files = [*Path(formula_package.__file__).parent.glob("*.py"), Path(problem_files.__file__),
-             Path(problem_files.__file__).with_name("formula.py")]
+    files = [
+        *Path(formula_package.__file__).parent.glob("*.py"),
+        Path(problem_files.__file__),
+        Path(problem_files.__file__).with_name("formula.py"),
+    ]
     assert len(files) >= 9 and all(f.is_file() for f in files)
     for file in files:
         source = file.read_text()
@@ -430,7 +525,7 @@ def test_random_formulas_with_a_character_changed_raise_only_spec_errors(formula
     for i in range(0, len(text), max(1, len(text) // 8)):
         for ch in "(.*x":
             with contextlib.suppress(SpecError):
-                parse_formula(text[:i] + ch + text[i + 1:])
+                parse_formula(text[:i] + ch + text[i + 1 :])
 
 
 def test_long_formulas_are_fast():
@@ -468,8 +563,9 @@ UNDEFINED = [
 ]
 
 
-@pytest.mark.parametrize(("text", "point", "where", "reason"), UNDEFINED,
-                         ids=[f"{u[0]} at {u[1]}" for u in UNDEFINED])
+@pytest.mark.parametrize(
+    ("text", "point", "where", "reason"), UNDEFINED, ids=[f"{u[0]} at {u[1]}" for u in UNDEFINED]
+)
 def test_undefined_points_give_nan_and_a_reason_without_warnings(text, point, where, reason):
     f = parse_formula(text)
     X = np.array([point, [0.5] * f.dim])
@@ -489,7 +585,9 @@ def test_abs_at_its_kink_has_a_nan_gradient_only_in_its_variable():
     assert np.isnan(G[0, 0]) and G[0, 1] == 6.0
     np.testing.assert_array_equal(G[1], [1.0, 6.0])
     assert p.undefined_reason(np.array([[0.0, 3.0], [1.0, 1.0]])) == [
-        "abs is not differentiable at 0, where x=0, y=3", None]
+        "abs is not differentiable at 0, where x=0, y=3",
+        None,
+    ]
 
 
 def test_a_run_into_an_undefined_region_diverges():
@@ -502,8 +600,9 @@ def test_a_run_into_an_undefined_region_diverges():
 
 # -- specs end to end ----------------------------------------------------------------
 
-BANANA = ("expr:(1-x)**2 + 100*(y-x**2)**2;start=-1.5,2;window=-2:2,-1:3;minima=1,1;"
-          "noise=0.5;name=banana")
+BANANA = (
+    "expr:(1-x)**2 + 100*(y-x**2)**2;start=-1.5,2;window=-2:2,-1:3;minima=1,1;noise=0.5;name=banana"
+)
 
 
 def test_spec_with_every_option():
@@ -519,8 +618,10 @@ def test_spec_with_every_option():
 
 
 def test_several_minima_get_their_value_from_the_formula():
-    p = make_problem("expr:(x**2 + y - 11)**2 + (x + y**2 - 7)**2;"
-                     "minima=3,2|-2.805118,3.131312|-3.779310,-3.283186|3.584428,-1.848126")
+    p = make_problem(
+        "expr:(x**2 + y - 11)**2 + (x + y**2 - 7)**2;"
+        "minima=3,2|-2.805118,3.131312|-3.779310,-3.283186|3.584428,-1.848126"
+    )
     assert len(p.minima()) == 4 and p.minima()[0].f == 0.0
     assert all(abs(m.f) < 1e-9 for m in p.minima())
     assert p.f_star == pytest.approx(0.0, abs=1e-9)
@@ -597,8 +698,7 @@ def test_spec_details():
 
 
 def test_adam_converges_on_a_bowl_from_a_formula():
-    result = optcompare.run(["adam:lr=0.05"], "expr:(x-1)**2 + 2*(y+2)**2;minima=1,-2",
-                            steps=200)
+    result = optcompare.run(["adam:lr=0.05"], "expr:(x-1)**2 + 2*(y+2)**2;minima=1,-2", steps=200)
     run = result.runs[0]
     assert run.diverged_at is None
     assert run.final_loss < 1e-4 and run.distance_to_min < 1e-2
@@ -686,12 +786,16 @@ def test_the_cli_lists_explains_and_runs_a_file_problem(folder):
     assert listed.exit_code == 0 and "banana" in listed.stdout
     explained = runner.invoke(main, ["explain", "banana"], catch_exceptions=False)
     assert explained.exit_code == 0 and "100*(y - x**2)**2" in explained.stdout
-    ran = runner.invoke(main, ["run", "--opt", "adam", "--problem", "banana", "--steps", "5",
-                               "--no-plot", "--json"], catch_exceptions=False)
+    ran = runner.invoke(
+        main,
+        ["run", "--opt", "adam", "--problem", "banana", "--steps", "5", "--no-plot", "--json"],
+        catch_exceptions=False,
+    )
     assert ran.exit_code == 0, ran.stderr
     assert json.loads(ran.stdout)["problem"]["spec"] == "banana"
-    bad = runner.invoke(main, ["run", "--opt", "adam", "--problem", "expr:x +* y"],
-                        catch_exceptions=False)
+    bad = runner.invoke(
+        main, ["run", "--opt", "adam", "--problem", "expr:x +* y"], catch_exceptions=False
+    )
     assert bad.exit_code == 2 and "unexpected '*' at column 4" in bad.stderr
 
 
@@ -704,15 +808,27 @@ BAD_FILES = [
     ("banana.json", "[1, 2]", "problems/banana.json: a problem file holds one object"),
     ("banana.json", b"\xff\xfe", "problems/banana.json: not valid JSON"),
     ("banana.json", _without("formula"), "problems/banana.json: no formula"),
-    ("banana.json", {**GOOD, "formula": "(1 - x"}, "problems/banana.json: formula: unbalanced "
-                                                   "'(' at column 1"),
-    ("banana.json", {**GOOD, "formula": "x + os"}, "problems/banana.json: formula: unknown "
-                                                   "name 'os' at column 5"),
+    (
+        "banana.json",
+        {**GOOD, "formula": "(1 - x"},
+        "problems/banana.json: formula: unbalanced '(' at column 1",
+    ),
+    (
+        "banana.json",
+        {**GOOD, "formula": "x + os"},
+        "problems/banana.json: formula: unknown name 'os' at column 5",
+    ),
     ("banana.json", {**GOOD, "formula": 3}, "problems/banana.json: formula must be a string"),
-    ("banana.json", {**GOOD, "start": [1, 2, 3]},
-     "problems/banana.json: start has 3 numbers but the formula has 2 variables"),
-    ("banana.json", {**GOOD, "start": "-1.5,2"},
-     "problems/banana.json: start must be a list of numbers like [-1.5, 2]"),
+    (
+        "banana.json",
+        {**GOOD, "start": [1, 2, 3]},
+        "problems/banana.json: start has 3 numbers but the formula has 2 variables",
+    ),
+    (
+        "banana.json",
+        {**GOOD, "start": "-1.5,2"},
+        "problems/banana.json: start must be a list of numbers like [-1.5, 2]",
+    ),
     ("banana.json", {**GOOD, "start": [True, 2]}, "start must be a list of numbers"),
     ("banana.json", {**GOOD, "window": [[-2, 2], [3, -1]]}, "window range 2 is (3.0, -1.0)"),
     ("banana.json", {**GOOD, "window": [-2, 2, 3]}, "window must be a list of [lo, hi] pairs"),
@@ -722,21 +838,37 @@ BAD_FILES = [
     ("banana.json", {**GOOD, "noise": "lots"}, "noise must be a number"),
     ("banana.json", {**GOOD, "description": 5}, "description must be a string"),
     ("banana.json", {**GOOD, "strat": [0, 0]}, "unknown key 'strat'; did you mean start"),
-    ("banana.json", {**GOOD, "name": "Banana Split"},
-     "problems/banana.json (problem 'Banana Split'): name 'Banana Split' is not kebab-case"),
-    ("My_Problem.json", _without("name"),
-     "problems/My_Problem.json: name 'My_Problem' (from the file name) is not kebab-case"),
-    ("other.json", GOOD,
-     "problems/other.json: problem 'banana' is also defined by problems/banana.json"),
-    ("clash.json", {**GOOD, "name": "rosenbrock"},
-     "problems/clash.json: there is already a problem named 'rosenbrock'"),
-    ("log.json", {**GOOD, "formula": "log(x) + y", "start": [-1, 1]},
-     "problems/log.json (problem 'banana'): start: log of a non-positive number (-1)"),
+    (
+        "banana.json",
+        {**GOOD, "name": "Banana Split"},
+        "problems/banana.json (problem 'Banana Split'): name 'Banana Split' is not kebab-case",
+    ),
+    (
+        "My_Problem.json",
+        _without("name"),
+        "problems/My_Problem.json: name 'My_Problem' (from the file name) is not kebab-case",
+    ),
+    (
+        "other.json",
+        GOOD,
+        "problems/other.json: problem 'banana' is also defined by problems/banana.json",
+    ),
+    (
+        "clash.json",
+        {**GOOD, "name": "rosenbrock"},
+        "problems/clash.json: there is already a problem named 'rosenbrock'",
+    ),
+    (
+        "log.json",
+        {**GOOD, "formula": "log(x) + y", "start": [-1, 1]},
+        "problems/log.json (problem 'banana'): start: log of a non-positive number (-1)",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("filename", "content", "fragment"), BAD_FILES,
-                         ids=[f"{b[0]}-{b[2][-30:]}" for b in BAD_FILES])
+@pytest.mark.parametrize(
+    ("filename", "content", "fragment"), BAD_FILES, ids=[f"{b[0]}-{b[2][-30:]}" for b in BAD_FILES]
+)
 def test_bad_files(folder, filename, content, fragment):
     if filename == "other.json":  # two files, one name
         write(folder, "banana.json", GOOD)
@@ -758,14 +890,16 @@ def test_the_exact_message_for_a_wrong_start(folder):
     write(folder, "banana.json", {**GOOD, "start": [1, 2, 3]})
     with pytest.raises(SpecError) as info:
         load_problem_dir("problems")
-    assert str(info.value) == ("problems/banana.json: start has 3 numbers but the formula has "
-                               "2 variables")
+    assert str(info.value) == (
+        "problems/banana.json: start has 3 numbers but the formula has 2 variables"
+    )
 
 
 def test_toml_files(folder, monkeypatch):
     (folder / "tilted.toml").write_text(
         'name = "tilted"\nformula = "x**2 + y**2 + x"\nstart = [1, 1]\n'
-        'window = [[-3, 3], [-3, 3]]\nminima = [[-0.5, 0]]\n')
+        "window = [[-3, 3], [-3, 3]]\nminima = [[-0.5, 0]]\n"
+    )
     if problem_files._tomllib is None:  # Python 3.10
         with pytest.raises(SpecError, match="tilted.toml: TOML problem files need Python 3.11"):
             load_problem_dir(folder)
@@ -777,6 +911,9 @@ def test_toml_files(folder, monkeypatch):
 def test_toml_without_tomllib_is_a_clear_error(folder, monkeypatch):
     monkeypatch.setattr(problem_files, "_tomllib", None)
     (folder / "tilted.toml").write_text('formula = "x**2"\n')
-    with pytest.raises(SpecError, match=r"problems/tilted.toml: TOML problem files need "
-                                        r"Python 3.11 or newer; write this one as JSON"):
+    with pytest.raises(
+        SpecError,
+        match=r"problems/tilted.toml: TOML problem files need "
+        r"Python 3.11 or newer; write this one as JSON",
+    ):
         load_problem_dir(folder)

@@ -30,8 +30,15 @@ from optcompare.lessons import (
 from optcompare.lessons.base import LessonResult, fmt, plain
 
 NAMES = lesson_names()
-ISSUE = {"ravine", "adagrad-decay", "rprop-minibatch", "adam-nonconvergence",
-         "noisy-gradients", "saddle", "gradient-scale"}
+ISSUE = {
+    "ravine",
+    "adagrad-decay",
+    "rprop-minibatch",
+    "adam-nonconvergence",
+    "noisy-gradients",
+    "saddle",
+    "gradient-scale",
+}
 
 
 @functools.cache
@@ -42,22 +49,38 @@ def ran(name: str) -> LessonResult:
 # Strings each lesson's page must contain: its key numbers as they are printed.
 def _key_numbers(name: str, n: dict) -> list[str]:
     if name == "ravine":
-        return [str(n["zigzags_sgd"]), str(n["zigzags_momentum"]),
-                str(n["zigzags_momentum_common"]),
-                fmt(n["effective_step_ratio_rmsprop"]), fmt(n["effective_step_ratio_adam"])]
+        return [
+            str(n["zigzags_sgd"]),
+            str(n["zigzags_momentum"]),
+            str(n["zigzags_momentum_common"]),
+            fmt(n["effective_step_ratio_rmsprop"]),
+            fmt(n["effective_step_ratio_adam"]),
+        ]
     if name == "adagrad-decay":
-        return [*(fmt(v["final_gap"]) for v in n["optimizers"].values()),
-                *(fmt(v["effective_step_ratio_x"]) for v in n["optimizers"].values()),
-                fmt(n["adadelta_lr_spread"]["ratio"], 2)]
+        return [
+            *(fmt(v["final_gap"]) for v in n["optimizers"].values()),
+            *(fmt(v["effective_step_ratio_x"]) for v in n["optimizers"].values()),
+            fmt(n["adadelta_lr_spread"]["ratio"], 2),
+        ]
     if name == "rprop-minibatch":
         return [fmt(n[k]) for k in ("rprop_full_gap", "rprop_mini_gap", "rmsprop_mini_gap")]
     if name == "adam-nonconvergence":
-        return [*(fmt(n[k]) for k in ("adam_final_x", "amsgrad_final_x", "adam_avg_regret",
-                                      "amsgrad_avg_regret")),
-                fmt(n["counter"]["adam_final_x"])]
+        return [
+            *(
+                fmt(n[k])
+                for k in (
+                    "adam_final_x",
+                    "amsgrad_final_x",
+                    "adam_avg_regret",
+                    "amsgrad_avg_regret",
+                )
+            ),
+            fmt(n["counter"]["adam_final_x"]),
+        ]
     if name == "noisy-gradients":
-        return [s for v in n["optimizers"].values()
-                for s in (fmt(v["lr"]), fmt(v["final_gap_median"]))]
+        return [
+            s for v in n["optimizers"].values() for s in (fmt(v["lr"]), fmt(v["final_gap_median"]))
+        ]
     if name == "saddle":
         return [str(v["escape_step"]) for v in n["optimizers"].values()]
     if name == "gradient-scale":
@@ -101,8 +124,12 @@ def test_lesson_page_is_written_from_its_numbers(name):
     text = res.text
     assert text.startswith(f"# {lesson.title}\n")
     assert lesson.claim in text
-    for section in ("## What was run", "## Key numbers", "## What the numbers say",
-                    "## What to look at"):
+    for section in (
+        "## What was run",
+        "## Key numbers",
+        "## What the numbers say",
+        "## What to look at",
+    ):
         assert section in text
     for fig_name in res.figures:
         assert f"`{fig_name}.png`" in text  # every figure is explained
@@ -117,6 +144,7 @@ def test_page_names_figures_with_the_chosen_format():
 
 
 # -- the issue's key numbers -------------------------------------------------------------
+
 
 def test_ravine_momentum_damps_and_rmsprop_rescales():
     n = ran("ravine").numbers
@@ -154,8 +182,12 @@ def test_adam_lesson_batch_equals_separate_runs():
     import optcompare
 
     sim = adam_nonconvergence.simulate(steps=400)
-    result = optcompare.run(adam_nonconvergence.OPTS + adam_nonconvergence.COUNTER, "reddi",
-                            steps=400, lr_schedule="inv-sqrt")
+    result = optcompare.run(
+        adam_nonconvergence.OPTS + adam_nonconvergence.COUNTER,
+        "reddi",
+        steps=400,
+        lr_schedule="inv-sqrt",
+    )
     assert sim["labels"] == result.labels
     for j, run in enumerate(result.runs):  # beta2**t as an array power: rounding only
         np.testing.assert_allclose(sim["x"][:, j], run.x[:, 0], rtol=0, atol=1e-14)
@@ -180,7 +212,8 @@ def test_saddle_escape_steps():
     sgd, rmsprop = o["sgd lr=0.01"], o["rmsprop lr=0.01"]
     assert abs(sgd["escape_step"] - n["gd_theory"]) <= 1
     assert sgd["escape_step_closer"] - sgd["escape_step"] == pytest.approx(
-        n["gd_theory_closer"] - n["gd_theory"], abs=1)
+        n["gd_theory_closer"] - n["gd_theory"], abs=1
+    )
     for lab in ("rmsprop lr=0.01", "adam lr=0.01", "rprop lr=0.01"):
         assert o[lab]["escape_step"] < sgd["escape_step"] / 5
         assert o[lab]["escape_step_closer"] == o[lab]["escape_step"]
@@ -213,6 +246,7 @@ def test_scaled_problem_scales_values_and_gradients_only():
 
 
 # -- the text follows the numbers, also when a claim fails ---------------------------------
+
 
 def test_ravine_text_says_when_momentum_does_not_help():
     n = copy.deepcopy(ran("ravine").numbers)
@@ -247,6 +281,7 @@ def test_gradient_scale_text_grades_the_differences():
 
 # -- the command line ------------------------------------------------------------------
 
+
 def test_cli_lists_every_lesson(cli):
     code, out, err = cli("lesson")
     assert code == 0, err
@@ -265,11 +300,18 @@ def test_cli_runs_a_lesson_into_a_folder(cli, tmp_path):
     folder = tmp_path / "demo"
     assert out.strip() == "demo"
     res = ran("ravine")
-    trajectories = ({"trajectory.csv"} if len(res.results) == 1
-                    else {f"trajectory-{key}.csv" for key in res.results})
+    trajectories = (
+        {"trajectory.csv"}
+        if len(res.results) == 1
+        else {f"trajectory-{key}.csv" for key in res.results}
+    )
     assert trajectories == {"trajectory-ravine.csv", "trajectory-momentum.csv"}
-    expected = {"lesson.md", "summary.json", *trajectories,
-                *(f"{name}.png" for name in res.figures)}
+    expected = {
+        "lesson.md",
+        "summary.json",
+        *trajectories,
+        *(f"{name}.png" for name in res.figures),
+    }
     assert expected <= {p.name for p in folder.iterdir()}
     assert (folder / "lesson.md").read_text() == res.text  # the same page as the library's
     doc = json.loads((folder / "summary.json").read_text())
@@ -322,10 +364,10 @@ def test_cli_errors(cli, tmp_path, args, message):
 
 def test_lesson_with_report_writes_the_page(tmp_path, monkeypatch):
 
-
     monkeypatch.chdir(tmp_path)
-    r = CliRunner().invoke(main, ["lesson", "saddle", "--out", "s", "--report", "-q"],
-                           catch_exceptions=False)
+    r = CliRunner().invoke(
+        main, ["lesson", "saddle", "--out", "s", "--report", "-q"], catch_exceptions=False
+    )
     assert r.exit_code == 0, r.stderr
     html = (tmp_path / "s" / "report.html").read_text()
     assert "lesson" in html.lower() and html.count("data:image/png;base64,") >= 1

@@ -34,8 +34,13 @@ def steps(name, settings, grads, x0=X0, losses=None):
 # Expected iterates written out from each paper's rule as PyTorch states it
 # (see each module's docstring), with plain Python arithmetic per coordinate.
 def _sgd(s, x, g1, g2):
-    lr, mu, tau, nest, wd = (s.get("lr", 1e-3), s.get("momentum", 0), s.get("dampening", 0),
-                             s.get("nesterov", False), s.get("weight_decay", 0))
+    lr, mu, tau, nest, wd = (
+        s.get("lr", 1e-3),
+        s.get("momentum", 0),
+        s.get("dampening", 0),
+        s.get("nesterov", False),
+        s.get("weight_decay", 0),
+    )
     g1 = g1 + wd * x
     b1 = g1
     x1 = x - lr * ((g1 + mu * b1) if nest else (b1 if mu else g1))
@@ -46,8 +51,13 @@ def _sgd(s, x, g1, g2):
 
 
 def _adagrad(s, x, g1, g2):
-    lr, dec, wd, a0, eps = (s.get("lr", 1e-2), s.get("lr_decay", 0), s.get("weight_decay", 0),
-                            s.get("initial_accumulator_value", 0), s.get("eps", 1e-10))
+    lr, dec, wd, a0, eps = (
+        s.get("lr", 1e-2),
+        s.get("lr_decay", 0),
+        s.get("weight_decay", 0),
+        s.get("initial_accumulator_value", 0),
+        s.get("eps", 1e-10),
+    )
     g1 = g1 + wd * x
     acc = a0 + g1 * g1
     x1 = x - lr * g1 / (math.sqrt(acc) + eps)
@@ -58,7 +68,12 @@ def _adagrad(s, x, g1, g2):
 
 
 def _adadelta(s, x, g1, g2):
-    lr, rho, eps, wd = s.get("lr", 1.0), s.get("rho", 0.9), s.get("eps", 1e-6), s.get("weight_decay", 0)
+    lr, rho, eps, wd = (
+        s.get("lr", 1.0),
+        s.get("rho", 0.9),
+        s.get("eps", 1e-6),
+        s.get("weight_decay", 0),
+    )
     v = u = 0.0
     out = []
     for g in (g1, g2):
@@ -87,7 +102,12 @@ def _rprop(s, x, g1, g2):
 
 
 def _rmsprop(s, x, g1, g2):
-    lr, al, eps, wd = s.get("lr", 1e-2), s.get("alpha", 0.99), s.get("eps", 1e-8), s.get("weight_decay", 0)
+    lr, al, eps, wd = (
+        s.get("lr", 1e-2),
+        s.get("alpha", 0.99),
+        s.get("eps", 1e-8),
+        s.get("weight_decay", 0),
+    )
     mu, centered = s.get("momentum", 0), s.get("centered", False)
     v = gm = b = 0.0
     out = []
@@ -103,7 +123,12 @@ def _rmsprop(s, x, g1, g2):
 
 
 def _adam(s, x, g1, g2, decoupled=False):
-    lr, b1, b2, eps = s.get("lr", 1e-3), s.get("beta1", 0.9), s.get("beta2", 0.999), s.get("eps", 1e-8)
+    lr, b1, b2, eps = (
+        s.get("lr", 1e-3),
+        s.get("beta1", 0.9),
+        s.get("beta2", 0.999),
+        s.get("eps", 1e-8),
+    )
     wd = s.get("weight_decay", 1e-2 if decoupled else 0.0)
     ams = s.get("amsgrad", False)
     m = v = vmax = 0.0
@@ -123,24 +148,42 @@ def _adam(s, x, g1, g2, decoupled=False):
 
 
 REFERENCE = {
-    "sgd": _sgd, "adagrad": _adagrad, "adadelta": _adadelta, "rprop": _rprop,
-    "rmsprop": _rmsprop, "adam": _adam, "adamw": lambda s, x, a, b: _adam(s, x, a, b, True),
+    "sgd": _sgd,
+    "adagrad": _adagrad,
+    "adadelta": _adadelta,
+    "rprop": _rprop,
+    "rmsprop": _rmsprop,
+    "adam": _adam,
+    "adamw": lambda s, x, a, b: _adam(s, x, a, b, True),
 }
 
 CASES = [
-    ("sgd", {}), ("sgd", {"lr": 0.1, "momentum": 0.9}),
+    ("sgd", {}),
+    ("sgd", {"lr": 0.1, "momentum": 0.9}),
     ("sgd", {"lr": 0.1, "momentum": 0.9, "dampening": 0.5}),
-    ("sgd", {"lr": 0.05, "momentum": 0.8, "nesterov": True}), ("sgd", {"lr": 0.1, "weight_decay": 0.3}),
-    ("adagrad", {}), ("adagrad", {"lr": 0.5, "lr_decay": 0.1}),
+    ("sgd", {"lr": 0.05, "momentum": 0.8, "nesterov": True}),
+    ("sgd", {"lr": 0.1, "weight_decay": 0.3}),
+    ("adagrad", {}),
+    ("adagrad", {"lr": 0.5, "lr_decay": 0.1}),
     ("adagrad", {"initial_accumulator_value": 0.7, "weight_decay": 0.2}),
-    ("adadelta", {}), ("adadelta", {"lr": 0.5, "rho": 0.95, "eps": 1e-4, "weight_decay": 0.1}),
-    ("rprop", {}), ("rprop", {"lr": 2.0, "step_max": 1.0}),
+    ("adadelta", {}),
+    ("adadelta", {"lr": 0.5, "rho": 0.95, "eps": 1e-4, "weight_decay": 0.1}),
+    ("rprop", {}),
+    ("rprop", {"lr": 2.0, "step_max": 1.0}),
     ("rprop", {"lr": 0.1, "eta_minus": 0.3, "eta_plus": 1.5, "step_min": 1e-3}),
-    ("rmsprop", {}), ("rmsprop", {"centered": True}), ("rmsprop", {"momentum": 0.9}),
-    ("rmsprop", {"centered": True, "momentum": 0.9, "alpha": 0.9, "eps": 1e-6, "weight_decay": 0.01}),
-    ("adam", {}), ("adam", {"amsgrad": True, "lr": 0.1}), ("adam", {"beta1": 0.0}),
+    ("rmsprop", {}),
+    ("rmsprop", {"centered": True}),
+    ("rmsprop", {"momentum": 0.9}),
+    (
+        "rmsprop",
+        {"centered": True, "momentum": 0.9, "alpha": 0.9, "eps": 1e-6, "weight_decay": 0.01},
+    ),
+    ("adam", {}),
+    ("adam", {"amsgrad": True, "lr": 0.1}),
+    ("adam", {"beta1": 0.0}),
     ("adam", {"beta1": 0.5, "beta2": 0.9, "eps": 1e-3, "weight_decay": 0.1}),
-    ("adamw", {}), ("adamw", {"weight_decay": 0.1, "amsgrad": True, "lr": 0.01}),
+    ("adamw", {}),
+    ("adamw", {"weight_decay": 0.1, "amsgrad": True, "lr": 0.01}),
 ]
 
 
@@ -178,9 +221,13 @@ def test_rprop_plus_backtracks_and_irprop_plus_only_when_loss_rises():
     assert minus == pytest.approx([-0.1, -0.22, -0.22, -0.22 + 0.12 * 0.5])
     plus = [float(v[0, 0]) for v in steps("rprop", {**s, "variant": "rprop+"}, g, x0)]
     assert plus == pytest.approx([-0.1, -0.22, -0.1, -0.1 + 0.06])  # undo the -0.12 move
-    better = [float(v[0, 0]) for v in steps("rprop", {**s, "variant": "irprop+"}, g, x0, [3, 2, 1, 0])]
+    better = [
+        float(v[0, 0]) for v in steps("rprop", {**s, "variant": "irprop+"}, g, x0, [3, 2, 1, 0])
+    ]
     assert better == pytest.approx(minus)  # loss fell: no backtracking
-    worse = [float(v[0, 0]) for v in steps("rprop", {**s, "variant": "irprop+"}, g, x0, [3, 2, 5, 4])]
+    worse = [
+        float(v[0, 0]) for v in steps("rprop", {**s, "variant": "irprop+"}, g, x0, [3, 2, 5, 4])
+    ]
     assert worse == pytest.approx(plus)
     keep = [float(v[0, 0]) for v in steps("rprop", {**s, "variant": "rprop-"}, g, x0)]
     assert keep == pytest.approx([-0.1, -0.22, -0.22 + 0.06, -0.22 + 0.06 + 0.06 * 1.2])
@@ -189,7 +236,8 @@ def test_rprop_plus_backtracks_and_irprop_plus_only_when_loss_rises():
 # Every setting that keeps or reads extra state, and per-run hyperparameter columns.
 PURITY_CASES = [
     *CASES,
-    ("rprop", {"variant": "rprop-"}), ("rprop", {"variant": "rprop+"}),
+    ("rprop", {"variant": "rprop-"}),
+    ("rprop", {"variant": "rprop+"}),
     ("rprop", {"variant": "irprop+", "lr": 0.5, "step_max": 1.0}),
     ("sgd", {"lr": np.array([0.1, 0.01]), "momentum": 0.9, "nesterov": True}),
     ("adagrad", {"lr": np.array([0.1, 0.5]), "weight_decay": np.array([0.0, 0.1])}),
@@ -200,13 +248,15 @@ PURITY_CASES = [
 ]
 # Two runs, five steps: sign flips, exact zeros, shrinking magnitudes (so AMSGrad's
 # maximum differs from v) and a loss that both rises and falls (both irprop+ branches).
-PURITY_GRADS = np.array([
-    [[3.0, -0.02, 40.0], [1.0, 2.0, -3.0]],
-    [[-1.0, -0.5, 10.0], [1.0, -2.0, 0.0]],
-    [[2.0, 0.0, -5.0], [-1.0, 2.0, 3.0]],
-    [[2.0, 0.3, -0.1], [-0.5, -1.0, 3.0]],
-    [[-0.2, 0.3, 0.01], [0.5, 1.0, -0.3]],
-])
+PURITY_GRADS = np.array(
+    [
+        [[3.0, -0.02, 40.0], [1.0, 2.0, -3.0]],
+        [[-1.0, -0.5, 10.0], [1.0, -2.0, 0.0]],
+        [[2.0, 0.0, -5.0], [-1.0, 2.0, 3.0]],
+        [[2.0, 0.3, -0.1], [-0.5, -1.0, 3.0]],
+        [[-0.2, 0.3, 0.01], [0.5, 1.0, -0.3]],
+    ]
+)
 PURITY_LOSSES = np.array([[5.0, 5.0], [4.0, 6.0], [6.0, 4.0], [3.0, 7.0], [3.0, 2.0]])
 
 
@@ -228,10 +278,16 @@ def test_updates_leave_their_inputs_untouched_and_return_fresh_arrays(name, sett
     h = hyper(opt.resolve(settings))
     x = np.array([[0.5, -1.5, 2.0], [-0.3, 0.8, 1.1]])
     s = opt.init(x, h)
-    for step, (g, loss) in enumerate(zip(PURITY_GRADS.copy(), PURITY_LOSSES.copy(),
-                                         strict=True), start=1):
-        inputs = {"x": x, "g": g, "loss": loss, **_arrays("state", state_arrays(s)),
-                  **_arrays("h", h)}
+    for step, (g, loss) in enumerate(
+        zip(PURITY_GRADS.copy(), PURITY_LOSSES.copy(), strict=True), start=1
+    ):
+        inputs = {
+            "x": x,
+            "g": g,
+            "loss": loss,
+            **_arrays("state", state_arrays(s)),
+            **_arrays("h", h),
+        }
         before = {k: v.copy() for k, v in inputs.items()}
         x_new, s_new = opt.update(x, g, s, h, loss)
         for k, v in inputs.items():
@@ -242,9 +298,10 @@ def test_updates_leave_their_inputs_untouched_and_return_fresh_arrays(name, sett
                 assert not np.shares_memory(v, w), f"step {step}: {k} shares memory with {j}"
         names = list(outputs)
         for i, k in enumerate(names):
-            for j in names[i + 1:]:
-                assert not np.shares_memory(outputs[k], outputs[j]), \
+            for j in names[i + 1 :]:
+                assert not np.shares_memory(outputs[k], outputs[j]), (
                     f"step {step}: {k} shares memory with {j}"
+                )
         assert np.all(np.isfinite(x_new))
         x, s = x_new, s_new
 
@@ -315,9 +372,17 @@ def test_classic_six_are_registered():
 
 BAD = [
     ("sgd", {"lr": -1}, "sgd: lr=-1 is not allowed; lr must be a number >= 0"),
-    ("sgd", {"momentum": "abc"}, "sgd: momentum=abc is not allowed; momentum must be a number >= 0"),
+    (
+        "sgd",
+        {"momentum": "abc"},
+        "sgd: momentum=abc is not allowed; momentum must be a number >= 0",
+    ),
     ("sgd", {"nesterov": True}, "nesterov=true needs momentum > 0 and dampening = 0"),
-    ("sgd", {"nesterov": True, "momentum": 0.9, "dampening": 0.1}, "needs momentum > 0 and dampening = 0"),
+    (
+        "sgd",
+        {"nesterov": True, "momentum": 0.9, "dampening": 0.1},
+        "needs momentum > 0 and dampening = 0",
+    ),
     ("sgd", {"nesterov": "maybe"}, "nesterov must be true or false"),
     ("adam", {"beta2": 1.5}, "adam: beta2=1.5 is not allowed; beta2 must be a number in [0, 1)"),
     ("adam", {"beta1": 1}, "beta1 must be a number in [0, 1)"),

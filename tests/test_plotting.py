@@ -65,8 +65,7 @@ def no_pyplot_figures():
 
 @pytest.fixture(scope="module")
 def three():
-    return optcompare.run(["sgd:lr=1e-3", "adam:lr=0.05", "adam:lr=0.5"], "rosenbrock",
-                          steps=100)
+    return optcompare.run(["sgd:lr=1e-3", "adam:lr=0.05", "adam:lr=0.5"], "rosenbrock", steps=100)
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +79,11 @@ def legend_texts(ax):
 
 def point_markers(ax):
     """Offsets of every single-point scatter on the axes."""
-    return [c.get_offsets()[0] for c in ax.collections
-            if isinstance(c, PathCollection) and len(c.get_offsets()) == 1]
+    return [
+        c.get_offsets()[0]
+        for c in ax.collections
+        if isinstance(c, PathCollection) and len(c.get_offsets()) == 1
+    ]
 
 
 def holds(ax, window):
@@ -159,8 +161,7 @@ def test_loss_marks_divergence(diverged):
     bad, good = diverged.runs
     assert bad.diverged_at is not None and good.diverged_at is None
     ax = plot_loss(diverged)
-    assert legend_texts(ax) == [f"{bad.label}\n(diverged at step {bad.diverged_at})",
-                                good.label]
+    assert legend_texts(ax) == [f"{bad.label}\n(diverged at step {bad.diverged_at})", good.label]
     bad_line, good_line = ax.get_lines()
     assert len(bad_line.get_xdata()) == bad.last_step + 1
     assert np.all(np.isfinite(bad_line.get_ydata()))
@@ -172,8 +173,9 @@ def test_loss_marks_divergence(diverged):
 
 
 def test_several_seeds_share_one_legend_entry_and_colour():
-    result = optcompare.run(["sgd:lr=0.02", "adam:lr=0.05"], "rosenbrock", steps=20, seeds=3,
-                            jitter=0.3)
+    result = optcompare.run(
+        ["sgd:lr=0.02", "adam:lr=0.05"], "rosenbrock", steps=20, seeds=3, jitter=0.3
+    )
     n_bad = sum(r.diverged_at is not None for r in result.runs_of("sgd lr=0.02"))
     assert n_bad > 0
     # the loss shows one median line (and band) per label, the path every seed
@@ -191,8 +193,9 @@ def test_several_seeds_share_one_legend_entry_and_colour():
 
 
 def test_long_labels_wrap_in_the_legend():
-    result = optcompare.run(["sgd:lr=0.001,momentum=0.9,nesterov=true,dampening=0"],
-                            "rosenbrock", steps=5)
+    result = optcompare.run(
+        ["sgd:lr=0.001,momentum=0.9,nesterov=true,dampening=0"], "rosenbrock", steps=5
+    )
     (text,) = legend_texts(plot_loss(result))
     assert "\n" in text and text.replace("\n", " ") == result.runs[0].label
 
@@ -308,8 +311,9 @@ def test_path_with_zero_steps():
 # -- figures ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("make", "figsize"), [(loss_figure, LOSS_FIGSIZE),
-                                               (path_figure, PATH_FIGSIZE)])
+@pytest.mark.parametrize(
+    ("make", "figsize"), [(loss_figure, LOSS_FIGSIZE), (path_figure, PATH_FIGSIZE)]
+)
 def test_figures_save_as_png_svg_pdf(tmp_path, diverged, make, figsize):
     fig = make(diverged)
     assert isinstance(fig, Figure)
@@ -357,18 +361,36 @@ def hand_run(label, loss, diverged_at=None):
         loss[diverged_at:] = np.nan
         x[diverged_at:] = np.nan
     last = len(loss) - 1 if diverged_at is None else diverged_at - 1
-    return Run(label=label, optimizer=label, hyperparameters={}, seed=0, start=x[0],
-               x=x, loss=loss, grad_norm=np.ones_like(loss), diverged_at=diverged_at,
-               steps_to_tol=None, final_x=x[last], final_loss=float(loss[last]),
-               best_loss=float(np.nanmin(loss)), distance_to_min=None, wall_time=0.0)
+    return Run(
+        label=label,
+        optimizer=label,
+        hyperparameters={},
+        seed=0,
+        start=x[0],
+        x=x,
+        loss=loss,
+        grad_norm=np.ones_like(loss),
+        diverged_at=diverged_at,
+        steps_to_tol=None,
+        final_x=x[last],
+        final_loss=float(loss[last]),
+        best_loss=float(np.nanmin(loss)),
+        distance_to_min=None,
+        wall_time=0.0,
+    )
 
 
 def hand_result(runs):
     from optcompare.experiments.records import Result
     from optcompare.problem import make_problem
 
-    return Result(problem=make_problem("rosenbrock"), steps=len(runs[0].loss) - 1, tol=1e-6,
-                  runs=runs, seeds=len(runs))
+    return Result(
+        problem=make_problem("rosenbrock"),
+        steps=len(runs[0].loss) - 1,
+        tol=1e-6,
+        runs=runs,
+        seeds=len(runs),
+    )
 
 
 def percentile_with_inf(Y, q):
@@ -389,11 +411,13 @@ def band_edges(coll, steps):
 
 
 def test_loss_band_is_the_25_75_percentile_of_the_runs():
-    runs = [hand_run("a", [100, 50, 20, 10, 5, 2]),
-            hand_run("a", [100, 60, 30, 15, 8, 4]),
-            hand_run("a", [100, 40, 25, 12, 6, 3], diverged_at=4),
-            hand_run("a", [100, 80, 90, 1e3, 1e4, 1e5], diverged_at=3),
-            hand_run("b", [100, 30, 9, 3, 1, 0.5])]
+    runs = [
+        hand_run("a", [100, 50, 20, 10, 5, 2]),
+        hand_run("a", [100, 60, 30, 15, 8, 4]),
+        hand_run("a", [100, 40, 25, 12, 6, 3], diverged_at=4),
+        hand_run("a", [100, 80, 90, 1e3, 1e4, 1e5], diverged_at=3),
+        hand_run("b", [100, 30, 9, 3, 1, 0.5]),
+    ]
     result = hand_result(runs)
     ax = plot_loss(result)
     # a diverged run counts as +inf from its divergence step on
@@ -418,8 +442,12 @@ def test_loss_band_is_the_25_75_percentile_of_the_runs():
 
 
 def test_median_run_takes_the_median_final_loss():
-    runs = [hand_run("a", [9, 3]), hand_run("a", [9, 1]), hand_run("a", [9, 2]),
-            hand_run("a", [9, 0.5, 9], diverged_at=2)]
+    runs = [
+        hand_run("a", [9, 3]),
+        hand_run("a", [9, 1]),
+        hand_run("a", [9, 2]),
+        hand_run("a", [9, 0.5, 9], diverged_at=2),
+    ]
     assert median_run(runs) is runs[2]  # 1, 2, 3, inf: the lower middle one
     same = [hand_run("a", [9, 1]), hand_run("a", [9, 1]), hand_run("a", [9, 1])]
     assert median_run(same).final_loss == 1  # ties: any of them is the median run
@@ -452,16 +480,21 @@ def test_path_of_seeds_draws_the_median_run_strongly():
 def lr_sweep():
     from optcompare.experiments.sweep import sweep
 
-    return sweep(["sgd", "adam"], "rosenbrock", ["lr=1e-4:1:9:log"], seeds=3, steps=100,
-                 jitter=0.2)
+    return sweep(["sgd", "adam"], "rosenbrock", ["lr=1e-4:1:9:log"], seeds=3, steps=100, jitter=0.2)
 
 
 @pytest.fixture(scope="module")
 def grid_sweep():
     from optcompare.experiments.sweep import sweep
 
-    return sweep(["sgd", "sgd:dampening=0.5"], "rosenbrock",
-                 ["lr=1e-3:1e-1:4:log", "momentum=0:0.9:3"], seeds=3, steps=100, jitter=0.1)
+    return sweep(
+        ["sgd", "sgd:dampening=0.5"],
+        "rosenbrock",
+        ["lr=1e-3:1e-1:4:log", "momentum=0:0.9:3"],
+        seeds=3,
+        steps=100,
+        jitter=0.1,
+    )
 
 
 def test_sweep_line_is_the_median_over_seeds(lr_sweep):
@@ -534,8 +567,9 @@ def test_sweep_heatmap_of_two_parameters(grid_sweep, tmp_path):
     assert len(ax.figure.axes) == 2  # and its colorbar
     ax.figure.savefig(tmp_path / "heatmap.png")
     with pytest.raises(ValueError, match="two parameters"):
-        plot_sweep_heatmap(grid_sweep.__class__(**{**grid_sweep.__dict__,
-                                                   "axes": grid_sweep.axes[:1]}), 0)
+        plot_sweep_heatmap(
+            grid_sweep.__class__(**{**grid_sweep.__dict__, "axes": grid_sweep.axes[:1]}), 0
+        )
 
 
 def test_sweep_figures(lr_sweep, grid_sweep, tmp_path):
@@ -595,18 +629,16 @@ def test_path_animation_of_zero_steps(tmp_path):
 
 
 def test_effective_step_per_coordinate(tmp_path):
-    result = optcompare.run(["rmsprop", "sgd:lr=1e-3"], "rosenbrock", steps=40,
-                            record_state=True)
+    result = optcompare.run(["rmsprop", "sgd:lr=1e-3"], "rosenbrock", steps=40, record_state=True)
     ax = plot_effective_step(result)
     assert ax.get_yscale() == "log"
     lines = ax.get_lines()
     assert [line.get_linestyle() for line in lines] == ["-", "--", "-", "--"]
     assert [to_rgba(line.get_color()) for line in lines] == [
-        to_rgba(optimizer_color(run.optimizer)) for run in result.runs for _ in range(2)]
-    assert legend_texts(ax) == ["rmsprop, x0", "rmsprop, x1", "sgd lr=1e-3, x0",
-                                "sgd lr=1e-3, x1"]
-    for line, (run, j) in zip(lines, [(r, j) for r in result.runs for j in range(2)],
-                              strict=True):
+        to_rgba(optimizer_color(run.optimizer)) for run in result.runs for _ in range(2)
+    ]
+    assert legend_texts(ax) == ["rmsprop, x0", "rmsprop, x1", "sgd lr=1e-3, x0", "sgd lr=1e-3, x1"]
+    for line, (run, j) in zip(lines, [(r, j) for r in result.runs for j in range(2)], strict=True):
         np.testing.assert_array_equal(line.get_xdata(), np.arange(1, 41))
         e = run.effective_step[:, j]
         np.testing.assert_allclose(line.get_ydata(), np.where(e > 0, e, np.nan))
@@ -627,6 +659,10 @@ def test_a_loss_below_the_floor_is_drawn_there_with_a_note():
     assert min(ax.get_lines()[0].get_ydata()) == 1e-16
     texts = [t.get_text().replace("\n", " ") for t in ax.get_legend().get_texts()]
     assert "loss - f* below 1e-16 is drawn at 1e-16 (the lowest is 0)" in texts
-    assert not any("below" in t for t in
-                   (x.get_text() for x in plot_loss(optcompare.run("sgd", "sphere", steps=3))
-                    .get_legend().get_texts()))
+    assert not any(
+        "below" in t
+        for t in (
+            x.get_text()
+            for x in plot_loss(optcompare.run("sgd", "sphere", steps=3)).get_legend().get_texts()
+        )
+    )

@@ -34,8 +34,7 @@ from optcompare.plotting.overlap import NEAR, coincident, reveal
 matplotlib.use("Agg")
 
 # Okabe & Ito (2008), "Color Universal Design", the eight colours as published.
-OKABE_ITO = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00",
-             "#CC79A7"}
+OKABE_ITO = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
 README_FOUR = ["sgd:lr=0.002,momentum=0.9", "rmsprop", "adam:lr=0.05", "rprop"]
 
 
@@ -77,8 +76,9 @@ def test_unknown_names_get_a_colour_from_the_name_not_the_order():
     # the same in another process, whatever its hash seed
     code = "from optcompare.plotting import optimizer_color; print(optimizer_color('nadam'))"
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=env, check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    ).stdout.strip()
     assert out == optimizer_color("nadam")
 
 
@@ -109,7 +109,8 @@ def test_rmsprop_has_its_colour_in_loss_path_and_animation(comparisons, key, tmp
     for run in result.runs:  # and every other optimizer has its own
         if run.label == run.optimizer:
             assert line_color(loss_figure(result).axes[0], run.label) == rgba(
-                OPTIMIZER_COLORS[run.optimizer])
+                OPTIMIZER_COLORS[run.optimizer]
+            )
 
 
 def test_rmsprop_has_its_colour_in_a_sweep():
@@ -158,8 +159,9 @@ def test_three_variants_get_shades_of_the_hue_then_styles():
 
 
 def test_variants_in_a_figure_are_distinguishable():
-    result = optcompare.run(["adam:lr=0.01", "adam:lr=0.05", "adam:lr=0.1", "adam:lr=0.2"],
-                            "rosenbrock", steps=20)
+    result = optcompare.run(
+        ["adam:lr=0.01", "adam:lr=0.05", "adam:lr=0.1", "adam:lr=0.2"], "rosenbrock", steps=20
+    )
     ax = plot_loss(result)
     lines = [x for x in ax.get_lines() if not x.get_label().startswith("_")][:4]
     looks = {(rgba(x.get_color()), str(x.get_linestyle()), x.get_marker()) for x in lines}
@@ -167,8 +169,9 @@ def test_variants_in_a_figure_are_distinguishable():
 
 
 def test_by_label_gives_each_label_a_ramp_colour_and_says_so():
-    result = optcompare.run(["rmsprop:alpha=0.9", "rmsprop:alpha=0.99", "rmsprop:centered=true"],
-                            "rosenbrock", steps=20)
+    result = optcompare.run(
+        ["rmsprop:alpha=0.9", "rmsprop:alpha=0.99", "rmsprop:centered=true"], "rosenbrock", steps=20
+    )
     ax = plot_loss(result, by="label")
     got = [line_color(ax, label) for label in result.labels]
     from matplotlib import colormaps
@@ -196,21 +199,27 @@ def test_user_colours_by_label_or_optimizer_name():
     assert line_color(ax, "adam") == rgba(OPTIMIZER_COLORS["adam"])
 
 
-@pytest.mark.parametrize(("text", "want"), [
-    ("adam=red", ("adam", "red")),
-    ("sgd momentum=0.9=#333333", ("sgd momentum=0.9", "#333333")),
-    (" rprop = 0.5 ", ("rprop", "0.5")),
-])
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("adam=red", ("adam", "red")),
+        ("sgd momentum=0.9=#333333", ("sgd momentum=0.9", "#333333")),
+        (" rprop = 0.5 ", ("rprop", "0.5")),
+    ],
+)
 def test_parse_color(text, want):
     assert parse_color(text) == want
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("adam=notacolour", "'notacolour' for 'adam' is not a colour"),
-    ("adam", "LABEL=COLOR"),
-    ("=red", "LABEL=COLOR"),
-    ("adam=#12345", "'#12345'"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("adam=notacolour", "'notacolour' for 'adam' is not a colour"),
+        ("adam", "LABEL=COLOR"),
+        ("=red", "LABEL=COLOR"),
+        ("adam=#12345", "'#12345'"),
+    ],
+)
 def test_parse_color_errors_name_the_bad_value(text, message):
     with pytest.raises(SpecError, match=message):
         parse_color(text)
@@ -272,15 +281,28 @@ def test_the_note_says_which_curve_lies_under_which_and_by_how_much():
 
 def test_all_on_rosenbrock_keeps_adagrad_visible(comparisons):
     result = optcompare.run(["all"], "rosenbrock")  # the default 1000 steps
-    for ax, what in ((loss_figure(result).axes[0], "loss curves"),
-                     (path_figure(result, grid=40).axes[0], "paths")):
+    for ax, what in (
+        (loss_figure(result).axes[0], "loss curves"),
+        (path_figure(result, grid=40).axes[0], "paths"),
+    ):
         # named in drawing order, which on a path plot is by path length
-        notes = [n for n in overlap_notes(ax)
-                 if n.startswith((f"the {what[:-1]} of adagrad lies under that of adam",
-                                  f"the {what[:-1]} of adam lies under that of adagrad"))]
+        notes = [
+            n
+            for n in overlap_notes(ax)
+            if n.startswith(
+                (
+                    f"the {what[:-1]} of adagrad lies under that of adam",
+                    f"the {what[:-1]} of adam lies under that of adagrad",
+                )
+            )
+        ]
         assert len(notes) == 1
-        styles = {label: line for label in ("adagrad", "adam")
-                  for line in ax.get_lines() if line.get_label() == label}
+        styles = {
+            label: line
+            for label in ("adagrad", "adam")
+            for line in ax.get_lines()
+            if line.get_label() == label
+        }
         dashed = [k for k, line in styles.items() if line.get_linestyle() != "-"]
         assert len(dashed) == 1 and dashed[0] in notes[0].split(";")[-1]
 
@@ -288,8 +310,9 @@ def test_all_on_rosenbrock_keeps_adagrad_visible(comparisons):
 def test_distinct_curves_get_no_note():
     # the ravine: SGD zig-zags across the valley, momentum 0.5 crosses it less often;
     # their paths share the start and the minimum but not the way between
-    result = optcompare.run(["sgd:lr=0.07", "sgd:lr=0.07,momentum=0.5"], "quadratic:kappa=25",
-                            steps=100, start="-5,-2")
+    result = optcompare.run(
+        ["sgd:lr=0.07", "sgd:lr=0.07,momentum=0.5"], "quadratic:kappa=25", steps=100, start="-5,-2"
+    )
     ax = path_figure(result, grid=30).axes[0]
     assert overlap_notes(ax) == []
 

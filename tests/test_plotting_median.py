@@ -24,8 +24,11 @@ def four_seeds():
 
 def legend_line(ax, label):
     """The strong line of ``label`` (a path plot also draws its other seeds, faint)."""
-    (line,) = [x for x in ax.get_lines() if x.get_label().split("\n")[0] == label
-               and x.get_linewidth() >= 1.5]
+    (line,) = [
+        x
+        for x in ax.get_lines()
+        if x.get_label().split("\n")[0] == label and x.get_linewidth() >= 1.5
+    ]
     return line
 
 
@@ -39,8 +42,7 @@ def test_median_line_ends_at_summary_final_loss_median(four_seeds):
         assert line.get_ydata()[-1] == rows[i]["final_loss_median"]  # exactly
         # an even count: the mean of the two middle runs, not one of them
         finals = sorted(r.final_loss for r in four_seeds.runs_of(label))
-        assert rows[i]["final_loss_median"] == pytest.approx((finals[1] + finals[2]) / 2,
-                                                             rel=1e-12)
+        assert rows[i]["final_loss_median"] == pytest.approx((finals[1] + finals[2]) / 2, rel=1e-12)
 
 
 def test_band_ends_at_summary_quartiles(four_seeds):
@@ -63,8 +65,9 @@ def test_path_draws_and_names_the_median_run_of_summary(four_seeds):
         (run,) = [r for r in four_seeds.runs_of(row["label"]) if r.seed == row["median_run_seed"]]
         strong = legend_line(ax, row["label"])
         np.testing.assert_array_equal(strong.get_xdata(), run.x[:, 0])
-        assert any(t.startswith(row["label"]) and t.endswith(f"median run: seed {run.seed}")
-                   for t in texts)
+        assert any(
+            t.startswith(row["label"]) and t.endswith(f"median run: seed {run.seed}") for t in texts
+        )
         # with four runs it is the lower of the two middle ones
         finals = sorted(r.final_loss for r in four_seeds.runs_of(row["label"]))
         assert run.final_loss == finals[1]
@@ -79,8 +82,9 @@ def test_with_an_odd_count_the_median_run_is_the_median():
 
 def test_a_diverged_median_run_is_one_that_diverged():
     # lr 0.01 with momentum 0.9 diverges from most jittered starts
-    result = optcompare.run(["sgd:lr=0.01,momentum=0.9"], "rosenbrock", steps=100, seeds=4,
-                            jitter=0.5)
+    result = optcompare.run(
+        ["sgd:lr=0.01,momentum=0.9"], "rosenbrock", steps=100, seeds=4, jitter=0.5
+    )
     diverged = sum(r.diverged_at is not None for r in result.runs)
     if diverged < 3:
         pytest.skip(f"only {diverged} of 4 runs diverged here")
@@ -97,5 +101,6 @@ def test_sweep_medians_follow_the_one_convention():
     table = np.asarray(s.table(s.outcomes[0]), dtype=float)
     assert np.all(np.isfinite(table))
     # for an even count, the mean of the two middle seeds (not the lower one)
-    np.testing.assert_allclose(legend_line(ax, "adam").get_ydata(), np.median(table, axis=-1),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        legend_line(ax, "adam").get_ydata(), np.median(table, axis=-1), rtol=1e-12
+    )

@@ -67,8 +67,11 @@ def test_the_minimum_is_drawn_above_every_end_marker():
     ax = plot_path(result, grid=GRID)
     (star,) = [c for c in ax.collections if c.get_label() == "minimum"]
     markers = [c for c in ax.collections if isinstance(c, PathCollection) and c is not star]
-    ends = [c for c in markers if any(np.allclose(c.get_offsets()[0], r.final_x, atol=0)
-                                      for r in result.runs)]
+    ends = [
+        c
+        for c in markers
+        if any(np.allclose(c.get_offsets()[0], r.final_x, atol=0) for r in result.runs)
+    ]
     assert len(ends) == 2
     assert all(star.get_zorder() > c.get_zorder() for c in markers)
 

@@ -21,18 +21,39 @@ from optcompare.errors import SpecError
 from optcompare.problem import Problem, make_problem, problem_class, problem_names
 
 CATALOG = {
-    "rosenbrock", "beale", "himmelblau", "booth", "matyas", "three-hump-camel",
-    "six-hump-camel", "goldstein-price", "rastrigin", "ackley", "styblinski-tang", "levi13",
-    "easom", "sphere", "mccormick", "branin", "quadratic", "saddle", "monkey-saddle",
-    "noisy-quadratic", "least-squares",
+    "rosenbrock",
+    "beale",
+    "himmelblau",
+    "booth",
+    "matyas",
+    "three-hump-camel",
+    "six-hump-camel",
+    "goldstein-price",
+    "rastrigin",
+    "ackley",
+    "styblinski-tang",
+    "levi13",
+    "easom",
+    "sphere",
+    "mccormick",
+    "branin",
+    "quadratic",
+    "saddle",
+    "monkey-saddle",
+    "noisy-quadratic",
+    "least-squares",
 }
 NAMES = problem_names()
 DIM_FAMILIES = [n for n in NAMES if any(p.name == "dim" for p in problem_class(n).params)]
 SPECS = (
     NAMES
     + [f"{n}:dim=5" for n in DIM_FAMILIES]
-    + ["quadratic:kappa=100,angle=30", "noisy-quadratic:kappa=100,batch=4",
-       "least-squares:batch=10,corr=0.5,n=40", "least-squares:data_seed=3,n=7"]
+    + [
+        "quadratic:kappa=100,angle=30",
+        "noisy-quadratic:kappa=100,batch=4",
+        "least-squares:batch=10,corr=0.5,n=40",
+        "least-squares:data_seed=3,n=7",
+    ]
 )
 MAX_DIM = 5
 
@@ -64,7 +85,7 @@ def central_differences(p: Problem, x: np.ndarray) -> tuple[np.ndarray, float]:
     h = 1e-6 * np.maximum(1.0, np.abs(x))
     steps = np.diag(h)
     F = p.f(np.concatenate([x + steps, x - steps]))
-    return (F[: p.dim] - F[p.dim:]) / (2.0 * h), float(np.max(np.abs(F)))
+    return (F[: p.dim] - F[p.dim :]) / (2.0 * h), float(np.max(np.abs(F)))
 
 
 def on_the_boundary(p: Problem, x) -> bool:
@@ -78,6 +99,7 @@ unit_points = st.lists(st.floats(0.0, 1.0), min_size=MAX_DIM, max_size=MAX_DIM)
 
 
 # -- the registry --------------------------------------------------------------
+
 
 def test_catalog_is_registered():
     assert set(NAMES) >= CATALOG
@@ -95,6 +117,7 @@ def test_metadata(name):
 
 
 # -- gradient ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("spec", SPECS)
 @FEW
@@ -119,6 +142,7 @@ def test_gradient_is_finite_on_a_grid(spec):
 
 
 # -- minima --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("spec", SPECS)
 def test_minima_have_their_value_and_zero_gradient(spec):
@@ -155,8 +179,11 @@ def hessian_by_differences(p: Problem, x: np.ndarray) -> np.ndarray:
     return 0.5 * (H + H.T)
 
 
-LISTED_MINIMA = [pytest.param(spec, k, id=f"{spec}-{k}") for spec in SPECS
-                 for k in range(len(problem(spec).minima()))]
+LISTED_MINIMA = [
+    pytest.param(spec, k, id=f"{spec}-{k}")
+    for spec in SPECS
+    for k in range(len(problem(spec).minima()))
+]
 
 
 @pytest.mark.parametrize(("spec", "k"), LISTED_MINIMA)
@@ -182,8 +209,12 @@ def test_camel_minima_from_the_notes():
     """Six-hump camel: six minima (two global); three-hump camel: three (one global)."""
     six, three = make_problem("six-hump-camel"), make_problem("three-hump-camel")
     assert [m.kind for m in six.minima()].count("global") == 2 and len(six.minima()) == 6
-    notes = {(1.7036, -0.7961): -0.21546, (-1.7036, 0.7961): -0.21546,
-             (1.6071, 0.5687): 2.1043, (-1.6071, -0.5687): 2.1043}
+    notes = {
+        (1.7036, -0.7961): -0.21546,
+        (-1.7036, 0.7961): -0.21546,
+        (1.6071, 0.5687): 2.1043,
+        (-1.6071, -0.5687): 2.1043,
+    }
     local = [m for m in six.minima() if m.kind == "local"]
     for (x, y), f in notes.items():
         (m,) = [m for m in local if abs(m.x[0] - x) < 1e-4 and abs(m.x[1] - y) < 1e-4]
@@ -192,8 +223,9 @@ def test_camel_minima_from_the_notes():
     assert three.minima()[0].x == (0.0, 0.0) and three.f_star == 0.0
     # closed form: y = -x/2 with x^2 = 2.1 + sqrt(0.91)
     x = math.sqrt(2.1 + math.sqrt(0.91))
-    np.testing.assert_allclose(sorted(m.x for m in three.minima()[1:]),
-                               [(-x, x / 2), (x, -x / 2)], rtol=1e-15)
+    np.testing.assert_allclose(
+        sorted(m.x for m in three.minima()[1:]), [(-x, x / 2), (x, -x / 2)], rtol=1e-15
+    )
     assert three.minima()[1].f == pytest.approx(0.298638, abs=1e-6)
 
 
@@ -205,8 +237,11 @@ def test_no_point_is_below_the_listed_minimum(spec):
     if p.bounds() is not None:
         pytest.skip("box-constrained: points outside bounds() are infeasible (own test file)")
     rng = np.random.default_rng(1)
-    near = [np.array(m.x) + scale * rng.standard_normal((50, p.dim))
-            for m in p.minima() for scale in (1e-4, 1e-2, 0.3)]
+    near = [
+        np.array(m.x) + scale * rng.standard_normal((50, p.dim))
+        for m in p.minima()
+        for scale in (1e-4, 1e-2, 0.3)
+    ]
     X = np.concatenate([random_points(p, 2000), *near])
     assert p.f_star is not None
     assert np.min(p.f(X)) >= p.f_star - 1e-9
@@ -231,6 +266,7 @@ def test_problems_without_minimum():
 
 # -- vectorization, start and window ---------------------------------------------
 
+
 @pytest.mark.parametrize("spec", SPECS)
 def test_f_and_grad_are_vectorized(spec):
     p = problem(spec)
@@ -242,9 +278,9 @@ def test_f_and_grad_are_vectorized(spec):
     np.testing.assert_array_equal(X, X_before)  # inputs are not modified
     # bit for bit: a run's values do not depend on the batch it is evaluated in
     for i in range(7):
-        row = X[i: i + 1]
-        np.testing.assert_array_equal(p.f(row), F[i: i + 1])
-        np.testing.assert_array_equal(p.grad(row), G[i: i + 1])
+        row = X[i : i + 1]
+        np.testing.assert_array_equal(p.f(row), F[i : i + 1])
+        np.testing.assert_array_equal(p.grad(row), G[i : i + 1])
 
 
 @pytest.mark.parametrize("spec", SPECS)
@@ -326,15 +362,18 @@ def test_beale_is_constant_on_the_lines_x0_and_y1():
 def test_himmelblau_minima_are_exact():
     """Newton from the published 6-digit minima lands on the stored 16-digit ones."""
     p = make_problem("himmelblau")
-    published = [(3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186),
-                 (3.584428, -1.848126)]
+    published = [(3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)]
     assert len(p.minima()) == 4
     for m, x0 in zip(p.minima(), published, strict=True):
         x = np.array(x0)
         for _ in range(8):
             u, v = x[0] ** 2 + x[1] - 11.0, x[0] + x[1] ** 2 - 7.0
-            H = np.array([[4 * u + 8 * x[0] ** 2 + 2, 4 * (x[0] + x[1])],
-                          [4 * (x[0] + x[1]), 4 * v + 8 * x[1] ** 2 + 2]])
+            H = np.array(
+                [
+                    [4 * u + 8 * x[0] ** 2 + 2, 4 * (x[0] + x[1])],
+                    [4 * (x[0] + x[1]), 4 * v + 8 * x[1] ** 2 + 2],
+                ]
+            )
             x = x - np.linalg.solve(H, p.grad(x[None, :])[0])
         np.testing.assert_allclose(m.x, x, rtol=4e-16, atol=0)
         assert m.f == 0.0 and p.f(np.array([m.x]))[0] < 1e-25
@@ -344,13 +383,17 @@ def test_minimum_values_from_the_notes():
     assert make_problem("six-hump-camel").f_star == pytest.approx(-1.031628453489877, abs=1e-15)
     assert make_problem("six-hump-camel").f_star == pytest.approx(-1.0316285, abs=1e-7)
     assert {m.x for m in make_problem("six-hump-camel").global_minima()} == {
-        (0.08984201310031806, -0.7126564030207396), (-0.08984201310031806, 0.7126564030207396)}
+        (0.08984201310031806, -0.7126564030207396),
+        (-0.08984201310031806, 0.7126564030207396),
+    }
     branin = make_problem("branin")
     assert branin.f_star == pytest.approx(5.0 / (4.0 * math.pi), rel=1e-15)
     assert branin.f_star == pytest.approx(0.3978873577, abs=1e-10)
-    np.testing.assert_allclose([m.x for m in branin.minima()],
-                               [(-math.pi, 12.275), (math.pi, 2.275), (3 * math.pi, 2.475)],
-                               rtol=1e-14)
+    np.testing.assert_allclose(
+        [m.x for m in branin.minima()],
+        [(-math.pi, 12.275), (math.pi, 2.275), (3 * math.pi, 2.475)],
+        rtol=1e-14,
+    )
     for d in (2, 3, 5):
         f_star = make_problem(f"styblinski-tang:dim={d}").f_star
         assert f_star == pytest.approx(-39.16616570377142 * d, rel=1e-14)
@@ -380,8 +423,7 @@ def test_ackley_gradient_at_its_kink():
         assert np.array_equal(p.grad(zero), zero)  # 0 by convention, not NaN
         # just off 0 the cone's gradient has norm a b / sqrt(d), whatever the direction
         x = 1e-9 * np.random.default_rng(0).standard_normal((4, d))
-        np.testing.assert_allclose(np.linalg.norm(p.grad(x), axis=1), 4.0 / math.sqrt(d),
-                                   rtol=1e-6)
+        np.testing.assert_allclose(np.linalg.norm(p.grad(x), axis=1), 4.0 / math.sqrt(d), rtol=1e-6)
 
 
 def test_quadratic_rotation():
@@ -468,8 +510,10 @@ SIGMA = 0.5
 def test_gradient_noise_is_reproducible_and_unbiased(name):
     p = make_problem(f"{name}:noise={SIGMA}")
     if getattr(p, "online", False):
-        pytest.skip("online problem: step t's gradient is f_t's, not that of the average f "
-                    "(checked in its own test file)")
+        pytest.skip(
+            "online problem: step t's gradient is f_t's, not that of the average f "
+            "(checked in its own test file)"
+        )
     runs = 4000
     X = np.repeat(p.start()[None, :], runs, axis=0)
     seeds = np.arange(runs)
@@ -556,8 +600,9 @@ def test_least_squares_mini_batches_are_real_and_unbiased():
     assert not np.array_equal(p.observe(X, seeds, step=3)[1], g)
     np.testing.assert_array_equal(p.observe(X[4:6], seeds[4:6], step=2)[1], g[4:6])
     spread = np.std(g, axis=0)
-    np.testing.assert_array_less(np.abs(g.mean(axis=0) - p.grad(X[:1])[0]),
-                                 5 * spread / math.sqrt(runs))
+    np.testing.assert_array_less(
+        np.abs(g.mean(axis=0) - p.grad(X[:1])[0]), 5 * spread / math.sqrt(runs)
+    )
     assert abs(loss.mean() - p.f(X[:1])[0]) < 5 * loss.std() / math.sqrt(runs)
 
 
@@ -594,8 +639,11 @@ SPEC_ERRORS = [
     ("quadratic:kappa=0.5", r"kappa=0.5 is not allowed; kappa must be a number >= 1"),
     ("noisy-quadratic:kappa=0", r"kappa=0 is not allowed; kappa must be a number >= 1"),
     ("noisy-quadratic:batch=0", r"batch=0 is not allowed; batch must be a whole number >= 1"),
-    ("least-squares:batch=101", r"batch=101 is not allowed; batch must be a whole number "
-                                r"in \[1, 100\]"),
+    (
+        "least-squares:batch=101",
+        r"batch=101 is not allowed; batch must be a whole number "
+        r"in \[1, 100\]",
+    ),
     ("least-squares:n=30,batch=31", r"batch=31 is not allowed; .*in \[1, 30\]"),
     ("least-squares:n=1", r"n=1 is not allowed; n must be a whole number >= 2"),
     ("least-squares:dim=5,n=4", r"n=4 is not allowed; n must be a whole number >= dim \(5\)"),

@@ -85,14 +85,20 @@ def test_noise_key_adds_gaussian_noise_to_the_online_gradient():
     assert g.std() == pytest.approx(0.5, rel=0.05)
 
 
-@pytest.mark.parametrize(("spec", "message"), [
-    ("reddi:constant=1000", r"constant=1000 is not allowed with period=101 and small=10; "
-                            r"constant must exceed \(period - 1\) \* small"),
-    ("reddi:stochastic=true,constant=990", r"must exceed \(period - 2\) \* small"),
-    ("reddi:period=1", r"period=1 is not allowed; period must be a whole number >= 2"),
-    ("reddi:small=0", r"small=0 is not allowed; small must be a number > 0"),
-    ("reddi:stochastic=maybe", r"stochastic=maybe is not allowed; .*true or false"),
-])
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (
+            "reddi:constant=1000",
+            r"constant=1000 is not allowed with period=101 and small=10; "
+            r"constant must exceed \(period - 1\) \* small",
+        ),
+        ("reddi:stochastic=true,constant=990", r"must exceed \(period - 2\) \* small"),
+        ("reddi:period=1", r"period=1 is not allowed; period must be a whole number >= 2"),
+        ("reddi:small=0", r"small=0 is not allowed; small must be a number > 0"),
+        ("reddi:stochastic=maybe", r"stochastic=maybe is not allowed; .*true or false"),
+    ],
+)
 def test_spec_errors(spec, message):
     with pytest.raises(SpecError, match=message):
         make_problem(spec)
@@ -122,8 +128,11 @@ def test_regret_matches_a_hand_computed_sum():
 
 def test_adam_ends_at_the_worst_point_and_amsgrad_at_the_best():
     """The paper's Figure 1 result, with PyTorch's (bias-corrected) Adam; short version."""
-    result = optcompare.run(["adam:lr=0.5,beta1=0.9,beta2=0.99",
-                             "adam:lr=0.5,beta1=0.9,beta2=0.99,amsgrad=true"], "reddi",
-                            steps=10_000, lr_schedule="inv-sqrt")
+    result = optcompare.run(
+        ["adam:lr=0.5,beta1=0.9,beta2=0.99", "adam:lr=0.5,beta1=0.9,beta2=0.99,amsgrad=true"],
+        "reddi",
+        steps=10_000,
+        lr_schedule="inv-sqrt",
+    )
     adam, amsgrad = (r.final_x[0] for r in result.runs)
     assert adam > 0.9 and amsgrad < -0.85

@@ -16,8 +16,9 @@ from optcompare.cli import main
 from optcompare.errors import OptcompareError, RunError, SpecError
 from optcompare.specs import parse_spec
 
-FAST = settings(max_examples=40, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def invoke(*args):
@@ -32,8 +33,9 @@ def test_a_crash_while_writing_leaves_no_folder_and_keeps_the_earlier_one(tmp_pa
         raise OSError(28, "No space left on device")
 
     with pytest.raises(RunError, match="No space left on device"):
-        output.write_folder(None, tmp_path / "run", {"a.txt": lambda p: p.write_text("2"),
-                                                      "b.png": boom})
+        output.write_folder(
+            None, tmp_path / "run", {"a.txt": lambda p: p.write_text("2"), "b.png": boom}
+        )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
     assert (earlier / "a.txt").read_text() == "1"
 
@@ -46,8 +48,11 @@ def test_an_interrupt_while_writing_into_out_keeps_the_old_files(tmp_path):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        output.write_folder(out, tmp_path / "unused", {"summary.json": lambda p: p.write_text("new"),
-                                                        "loss.png": interrupted})
+        output.write_folder(
+            out,
+            tmp_path / "unused",
+            {"summary.json": lambda p: p.write_text("new"), "loss.png": interrupted},
+        )
     assert (out / "summary.json").read_text() == "old"
     assert not (out / "loss.png").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["demo"]
@@ -55,8 +60,11 @@ def test_an_interrupt_while_writing_into_out_keeps_the_old_files(tmp_path):
 
 def test_out_removes_only_its_own_stale_files(tmp_path):
     out = tmp_path / "o"
-    output.write_folder(out, tmp_path, {"path.png": lambda p: p.write_text("x"),
-                                        "loss.png": lambda p: p.write_text("x")})
+    output.write_folder(
+        out,
+        tmp_path,
+        {"path.png": lambda p: p.write_text("x"), "loss.png": lambda p: p.write_text("x")},
+    )
     (out / "mine.png").write_text("keep")
     output.write_folder(out, tmp_path, {"loss.png": lambda p: p.write_text("y")})
     assert sorted(p.name for p in out.iterdir()) == [".optcompare-files", "loss.png", "mine.png"]
@@ -79,8 +87,19 @@ def test_a_plotting_crash_in_the_cli_leaves_no_run_folder(tmp_path, monkeypatch)
 
 def test_numerical_faults_stay_in_their_run_and_print_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    code, out, err = invoke("run", "--opt", "sgd:lr=10", "--opt", "adam", "--problem",
-                            "rosenbrock", "--steps", "50", "--no-plot", "--json")
+    code, out, err = invoke(
+        "run",
+        "--opt",
+        "sgd:lr=10",
+        "--opt",
+        "adam",
+        "--problem",
+        "rosenbrock",
+        "--steps",
+        "50",
+        "--no-plot",
+        "--json",
+    )
     assert code == 0 and err == ""
     import json
 
@@ -114,16 +133,31 @@ def test_random_specs_through_the_api_give_results_or_clean_errors(opt, problem)
     assert all(len(r.loss) == 4 for r in result.runs)
 
 
-numbers = st.one_of(st.floats(allow_nan=True, allow_infinity=True),
-                    st.integers(-10**6, 10**6), st.text(max_size=6))
+numbers = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(10**6), 10**6),
+    st.text(max_size=6),
+)
 
 
 @FAST
 @given(lr=numbers, momentum=numbers, steps=st.integers(-3, 30), start=st.text(max_size=12))
-def test_random_values_on_the_command_line_exit_0_1_or_2_without_traceback(tmp_path, lr, momentum,
-                                                                          steps, start):
-    args = ["run", "--opt", f"sgd:lr={lr},momentum={momentum}", "--problem", "rosenbrock",
-            "--steps", str(steps), "--no-plot", "--out", str(tmp_path / "o"), "-q"]
+def test_random_values_on_the_command_line_exit_0_1_or_2_without_traceback(
+    tmp_path, lr, momentum, steps, start
+):
+    args = [
+        "run",
+        "--opt",
+        f"sgd:lr={lr},momentum={momentum}",
+        "--problem",
+        "rosenbrock",
+        "--steps",
+        str(steps),
+        "--no-plot",
+        "--out",
+        str(tmp_path / "o"),
+        "-q",
+    ]
     if start:
         args += ["--start", start]
     code, out, err = invoke(*args)

@@ -124,8 +124,24 @@ RPROP_MINUS = [-1, -3, -7, -11, -9, -5, -5, -9, -7, -8, -7.5, -7.75, -7.5, -7.75
 # t5: Delta 2, stay -11.  t6: product 0, +2 -> -9.  t7: -> -9.  t8: -2 -> -11.  t9: Delta 1,
 # stay.  t10: -1 -> -12.  t11: Delta 0.5, stay.  t12: -0.5 -> -12.5.  t13: Delta 0.25, stay.
 # t14: -> -12.75.  t15: Delta 0.25 (clamped), stay.  t16: product 0, +0.25 -> -12.5.
-IRPROP_MINUS = [-1, -3, -7, -11, -11, -9, -9, -11, -11, -12, -12, -12.5, -12.5, -12.75,
-                -12.75, -12.5]
+IRPROP_MINUS = [
+    -1,
+    -3,
+    -7,
+    -11,
+    -11,
+    -9,
+    -9,
+    -11,
+    -11,
+    -12,
+    -12,
+    -12.5,
+    -12.5,
+    -12.75,
+    -12.75,
+    -12.5,
+]
 
 # iRprop+ (I&H 2000): at a change, undo dw_{t-1} only if E_t > E_{t-1}.  Errors at w_t:
 E = [10, 9, 8, 7, 8, 6, 6, 5, 4, 3, 3, 2, 2.5, 3, 2.5, 1]
@@ -136,14 +152,19 @@ E = [10, 9, 8, 7, 8, 6, 6, 5, 4, 3, 3, 2, 2.5, 3, 2.5, 1]
 # error so far, 2, but the rule compares with the previous step only).  t16: +0.25 -> -8.
 IRPROP_PLUS = [-1, -3, -7, -11, -7, -5, -5, -7, -7, -8, -8, -8.5, -8, -8.25, -8.25, -8]
 
-WORKED = {"rprop+": RPROP_PLUS, "rprop-": RPROP_MINUS, "irprop-": IRPROP_MINUS,
-          "irprop+": IRPROP_PLUS}
+WORKED = {
+    "rprop+": RPROP_PLUS,
+    "rprop-": RPROP_MINUS,
+    "irprop-": IRPROP_MINUS,
+    "irprop+": IRPROP_PLUS,
+}
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_worked_example_by_hand(variant):
-    got = ours(variant, np.array(G, dtype=float)[:, None, None], np.array(E)[:, None],
-               [[0.0]], **HAND)
+    got = ours(
+        variant, np.array(G, dtype=float)[:, None, None], np.array(E)[:, None], [[0.0]], **HAND
+    )
     assert got[:, 0, 0].tolist() == WORKED[variant]
 
 
@@ -194,20 +215,31 @@ GRAD_VALUES = (-3.0, -0.5, 0.0, 0.0, 0.25, 2.0)  # zeros often, so every branch 
     step_min=st.floats(1e-4, 0.05),
     step_max=st.floats(0.06, 1.0),
 )
-def test_batches_match_the_paper_rule_weight_by_weight(variant, seed, eta_minus, eta_plus,
-                                                       step_min, step_max):
+def test_batches_match_the_paper_rule_weight_by_weight(
+    variant, seed, eta_minus, eta_plus, step_min, step_max
+):
     rng = np.random.default_rng(seed)
     runs, dim, n = 3, 4, 40
     grads = rng.choice(GRAD_VALUES, size=(n, runs, dim))
     losses = rng.choice([1.0, 2.0, 3.0], size=(n, runs))  # rises, falls and ties
     lrs = rng.uniform(step_min, step_max, size=runs)  # one Delta_0 per run
     x0 = rng.normal(size=(runs, dim))
-    got = ours(variant, grads, losses, x0, lr=lrs, eta_minus=eta_minus, eta_plus=eta_plus,
-               step_min=step_min, step_max=step_max)
+    got = ours(
+        variant,
+        grads,
+        losses,
+        x0,
+        lr=lrs,
+        eta_minus=eta_minus,
+        eta_plus=eta_plus,
+        step_min=step_min,
+        step_max=step_max,
+    )
     for r in range(runs):
         for j in range(dim):
-            ref = PaperRprop(variant, float(x0[r, j]), float(lrs[r]), eta_minus, eta_plus,
-                             step_min, step_max)
+            ref = PaperRprop(
+                variant, float(x0[r, j]), float(lrs[r]), eta_minus, eta_plus, step_min, step_max
+            )
             want = [ref.step(float(grads[t, r, j]), float(losses[t, r])) for t in range(n)]
             assert got[:, r, j].tolist() == want, (r, j)
 
@@ -219,8 +251,9 @@ def test_engine_feeds_the_loss_at_the_current_iterate(variant):
     p = make_problem("rosenbrock")
     x0 = p.start()
     steps = 60
-    tr = run_batch(RPROP, RPROP.resolve({"lr": 0.1, "variant": variant}), p, x0[None],
-                   np.zeros(1), steps)
+    tr = run_batch(
+        RPROP, RPROP.resolve({"lr": 0.1, "variant": variant}), p, x0[None], np.zeros(1), steps
+    )
     refs = [PaperRprop(variant, float(w), 0.1, 0.5, 1.2, 1e-6, 50.0) for w in x0]
     w = x0[None].copy()
     for t in range(1, steps + 1):

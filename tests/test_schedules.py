@@ -15,13 +15,16 @@ from optcompare.optimizers import OPTIMIZERS
 from optcompare.problem import make_problem
 
 
-@pytest.mark.parametrize(("spec", "expected"), [
-    ("step:every=2,gamma=0.5", [1, 1, 0.5, 0.5, 0.25, 0.25]),
-    ("exp:gamma=0.9", [1, 0.9, 0.81, 0.729, 0.6561, 0.59049]),
-    ("inv-sqrt", [1 / math.sqrt(t) for t in range(1, 7)]),
-    ("cosine", [(1 + math.cos(math.pi * k / 6)) / 2 for k in range(6)]),
-    ("cosine:min=0.2", [0.2 + 0.8 * (1 + math.cos(math.pi * k / 6)) / 2 for k in range(6)]),
-])
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("step:every=2,gamma=0.5", [1, 1, 0.5, 0.5, 0.25, 0.25]),
+        ("exp:gamma=0.9", [1, 0.9, 0.81, 0.729, 0.6561, 0.59049]),
+        ("inv-sqrt", [1 / math.sqrt(t) for t in range(1, 7)]),
+        ("cosine", [(1 + math.cos(math.pi * k / 6)) / 2 for k in range(6)]),
+        ("cosine:min=0.2", [0.2 + 0.8 * (1 + math.cos(math.pi * k / 6)) / 2 for k in range(6)]),
+    ],
+)
 def test_factors_are_the_hand_computed_sequences(spec, expected):
     np.testing.assert_allclose(lr_factors(spec, 6), expected, rtol=1e-14)
 
@@ -30,12 +33,15 @@ def test_constant_is_no_schedule():
     assert lr_factors("constant", 5) is None and lr_factors(None, 5) is None
 
 
-@pytest.mark.parametrize(("spec", "message"), [
-    ("cosin", "unknown lr schedule 'cosin'; did you mean cosine"),
-    ("step:every=0", "every must be a whole number >= 1"),
-    ("exp:gamma=-1", "gamma must be a number > 0"),
-    ("step:gama=0.5", "did you mean gamma"),
-])
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("cosin", "unknown lr schedule 'cosin'; did you mean cosine"),
+        ("step:every=0", "every must be a whole number >= 1"),
+        ("exp:gamma=-1", "gamma must be a number > 0"),
+        ("step:gama=0.5", "did you mean gamma"),
+    ],
+)
 def test_schedule_errors(spec, message):
     with pytest.raises(SpecError, match=message):
         lr_factors(spec, 10)
@@ -65,6 +71,13 @@ def test_rprop_ignores_schedules_like_pytorch():
     p = make_problem("rosenbrock")
     rprop = OPTIMIZERS.get("rprop")
     a = run_batch(rprop, rprop.resolve({}), p, p.start()[None], np.zeros(1), 30)
-    b = run_batch(rprop, rprop.resolve({}), p, p.start()[None], np.zeros(1), 30,
-                  lr_factors=lr_factors("exp:gamma=0.5", 30))
+    b = run_batch(
+        rprop,
+        rprop.resolve({}),
+        p,
+        p.start()[None],
+        np.zeros(1),
+        30,
+        lr_factors=lr_factors("exp:gamma=0.5", 30),
+    )
     np.testing.assert_array_equal(a.x, b.x)

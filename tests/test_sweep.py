@@ -16,32 +16,40 @@ from optcompare.stats import median_and_band
 from optcompare.summary.documents import aggregate
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("1:3:3", [1.0, 2.0, 3.0]),
-    ("0:0.99:12", np.linspace(0, 0.99, 12)),
-    ("1e-4:10:6:log", [1e-4, 1e-3, 1e-2, 1e-1, 1, 10]),
-    ("0.1|0.5|2", [0.1, 0.5, 2.0]),
-    ("0.3", [0.3]),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1:3:3", [1.0, 2.0, 3.0]),
+        ("0:0.99:12", np.linspace(0, 0.99, 12)),
+        ("1e-4:10:6:log", [1e-4, 1e-3, 1e-2, 1e-1, 1, 10]),
+        ("0.1|0.5|2", [0.1, 0.5, 2.0]),
+        ("0.3", [0.3]),
+    ],
+)
 def test_ranges(text, expected):
     np.testing.assert_allclose(parse_range(text), expected, rtol=1e-12)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("1:2", "not a range"),
-    ("1:2:3:lin", "not a range"),
-    ("a:b:3", "not a range of numbers"),
-    ("1:2:0", "count must be a whole number"),
-    ("1:2:2.5", "count must be a whole number"),
-    ("0:1:5:log", "a log range needs lo > 0"),
-    ("1|x", "not a range of numbers"),
-    ("1|inf", "finite numbers"),
-    ("", "not a range of numbers"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1:2", "not a range"),
+        ("1:2:3:lin", "not a range"),
+        ("a:b:3", "not a range of numbers"),
+        ("1:2:0", "count must be a whole number"),
+        ("1:2:2.5", "count must be a whole number"),
+        ("0:1:5:log", "a log range needs lo > 0"),
+        ("1|x", "not a range of numbers"),
+        ("1|inf", "finite numbers"),
+        ("", "not a range of numbers"),
+    ],
+)
 def test_range_errors_say_what_is_allowed(text, message):
     with pytest.raises(SpecError, match=message) as err:
         parse_range(text, "--param lr")
-    assert "lo:hi:count" in str(err.value) or "count" in str(err.value) or "lo > 0" in str(err.value)
+    assert (
+        "lo:hi:count" in str(err.value) or "count" in str(err.value) or "lo > 0" in str(err.value)
+    )
 
 
 def test_param_needs_a_name():
@@ -51,8 +59,9 @@ def test_param_needs_a_name():
 
 
 def test_grid_is_every_combination_with_seed_fastest():
-    g = make_grid([("lr", np.array([0.1, 0.2])), ("momentum", np.array([0.0, 0.5, 0.9]))],
-                  np.array([7, 8]))
+    g = make_grid(
+        [("lr", np.array([0.1, 0.2])), ("momentum", np.array([0.0, 0.5, 0.9]))], np.array([7, 8])
+    )
     assert len(g.seeds) == 12
     assert list(g.seeds[:4]) == [7, 8, 7, 8]
     assert list(g.values["lr"][:6]) == [0.1] * 6
@@ -60,8 +69,14 @@ def test_grid_is_every_combination_with_seed_fastest():
 
 
 def test_a_sweep_row_equals_the_single_run_with_the_same_settings_and_seed():
-    s = sweep(["sgd:momentum=0.5", "adam"], "rosenbrock:noise=3", ["lr=1e-3:1e-1:5:log"],
-              seeds=3, seed=10, steps=120)
+    s = sweep(
+        ["sgd:momentum=0.5", "adam"],
+        "rosenbrock:noise=3",
+        ["lr=1e-3:1e-1:5:log"],
+        seeds=3,
+        seed=10,
+        steps=120,
+    )
     rows = s.rows()
     assert len(rows) == 2 * 5 * 3
     for row in (rows[4], rows[17], rows[29]):
@@ -87,8 +102,7 @@ def test_sweep_marks_divergence_and_never_drops_points():
 
 
 def test_two_parameter_sweep_table_shape():
-    s = sweep(["sgd"], "quadratic", ["lr=1e-3:1e-1:4:log", "momentum=0:0.9:3"], seeds=2,
-              steps=30)
+    s = sweep(["sgd"], "quadratic", ["lr=1e-3:1e-1:4:log", "momentum=0:0.9:3"], seeds=2, steps=30)
     assert s.table(s.outcomes[0]).shape == (4, 3, 2)
 
 
@@ -120,8 +134,9 @@ def test_tuned_lr_is_the_arg_best_of_the_grid_on_the_tuning_seeds():
 
 
 def test_tuning_uses_other_seeds_than_evaluation_and_the_same_budget_for_all():
-    result = optcompare.run(["sgd", "adam"], "rosenbrock:noise=1", steps=100, seed=5, seeds=4,
-                            tune=True, tune_seeds=3)
+    result = optcompare.run(
+        ["sgd", "adam"], "rosenbrock:noise=1", steps=100, seed=5, seeds=4, tune=True, tune_seeds=3
+    )
     eval_seeds = {r.seed for r in result.runs}
     assert eval_seeds == {5, 6, 7, 8}
     for label, t in result.tuning.items():
@@ -146,8 +161,9 @@ def test_median_and_band_on_a_hand_made_set():
     assert median_and_band(np.array([5.0, 1.0, 3.0, 2.0, 4.0])) == (2.0, 3.0, 4.0)
     # position 0.5 lies between 1 and inf: touched, so inf by rule
     assert median_and_band(np.array([1.0, np.inf, np.inf])) == (np.inf, np.inf, np.inf)
-    result = optcompare.run(["sgd:lr=0.1", "sgd:lr=0.001"], "rosenbrock", steps=50, seeds=3,
-                            jitter=0.05)
+    result = optcompare.run(
+        ["sgd:lr=0.1", "sgd:lr=0.001"], "rosenbrock", steps=50, seeds=3, jitter=0.05
+    )
     agg = {a["label"]: a for a in aggregate(result)}
     assert agg["sgd lr=0.1"]["diverged"] == 3 and agg["sgd lr=0.1"]["final_loss_median"] is None
     finals = sorted(r.final_loss for r in result.runs_of("sgd lr=0.001"))

@@ -27,17 +27,31 @@ RTOL, ATOL = 1e-9, 1e-12
 
 # torch's state names -> ours (the names each optimizer's docstring uses)
 STATE_NAMES = {
-    "momentum_buffer": "b", "sum": "sum", "square_avg": "v", "acc_delta": "u",
-    "step_size": "step_size", "prev": "prev", "grad_avg": "gm",
-    "exp_avg": "m", "exp_avg_sq": "v", "max_exp_avg_sq": "v_max",
+    "momentum_buffer": "b",
+    "sum": "sum",
+    "square_avg": "v",
+    "acc_delta": "u",
+    "step_size": "step_size",
+    "prev": "prev",
+    "grad_avg": "gm",
+    "exp_avg": "m",
+    "exp_avg_sq": "v",
+    "max_exp_avg_sq": "v_max",
 }
 PROBLEMS = {"rosenbrock": "rosenbrock", "rotated_quadratic": "quadratic:kappa={k},angle=45"}
 
 
 def test_fixture_covers_every_optimizer_in_both_modes():
     assert {c["optimizer"] for c in REPLAY} == set(OPTIMIZERS.names())
-    assert {c["optimizer"] for c in CLOSED} >= {"sgd", "adagrad", "adadelta", "rprop",
-                                                 "rmsprop", "adam", "adamw"}
+    assert {c["optimizer"] for c in CLOSED} >= {
+        "sgd",
+        "adagrad",
+        "adadelta",
+        "rprop",
+        "rmsprop",
+        "adam",
+        "adamw",
+    }
 
 
 @pytest.mark.parametrize("case", REPLAY, ids=[c["name"] for c in REPLAY])
@@ -52,8 +66,9 @@ def test_replayed_gradients_give_torchs_iterates_and_state(case):
         if lrs is not None:
             h.lr = lrs[t - 1]
         x, s = opt.update(x, np.array([g]), s, h, None)
-        np.testing.assert_allclose(x[0], case["iterates"][t], rtol=RTOL, atol=ATOL,
-                                   err_msg=f"step {t}")
+        np.testing.assert_allclose(
+            x[0], case["iterates"][t], rtol=RTOL, atol=ATOL, err_msg=f"step {t}"
+        )
     for torch_name, value in case["final_state"].items():
         if torch_name == "step":
             assert s.t == value
@@ -69,8 +84,16 @@ def test_closed_loop_runs_give_torchs_iterates(case):
     opt = OPTIMIZERS.get(case["optimizer"])
     lrs = case.get("lrs")
     factors = None if lrs is None else np.asarray(lrs) / lrs[0]
-    tr = run_batch(opt, opt.resolve(case["hyperparameters"]), problem, np.array([case["x0"]]),
-                   np.zeros(1), case["steps"], lr_factors=factors)
-    np.testing.assert_allclose(problem.f(np.array(case["iterates"])), case["losses"],
-                               rtol=1e-12, atol=1e-12)  # same objective as torch's
+    tr = run_batch(
+        opt,
+        opt.resolve(case["hyperparameters"]),
+        problem,
+        np.array([case["x0"]]),
+        np.zeros(1),
+        case["steps"],
+        lr_factors=factors,
+    )
+    np.testing.assert_allclose(
+        problem.f(np.array(case["iterates"])), case["losses"], rtol=1e-12, atol=1e-12
+    )  # same objective as torch's
     np.testing.assert_allclose(tr.x[:, 0, :], case["iterates"], rtol=RTOL, atol=ATOL)

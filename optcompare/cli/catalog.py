@@ -52,5 +52,6 @@ def explain(name, problems_dir):
     elif spec.name in problem_names():
         print_problem(make_problem(spec))
     else:
-        raise SpecError(unknown_message("optimizer or problem", spec.name,
-                                        OPTIMIZERS.names() + problem_names()))
+        raise SpecError(
+            unknown_message("optimizer or problem", spec.name, OPTIMIZERS.names() + problem_names())
+        )

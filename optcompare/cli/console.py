@@ -28,13 +28,23 @@ def table(title: str | None, columns: list[tuple[str, Any]], rows: list[list[str
     from rich import box
     from rich.table import Table
 
-    t = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False,
-              collapse_padding=True)
+    t = Table(
+        title=title,
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+        pad_edge=False,
+        collapse_padding=True,
+    )
     for i, (header, justify) in enumerate(columns):
         # numbers never wrap; labels wrap, but keep at least 16 characters
         widest = max([len(header)] + [len(r[i]) for r in rows])
-        t.add_column(header, justify=justify, overflow="fold", no_wrap=justify == "right",
-                     min_width=min(widest, 16) if justify == "left" else None)
+        t.add_column(
+            header,
+            justify=justify,
+            overflow="fold",
+            no_wrap=justify == "right",
+            min_width=min(widest, 16) if justify == "left" else None,
+        )
     for row in rows:
         t.add_row(*row)
     return t
@@ -89,8 +99,9 @@ class DelayedProgress:
     no percentage that could reach 100% early.
     """
 
-    def __init__(self, enabled: bool, delay: float = 0.5, growing: bool = False,
-                 what: str = "running") -> None:
+    def __init__(
+        self, enabled: bool, delay: float = 0.5, growing: bool = False, what: str = "running"
+    ) -> None:
         import time
 
         self._clock = time.perf_counter
@@ -114,10 +125,17 @@ class DelayedProgress:
             )
 
             what = TextColumn("{task.description}")
-            columns = ([what, TextColumn("{task.completed:,} run-steps"), TimeElapsedColumn()]
-                       if self.growing else
-                       [what, BarColumn(), MofNCompleteColumn(), TextColumn("run-steps"),
-                        TimeElapsedColumn()])
+            columns = (
+                [what, TextColumn("{task.completed:,} run-steps"), TimeElapsedColumn()]
+                if self.growing
+                else [
+                    what,
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TextColumn("run-steps"),
+                    TimeElapsedColumn(),
+                ]
+            )
             self._bar = Progress(*columns, console=console(stderr=True), transient=True)
             self._bar.start()
             self._task = self._bar.add_task(self.what, total=None if self.growing else total)

@@ -14,13 +14,18 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 88}
 
 def one_line(message: str) -> str:
     """The message with control characters (newlines in user input) shown escaped."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
-                   for c in message)
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in message
+    )
 
 
 #: Library parameters whose flag is not simply ``--`` and the name in kebab-case.
-FLAGS = {"optimizers": "--opt", "params": "--param", "problems_dir": "--problems-dir",
-         "colors": "--color"}
+FLAGS = {
+    "optimizers": "--opt",
+    "params": "--param",
+    "problems_dir": "--problems-dir",
+    "colors": "--color",
+}
 
 
 def flag(param: str) -> str:
@@ -39,8 +44,13 @@ class Group(click.Group):
     def main(self, args=None, prog_name=None, **extra):  # noqa: D102
         argv = list(sys.argv[1:] if args is None else args)
         try:
-            rv = super().main(args=argv, prog_name=prog_name or "optcompare",
-                              standalone_mode=False, obj={"argv": argv}, **extra)
+            rv = super().main(
+                args=argv,
+                prog_name=prog_name or "optcompare",
+                standalone_mode=False,
+                obj={"argv": argv},
+                **extra,
+            )
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except click.exceptions.NoArgsIsHelpError as exc:  # bare `optcompare`: just help
@@ -59,6 +69,9 @@ class Group(click.Group):
         except Exception as exc:  # a bug: still one line, unless debugging
             if os.environ.get("OPTCOMPARE_DEBUG"):
                 raise
-            fail(f"optcompare: internal error: {type(exc).__name__}: {exc} "
-                 "(set OPTCOMPARE_DEBUG=1 for details, and please report it)", 1)
+            fail(
+                f"optcompare: internal error: {type(exc).__name__}: {exc} "
+                "(set OPTCOMPARE_DEBUG=1 for details, and please report it)",
+                1,
+            )
         sys.exit(rv if isinstance(rv, int) else 0)

@@ -20,10 +20,20 @@ Examples:
 @click.command(epilog=LESSON_EPILOG, context_settings=HELP)
 @click.argument("name", required=False)
 @out_option
-@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
-              show_default=True, help="Figure file format.")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print only JSON: the lesson list, or the lesson's summary.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["png", "svg", "pdf"]),
+    default="png",
+    show_default=True,
+    help="Figure file format.",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print only JSON: the lesson list, or the lesson's summary.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the output folder's path.")
 @report_option
 @click.pass_context
@@ -39,11 +49,20 @@ def lesson(ctx, name, out, fmt, as_json, quiet, with_report):
 
     check_output_flags(as_json, quiet)
     if name is None:
-        given = [flag for flag, used in (("--out", out is not None), ("--quiet", quiet),
-                                         ("--format", _given(ctx, "fmt"))) if used]
+        given = [
+            flag
+            for flag, used in (
+                ("--out", out is not None),
+                ("--quiet", quiet),
+                ("--format", _given(ctx, "fmt")),
+            )
+            if used
+        ]
         if given:
-            raise SpecError(f"{' and '.join(given)} need{'s' * (len(given) == 1)} a lesson "
-                            f"name; run 'optcompare lesson' to list them")
+            raise SpecError(
+                f"{' and '.join(given)} need{'s' * (len(given) == 1)} a lesson "
+                f"name; run 'optcompare lesson' to list them"
+            )
         _print_list([LESSONS.get(n) for n in LESSONS.names()], as_json)
         return
     chosen = get_lesson(name)
@@ -58,19 +77,26 @@ def _print_list(lessons, as_json: bool) -> None:
     import json
 
     if as_json:
-        click.echo(json.dumps([{"name": les.name, "title": les.title, "claim": les.claim}
-                               for les in lessons], indent=2))
+        click.echo(
+            json.dumps(
+                [{"name": les.name, "title": les.title, "claim": les.claim} for les in lessons],
+                indent=2,
+            )
+        )
         return
     from rich.markup import escape
 
     from optcompare.cli.console import console, table
 
     out = console()
-    rows = [[les.name, f"[bold]{escape(les.title)}[/bold]\n{escape(les.claim)}"]
-            for les in lessons]
-    out.print(table("Lessons: optcompare lesson NAME runs one", [("name", "left"),
-                                                                 ("what it shows", "left")],
-                    rows))
+    rows = [[les.name, f"[bold]{escape(les.title)}[/bold]\n{escape(les.claim)}"] for les in lessons]
+    out.print(
+        table(
+            "Lessons: optcompare lesson NAME runs one",
+            [("name", "left"), ("what it shows", "left")],
+            rows,
+        )
+    )
 
 
 def _run(ctx, chosen, out, fmt, as_json, quiet, with_report) -> None:
@@ -89,8 +115,16 @@ def _run(ctx, chosen, out, fmt, as_json, quiet, with_report) -> None:
         progress.close()
     doc, files = lesson_files(chosen, res, command_line(ctx), fmt)
     default = output.default_folder(Path("outputs"), "lesson", [chosen.name])
-    deliver(out, default, files, doc, as_json, quiet,
-            lambda folder: _print_lesson(res.text, folder), with_report)
+    deliver(
+        out,
+        default,
+        files,
+        doc,
+        as_json,
+        quiet,
+        lambda folder: _print_lesson(res.text, folder),
+        with_report,
+    )
 
 
 def _print_lesson(text: str, folder: Path) -> None:

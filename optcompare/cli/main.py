@@ -27,6 +27,14 @@ def main() -> None:
     """
 
 
-for _command in (run.run, sweep.sweep, sweep.basins, run.animate, lesson.lesson,
-                 report.report, catalog.list_, catalog.explain):
+for _command in (
+    run.run,
+    sweep.sweep,
+    sweep.basins,
+    run.animate,
+    lesson.lesson,
+    report.report,
+    catalog.list_,
+    catalog.explain,
+):
     main.add_command(_command)

@@ -28,9 +28,14 @@ def _load_problem_dirs(ctx, param, value):
 
 
 problems_dir_option = click.option(
-    "--problems-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-    is_eager=True, callback=_load_problem_dirs, expose_value=True,
-    help="Folder of your own problem files (default: ./problems when present).")
+    "--problems-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    is_eager=True,
+    callback=_load_problem_dirs,
+    expose_value=True,
+    help="Folder of your own problem files (default: ./problems when present).",
+)
 
 
 def _apply(options: list[Callable]) -> Callable:
@@ -38,53 +43,107 @@ def _apply(options: list[Callable]) -> Callable:
         for option in reversed(options):
             f = option(f)
         return f
+
     return decorate
 
 
 def problem_options(multiple_opts: bool = True, start: bool = True) -> Callable:
     """--opt, --problem, --steps, --start (unless ``start`` is False), --seed,
     --lr-schedule, --problems-dir."""
-    start_option = click.option("--start", metavar="X,Y,...", default=None,
-                                help="Start point, comma-separated (default: the problem's).")
-    return _apply([
-        click.option("--opt", "opts", multiple=multiple_opts, required=True, metavar="SPEC",
-                     help="Optimizer: name or name:key=value,..." +
-                          (" (repeat to compare; 'all' = the six classics)." if multiple_opts
-                           else "")),
-        click.option("--problem", required=True, metavar="SPEC",
-                     help="Problem: name or name:key=value,... (see 'optcompare list')."),
-        click.option("--steps", type=click.IntRange(min=0), default=1000, show_default=True,
-                     help="Optimizer steps per run (0 only evaluates the start)."),
-        *([start_option] if start else []),
-        click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-                     help="First seed of the random streams (noisy and mini-batch problems)."),
-        click.option("--lr-schedule", metavar="SPEC", default=None,
-                     help="constant, step:every=100,gamma=0.5, exp:gamma=0.99, cosine or "
-                          "inv-sqrt; the same for every optimizer."),
-        problems_dir_option,
-    ])
+    start_option = click.option(
+        "--start",
+        metavar="X,Y,...",
+        default=None,
+        help="Start point, comma-separated (default: the problem's).",
+    )
+    return _apply(
+        [
+            click.option(
+                "--opt",
+                "opts",
+                multiple=multiple_opts,
+                required=True,
+                metavar="SPEC",
+                help="Optimizer: name or name:key=value,..."
+                + (" (repeat to compare; 'all' = the six classics)." if multiple_opts else ""),
+            ),
+            click.option(
+                "--problem",
+                required=True,
+                metavar="SPEC",
+                help="Problem: name or name:key=value,... (see 'optcompare list').",
+            ),
+            click.option(
+                "--steps",
+                type=click.IntRange(min=0),
+                default=1000,
+                show_default=True,
+                help="Optimizer steps per run (0 only evaluates the start).",
+            ),
+            *([start_option] if start else []),
+            click.option(
+                "--seed",
+                type=click.IntRange(min=0),
+                default=0,
+                show_default=True,
+                help="First seed of the random streams (noisy and mini-batch problems).",
+            ),
+            click.option(
+                "--lr-schedule",
+                metavar="SPEC",
+                default=None,
+                help="constant, step:every=100,gamma=0.5, exp:gamma=0.99, cosine or "
+                "inv-sqrt; the same for every optimizer.",
+            ),
+            problems_dir_option,
+        ]
+    )
 
 
 def comparison_options(f: Callable) -> Callable:
     """--seeds, --jitter, --tol, --tune, --objective (run and animate)."""
-    return _apply([
-        click.option("--seeds", type=click.IntRange(min=1, max=10_000), default=1,
-                     show_default=True, help="Independent runs per optimizer."),
-        click.option("--jitter", type=click.FloatRange(min=0), default=0.0, show_default=True,
-                     help="Std of a random move of each run's start (with --seeds)."),
-        click.option("--tol", type=click.FloatRange(min=0, min_open=True), default=1e-6,
-                     show_default=True, help="Target: first step with loss - f* <= tol."),
-        click.option("--tune", is_flag=True,
-                     help="First pick each optimizer's lr on a log grid (same budget for all) "
-                          "using other seeds."),
-        objective_option,
-    ])(f)
+    return _apply(
+        [
+            click.option(
+                "--seeds",
+                type=click.IntRange(min=1, max=10_000),
+                default=1,
+                show_default=True,
+                help="Independent runs per optimizer.",
+            ),
+            click.option(
+                "--jitter",
+                type=click.FloatRange(min=0),
+                default=0.0,
+                show_default=True,
+                help="Std of a random move of each run's start (with --seeds).",
+            ),
+            click.option(
+                "--tol",
+                type=click.FloatRange(min=0, min_open=True),
+                default=1e-6,
+                show_default=True,
+                help="Target: first step with loss - f* <= tol.",
+            ),
+            click.option(
+                "--tune",
+                is_flag=True,
+                help="First pick each optimizer's lr on a log grid (same budget for all) "
+                "using other seeds.",
+            ),
+            objective_option,
+        ]
+    )(f)
 
 
 objective_option = click.option(
-    "--objective", type=click.Choice(["final", "best", "auc"]), default="final",
-    show_default=True, help="What tuning and sweeps minimise: final loss, best loss, or the "
-                            "area under the log loss curve.")
+    "--objective",
+    type=click.Choice(["final", "best", "auc"]),
+    default="final",
+    show_default=True,
+    help="What tuning and sweeps minimise: final loss, best loss, or the "
+    "area under the log loss curve.",
+)
 
 
 def _out_path(ctx, param, value):
@@ -96,23 +155,37 @@ def _out_path(ctx, param, value):
 
 
 out_option = click.option(
-    "--out", type=click.Path(file_okay=False), default=None, callback=_out_path,
-    help="Folder to write (default: a new folder in ./outputs named by the time and "
-         "what was run).")
+    "--out",
+    type=click.Path(file_okay=False),
+    default=None,
+    callback=_out_path,
+    help="Folder to write (default: a new folder in ./outputs named by the time and what was run).",
+)
 
 
 def output_options(f: Callable) -> Callable:
     """--out, --format, --no-plot, --json, --quiet."""
-    return _apply([
-        out_option,
-        click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
-                     show_default=True, help="Figure file format."),
-        click.option("--no-plot", is_flag=True, help="Write the data files only, no figures."),
-        click.option("--json", "as_json", is_flag=True,
-                     help="Print only the summary JSON on stdout."),
-        click.option("--quiet", "-q", is_flag=True, help="Print only the output folder's path."),
-        report_option,
-    ])(f)
+    return _apply(
+        [
+            out_option,
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(["png", "svg", "pdf"]),
+                default="png",
+                show_default=True,
+                help="Figure file format.",
+            ),
+            click.option("--no-plot", is_flag=True, help="Write the data files only, no figures."),
+            click.option(
+                "--json", "as_json", is_flag=True, help="Print only the summary JSON on stdout."
+            ),
+            click.option(
+                "--quiet", "-q", is_flag=True, help="Print only the output folder's path."
+            ),
+            report_option,
+        ]
+    )(f)
 
 
 def _colors(ctx, param, value):
@@ -128,11 +201,19 @@ def _colors(ctx, param, value):
 
 
 color_option = click.option(
-    "--color", "colors", multiple=True, metavar="LABEL=COLOR", callback=_colors,
+    "--color",
+    "colors",
+    multiple=True,
+    metavar="LABEL=COLOR",
+    callback=_colors,
     help="Colour of an optimizer (adam=red) or of one label ('sgd lr=0.01=#333333'); "
-         "repeatable. Default: a fixed colour per optimizer.")
+    "repeatable. Default: a fixed colour per optimizer.",
+)
 
 
 report_option = click.option(
-    "--report", "with_report", is_flag=True,
-    help="Also write report.html: figures, tables and the command, in one page to project.")
+    "--report",
+    "with_report",
+    is_flag=True,
+    help="Also write report.html: figures, tables and the command, in one page to project.",
+)

@@ -46,16 +46,26 @@ def print_catalog() -> None:
         opt = OPTIMIZERS.get(name)
         defaults = ", ".join(f"{p.name}={num(p.default)}" for p in opt.params)
         rows.append([name, opt.summary, defaults])
-    out.print(table("Optimizers (hyperparameters and PyTorch defaults)",
-                    [("name", "left"), ("what it does", "left"), ("defaults", "left")], rows))
+    out.print(
+        table(
+            "Optimizers (hyperparameters and PyTorch defaults)",
+            [("name", "left"), ("what it does", "left"), ("defaults", "left")],
+            rows,
+        )
+    )
     rows = []
     for name in problem_names():
         cls = problem_class(name)
         p = make_problem(name)
         dims = "any" if any(q.name == "dim" for q in cls.params) else str(p.dim)
         rows.append([name, dims, _minima(p, limit=1), cls.description])
-    out.print(table("Problems", [("name", "left"), ("dim", "right"), ("minima", "left"),
-                                 ("description", "left")], rows))
+    out.print(
+        table(
+            "Problems",
+            [("name", "left"), ("dim", "right"), ("minima", "left"), ("description", "left")],
+            rows,
+        )
+    )
     out.print("Details: optcompare explain NAME", soft_wrap=True)
 
 
@@ -75,13 +85,26 @@ def print_optimizer(opt) -> None:
     out.print(Rule(f"[b]{opt.name}[/b]: {escape(opt.summary)}", align="left"))
     out.print(Text(plain_rule(opt.rule)), soft_wrap=True)
     out.print()
-    rows = [[p.name, str(p.default) if isinstance(p.default, str) else num(p.default),
-             p.allowed(), p.help] for p in opt.params]
-    out.print(table("Hyperparameters", [("name", "left"), ("default", "right"),
-                                        ("allowed", "left"), ("meaning", "left")], rows))
+    rows = [
+        [
+            p.name,
+            str(p.default) if isinstance(p.default, str) else num(p.default),
+            p.allowed(),
+            p.help,
+        ]
+        for p in opt.params
+    ]
+    out.print(
+        table(
+            "Hyperparameters",
+            [("name", "left"), ("default", "right"), ("allowed", "left"), ("meaning", "left")],
+            rows,
+        )
+    )
     if opt.related:
-        out.print(Panel(Text(opt.related), title="How it relates to the others",
-                        title_align="left"))
+        out.print(
+            Panel(Text(opt.related), title="How it relates to the others", title_align="left")
+        )
 
 
 def print_problem(p) -> None:
@@ -104,14 +127,21 @@ def print_problem(p) -> None:
         lines[3:3] = ["", *p.gradient_text()]
     out.print(Panel(Text("\n".join(lines)), title=f"[b]{p.name}[/b]", title_align="left"))
     if hasattr(p, "gradient_text"):
-        out.print("Options: expr:FORMULA;start=X,Y;window=LO:HI,LO:HI;minima=X,Y|X,Y;"
-                  "noise=SIGMA;name=NAME", soft_wrap=True)
+        out.print(
+            "Options: expr:FORMULA;start=X,Y;window=LO:HI,LO:HI;minima=X,Y|X,Y;"
+            "noise=SIGMA;name=NAME",
+            soft_wrap=True,
+        )
         return
     params = type(p).all_params()
     rows = [[q.name, str(q.default), q.allowed(), q.help] for q in params]
-    out.print(table("Spec keys (name:key=value,...)", [("key", "left"), ("default", "right"),
-                                                      ("allowed", "left"), ("meaning", "left")],
-                    rows))
+    out.print(
+        table(
+            "Spec keys (name:key=value,...)",
+            [("key", "left"), ("default", "right"), ("allowed", "left"), ("meaning", "left")],
+            rows,
+        )
+    )
 
 
 def print_sweep(result, folder: Path) -> None:

@@ -28,13 +28,19 @@ def progress_bar(quiet: bool, as_json: bool, growing: bool = False):
     """A delayed progress bar on stderr, silent under --quiet/--json and off a terminal."""
     from optcompare.cli.console import DelayedProgress
 
-    return DelayedProgress(enabled=not (quiet or as_json) and sys.stderr.isatty(),
-                           growing=growing)
+    return DelayedProgress(enabled=not (quiet or as_json) and sys.stderr.isatty(), growing=growing)
 
 
-def deliver(out: Path | None, default: Path, files: Mapping[str, Callable[[Path], None]],
-            doc: dict, as_json: bool, quiet: bool, render: Callable[[Path], None],
-            with_report: bool = False) -> Path:
+def deliver(
+    out: Path | None,
+    default: Path,
+    files: Mapping[str, Callable[[Path], None]],
+    doc: dict,
+    as_json: bool,
+    quiet: bool,
+    render: Callable[[Path], None],
+    with_report: bool = False,
+) -> Path:
     """Write ``files`` atomically (and report.html), then print the JSON, path, or tables."""
     from contextlib import nullcontext
 

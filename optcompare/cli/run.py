@@ -41,8 +41,23 @@ Examples:
 """
 
 
-def _compare(ctx, opts, problem, steps, start, seed, lr_schedule, seeds, jitter, tol, tune,
-             objective, quiet, as_json, colors=None):
+def _compare(
+    ctx,
+    opts,
+    problem,
+    steps,
+    start,
+    seed,
+    lr_schedule,
+    seeds,
+    jitter,
+    tol,
+    tune,
+    objective,
+    quiet,
+    as_json,
+    colors=None,
+):
     from optcompare.cli.results import check_output_flags, progress_bar
     from optcompare.errors import SpecError
     from optcompare.experiments.choices import make_optimizers
@@ -56,14 +71,27 @@ def _compare(ctx, opts, problem, steps, start, seed, lr_schedule, seeds, jitter,
     check_color_keys(colors, [c.label for c in choices], [c.name for c in choices])
     rows = (steps + 1) * seeds * len(choices)
     if rows > MAX_ROWS:
-        raise SpecError(f"--steps {steps} x {seeds * len(choices)} runs would record {rows:,} "
-                        f"rows; trajectory.csv holds at most {MAX_ROWS:,}: use fewer --steps "
-                        "or --seeds (sweep keeps only summaries)")
+        raise SpecError(
+            f"--steps {steps} x {seeds * len(choices)} runs would record {rows:,} "
+            f"rows; trajectory.csv holds at most {MAX_ROWS:,}: use fewer --steps "
+            "or --seeds (sweep keeps only summaries)"
+        )
     progress = progress_bar(quiet, as_json)
     try:
-        result = run_api(list(opts), prob, steps=steps, start=start, seed=seed, seeds=seeds,
-                         jitter=jitter, tol=tol, lr_schedule=lr_schedule, tune=tune,
-                         objective=objective, progress=progress)
+        result = run_api(
+            list(opts),
+            prob,
+            steps=steps,
+            start=start,
+            seed=seed,
+            seeds=seeds,
+            jitter=jitter,
+            tol=tol,
+            lr_schedule=lr_schedule,
+            tune=tune,
+            objective=objective,
+            progress=progress,
+        )
     finally:
         progress.close()
     return result
@@ -72,8 +100,9 @@ def _compare(ctx, opts, problem, steps, start, seed, lr_schedule, seeds, jitter,
 def _default_folder(result):
     from optcompare import output
 
-    return output.default_folder(Path("outputs"), result.problem.name,
-                                 [r.optimizer for r in result.runs])
+    return output.default_folder(
+        Path("outputs"), result.problem.name, [r.optimizer for r in result.runs]
+    )
 
 
 @click.command(epilog=RUN_EPILOG, context_settings=HELP)
@@ -82,36 +111,108 @@ def _default_folder(result):
 @output_options
 @color_option
 @click.pass_context
-def run(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, seeds, jitter, tol,
-        tune, objective, out, fmt, no_plot, as_json, quiet, with_report, colors):
+def run(
+    ctx,
+    opts,
+    problem,
+    steps,
+    start,
+    seed,
+    lr_schedule,
+    problems_dir,
+    seeds,
+    jitter,
+    tol,
+    tune,
+    objective,
+    out,
+    fmt,
+    no_plot,
+    as_json,
+    quiet,
+    with_report,
+    colors,
+):
     """Run one or more optimizers on a problem; write trajectories, a summary and figures."""
     from optcompare import output
     from optcompare.cli.render import print_run
     from optcompare.cli.results import command_line, deliver
 
-    result = _compare(ctx, opts, problem, steps, start, seed, lr_schedule, seeds, jitter, tol,
-                      tune, objective, quiet, as_json, colors)
-    doc, files = output.run_files(result, command_line(ctx), fmt, plot=not no_plot,
-                                  colors=colors)
-    deliver(out, _default_folder(result), files, doc, as_json, quiet,
-            lambda folder: print_run(result, folder), with_report)
+    result = _compare(
+        ctx,
+        opts,
+        problem,
+        steps,
+        start,
+        seed,
+        lr_schedule,
+        seeds,
+        jitter,
+        tol,
+        tune,
+        objective,
+        quiet,
+        as_json,
+        colors,
+    )
+    doc, files = output.run_files(result, command_line(ctx), fmt, plot=not no_plot, colors=colors)
+    deliver(
+        out,
+        _default_folder(result),
+        files,
+        doc,
+        as_json,
+        quiet,
+        lambda folder: print_run(result, folder),
+        with_report,
+    )
 
 
 @click.command(epilog=ANIMATE_EPILOG, context_settings=HELP)
 @problem_options()
 @comparison_options
-@click.option("--fps", type=click.IntRange(1, 60), default=15, show_default=True,
-              help="Frames per second of the GIF.")
-@click.option("--frames", type=click.IntRange(2, 300), default=60, show_default=True,
-              help="Most frames in the GIF (steps are subsampled to fit).")
+@click.option(
+    "--fps",
+    type=click.IntRange(1, 60),
+    default=15,
+    show_default=True,
+    help="Frames per second of the GIF.",
+)
+@click.option(
+    "--frames",
+    type=click.IntRange(2, 300),
+    default=60,
+    show_default=True,
+    help="Most frames in the GIF (steps are subsampled to fit).",
+)
 @out_option
 @click.option("--json", "as_json", is_flag=True, help="Print only the summary JSON on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the output folder's path.")
 @report_option
 @color_option
 @click.pass_context
-def animate(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, seeds, jitter,
-            tol, tune, objective, fps, frames, out, as_json, quiet, with_report, colors):
+def animate(
+    ctx,
+    opts,
+    problem,
+    steps,
+    start,
+    seed,
+    lr_schedule,
+    problems_dir,
+    seeds,
+    jitter,
+    tol,
+    tune,
+    objective,
+    fps,
+    frames,
+    out,
+    as_json,
+    quiet,
+    with_report,
+    colors,
+):
     """Write an animated GIF of the paths growing beside the loss curves (no ffmpeg needed)."""
     from optcompare import output
     from optcompare.cli.render import print_run
@@ -120,10 +221,35 @@ def animate(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, s
     from optcompare.problem import make_problem
 
     if make_problem(problem).dim < 2:
-        raise SpecError(f"animate draws paths in the plane; '{problem}' has one coordinate "
-                        "(use run, whose path figure shows x over the steps)")
-    result = _compare(ctx, opts, problem, steps, start, seed, lr_schedule, seeds, jitter, tol,
-                      tune, objective, quiet, as_json, colors)
+        raise SpecError(
+            f"animate draws paths in the plane; '{problem}' has one coordinate "
+            "(use run, whose path figure shows x over the steps)"
+        )
+    result = _compare(
+        ctx,
+        opts,
+        problem,
+        steps,
+        start,
+        seed,
+        lr_schedule,
+        seeds,
+        jitter,
+        tol,
+        tune,
+        objective,
+        quiet,
+        as_json,
+        colors,
+    )
     doc, files = output.animation_files(result, command_line(ctx), frames, fps, colors=colors)
-    deliver(out, _default_folder(result), files, doc, as_json, quiet,
-            lambda folder: print_run(result, folder), with_report)
+    deliver(
+        out,
+        _default_folder(result),
+        files,
+        doc,
+        as_json,
+        quiet,
+        lambda folder: print_run(result, folder),
+        with_report,
+    )

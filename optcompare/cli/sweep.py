@@ -34,18 +34,53 @@ Examples:
 
 @click.command(epilog=SWEEP_EPILOG, context_settings=HELP)
 @problem_options()
-@click.option("--param", "params", multiple=True, required=True, metavar="NAME=RANGE",
-              help="A hyperparameter and its values, e.g. lr=1e-4:10:25:log (once or twice).")
-@click.option("--seeds", type=click.IntRange(min=1, max=10_000), default=1, show_default=True,
-              help="Runs per grid point (the band shows their spread).")
-@click.option("--jitter", type=click.FloatRange(min=0), default=0.0, show_default=True,
-              help="Std of a random move of each run's start.")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    required=True,
+    metavar="NAME=RANGE",
+    help="A hyperparameter and its values, e.g. lr=1e-4:10:25:log (once or twice).",
+)
+@click.option(
+    "--seeds",
+    type=click.IntRange(min=1, max=10_000),
+    default=1,
+    show_default=True,
+    help="Runs per grid point (the band shows their spread).",
+)
+@click.option(
+    "--jitter",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Std of a random move of each run's start.",
+)
 @objective_option
 @output_options
 @color_option
 @click.pass_context
-def sweep(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, params, seeds,
-          jitter, objective, out, fmt, no_plot, as_json, quiet, with_report, colors):
+def sweep(
+    ctx,
+    opts,
+    problem,
+    steps,
+    start,
+    seed,
+    lr_schedule,
+    problems_dir,
+    params,
+    seeds,
+    jitter,
+    objective,
+    out,
+    fmt,
+    no_plot,
+    as_json,
+    quiet,
+    with_report,
+    colors,
+):
     """Sweep one or two hyperparameters of each optimizer; plot the objective against them."""
     from optcompare import output
     from optcompare.cli.render import print_sweep
@@ -66,27 +101,55 @@ def sweep(ctx, opts, problem, steps, start, seed, lr_schedule, problems_dir, par
         check_color_keys(colors, [c.label for c in choices], [c.name for c in choices])
     progress = progress_bar(quiet, as_json)
     try:
-        result = run_sweep(list(opts), problem, list(params), seeds=seeds, seed=seed,
-                           steps=steps, objective=objective, start=start, jitter=jitter,
-                           lr_schedule=lr_schedule, progress=progress)
+        result = run_sweep(
+            list(opts),
+            problem,
+            list(params),
+            seeds=seeds,
+            seed=seed,
+            steps=steps,
+            objective=objective,
+            start=start,
+            jitter=jitter,
+            lr_schedule=lr_schedule,
+            progress=progress,
+        )
     finally:
         progress.close()
-    doc, files = output.sweep_files(result, command_line(ctx), fmt, plot=not no_plot,
-                                    colors=colors)
-    default = output.default_folder(Path("outputs"), "sweep-" + result.problem.name,
-                                    [o.optimizer for o in result.outcomes])
-    deliver(out, default, files, doc, as_json, quiet, lambda f: print_sweep(result, f),
-            with_report)
+    doc, files = output.sweep_files(result, command_line(ctx), fmt, plot=not no_plot, colors=colors)
+    default = output.default_folder(
+        Path("outputs"), "sweep-" + result.problem.name, [o.optimizer for o in result.outcomes]
+    )
+    deliver(out, default, files, doc, as_json, quiet, lambda f: print_sweep(result, f), with_report)
 
 
 @click.command(epilog=BASINS_EPILOG, context_settings=HELP)
 @problem_options(start=False)
-@click.option("--grid", type=click.IntRange(2, 401), default=41, show_default=True,
-              help="Starts per side of the grid over the window.")
+@click.option(
+    "--grid",
+    type=click.IntRange(2, 401),
+    default=41,
+    show_default=True,
+    help="Starts per side of the grid over the window.",
+)
 @output_options
 @click.pass_context
-def basins(ctx, opts, problem, steps, seed, lr_schedule, problems_dir, grid, out, fmt,
-           no_plot, as_json, quiet, with_report):
+def basins(
+    ctx,
+    opts,
+    problem,
+    steps,
+    seed,
+    lr_schedule,
+    problems_dir,
+    grid,
+    out,
+    fmt,
+    no_plot,
+    as_json,
+    quiet,
+    with_report,
+):
     """Colour every start of a grid by the minimum each optimizer reaches from it."""
     from optcompare import output
     from optcompare.cli.render import print_basins
@@ -103,12 +166,22 @@ def basins(ctx, opts, problem, steps, seed, lr_schedule, problems_dir, grid, out
     prob = make_problem(problem)
     progress = progress_bar(quiet, as_json)
     try:
-        results = run_basins(list(opts), prob, grid=grid, steps=steps, lr_schedule=lr_schedule,
-                             progress=progress)
+        results = run_basins(
+            list(opts), prob, grid=grid, steps=steps, lr_schedule=lr_schedule, progress=progress
+        )
     finally:
         progress.close()
     doc, files = output.basins_files(results, prob, command_line(ctx), fmt, plot=not no_plot)
-    default = output.default_folder(Path("outputs"), "basins-" + prob.name,
-                                    [b.label.split()[0] for b in results])
-    deliver(out, default, files, doc, as_json, quiet,
-            lambda f: print_basins(results, prob, f), with_report)
+    default = output.default_folder(
+        Path("outputs"), "basins-" + prob.name, [b.label.split()[0] for b in results]
+    )
+    deliver(
+        out,
+        default,
+        files,
+        doc,
+        as_json,
+        quiet,
+        lambda f: print_basins(results, prob, f),
+        with_report,
+    )

@@ -87,8 +87,11 @@ def run_batch(
 
         # with f* unknown there is no target: first_below stays -1 ("never")
         gap = (lambda f: f - f_star) if f_star is not None else (lambda f: np.full_like(f, np.inf))
-        score = (lambda f: np.log10(np.maximum(f - f_star, 0.0) + 1e-12)) \
-            if f_star is not None else (lambda f: f)
+        score = (
+            (lambda f: np.log10(np.maximum(f - f_star, 0.0) + 1e-12))
+            if f_star is not None
+            else (lambda f: f)
+        )
         best = np.where(alive, loss, np.inf)
         auc_sum = np.where(alive, score(loss), 0.0)
         first_below = np.where(alive & (gap(loss) <= tol), 0, -1)
@@ -129,8 +132,9 @@ def run_batch(
                 for name, arr in state_arrays(state).items():
                     if arr.shape != x.shape:
                         continue
-                    rec_state.setdefault(name, np.full((steps, runs, dim), np.nan))[t - 1] = \
+                    rec_state.setdefault(name, np.full((steps, runs, dim), np.nan))[t - 1] = (
                         np.where(alive[:, None], arr, np.nan)
+                    )
                 rec_eff[t - 1] = np.where(alive[:, None] & (g != 0), -(x_new - x) / g, np.nan)
 
             if everyone:
@@ -156,9 +160,20 @@ def run_batch(
 
     lr_record = None if lr_factors is None else np.asarray(lr_factors, dtype=float)
     return Trajectory(
-        steps=steps, diverged_at=diverged_at, final_x=final_x, final_loss=final_loss,
-        best_loss=best, auc=auc, first_below=first_below, diverged_x=diverged_x,
-        limit=limit, x=rec_x, loss=rec_loss,
-        grad_norm=rec_gn, state=rec_state, effective_step=rec_eff, lr=lr_record,
+        steps=steps,
+        diverged_at=diverged_at,
+        final_x=final_x,
+        final_loss=final_loss,
+        best_loss=best,
+        auc=auc,
+        first_below=first_below,
+        diverged_x=diverged_x,
+        limit=limit,
+        x=rec_x,
+        loss=rec_loss,
+        grad_norm=rec_gn,
+        state=rec_state,
+        effective_step=rec_eff,
+        lr=lr_record,
         wall_time=wall,
     )

@@ -40,16 +40,27 @@ SCHEDULES: Registry[Schedule] = Registry("lr schedule")
 
 for _s in (
     Schedule("constant", (), lambda t, n: np.ones_like(t, dtype=float), "the same lr every step"),
-    Schedule("step", (Param("every", 100, "steps between decays", kind="int", low=1, per_run=False),
-                      Param("gamma", 0.5, "decay factor", low=0.0, low_open=True, per_run=False)),
-             lambda t, n, every, gamma: gamma ** ((t - 1) // every),
-             "multiply by gamma every N steps"),
-    Schedule("exp", (Param("gamma", 0.99, "decay factor per step", low=0.0, low_open=True,
-                           per_run=False),),
-             lambda t, n, gamma: gamma ** (t - 1.0), "multiply by gamma every step"),
-    Schedule("cosine", (Param("min", 0.0, "final factor", low=0.0, high=1.0, per_run=False),),
-             lambda t, n, min: min + (1 - min) * (1 + np.cos(np.pi * (t - 1) / max(n, 1))) / 2,
-             "cosine decay to min over the run"),
+    Schedule(
+        "step",
+        (
+            Param("every", 100, "steps between decays", kind="int", low=1, per_run=False),
+            Param("gamma", 0.5, "decay factor", low=0.0, low_open=True, per_run=False),
+        ),
+        lambda t, n, every, gamma: gamma ** ((t - 1) // every),
+        "multiply by gamma every N steps",
+    ),
+    Schedule(
+        "exp",
+        (Param("gamma", 0.99, "decay factor per step", low=0.0, low_open=True, per_run=False),),
+        lambda t, n, gamma: gamma ** (t - 1.0),
+        "multiply by gamma every step",
+    ),
+    Schedule(
+        "cosine",
+        (Param("min", 0.0, "final factor", low=0.0, high=1.0, per_run=False),),
+        lambda t, n, min: min + (1 - min) * (1 + np.cos(np.pi * (t - 1) / max(n, 1))) / 2,
+        "cosine decay to min over the run",
+    ),
     Schedule("inv-sqrt", (), lambda t, n: 1.0 / np.sqrt(t), "lr / sqrt(t)"),
 ):
     SCHEDULES.register(_s.name, _s)

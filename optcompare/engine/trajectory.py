@@ -71,8 +71,10 @@ class Trajectory:
         if not np.all(np.isfinite(x)):
             return "the iterate became NaN or infinite (the step overflowed)"
         if np.max(np.abs(x)) > self.limit:
-            return (f"the iterate ran away (|x| = {np.max(np.abs(x)):.3g}, beyond "
-                    f"{self.limit:.3g}); the step size is too large for this problem")
+            return (
+                f"the iterate ran away (|x| = {np.max(np.abs(x)):.3g}, beyond "
+                f"{self.limit:.3g}); the step size is too large for this problem"
+            )
         return "the loss became NaN or infinite at this iterate"
 
     def last_step(self, run: int) -> int:

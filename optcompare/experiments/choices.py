@@ -42,8 +42,9 @@ def make_optimizers(specs: str | Sequence[str | Spec]) -> list[OptimizerChoice]:
             continue
         opt = OPTIMIZERS.get(spec.name)
         values = opt.resolve(spec.settings)
-        choices.append(OptimizerChoice(opt, values, label_of(opt.name, spec.settings),
-                                       dict(spec.settings)))
+        choices.append(
+            OptimizerChoice(opt, values, label_of(opt.name, spec.settings), dict(spec.settings))
+        )
     seen: dict[str, int] = {}
     labelled = []
     for c in choices:
@@ -65,15 +66,21 @@ def parse_point(text: str | Sequence[float], dim: int, param: str = "start") -> 
         try:
             values = [float(p) for p in parts]
         except ValueError:
-            raise SpecError(f"{what} '{text}' is not a list of numbers; "
-                            f"write {dim} comma-separated numbers like "
-                            f"{','.join(['0'] * dim)}", param) from None
+            raise SpecError(
+                f"{what} '{text}' is not a list of numbers; "
+                f"write {dim} comma-separated numbers like "
+                f"{','.join(['0'] * dim)}",
+                param,
+            ) from None
     else:
         values = [float(v) for v in text]
     point = np.asarray(values, dtype=float)
     if point.size != dim:
-        raise SpecError(f"{what} has {point.size} coordinate{'s' * (point.size != 1)} but the "
-                        f"problem has dimension {dim}; give {dim} comma-separated numbers", param)
+        raise SpecError(
+            f"{what} has {point.size} coordinate{'s' * (point.size != 1)} but the "
+            f"problem has dimension {dim}; give {dim} comma-separated numbers",
+            param,
+        )
     if not np.all(np.isfinite(point)):
         raise SpecError(f"{what} '{text}' must be finite numbers", param)
     return point
@@ -86,9 +93,12 @@ def check_start(problem: Problem, x0: np.ndarray, param: str = "start") -> None:
         f, g = problem.f(x0[None, :]), problem.grad(x0[None, :])
     if not (np.all(np.isfinite(f)) and np.all(np.isfinite(g))):
         point = ",".join(f"{v:g}" for v in x0)
-        raise SpecError(f"{what} {point} is not allowed: the loss or its gradient is not finite "
-                        f"there; choose a start inside the window "
-                        + " x ".join(f"[{lo:g}, {hi:g}]" for lo, hi in problem.window()[:2]), param)
+        raise SpecError(
+            f"{what} {point} is not allowed: the loss or its gradient is not finite "
+            f"there; choose a start inside the window "
+            + " x ".join(f"[{lo:g}, {hi:g}]" for lo, hi in problem.window()[:2]),
+            param,
+        )
 
 
 def starts_for(x0: np.ndarray, seeds: np.ndarray, jitter: float) -> np.ndarray:
@@ -97,5 +107,3 @@ def starts_for(x0: np.ndarray, seeds: np.ndarray, jitter: float) -> np.ndarray:
     if jitter > 0:
         x = x + jitter * noise.normal(seeds, 0, x.shape[1], stream=4)
     return x
-
-

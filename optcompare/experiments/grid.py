@@ -40,7 +40,7 @@ class Grid:
 
     names: tuple[str, ...]
     values: dict[str, np.ndarray]  # name -> (runs,)
-    seeds: np.ndarray              # (runs,)
+    seeds: np.ndarray  # (runs,)
 
 
 def make_grid(axes: Sequence[tuple[str, np.ndarray]], seeds: np.ndarray) -> Grid:
@@ -67,10 +67,20 @@ class SweepOutcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def run_grid(choice: OptimizerChoice, problem: Problem, grid: Grid, x0: np.ndarray,
-             steps: int, *, objective: str = "final", jitter: float = 0.0,
-             lr_factors: np.ndarray | None = None, tol: float = 1e-6, record: bool = False,
-             tally: Tally | None = None) -> SweepOutcome:
+def run_grid(
+    choice: OptimizerChoice,
+    problem: Problem,
+    grid: Grid,
+    x0: np.ndarray,
+    steps: int,
+    *,
+    objective: str = "final",
+    jitter: float = 0.0,
+    lr_factors: np.ndarray | None = None,
+    tol: float = 1e-6,
+    record: bool = False,
+    tally: Tally | None = None,
+) -> SweepOutcome:
     """Run one optimizer over a grid in one batch; returns per-run scores.
 
     ``tally`` (planned by the caller, who knows every batch) counts the run-steps.
@@ -78,9 +88,16 @@ def run_grid(choice: OptimizerChoice, problem: Problem, grid: Grid, x0: np.ndarr
     settings = {**choice.given, **grid.values}
     values = choice.optimizer.resolve(settings, owner=choice.name)
     starts = starts_for(x0, grid.seeds, jitter)
-    tr = run_batch(choice.optimizer, values, problem, starts, grid.seeds, steps,
-                   lr_factors=lr_factors, tol=tol, record=record,
-                   progress=None if tally is None else tally.batch(len(grid.seeds)))
+    tr = run_batch(
+        choice.optimizer,
+        values,
+        problem,
+        starts,
+        grid.seeds,
+        steps,
+        lr_factors=lr_factors,
+        tol=tol,
+        record=record,
+        progress=None if tally is None else tally.batch(len(grid.seeds)),
+    )
     return SweepOutcome(choice.label, choice.name, grid, tr, score(tr, objective, problem.f_star))
-
-

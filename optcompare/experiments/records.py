@@ -40,8 +40,8 @@ class Run:
     hyperparameters: dict[str, Any]
     seed: int
     start: np.ndarray
-    x: np.ndarray          # (steps+1, dim), NaN after divergence
-    loss: np.ndarray       # (steps+1,)
+    x: np.ndarray  # (steps+1, dim), NaN after divergence
+    loss: np.ndarray  # (steps+1,)
     grad_norm: np.ndarray  # (steps+1,)
     diverged_at: int | None
     steps_to_tol: int | None

@@ -39,31 +39,46 @@ DEFAULT_STEPS = 1000
 DEFAULT_TOL = 1e-6
 
 
-def _runs_from(choice: OptimizerChoice, problem: Problem, tr: Trajectory, seeds: np.ndarray,
-               starts: np.ndarray, share: float) -> list[Run]:
+def _runs_from(
+    choice: OptimizerChoice,
+    problem: Problem,
+    tr: Trajectory,
+    seeds: np.ndarray,
+    starts: np.ndarray,
+    share: float,
+) -> list[Run]:
     with np.errstate(all="ignore"):  # a runaway final_x may overflow the distance
         dist = problem.nearest_minimum_distance(tr.final_x)
     out = []
     # run() always records whole trajectories
     assert tr.x is not None and tr.loss is not None and tr.grad_norm is not None
     for i in range(tr.runs):
-        values = {k: (v[i].item() if isinstance(v, np.ndarray) else v)
-                  for k, v in choice.values.items()}
+        values = {
+            k: (v[i].item() if isinstance(v, np.ndarray) else v) for k, v in choice.values.items()
+        }
         d = int(tr.diverged_at[i])
-        out.append(Run(
-            label=choice.label, optimizer=choice.name, hyperparameters=values,
-            seed=int(seeds[i]), start=starts[i].copy(),
-            x=tr.x[:, i, :], loss=tr.loss[:, i], grad_norm=tr.grad_norm[:, i],
-            diverged_at=None if d < 0 else d,
-            steps_to_tol=None if tr.first_below[i] < 0 else int(tr.first_below[i]),
-            final_x=tr.final_x[i], final_loss=float(tr.final_loss[i]),
-            best_loss=float(tr.best_loss[i]),
-            distance_to_min=None if np.isnan(dist[i]) else float(dist[i]),
-            wall_time=share,
-            state={k: v[:, i, :] for k, v in tr.state.items()},
-            effective_step=None if tr.effective_step is None else tr.effective_step[:, i, :],
-            diverged_reason=tr.divergence_reason(i, problem),
-        ))
+        out.append(
+            Run(
+                label=choice.label,
+                optimizer=choice.name,
+                hyperparameters=values,
+                seed=int(seeds[i]),
+                start=starts[i].copy(),
+                x=tr.x[:, i, :],
+                loss=tr.loss[:, i],
+                grad_norm=tr.grad_norm[:, i],
+                diverged_at=None if d < 0 else d,
+                steps_to_tol=None if tr.first_below[i] < 0 else int(tr.first_below[i]),
+                final_x=tr.final_x[i],
+                final_loss=float(tr.final_loss[i]),
+                best_loss=float(tr.best_loss[i]),
+                distance_to_min=None if np.isnan(dist[i]) else float(dist[i]),
+                wall_time=share,
+                state={k: v[:, i, :] for k, v in tr.state.items()},
+                effective_step=None if tr.effective_step is None else tr.effective_step[:, i, :],
+                diverged_reason=tr.divergence_reason(i, problem),
+            )
+        )
     return out
 
 
@@ -110,17 +125,15 @@ def run(
     prob = make_problem(problem)
     choices = make_optimizers(optimizers)
     if int(steps) != steps or steps < 0:
-        raise SpecError(f"{{p}} {steps} is not allowed; {{p}} must be a whole number >= 0",
-                        "steps")
+        raise SpecError(f"{{p}} {steps} is not allowed; {{p}} must be a whole number >= 0", "steps")
     if int(seeds) != seeds or seeds < 1:
-        raise SpecError(f"{{p}} {seeds} is not allowed; {{p}} must be a whole number >= 1",
-                        "seeds")
+        raise SpecError(f"{{p}} {seeds} is not allowed; {{p}} must be a whole number >= 1", "seeds")
     if not np.isfinite(jitter) or jitter < 0:
-        raise SpecError(f"{{p}} {jitter} is not allowed; {{p}} must be a number >= 0",
-                        "jitter")
+        raise SpecError(f"{{p}} {jitter} is not allowed; {{p}} must be a number >= 0", "jitter")
     if objective not in OBJECTIVES:
-        raise SpecError(f"{{p}} '{objective}' is not allowed; choose "
-                        f"{', '.join(OBJECTIVES)}", "objective")
+        raise SpecError(
+            f"{{p}} '{objective}' is not allowed; choose {', '.join(OBJECTIVES)}", "objective"
+        )
     steps = int(steps)
     x0 = prob.start() if start is None else parse_point(start, prob.dim)
     check_start(prob, x0)
@@ -134,19 +147,46 @@ def run(
     tally = plan(progress, len(choices) * per_choice * steps)
     for choice in choices:
         if tune:
-            tuned = tune_lr(choice, prob, x0, steps, t_seeds, objective=objective,
-                            jitter=jitter, lr_factors=factors, tally=tally)
+            tuned = tune_lr(
+                choice,
+                prob,
+                x0,
+                steps,
+                t_seeds,
+                objective=objective,
+                jitter=jitter,
+                lr_factors=factors,
+                tally=tally,
+            )
             # the tuned lr goes into the label, so every table and figure shows it
             # ... replacing an lr the spec gave (tuning overrides it)
             base = label_of(choice.name, {k: v for k, v in choice.given.items() if k != "lr"})
             label = f"{base} lr={tuned['lr']:.3g} (tuned)"
             tuning[label] = tuned
             given = {**choice.given, "lr": tuned["lr"]}
-            choice = OptimizerChoice(choice.optimizer, choice.optimizer.resolve(given),
-                                     label, choice.given)
-        tr = run_batch(choice.optimizer, choice.values, prob, starts, run_seeds, steps, tol=tol,
-                       lr_factors=factors, record_state=record_state,
-                       progress=tally.batch(len(run_seeds)))
+            choice = OptimizerChoice(
+                choice.optimizer, choice.optimizer.resolve(given), label, choice.given
+            )
+        tr = run_batch(
+            choice.optimizer,
+            choice.values,
+            prob,
+            starts,
+            run_seeds,
+            steps,
+            tol=tol,
+            lr_factors=factors,
+            record_state=record_state,
+            progress=tally.batch(len(run_seeds)),
+        )
         runs.extend(_runs_from(choice, prob, tr, run_seeds, starts, tr.wall_time / len(run_seeds)))
-    return Result(problem=prob, steps=steps, tol=tol, runs=runs, tuning=tuning,
-                  lr_schedule=lr_schedule, seeds=int(seeds), jitter=float(jitter))
+    return Result(
+        problem=prob,
+        steps=steps,
+        tol=tol,
+        runs=runs,
+        tuning=tuning,
+        lr_schedule=lr_schedule,
+        seeds=int(seeds),
+        jitter=float(jitter),
+    )

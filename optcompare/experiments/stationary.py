@@ -50,8 +50,9 @@ def eigh(H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lam, V
 
 
-def polish(problem: Problem, X: np.ndarray, max_step: float,
-           iterations: int = POLISH_ITERATIONS) -> np.ndarray:
+def polish(
+    problem: Problem, X: np.ndarray, max_step: float, iterations: int = POLISH_ITERATIONS
+) -> np.ndarray:
     """Damped Newton from every row of X on the exact gradient, batched over rows.
 
     Newton seeks any stationary point, so a run parked at a saddle stays there.

@@ -49,8 +49,9 @@ def parse_range(text: str, what: str = "range", param: str | None = None) -> np.
             raise SpecError(f"{what} '{text}' is not a range; {forms}", param)
         lo, hi, count = numbers(parts[:3])
         if count != int(count) or not 1 <= count <= 100_000:
-            raise SpecError(f"{what} '{text}': count must be a whole number from 1 to 100000",
-                            param)
+            raise SpecError(
+                f"{what} '{text}': count must be a whole number from 1 to 100000", param
+            )
         if len(parts) == 4:
             if lo <= 0 or hi <= 0:
                 raise SpecError(f"{what} '{text}': a log range needs lo > 0 and hi > 0", param)
@@ -90,9 +91,13 @@ class SweepResult:
                 row: dict[str, Any] = {"label": o.label, "optimizer": o.optimizer}
                 for name in o.grid.names:
                     row[name] = float(o.grid.values[name][i])
-                row.update(seed=int(o.grid.seeds[i]), final_loss=float(tr.final_loss[i]),
-                           best_loss=float(tr.best_loss[i]), auc=float(tr.auc[i]),
-                           diverged=False if tr.diverged_at[i] < 0 else int(tr.diverged_at[i]))
+                row.update(
+                    seed=int(o.grid.seeds[i]),
+                    final_loss=float(tr.final_loss[i]),
+                    best_loss=float(tr.best_loss[i]),
+                    auc=float(tr.auc[i]),
+                    diverged=False if tr.diverged_at[i] < 0 else int(tr.diverged_at[i]),
+                )
                 out.append(row)
         return out
 
@@ -117,9 +122,20 @@ class SweepResult:
         return out
 
 
-def sweep(optimizers, problem, params: Sequence[str], *, seeds: int = 1, seed: int = 0,
-          steps: int = 500, objective: str = "final", start=None, jitter: float = 0.0,
-          lr_schedule: str | None = None, progress: Report | None = None) -> SweepResult:
+def sweep(
+    optimizers,
+    problem,
+    params: Sequence[str],
+    *,
+    seeds: int = 1,
+    seed: int = 0,
+    steps: int = 500,
+    objective: str = "final",
+    start=None,
+    jitter: float = 0.0,
+    lr_schedule: str | None = None,
+    progress: Report | None = None,
+) -> SweepResult:
     """Sweep one or two hyperparameters of each optimizer, each grid one batch.
 
     Args:
@@ -133,16 +149,19 @@ def sweep(optimizers, problem, params: Sequence[str], *, seeds: int = 1, seed: i
     choices = make_optimizers(optimizers)
     axes = tuple(parse_param(p) for p in params)
     if int(seeds) != seeds or seeds < 1:
-        raise SpecError(f"{{p}} {seeds} is not allowed; {{p}} must be a whole number >= 1",
-                        "seeds")
+        raise SpecError(f"{{p}} {seeds} is not allowed; {{p}} must be a whole number >= 1", "seeds")
     if objective not in OBJECTIVES:
-        raise SpecError(f"{{p}} '{objective}' is not allowed; choose {', '.join(OBJECTIVES)}",
-                        "objective")
+        raise SpecError(
+            f"{{p}} '{objective}' is not allowed; choose {', '.join(OBJECTIVES)}", "objective"
+        )
     for choice in choices:
         for name, _ in axes:
             if name in choice.given:
-                raise SpecError(f"{{p}} {choice.label} sets {name}, which the sweep varies; remove "
-                                f"{name}={choice.given[name]} from the spec", "optimizers")
+                raise SpecError(
+                    f"{{p}} {choice.label} sets {name}, which the sweep varies; remove "
+                    f"{name}={choice.given[name]} from the spec",
+                    "optimizers",
+                )
     run_seeds = seed + np.arange(int(seeds), dtype=np.int64)
     grid = make_grid(axes, run_seeds)
     for choice in choices:  # every value checked before any run starts
@@ -150,6 +169,18 @@ def sweep(optimizers, problem, params: Sequence[str], *, seeds: int = 1, seed: i
     x0 = prob.start() if start is None else parse_point(start, prob.dim)
     factors = lr_factors(lr_schedule, steps)
     tally = plan(progress, len(choices) * len(grid.seeds) * steps)
-    outcomes = [run_grid(choice, prob, grid, x0, steps, objective=objective, jitter=jitter,
-                         lr_factors=factors, tally=tally) for choice in choices]
+    outcomes = [
+        run_grid(
+            choice,
+            prob,
+            grid,
+            x0,
+            steps,
+            objective=objective,
+            jitter=jitter,
+            lr_factors=factors,
+            tally=tally,
+        )
+        for choice in choices
+    ]
     return SweepResult(prob, steps, objective, axes, run_seeds, outcomes)

@@ -19,22 +19,42 @@ TUNE_GRID = np.logspace(-4, 1, 21)
 TUNE_SEED_OFFSET = 1_000_000
 
 
-def tune_lr(choice: OptimizerChoice, problem: Problem, x0: np.ndarray, steps: int,
-            tune_seeds: np.ndarray, *, grid: np.ndarray = TUNE_GRID, objective: str = "final",
-            jitter: float = 0.0, lr_factors: np.ndarray | None = None,
-            tally: Tally | None = None) -> dict[str, Any]:
+def tune_lr(
+    choice: OptimizerChoice,
+    problem: Problem,
+    x0: np.ndarray,
+    steps: int,
+    tune_seeds: np.ndarray,
+    *,
+    grid: np.ndarray = TUNE_GRID,
+    objective: str = "final",
+    jitter: float = 0.0,
+    lr_factors: np.ndarray | None = None,
+    tally: Tally | None = None,
+) -> dict[str, Any]:
     """Pick the lr of ``grid`` with the best median objective over ``tune_seeds``.
 
     Every optimizer gets the same grid, seeds and steps: the same budget.
     """
     g = make_grid([("lr", np.asarray(grid, dtype=float))], tune_seeds)
-    out = run_grid(choice, problem, g, x0, steps, objective=objective, jitter=jitter,
-                   lr_factors=lr_factors, tally=tally)
+    out = run_grid(
+        choice,
+        problem,
+        g,
+        x0,
+        steps,
+        objective=objective,
+        jitter=jitter,
+        lr_factors=lr_factors,
+        tally=tally,
+    )
     per_lr = out.scores.reshape(len(grid), len(tune_seeds))
     median = stats.medians(per_lr, axis=1)
     best = int(np.argmin(median))
-    return {"lr": float(grid[best]), "grid": [float(v) for v in grid],
-            "median_objective": [float(v) if np.isfinite(v) else None for v in median],
-            "objective": objective, "tuning_seeds": [int(s) for s in tune_seeds]}
-
-
+    return {
+        "lr": float(grid[best]),
+        "grid": [float(v) for v in grid],
+        "median_objective": [float(v) if np.isfinite(v) else None for v in median],
+        "objective": objective,
+        "tuning_seeds": [int(s) for s in tune_seeds],
+    }

@@ -51,9 +51,14 @@ class Program:
         return values
 
 
-
-_WHAT = {"neg": "the negation", "add": "the sum", "sub": "the difference",
-         "mul": "the product", "div": "the quotient", "pow": "the power"}
+_WHAT = {
+    "neg": "the negation",
+    "add": "the sum",
+    "sub": "the difference",
+    "mul": "the product",
+    "div": "the quotient",
+    "pow": "the power",
+}
 
 
 class Formula:
@@ -66,8 +71,7 @@ class Formula:
         root: the tree of f; ``gradient_nodes`` the trees of df/dx_i.
     """
 
-    def __init__(self, text: str, root: Node, variables: tuple[str, ...],
-                 builder: Builder) -> None:
+    def __init__(self, text: str, root: Node, variables: tuple[str, ...], builder: Builder) -> None:
         self.text = text.strip()
         self.root = root
         self.variables = variables
@@ -110,8 +114,10 @@ class Formula:
 
     def gradient_text(self) -> tuple[str, ...]:
         """One line per variable: ``df/dx = ...``."""
-        return tuple(f"df/d{name} = {to_text(node, self.variables)}"
-                     for name, node in zip(self.variables, self.gradient_nodes, strict=True))
+        return tuple(
+            f"df/d{name} = {to_text(node, self.variables)}"
+            for name, node in zip(self.variables, self.gradient_nodes, strict=True)
+        )
 
     def where(self, x: np.ndarray) -> str:
         shown = ", ".join(f"{n}={v:.6g}" for n, v in zip(self.variables[:6], x[:6], strict=True))

@@ -39,21 +39,31 @@ FUNCTIONS: dict[str, Function] = {
     "tan": Function(np.tan, lambda b, u, fu: b.add(b.num(1.0), b.pow(fu, b.num(2.0)))),
     "exp": Function(np.exp, lambda b, u, fu: fu),
     "log": Function(np.log, lambda b, u, fu: _one_over(b, u)),
-    "log2": Function(np.log2, lambda b, u, fu: _one_over(
-        b, b.make("mul", (u, b.num(math.log(2.0), "log(2)"))))),
-    "log10": Function(np.log10, lambda b, u, fu: _one_over(
-        b, b.make("mul", (u, b.num(math.log(10.0), "log(10)"))))),
+    "log2": Function(
+        np.log2, lambda b, u, fu: _one_over(b, b.make("mul", (u, b.num(math.log(2.0), "log(2)"))))
+    ),
+    "log10": Function(
+        np.log10,
+        lambda b, u, fu: _one_over(b, b.make("mul", (u, b.num(math.log(10.0), "log(10)")))),
+    ),
     "sqrt": Function(np.sqrt, lambda b, u, fu: _one_over(b, b.mul(b.num(2.0), fu))),
     "abs": Function(np.abs, lambda b, u, fu: b.call("sign", u)),
     "sinh": Function(np.sinh, lambda b, u, fu: b.call("cosh", u)),
     "cosh": Function(np.cosh, lambda b, u, fu: b.call("sinh", u)),
     "tanh": Function(np.tanh, lambda b, u, fu: b.sub(b.num(1.0), b.pow(fu, b.num(2.0)))),
-    "arcsin": Function(np.arcsin, lambda b, u, fu: _one_over(
-        b, b.call("sqrt", b.sub(b.num(1.0), b.pow(u, b.num(2.0)))))),
-    "arccos": Function(np.arccos, lambda b, u, fu: b.neg(_one_over(
-        b, b.call("sqrt", b.sub(b.num(1.0), b.pow(u, b.num(2.0))))))),
-    "arctan": Function(np.arctan, lambda b, u, fu: _one_over(
-        b, b.add(b.num(1.0), b.pow(u, b.num(2.0))))),
+    "arcsin": Function(
+        np.arcsin,
+        lambda b, u, fu: _one_over(b, b.call("sqrt", b.sub(b.num(1.0), b.pow(u, b.num(2.0))))),
+    ),
+    "arccos": Function(
+        np.arccos,
+        lambda b, u, fu: b.neg(
+            _one_over(b, b.call("sqrt", b.sub(b.num(1.0), b.pow(u, b.num(2.0)))))
+        ),
+    ),
+    "arctan": Function(
+        np.arctan, lambda b, u, fu: _one_over(b, b.add(b.num(1.0), b.pow(u, b.num(2.0))))
+    ),
     "sigmoid": Function(_sigmoid, lambda b, u, fu: b.mul(fu, b.sub(b.num(1.0), fu))),
 }
 #: Only differentiation makes "sign" (the slope of abs; NaN at 0): users cannot write it.

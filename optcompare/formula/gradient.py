@@ -48,7 +48,7 @@ def differentiate(b: Builder, root: Node, dim: int) -> tuple[Node, ...]:
             u, v = args
             push(u, b.div(a, v))
             if id(v) in varying:
-                push(v, b.neg(b.mul(a, b.div(node, v))))   # -a * (u/v) / v
+                push(v, b.neg(b.mul(a, b.div(node, v))))  # -a * (u/v) / v
         elif op == "pow":
             u, v = args
             if id(u) in varying:  # v * u**(v-1)

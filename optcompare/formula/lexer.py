@@ -13,15 +13,17 @@ from optcompare.registry import closest
 #: Most variables accepted (x0 .. x999).
 MAX_VARIABLES = 1000
 
-_CHARACTERS = ("a formula may contain only numbers, names (x, y, x0, ..., pi, e, sin, ...), "
-               "+ - * / ** ^, parentheses and spaces")
+_CHARACTERS = (
+    "a formula may contain only numbers, names (x, y, x0, ..., pi, e, sin, ...), "
+    "+ - * / ** ^, parentheses and spaces"
+)
 
 
 @dataclass(frozen=True)
 class Token:
-    kind: str    # "num", "var", "const", "func", "op", "(", ")", "end"
+    kind: str  # "num", "var", "const", "func", "op", "(", ")", "end"
     text: str
-    col: int     # 1-based
+    col: int  # 1-based
     value: float = 0.0
 
 
@@ -39,8 +41,9 @@ def _bad_character(ch: str, col: int) -> SpecError:
     if ch == ",":
         return SpecError(f"unexpected ',' at column {col}; every function takes one argument")
     if ch == "=":
-        return SpecError(f"unexpected '=' at column {col}; write only the right-hand side, "
-                         f"e.g. x**2 + y**2")
+        return SpecError(
+            f"unexpected '=' at column {col}; write only the right-hand side, e.g. x**2 + y**2"
+        )
     return SpecError(f"unexpected {ch!r} at column {col}; {_CHARACTERS}")
 
 
@@ -51,8 +54,10 @@ def _name_token(word: str, col: int) -> Token:
     if m:
         index = int(m.group(1))
         if index >= MAX_VARIABLES:
-            raise SpecError(f"variable '{word}' at column {col} is out of range; "
-                            f"at most {MAX_VARIABLES} variables, x0 to x{MAX_VARIABLES - 1}")
+            raise SpecError(
+                f"variable '{word}' at column {col} is out of range; "
+                f"at most {MAX_VARIABLES} variables, x0 to x{MAX_VARIABLES - 1}"
+            )
         return Token("var", word, col, float(index))
     if word in CONSTANTS:
         return Token("const", word, col, CONSTANTS[word])
@@ -98,15 +103,17 @@ def check_tokens(tokens: list[Token]) -> None:
             opened.append(tok)
         elif tok.kind == ")":
             if not opened:
-                raise SpecError(f"unbalanced ')' at column {tok.col}; "
-                                f"there is no '(' before it to close")
+                raise SpecError(
+                    f"unbalanced ')' at column {tok.col}; there is no '(' before it to close"
+                )
             opened.pop()
     if opened:
-        raise SpecError(f"unbalanced '(' at column {opened[-1].col}; it is never closed; "
-                        f"add a ')'")
+        raise SpecError(f"unbalanced '(' at column {opened[-1].col}; it is never closed; add a ')'")
     letters = [t for t in tokens if t.kind == "var" and t.text in ("x", "y")]
     indexed = [t for t in tokens if t.kind == "var" and t.text not in ("x", "y")]
     if letters and indexed:
         later = max(letters[0], indexed[0], key=lambda t: t.col)
-        raise SpecError(f"'{later.text}' at column {later.col} mixes the variables x, y with "
-                        f"x0, x1, ...; use one naming")
+        raise SpecError(
+            f"'{later.text}' at column {later.col} mixes the variables x, y with "
+            f"x0, x1, ...; use one naming"
+        )

@@ -57,8 +57,10 @@ class _Parser:
     def unary(self) -> Node:
         self.depth += 1
         if self.depth > MAX_NESTING:
-            raise SpecError(f"formula nests too deeply at column {self.peek().col} "
-                            f"(more than {MAX_NESTING} levels)")
+            raise SpecError(
+                f"formula nests too deeply at column {self.peek().col} "
+                f"(more than {MAX_NESTING} levels)"
+            )
         try:
             if self.at("-", "+"):
                 sign = self.next().text
@@ -86,22 +88,25 @@ class _Parser:
         if tok.kind == "func":
             name = ALIASES.get(tok.text, tok.text)
             if self.peek().kind != "(":
-                raise SpecError(f"function '{tok.text}' at column {tok.col} needs its argument "
-                                f"in parentheses, e.g. {tok.text}(x)")
+                raise SpecError(
+                    f"function '{tok.text}' at column {tok.col} needs its argument "
+                    f"in parentheses, e.g. {tok.text}(x)"
+                )
             self.next()
             if self.peek().kind == ")":
-                raise SpecError(f"'{tok.text}()' at column {tok.col} needs an argument, "
-                                f"e.g. {tok.text}(x)")
+                raise SpecError(
+                    f"'{tok.text}()' at column {tok.col} needs an argument, e.g. {tok.text}(x)"
+                )
             return self.b.make(name, (self.inside_parentheses(),))
         if tok.kind == "(":
             if self.peek().kind == ")":
-                raise SpecError(f"empty parentheses at column {tok.col}; "
-                                f"put an expression inside")
+                raise SpecError(f"empty parentheses at column {tok.col}; put an expression inside")
             return self.inside_parentheses()
         if tok.kind == "end":
             prev = self.tokens[self.pos - 2]
-            raise SpecError(f"formula ends after '{prev.text}' at column {prev.col}; "
-                            f"{_OPERAND} after it")
+            raise SpecError(
+                f"formula ends after '{prev.text}' at column {prev.col}; {_OPERAND} after it"
+            )
         raise SpecError(f"unexpected '{tok.text}' at column {tok.col}; {_OPERAND}")
 
     def inside_parentheses(self) -> Node:
@@ -114,9 +119,10 @@ class _Parser:
     @staticmethod
     def missing_operator(tok: Token) -> SpecError:
         # Parentheses are balanced, so what follows a complete term starts another one.
-        return SpecError(f"missing operator before '{tok.text}' at column {tok.col}; "
-                         f"join terms with + - * / or **, e.g. 2*x")
-
+        return SpecError(
+            f"missing operator before '{tok.text}' at column {tok.col}; "
+            f"join terms with + - * / or **, e.g. 2*x"
+        )
 
 
 def parse_formula(text: str) -> Formula:

@@ -45,8 +45,9 @@ class Builder:
     def __init__(self) -> None:
         self._nodes: dict[tuple, Node] = {}
 
-    def make(self, op: str, args: tuple[Node, ...] = (), value: float = 0.0,
-             label: str = "") -> Node:
+    def make(
+        self, op: str, args: tuple[Node, ...] = (), value: float = 0.0, label: str = ""
+    ) -> Node:
         key = (op, tuple(id(a) for a in args), value, math.copysign(1.0, value), label)
         node = self._nodes.get(key)
         if node is None:
@@ -169,11 +170,14 @@ class Builder:
         return self.mul(factor, a)
 
 
-
 #: The arithmetic the builder folds when both operands are numbers.
 ARITHMETIC: dict[str, Callable[..., Any]] = {
-    "neg": np.negative, "add": np.add, "sub": np.subtract, "mul": np.multiply,
-    "div": np.divide, "pow": np.power,
+    "neg": np.negative,
+    "add": np.add,
+    "sub": np.subtract,
+    "mul": np.multiply,
+    "div": np.divide,
+    "pow": np.power,
 }
 
 

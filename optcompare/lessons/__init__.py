@@ -23,8 +23,15 @@ __all__ = ["LESSONS", "Lesson", "LessonResult", "get_lesson", "lesson_names"]
 
 LESSONS: Registry[Lesson] = Registry("lesson")
 
-for _module in (ravine, adagrad_decay, rprop_minibatch, adam_nonconvergence, noisy_gradients,
-                saddle, gradient_scale):
+for _module in (
+    ravine,
+    adagrad_decay,
+    rprop_minibatch,
+    adam_nonconvergence,
+    noisy_gradients,
+    saddle,
+    gradient_scale,
+):
     LESSONS.register(_module.LESSON.name, _module.LESSON)
 
 

@@ -32,8 +32,24 @@ if TYPE_CHECKING:
 
     from optcompare.experiments.records import Result
 
-__all__ = ["DPI", "LABEL", "LEGEND", "TICKS", "TITLE", "Lesson", "LessonResult", "command",
-           "fmt", "fmt_gap", "new_figure", "page", "plain", "retitle", "style", "table"]
+__all__ = [
+    "DPI",
+    "LABEL",
+    "LEGEND",
+    "TICKS",
+    "TITLE",
+    "Lesson",
+    "LessonResult",
+    "command",
+    "fmt",
+    "fmt_gap",
+    "new_figure",
+    "page",
+    "plain",
+    "retitle",
+    "style",
+    "table",
+]
 
 
 @dataclass(frozen=True)
@@ -136,8 +152,10 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     cells = [*header, *(c for row in rows for c in row if isinstance(c, str))]
     if any("|" in c for c in cells):
         raise ValueError("a markdown table cell may not contain '|'")
-    lines = ["| " + " | ".join(header) + " |",
-             "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|",
+    ]
     for row in rows:
         lines.append("| " + " | ".join(c if isinstance(c, str) else fmt(c) for c in row) + " |")
     return "\n".join(lines)
@@ -161,9 +179,17 @@ def command(opts: Sequence[str], problem: str, **options: Any) -> str:
     return shlex.join(words)
 
 
-def page(title: str, claim: str, setup: str, commands: Sequence[str], numbers: str,
-         findings: Sequence[str], figures: Sequence[tuple[str, str]], notes: str = "",
-         counter: Sequence[str] = ()) -> str:
+def page(
+    title: str,
+    claim: str,
+    setup: str,
+    commands: Sequence[str],
+    numbers: str,
+    findings: Sequence[str],
+    figures: Sequence[tuple[str, str]],
+    notes: str = "",
+    counter: Sequence[str] = (),
+) -> str:
     """The lesson page in markdown.
 
     Args:
@@ -183,12 +209,15 @@ def page(title: str, claim: str, setup: str, commands: Sequence[str], numbers: s
     if commands:
         parts.append("The same comparison from the command line:")
         parts.append("\n".join(f"    {c}" for c in commands))
-    parts += ["## Key numbers", numbers, "## What the numbers say",
-              "\n".join(f"- {s}" for s in findings)]
+    parts += [
+        "## Key numbers",
+        numbers,
+        "## What the numbers say",
+        "\n".join(f"- {s}" for s in findings),
+    ]
     if counter:
         parts += ["## Where the claim weakens", "\n".join(f"- {s}" for s in counter)]
-    parts += ["## What to look at",
-              "\n".join(f"- `{name}`: {what}" for name, what in figures)]
+    parts += ["## What to look at", "\n".join(f"- `{name}`: {what}" for name, what in figures)]
     if notes:
         parts += ["## Notes", notes]
     return "\n\n".join(parts) + "\n"

@@ -26,19 +26,23 @@ def lesson_document(lesson: Lesson, res: LessonResult, command: str) -> dict[str
         "claim": lesson.claim,
         "numbers": plain(res.numbers),
         "figures": sorted(res.figures),
-        "experiments": {key: plain(summary_document(result, command))
-                        for key, result in res.results.items()},
+        "experiments": {
+            key: plain(summary_document(result, command)) for key, result in res.results.items()
+        },
     }
 
 
-def lesson_files(lesson: Lesson, res: LessonResult, command: str,
-                 fmt: str = "png") -> tuple[dict[str, Any], output.Files]:
+def lesson_files(
+    lesson: Lesson, res: LessonResult, command: str, fmt: str = "png"
+) -> tuple[dict[str, Any], output.Files]:
     """The document and the files of a lesson's folder."""
     from optcompare import plotting
 
     doc = lesson_document(lesson, res, command)
-    files: output.Files = {"lesson.md": output.text_file(res.text),
-                           "summary.json": output.json_file(doc)}
+    files: output.Files = {
+        "lesson.md": output.text_file(res.text),
+        "summary.json": output.json_file(doc),
+    }
     for key, result in res.results.items():
         name = "trajectory.csv" if len(res.results) == 1 else f"trajectory-{key}.csv"
         files[name] = output.trajectory_file(result)
@@ -47,8 +51,9 @@ def lesson_files(lesson: Lesson, res: LessonResult, command: str,
     for name, fig in res.figures.items():
         files[f"{name}.{fmt}"] = output.figure_file(fig, fmt)
     for key in res.animations:
-        _, anim = plotting.path_animation(res.results[key], frames=ANIMATION_FRAMES,
-                                          fps=ANIMATION_FPS)
+        _, anim = plotting.path_animation(
+            res.results[key], frames=ANIMATION_FRAMES, fps=ANIMATION_FPS
+        )
         name = "animation.gif" if len(res.animations) == 1 else f"animation-{key}.gif"
         files[name] = output.animation_file(anim, ANIMATION_FPS)
     return doc, files

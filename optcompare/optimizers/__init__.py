@@ -10,8 +10,15 @@ from optcompare.optimizers.base import Optimizer
 from optcompare.registry import Registry
 
 OPTIMIZERS: Registry[Optimizer] = Registry("optimizer")
-for _opt in (sgd.OPTIMIZER, adagrad.OPTIMIZER, adadelta.OPTIMIZER, rprop.OPTIMIZER,
-             rmsprop.OPTIMIZER, adam.OPTIMIZER, adam.ADAMW):
+for _opt in (
+    sgd.OPTIMIZER,
+    adagrad.OPTIMIZER,
+    adadelta.OPTIMIZER,
+    rprop.OPTIMIZER,
+    rmsprop.OPTIMIZER,
+    adam.OPTIMIZER,
+    adam.ADAMW,
+):
     OPTIMIZERS.register(_opt.name, _opt)
 
 #: The six classic optimizers that ``--opt all`` means.

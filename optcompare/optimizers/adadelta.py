@@ -69,9 +69,9 @@ OPTIMIZER = Optimizer(
     summary="ratio of running RMS of steps and gradients; lr (default 1) scales the step",
     related=(
         "A sibling of RMSProp: both replace Adagrad's growing sum by a moving average of g^2. "
-        'Adadelta also keeps a moving average of past steps, and their ratio sets the step '
+        "Adadelta also keeps a moving average of past steps, and their ratio sets the step "
         "size. Zeiler's paper has no learning rate; PyTorch's Adadelta has lr (default 1.0), "
-        'which multiplies every step, and the result depends on it as on any lr.'
+        "which multiplies every step, and the result depends on it as on any lr."
     ),
     paper="Zeiler 2012",
 )

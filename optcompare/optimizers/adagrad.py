@@ -66,10 +66,10 @@ OPTIMIZER = Optimizer(
     module=sys.modules[__name__],
     summary="per-coordinate steps from the sum of squared gradients",
     related=(
-        'Adagrad -> RMSProp -> Adam. Adagrad is the first per-coordinate method: rarely- '
-        'moving coordinates get larger steps. Its sum never forgets, so steps only shrink; '
-        'RMSProp replaces the sum by a moving average, Adadelta additionally removes the '
-        'learning rate, and Adam adds momentum and bias correction.'
+        "Adagrad -> RMSProp -> Adam. Adagrad is the first per-coordinate method: rarely- "
+        "moving coordinates get larger steps. Its sum never forgets, so steps only shrink; "
+        "RMSProp replaces the sum by a moving average, Adadelta additionally removes the "
+        "learning rate, and Adam adds momentum and bias correction."
     ),
     paper="Duchi, Hazan & Singer 2011",
 )

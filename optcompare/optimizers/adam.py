@@ -47,8 +47,8 @@ from optcompare.params import Param
 @dataclass(frozen=True)
 class AdamState:
     t: int
-    m: np.ndarray      # first moment (average of g)
-    v: np.ndarray      # second moment (average of g^2)
+    m: np.ndarray  # first moment (average of g)
+    v: np.ndarray  # second moment (average of g^2)
     v_max: np.ndarray  # running maximum of v (amsgrad)
 
 
@@ -100,10 +100,10 @@ OPTIMIZER = Optimizer(
     module=_MODULE,
     summary="momentum + RMSProp scaling, bias-corrected (AMSGrad option)",
     related=(
-        'Adagrad -> RMSProp -> Adam. Adam = momentum (first moment m) + RMSProp scaling '
-        '(second moment v) + bias correction of both. AMSGrad (amsgrad=true) never lets the '
+        "Adagrad -> RMSProp -> Adam. Adam = momentum (first moment m) + RMSProp scaling "
+        "(second moment v) + bias correction of both. AMSGrad (amsgrad=true) never lets the "
         "denominator shrink, which repairs Adam's non-convergence on Reddi et al.'s "
-        'counterexample; AdamW decouples the weight decay.'
+        "counterexample; AdamW decouples the weight decay."
     ),
     paper="Kingma & Ba 2015; Reddi et al. 2018 (AMSGrad)",
 )
@@ -116,9 +116,9 @@ ADAMW = Optimizer(
     module=_MODULE,
     summary="Adam with decoupled weight decay",
     related=(
-        'Adam with decoupled weight decay: the decay shrinks x directly instead of entering '
+        "Adam with decoupled weight decay: the decay shrinks x directly instead of entering "
         "the gradient, so it is not rescaled by Adam's per-coordinate denominator (with L2 "
-        'inside the gradient, Adam barely decays coordinates with large gradients).'
+        "inside the gradient, Adam barely decays coordinates with large gradients)."
     ),
     paper="Loshchilov & Hutter 2019",
 )

@@ -66,14 +66,16 @@ class Optimizer:
 
 def hyper(values: Mapping[str, Any]) -> Hyper:
     """Hyperparameters as attributes, per-run arrays as (runs, 1) columns."""
-    return Hyper(**{k: (v[:, None] if isinstance(v, np.ndarray) else v)
-                    for k, v in values.items()})
+    return Hyper(**{k: (v[:, None] if isinstance(v, np.ndarray) else v) for k, v in values.items()})
 
 
 def state_arrays(state: Any) -> dict[str, np.ndarray]:
     """The array fields of a state record, by the names its docstring uses."""
-    return {f.name: getattr(state, f.name) for f in fields(state)
-            if isinstance(getattr(state, f.name), np.ndarray)}
+    return {
+        f.name: getattr(state, f.name)
+        for f in fields(state)
+        if isinstance(getattr(state, f.name), np.ndarray)
+    }
 
 
 def lerp(a: np.ndarray, end: np.ndarray, w: Any) -> np.ndarray:

@@ -50,9 +50,9 @@ from optcompare.params import Param
 @dataclass(frozen=True)
 class RMSpropState:
     t: int
-    v: np.ndarray   # running average of g^2
+    v: np.ndarray  # running average of g^2
     gm: np.ndarray  # running average of g (centered)
-    b: np.ndarray   # momentum buffer
+    b: np.ndarray  # momentum buffer
 
 
 def init(x: np.ndarray, h: Hyper) -> RMSpropState:
@@ -79,18 +79,19 @@ OPTIMIZER = Optimizer(
         eps_param(1e-8, "added to the RMS (outside the square root)"),
         weight_decay_param(),
         Param("momentum", 0.0, "momentum factor on the normalised step", low=0.0),
-        Param("centered", False, "normalise by the variance instead of the second moment",
-              kind="bool"),
+        Param(
+            "centered", False, "normalise by the variance instead of the second moment", kind="bool"
+        ),
     ),
     init=init,
     update=update,
     module=sys.modules[__name__],
     summary="gradient divided by a running RMS of recent gradients",
     related=(
-        'Adagrad -> RMSProp -> Adam, and Rprop -> RMSProp. RMSProp divides by a moving RMS of '
-        'recent gradients: Adagrad that forgets, or Rprop made to work with mini-batches. '
-        'Adam is RMSProp with momentum on the gradient and bias correction of both averages; '
-        'Adadelta is its learning-rate-free sibling.'
+        "Adagrad -> RMSProp -> Adam, and Rprop -> RMSProp. RMSProp divides by a moving RMS of "
+        "recent gradients: Adagrad that forgets, or Rprop made to work with mini-batches. "
+        "Adam is RMSProp with momentum on the gradient and bias correction of both averages; "
+        "Adadelta is its learning-rate-free sibling."
     ),
     paper="Tieleman & Hinton 2012 (lecture 6e); Graves 2013",
 )

@@ -49,15 +49,20 @@ from optcompare.params import Param
 class RpropState:
     t: int
     step_size: np.ndarray  # per-coordinate step sizes
-    prev: np.ndarray       # previous gradient (zeroed after a sign change)
-    delta_x: np.ndarray    # the last move, for backtracking
+    prev: np.ndarray  # previous gradient (zeroed after a sign change)
+    delta_x: np.ndarray  # the last move, for backtracking
     prev_loss: np.ndarray  # the loss before the last move, for irprop+
 
 
 def init(x: np.ndarray, h: Hyper) -> RpropState:
     runs = x.shape[0]
-    return RpropState(t=0, step_size=np.zeros_like(x) + h.lr, prev=np.zeros_like(x),
-                      delta_x=np.zeros_like(x), prev_loss=np.full((runs, 1), np.inf))
+    return RpropState(
+        t=0,
+        step_size=np.zeros_like(x) + h.lr,
+        prev=np.zeros_like(x),
+        delta_x=np.zeros_like(x),
+        prev_loss=np.full((runs, 1), np.inf),
+    )
 
 
 def update(x: np.ndarray, g: np.ndarray, s: RpropState, h: Hyper, loss=None):
@@ -75,38 +80,55 @@ def update(x: np.ndarray, g: np.ndarray, s: RpropState, h: Hyper, loss=None):
     elif variant == "irprop+":
         worse = loss_col > s.prev_loss
         delta_x = np.where(flipped, np.where(worse, -s.delta_x, 0.0), delta_x)
-    return x + delta_x, RpropState(t=s.t + 1, step_size=step_size, prev=g,
-                                   delta_x=delta_x, prev_loss=loss_col)
+    return x + delta_x, RpropState(
+        t=s.t + 1, step_size=step_size, prev=g, delta_x=delta_x, prev_loss=loss_col
+    )
 
 
 def check(values, owner: str) -> None:
     if np.any(np.asarray(values["step_min"]) > np.asarray(values["step_max"])):
-        raise fail(owner, f"step_min={values['step_min']} is larger than "
-                          f"step_max={values['step_max']}; step_min must be <= step_max")
+        raise fail(
+            owner,
+            f"step_min={values['step_min']} is larger than "
+            f"step_max={values['step_max']}; step_min must be <= step_max",
+        )
 
 
 OPTIMIZER = Optimizer(
     name="rprop",
     params=(
         lr_param(1e-2),
-        Param("eta_minus", 0.5, "step-size factor after a sign change", low=0.0, high=1.0,
-              low_open=True, high_open=True),
+        Param(
+            "eta_minus",
+            0.5,
+            "step-size factor after a sign change",
+            low=0.0,
+            high=1.0,
+            low_open=True,
+            high_open=True,
+        ),
         Param("eta_plus", 1.2, "step-size factor while the sign holds", low=1.0, low_open=True),
         Param("step_min", 1e-6, "smallest step size", low=0.0),
         Param("step_max", 50.0, "largest step size", low=0.0, low_open=True),
-        Param("variant", "irprop-", "what a sign change does (irprop- is PyTorch's)",
-              kind="choice", choices=("irprop-", "rprop-", "rprop+", "irprop+"), per_run=False),
+        Param(
+            "variant",
+            "irprop-",
+            "what a sign change does (irprop- is PyTorch's)",
+            kind="choice",
+            choices=("irprop-", "rprop-", "rprop+", "irprop+"),
+            per_run=False,
+        ),
     ),
     init=init,
     update=update,
     module=sys.modules[__name__],
     summary="sign-based steps with per-coordinate adaptive sizes",
     related=(
-        'Rprop -> RMSProp. Rprop uses only the sign of each gradient coordinate, with a step '
-        'size per coordinate that grows while the sign holds and shrinks when it flips. That '
-        'is excellent with full-batch gradients and fails with mini-batches; RMSProp keeps '
-        'the per-coordinate normalisation but divides by a running RMS of the gradient, which '
-        'averages well over mini-batches (Hinton, lecture 6e).'
+        "Rprop -> RMSProp. Rprop uses only the sign of each gradient coordinate, with a step "
+        "size per coordinate that grows while the sign holds and shrinks when it flips. That "
+        "is excellent with full-batch gradients and fails with mini-batches; RMSProp keeps "
+        "the per-coordinate normalisation but divides by a running RMS of the gradient, which "
+        "averages well over mini-batches (Hinton, lecture 6e)."
     ),
     paper="Riedmiller & Braun 1993; Igel & Huesken 2000",
     check=check,

@@ -68,8 +68,11 @@ def check(values, owner: str) -> None:
     momentum, dampening = np.asarray(values["momentum"]), np.asarray(values["dampening"])
     bad = nesterov & ((momentum <= 0) | (dampening != 0))
     if np.any(bad):
-        raise fail(owner, "nesterov=true needs momentum > 0 and dampening = 0 "
-                   f"(got momentum={values['momentum']}, dampening={values['dampening']})")
+        raise fail(
+            owner,
+            "nesterov=true needs momentum > 0 and dampening = 0 "
+            f"(got momentum={values['momentum']}, dampening={values['dampening']})",
+        )
 
 
 OPTIMIZER = Optimizer(
@@ -77,8 +80,13 @@ OPTIMIZER = Optimizer(
     params=(
         lr_param(1e-3),
         Param("momentum", 0.0, "momentum factor mu (0 = plain gradient descent)", low=0.0),
-        Param("dampening", 0.0, "fraction of the new gradient held back from the buffer",
-              low=0.0, high=1.0),
+        Param(
+            "dampening",
+            0.0,
+            "fraction of the new gradient held back from the buffer",
+            low=0.0,
+            high=1.0,
+        ),
         Param("nesterov", False, "use Nesterov's look-ahead momentum", kind="bool"),
         weight_decay_param(),
     ),
@@ -87,10 +95,10 @@ OPTIMIZER = Optimizer(
     module=sys.modules[__name__],
     summary="gradient descent, optionally with (Nesterov) momentum",
     related=(
-        'The baseline every other method modifies. Momentum averages past gradients so steps '
-        'along a ravine add up while zig-zags across it cancel; Nesterov evaluates that '
+        "The baseline every other method modifies. Momentum averages past gradients so steps "
+        "along a ravine add up while zig-zags across it cancel; Nesterov evaluates that "
         "momentum one step ahead. Every adaptive method below keeps SGD's direction but "
-        'rescales each coordinate.'
+        "rescales each coordinate."
     ),
     paper="Polyak 1964; Sutskever et al. 2013 (Nesterov)",
     check=check,

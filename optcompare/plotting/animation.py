@@ -44,8 +44,9 @@ def _frame_steps(steps: int, frames: int) -> np.ndarray:
     return np.floor(np.linspace(0, steps, n) + 0.5).astype(int)
 
 
-def _freeze_background(fig: Figure, canvas: FigureCanvasAgg, axes: list[Axes],
-                       moving: list[Any]) -> None:
+def _freeze_background(
+    fig: Figure, canvas: FigureCanvasAgg, axes: list[Axes], moving: list[Any]
+) -> None:
     """Render everything on ``axes`` but the ``moving`` artists once, as one image.
 
     A saved animation redraws the whole figure for every frame; with the
@@ -89,8 +90,13 @@ def _frame_canvas() -> type[FigureCanvasAgg]:
     return FrameCanvas
 
 
-def path_animation(result: Result, frames: int = 60, fps: int = 15,
-                   colors: Mapping[str, str] | None = None, by: By = "optimizer"):
+def path_animation(
+    result: Result,
+    frames: int = 60,
+    fps: int = 15,
+    colors: Mapping[str, str] | None = None,
+    by: By = "optimizer",
+):
     """An animation of the runs: paths (left) and losses (right) growing step by step.
 
     The contours, minima, axes limits and layout are built once; each frame only
@@ -119,8 +125,10 @@ def path_animation(result: Result, frames: int = 60, fps: int = 15,
 
     problem = result.problem
     if problem.dim < 2:
-        raise ValueError(f"path_animation needs a problem of at least 2 coordinates; "
-                         f"{problem.spec} has {problem.dim}")
+        raise ValueError(
+            f"path_animation needs a problem of at least 2 coordinates; "
+            f"{problem.spec} has {problem.dim}"
+        )
     if frames < 1:
         raise ValueError(f"frames={frames}; an animation needs at least one frame")
     fig = Figure(figsize=ANIMATION_FIGSIZE, dpi=ANIMATION_DPI, layout="constrained")
@@ -166,21 +174,48 @@ def path_animation(result: Result, frames: int = 60, fps: int = 15,
         color, ls = ink[run.label].color, ink[run.label].linestyle
         label = legend[run.label] if run.label not in shown else "_nolegend_"
         shown.add(run.label)
-        (path,) = ax_path.plot([], [], color=color, ls=ls, lw=1.1 if several else 1.8,
-                               alpha=0.7 if several else 1.0, zorder=3)
-        (head,) = ax_path.plot([], [], ls="none", marker="o", ms=7, color=color,
-                               mec="black", mew=1.0, zorder=5)
-        (loss,) = ax_loss.plot([], [], color=color, ls=ls, lw=1.1 if several else 2.0,
-                               alpha=0.7 if several else 1.0, label=label)
+        (path,) = ax_path.plot(
+            [],
+            [],
+            color=color,
+            ls=ls,
+            lw=1.1 if several else 1.8,
+            alpha=0.7 if several else 1.0,
+            zorder=3,
+        )
+        (head,) = ax_path.plot(
+            [], [], ls="none", marker="o", ms=7, color=color, mec="black", mew=1.0, zorder=5
+        )
+        (loss,) = ax_loss.plot(
+            [],
+            [],
+            color=color,
+            ls=ls,
+            lw=1.1 if several else 2.0,
+            alpha=0.7 if several else 1.0,
+            label=label,
+        )
         (tip,) = ax_loss.plot([], [], ls="none", marker="o", ms=5, color=color, zorder=5)
         if len(y) > 0:
-            ax_path.scatter(run.x[:1, 0], run.x[:1, 1], marker="o", s=50, color="white",
-                            edgecolors="black", linewidths=1.2, zorder=4)
+            ax_path.scatter(
+                run.x[:1, 0],
+                run.x[:1, 1],
+                marker="o",
+                s=50,
+                color="white",
+                edgecolors="black",
+                linewidths=1.2,
+                zorder=4,
+            )
         artists.append((run, y, path, head, loss, tip))
     # below both panels: inside the loss axes it would hide the curves it names
-    fig.legend(handles=[h for h in ax_loss.get_lines() if not h.get_label().startswith("_")],
-               fontsize=10, loc="outside lower center", ncol=min(len(result.labels), 4),
-               frameon=False)
+    fig.legend(
+        handles=[h for h in ax_loss.get_lines() if not h.get_label().startswith("_")],
+        fontsize=10,
+        loc="outside lower center",
+        ncol=min(len(result.labels), 4),
+        frameon=False,
+    )
     stamp = fig.suptitle("", fontsize=TITLE)
     idx = _frame_steps(result.steps, frames)
 
@@ -190,8 +225,8 @@ def path_animation(result: Result, frames: int = 60, fps: int = 15,
             path.set_data(run.x[:n, 0], run.x[:n, 1])
             loss.set_data(np.arange(n), y[:n])
             if n > 0:
-                head.set_data(run.x[n - 1:n, 0], run.x[n - 1:n, 1])
-                tip.set_data([n - 1], y[n - 1:n])
+                head.set_data(run.x[n - 1 : n, 0], run.x[n - 1 : n, 1])
+                tip.set_data([n - 1], y[n - 1 : n])
                 # a run that diverged by step k stays as an X where it left
                 gone = run.diverged_at is not None and k >= run.diverged_at
                 head.set_marker("X" if gone else "o")
@@ -211,6 +246,12 @@ def path_animation(result: Result, frames: int = 60, fps: int = 15,
     fig.draw_without_rendering()
     fig.set_layout_engine(None)
     _freeze_background(fig, canvas, [ax_path, ax_loss], update(int(idx[0])))
-    anim = FuncAnimation(fig, update, frames=[int(k) for k in idx],
-                         interval=1000.0 / fps, blit=False, cache_frame_data=False)
+    anim = FuncAnimation(
+        fig,
+        update,
+        frames=[int(k) for k in idx],
+        interval=1000.0 / fps,
+        blit=False,
+        cache_frame_data=False,
+    )
     return fig, anim

@@ -44,8 +44,14 @@ if TYPE_CHECKING:
     from optcompare.problem import Minimum, Problem
 
 #: Area colour of each outcome that is not a listed minimum.
-OUTCOME_COLORS = {UNLISTED_MINIMUM: "#9E9E9E", SADDLE: "#636363", MAXIMUM: "#A6761D",
-                  STILL_MOVING: "#F7F7F7", NOT_CONVERGED: "#D0D0D0", DIVERGED: "black"}
+OUTCOME_COLORS = {
+    UNLISTED_MINIMUM: "#9E9E9E",
+    SADDLE: "#636363",
+    MAXIMUM: "#A6761D",
+    STILL_MOVING: "#F7F7F7",
+    NOT_CONVERGED: "#D0D0D0",
+    DIVERGED: "black",
+}
 #: How the stationary points of the outcomes that have one are marked.
 POINT_MARKERS = {UNLISTED_MINIMUM: "D", SADDLE: "X", MAXIMUM: "^"}
 #: The marker of a listed minimum, by kind.
@@ -95,14 +101,18 @@ def _share_text(basins: Basins, code: int, p: float, short: bool = False) -> str
     text = share(p)
     if code == STILL_MOVING and p > 0:
         moving = basins.still_moving()
-        text += (f" (net {moving['median_net_move']:.2g})" if short else
-                 f"\n(median net move {moving['median_net_move']:.2g} "
-                 f"in the last {moving['tail_steps']} steps)")
+        text += (
+            f" (net {moving['median_net_move']:.2g})"
+            if short
+            else f"\n(median net move {moving['median_net_move']:.2g} "
+            f"in the last {moving['tail_steps']} steps)"
+        )
     return text
 
 
-def basin_handles(minima: Sequence[Minimum], codes: Sequence[int],
-                  texts: Sequence[str] | None = None) -> list[Any]:
+def basin_handles(
+    minima: Sequence[Minimum], codes: Sequence[int], texts: Sequence[str] | None = None
+) -> list[Any]:
     """Legend entries for ``codes``: the area colour, with the marker where the outcome
     has a point; labelled with ``texts`` (default: :func:`outcome_label`)."""
     from matplotlib.lines import Line2D
@@ -112,15 +122,32 @@ def basin_handles(minima: Sequence[Minimum], codes: Sequence[int],
     texts = [outcome_label(c, minima) for c in codes] if texts is None else texts
     handles: list[Any] = []
     for code, text in zip(codes, texts, strict=True):
-        area = Patch(facecolor=_tint(full[code]) if code >= 0 else OUTCOME_COLORS[code],
-                     edgecolor="0.4", lw=0.6)
+        area = Patch(
+            facecolor=_tint(full[code]) if code >= 0 else OUTCOME_COLORS[code],
+            edgecolor="0.4",
+            lw=0.6,
+        )
         if code >= 0:
             style = _STYLE_BY_KIND[minima[code].kind]
-            mark = Line2D([], [], ls="none", marker=style["marker"], markersize=9,
-                          markerfacecolor=full[code], markeredgecolor="black")
+            mark = Line2D(
+                [],
+                [],
+                ls="none",
+                marker=style["marker"],
+                markersize=9,
+                markerfacecolor=full[code],
+                markeredgecolor="black",
+            )
         elif code in POINT_MARKERS:
-            mark = Line2D([], [], ls="none", marker=POINT_MARKERS[code], markersize=7,
-                          markerfacecolor=OUTCOME_COLORS[code], markeredgecolor="white")
+            mark = Line2D(
+                [],
+                [],
+                ls="none",
+                marker=POINT_MARKERS[code],
+                markersize=7,
+                markerfacecolor=OUTCOME_COLORS[code],
+                markeredgecolor="white",
+            )
         else:
             area.set_label(text)
             handles.append(area)
@@ -147,12 +174,22 @@ class _Tuple(tuple):
 def _legend(ax: Axes, handles: list[Any], **kwargs: Any) -> Any:
     from matplotlib.legend_handler import HandlerTuple
 
-    return ax.legend(handles=handles, labels=[h.get_label() for h in handles],
-                     handler_map={_Tuple: HandlerTuple(ndivide=1)}, **kwargs)
+    return ax.legend(
+        handles=handles,
+        labels=[h.get_label() for h in handles],
+        handler_map={_Tuple: HandlerTuple(ndivide=1)},
+        **kwargs,
+    )
 
 
-def plot_basins(basins: Basins, problem: Problem, ax: Axes | None = None, *,
-                legend: bool = True, codes: Sequence[int] | None = None) -> Axes:
+def plot_basins(
+    basins: Basins,
+    problem: Problem,
+    ax: Axes | None = None,
+    *,
+    legend: bool = True,
+    codes: Sequence[int] | None = None,
+) -> Axes:
     """Basins of attraction: each grid start coloured by where its run ends.
 
     The image data is ``basins.outcome`` (rows: y, columns: x), each value an
@@ -186,23 +223,39 @@ def plot_basins(basins: Basins, problem: Problem, ax: Axes | None = None, *,
     dx = (xs[-1] - xs[0]) / max(len(xs) - 1, 1)
     dy = (ys[-1] - ys[0]) / max(len(ys) - 1, 1)
     # each cell centred on its start; the axes then show exactly the window
-    ax.imshow(basins.outcome, origin="lower", cmap=cmap, norm=norm, interpolation="nearest",
-              extent=(xs[0] - dx / 2, xs[-1] + dx / 2, ys[0] - dy / 2, ys[-1] + dy / 2),
-              aspect="auto", zorder=0)
+    ax.imshow(
+        basins.outcome,
+        origin="lower",
+        cmap=cmap,
+        norm=norm,
+        interpolation="nearest",
+        extent=(xs[0] - dx / 2, xs[-1] + dx / 2, ys[0] - dy / 2, ys[-1] + dy / 2),
+        aspect="auto",
+        zorder=0,
+    )
     for kind, style in _STYLE_BY_KIND.items():
         ks = [i for i, m in enumerate(minima) if m.kind == kind]
         if ks:
             M = np.array([minima[i].x[:2] for i in ks], dtype=float)
-            ax.scatter(M[:, 0], M[:, 1], **{**style, "c": [full[i] for i in ks]},
-                       label=f"{kind} minimum")
+            ax.scatter(
+                M[:, 0], M[:, 1], **{**style, "c": [full[i] for i in ks]}, label=f"{kind} minimum"
+            )
     if basins.point is not None:
         for code, marker in POINT_MARKERS.items():
             pts = basins.point[basins.outcome == code]
             if len(pts):
                 pts = np.unique(np.round(pts, 8), axis=0)
-                ax.scatter(pts[:, 0], pts[:, 1], marker=marker, s=60, c=OUTCOME_COLORS[code],
-                           edgecolors="white", linewidths=1.0, zorder=4,
-                           label=outcome_name(code, minima))
+                ax.scatter(
+                    pts[:, 0],
+                    pts[:, 1],
+                    marker=marker,
+                    s=60,
+                    c=OUTCOME_COLORS[code],
+                    edgecolors="white",
+                    linewidths=1.0,
+                    zorder=4,
+                    label=outcome_name(code, minima),
+                )
     (x_lo, x_hi), (y_lo, y_hi) = problem.window()[:2]
     ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(y_lo, y_hi)
@@ -211,27 +264,44 @@ def plot_basins(basins: Basins, problem: Problem, ax: Axes | None = None, *,
     style_axes(ax, basins.label, "x", "y")
     if legend:
         codes = shown_codes([basins]) if codes is None else codes
-        texts = [f"{outcome_label(c, minima)}: {_share_text(basins, c, p)}"
-                 for c, p in zip(codes, basin_fractions(basins, codes), strict=True)]
-        _legend(ax, basin_handles(minima, codes, texts), fontsize=LEGEND,
-                title=f"{basins.outcome.size} starts, {basins.steps} steps",
-                title_fontsize=LEGEND, **OUTSIDE)
+        texts = [
+            f"{outcome_label(c, minima)}: {_share_text(basins, c, p)}"
+            for c, p in zip(codes, basin_fractions(basins, codes), strict=True)
+        ]
+        _legend(
+            ax,
+            basin_handles(minima, codes, texts),
+            fontsize=LEGEND,
+            title=f"{basins.outcome.size} starts, {basins.steps} steps",
+            title_fontsize=LEGEND,
+            **OUTSIDE,
+        )
     return ax
 
 
-def panel_legend(ax: Axes, basins: Basins, minima: Sequence[Minimum],
-                 codes: Sequence[int]) -> Any:
+def panel_legend(ax: Axes, basins: Basins, minima: Sequence[Minimum], codes: Sequence[int]) -> Any:
     """Beside a panel of a many-panel figure: the share of its starts per outcome, in the
     order of ``codes`` (the shared legend names them)."""
-    texts = [_share_text(basins, c, p, short=True)
-             for c, p in zip(codes, basin_fractions(basins, codes), strict=True)]
-    return _legend(ax, basin_handles(minima, codes, texts), fontsize=10, handlelength=1.2,
-                   handletextpad=0.4, borderaxespad=0.0, loc="upper left",
-                   bbox_to_anchor=(1.03, 1.0), frameon=False)
+    texts = [
+        _share_text(basins, c, p, short=True)
+        for c, p in zip(codes, basin_fractions(basins, codes), strict=True)
+    ]
+    return _legend(
+        ax,
+        basin_handles(minima, codes, texts),
+        fontsize=10,
+        handlelength=1.2,
+        handletextpad=0.4,
+        borderaxespad=0.0,
+        loc="upper left",
+        bbox_to_anchor=(1.03, 1.0),
+        frameon=False,
+    )
 
 
-def figure_legend(fig: Any, basins_list: Sequence[Basins], minima: Sequence[Minimum],
-                  codes: Sequence[int]) -> Any:
+def figure_legend(
+    fig: Any, basins_list: Sequence[Basins], minima: Sequence[Minimum], codes: Sequence[int]
+) -> Any:
     """The shared legend under a many-panel figure: one entry per outcome of ``codes``,
     in as few balanced rows as the figure's width allows; the figure grows by the
     legend's rows, so that the panels keep their size."""
@@ -247,10 +317,24 @@ def figure_legend(fig: Any, basins_list: Sequence[Basins], minima: Sequence[Mini
     fit = max(1, int(fig.get_figwidth() / entry))
     rows = -(-len(handles) // fit)
     fig.set_figheight(fig.get_figheight() + 0.3 * (rows - 1))
-    return fig.legend(handles=handles, labels=[h.get_label() for h in handles],
-                      handler_map={_Tuple: HandlerTuple(ndivide=1)}, fontsize=LEGEND,
-                      ncols=-(-len(handles) // rows), loc="outside lower center")
+    return fig.legend(
+        handles=handles,
+        labels=[h.get_label() for h in handles],
+        handler_map={_Tuple: HandlerTuple(ndivide=1)},
+        fontsize=LEGEND,
+        ncols=-(-len(handles) // rows),
+        loc="outside lower center",
+    )
 
 
-__all__ = ["OUTCOME_COLORS", "basin_fractions", "basin_handles", "figure_legend",
-           "minimum_colors", "outcome_label", "panel_legend", "plot_basins", "shown_codes"]
+__all__ = [
+    "OUTCOME_COLORS",
+    "basin_fractions",
+    "basin_handles",
+    "figure_legend",
+    "minimum_colors",
+    "outcome_label",
+    "panel_legend",
+    "plot_basins",
+    "shown_codes",
+]

@@ -44,19 +44,28 @@ __all__ = [
 #: The colour of each built-in optimizer (Okabe & Ito 2008).  Yellow, faint on
 #: white, is left out; blue and sky blue differ strongly in lightness.
 OPTIMIZER_COLORS: Mapping[str, str] = {
-    "sgd": "#0072B2",       # blue
-    "adagrad": "#E69F00",   # orange
+    "sgd": "#0072B2",  # blue
+    "adagrad": "#E69F00",  # orange
     "adadelta": "#CC79A7",  # reddish purple
-    "rprop": "#56B4E9",     # sky blue
-    "rmsprop": "#009E73",   # bluish green
-    "adam": "#D55E00",      # vermilion
-    "adamw": "#000000",     # black
+    "rprop": "#56B4E9",  # sky blue
+    "rmsprop": "#009E73",  # bluish green
+    "adam": "#D55E00",  # vermilion
+    "adamw": "#000000",  # black
 }
 
 #: Paul Tol's colour-blind-safe "muted" palette: for optimizer names outside
 #: :data:`OPTIMIZER_COLORS` (picked by name) and for ``by="label"`` figures (in order).
-VARIANT_PALETTE = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77",
-                   "#CC6677", "#882255", "#AA4499")
+VARIANT_PALETTE = (
+    "#332288",
+    "#88CCEE",
+    "#44AA99",
+    "#117733",
+    "#999933",
+    "#DDCC77",
+    "#CC6677",
+    "#882255",
+    "#AA4499",
+)
 
 #: Line styles and markers for variants beyond the three shades.
 _LINESTYLES = ("-", "--", ":", "-.")
@@ -118,8 +127,9 @@ def parse_color(text: str) -> tuple[str, str]:
     key, sep, value = text.rpartition("=")
     key, value = key.strip(), value.strip()
     if not sep or not key:
-        raise SpecError(f"color '{text}' must read LABEL=COLOR, e.g. adam=red or "
-                        f"'sgd momentum=0.9=#333333'")
+        raise SpecError(
+            f"color '{text}' must read LABEL=COLOR, e.g. adam=red or 'sgd momentum=0.9=#333333'"
+        )
     return key, check_color(value, key)
 
 
@@ -129,13 +139,16 @@ def check_color(value: str, key: str = "") -> str:
 
     if not isinstance(value, str) or not is_color_like(value):
         owner = f" for '{key}'" if key else ""
-        raise SpecError(f"'{value}'{owner} is not a colour; use a name (red), #rrggbb, "
-                        f"or a grey level such as 0.5")
+        raise SpecError(
+            f"'{value}'{owner} is not a colour; use a name (red), #rrggbb, "
+            f"or a grey level such as 0.5"
+        )
     return value
 
 
-def check_color_keys(colors: Mapping[str, str] | None, labels: Iterable[str],
-                     names: Iterable[str]) -> None:
+def check_color_keys(
+    colors: Mapping[str, str] | None, labels: Iterable[str], names: Iterable[str]
+) -> None:
     """Every key of a user's colours must name a label or an optimizer drawn.
 
     Raises:
@@ -145,8 +158,10 @@ def check_color_keys(colors: Mapping[str, str] | None, labels: Iterable[str],
     for key in colors or {}:
         if key not in labels and key not in names:
             allowed = ", ".join(f"'{k}'" for k in dict.fromkeys(names + labels))
-            raise SpecError(f"{{p}} '{key}' names no optimizer or label of this run; "
-                            f"choose from {allowed}", "colors")
+            raise SpecError(
+                f"{{p}} '{key}' names no optimizer or label of this run; choose from {allowed}",
+                "colors",
+            )
 
 
 def check_colors(colors: Mapping[str, str] | None) -> dict[str, str]:
@@ -154,8 +169,9 @@ def check_colors(colors: Mapping[str, str] | None) -> dict[str, str]:
     return {str(k): check_color(v, str(k)) for k, v in (colors or {}).items()}
 
 
-def inks(labels: Iterable[tuple[str, str]], colors: Mapping[str, str] | None = None,
-         by: By = "optimizer") -> dict[str, Ink]:
+def inks(
+    labels: Iterable[tuple[str, str]], colors: Mapping[str, str] | None = None, by: By = "optimizer"
+) -> dict[str, Ink]:
     """How to draw each label of a figure, from ``(label, optimizer name)`` pairs.
 
     Args:

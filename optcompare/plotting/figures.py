@@ -48,8 +48,12 @@ if TYPE_CHECKING:
     from optcompare.problem import Problem
 
 
-def loss_figure(result: Result, figsize: tuple[float, float] = LOSS_FIGSIZE,
-                colors: Mapping[str, str] | None = None, by: By = "optimizer") -> Figure:
+def loss_figure(
+    result: Result,
+    figsize: tuple[float, float] = LOSS_FIGSIZE,
+    colors: Mapping[str, str] | None = None,
+    by: By = "optimizer",
+) -> Figure:
     """A slide-ready figure of :func:`plot_loss` (constrained layout, saved at 150 dpi).
 
     ``colors`` (by label or optimizer name) and ``by`` as in :func:`plot_loss`.
@@ -57,9 +61,13 @@ def loss_figure(result: Result, figsize: tuple[float, float] = LOSS_FIGSIZE,
     return root_figure(plot_loss(result, ax=new_axes(figsize), colors=colors, by=by))
 
 
-def path_figure(result: Result, figsize: tuple[float, float] | None = None,
-                grid: int = 200, colors: Mapping[str, str] | None = None,
-                by: By = "optimizer") -> Figure:
+def path_figure(
+    result: Result,
+    figsize: tuple[float, float] | None = None,
+    grid: int = 200,
+    colors: Mapping[str, str] | None = None,
+    by: By = "optimizer",
+) -> Figure:
     """A slide-ready figure of :func:`plot_path` (constrained layout, saved at 150 dpi).
 
     ``figsize`` defaults to :func:`~optcompare.plotting.paths.path_figsize` of the
@@ -67,19 +75,22 @@ def path_figure(result: Result, figsize: tuple[float, float] | None = None,
     """
     if figsize is None:
         figsize = PATH_FIGSIZE if result.problem.dim < 2 else path_figsize(view(result))
-    return root_figure(plot_path(result, ax=new_axes(figsize), grid=grid, colors=colors,
-                                 by=by))
+    return root_figure(plot_path(result, ax=new_axes(figsize), grid=grid, colors=colors, by=by))
 
 
-def comparison_figures(result: Result, colors: Mapping[str, str] | None = None,
-                       by: By = "optimizer") -> dict[str, Figure]:
+def comparison_figures(
+    result: Result, colors: Mapping[str, str] | None = None, by: By = "optimizer"
+) -> dict[str, Figure]:
     """Every figure of a comparison by name: ``{"loss": ..., "path": ...}``."""
-    return {"loss": loss_figure(result, colors=colors, by=by),
-            "path": path_figure(result, colors=colors, by=by)}
+    return {
+        "loss": loss_figure(result, colors=colors, by=by),
+        "path": path_figure(result, colors=colors, by=by),
+    }
 
 
-def comparison_figure(result: Result, kind: str, colors: Mapping[str, str] | None = None,
-                      by: By = "optimizer") -> Figure:
+def comparison_figure(
+    result: Result, kind: str, colors: Mapping[str, str] | None = None, by: By = "optimizer"
+) -> Figure:
     """The figure ``kind`` ("loss" or "path") of a comparison."""
     if kind == "loss":
         return loss_figure(result, colors=colors, by=by)
@@ -88,8 +99,9 @@ def comparison_figure(result: Result, kind: str, colors: Mapping[str, str] | Non
     raise ValueError(f"unknown figure kind '{kind}'; choose 'loss' or 'path'")
 
 
-def sweep_figure(sweep: SweepResult, colors: Mapping[str, str] | None = None,
-                 by: By = "optimizer") -> Figure:
+def sweep_figure(
+    sweep: SweepResult, colors: Mapping[str, str] | None = None, by: By = "optimizer"
+) -> Figure:
     """A slide-ready figure of a sweep.
 
     One parameter: :func:`plot_sweep` (with ``colors`` and ``by``).  Two: one
@@ -106,8 +118,7 @@ def sweep_figure(sweep: SweepResult, colors: Mapping[str, str] | None = None,
     n = len(sweep.outcomes)
     ncols = 2 if n == 4 else min(n, 3)
     nrows = -(-n // ncols)
-    fig = Figure(figsize=(4.3 * ncols + 1.6, 3.9 * nrows + 1.2), dpi=DPI,
-                 layout="constrained")
+    fig = Figure(figsize=(4.3 * ncols + 1.6, 3.9 * nrows + 1.2), dpi=DPI, layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     log = heat_scale(sweep)
     z = finite(to_colour_scale(heat_values(sweep, o)[0], log) for o in sweep.outcomes)
@@ -118,20 +129,33 @@ def sweep_figure(sweep: SweepResult, colors: Mapping[str, str] | None = None,
         if i >= n:
             ax.remove()
             continue
-        plot_sweep_heatmap(sweep, i, ax=ax, vmin=vmin, vmax=vmax, colorbar=False,
-                           legend=False, title=sweep.outcomes[i].label)
+        plot_sweep_heatmap(
+            sweep,
+            i,
+            ax=ax,
+            vmin=vmin,
+            vmax=vmax,
+            colorbar=False,
+            legend=False,
+            title=sweep.outcomes[i].label,
+        )
     used = list(axes[:n])
     cb = fig.colorbar(used[0].images[0], ax=used)
     cb.set_label(heat_label(sweep, log), fontsize=LABEL)
     cb.ax.tick_params(labelsize=TICKS)
     seeds = len(sweep.seeds)
     # two lines: a single narrow panel must not clip the title
-    fig.suptitle(f"{problem_title(sweep.problem)}: {sweep.objective} over {sweep.axes[0][0]} x "
-                 f"{sweep.axes[1][0]}\n"
-                 + ("1 seed" if seeds == 1 else f"median of {seeds} seeds"), fontsize=TITLE)
+    fig.suptitle(
+        f"{problem_title(sweep.problem)}: {sweep.objective} over {sweep.axes[0][0]} x "
+        f"{sweep.axes[1][0]}\n" + ("1 seed" if seeds == 1 else f"median of {seeds} seeds"),
+        fontsize=TITLE,
+    )
     if any(a.patches for a in used):
-        fig.legend(handles=[Patch(label="diverged (median)", **DIVERGED_HATCH)],
-                   fontsize=LEGEND, loc="outside lower center")
+        fig.legend(
+            handles=[Patch(label="diverged (median)", **DIVERGED_HATCH)],
+            fontsize=LEGEND,
+            loc="outside lower center",
+        )
     return fig
 
 
@@ -152,8 +176,11 @@ def basins_figure(basins_list: Sequence[Basins], problem: Problem) -> Figure:
     (x_lo, x_hi), (y_lo, y_hi) = problem.window()[:2]
     aspect = (y_hi - y_lo) / (x_hi - x_lo)
     aspect = aspect if np.isclose(aspect, 1.0, rtol=0.5) else 1.0  # see plot_basins
-    fig = Figure(figsize=(max(4.6 * ncols + 0.4, 6.4), (3.4 * aspect + 0.5) * nrows + 1.2),
-                 dpi=DPI, layout="constrained")
+    fig = Figure(
+        figsize=(max(4.6 * ncols + 0.4, 6.4), (3.4 * aspect + 0.5) * nrows + 1.2),
+        dpi=DPI,
+        layout="constrained",
+    )
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     codes = shown_codes(basins_list)  # the same outcomes, in the same order, on every panel
     for i, ax in enumerate(axes):
@@ -165,13 +192,18 @@ def basins_figure(basins_list: Sequence[Basins], problem: Problem) -> Figure:
     figure_legend(fig, basins_list, problem.minima(), codes)
     grid, steps = basins_list[0].outcome.shape, basins_list[0].steps
     sep = ": " if n > 1 else "\n"  # one panel is too narrow for one line
-    fig.suptitle(f"{problem_title(problem)}{sep}where {grid[1]} x {grid[0]} starts end after "
-                 f"{steps} steps", fontsize=TITLE)
+    fig.suptitle(
+        f"{problem_title(problem)}{sep}where {grid[1]} x {grid[0]} starts end after {steps} steps",
+        fontsize=TITLE,
+    )
     return fig
 
 
-def effective_step_figure(result: Result, figsize: tuple[float, float] = LOSS_FIGSIZE,
-                          colors: Mapping[str, str] | None = None,
-                          by: By = "optimizer") -> Figure:
+def effective_step_figure(
+    result: Result,
+    figsize: tuple[float, float] = LOSS_FIGSIZE,
+    colors: Mapping[str, str] | None = None,
+    by: By = "optimizer",
+) -> Figure:
     """A slide-ready figure of :func:`plot_effective_step`."""
     return root_figure(plot_effective_step(result, ax=new_axes(figsize), colors=colors, by=by))

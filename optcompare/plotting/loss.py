@@ -56,7 +56,7 @@ def loss_curves(result: Result) -> tuple[list[tuple[Run, np.ndarray]], np.ndarra
     f_star = result.problem.f_star
     curves = []
     for run in result.runs:
-        y = np.asarray(run.loss[:valid(run)], dtype=float)
+        y = np.asarray(run.loss[: valid(run)], dtype=float)
         if f_star is not None:
             y = np.maximum(y - f_star, LOSS_FLOOR)
         curves.append((run, y))
@@ -85,14 +85,18 @@ def median_bands(result: Result) -> dict[str, tuple[np.ndarray, np.ndarray, np.n
             continue
         Y = np.full((len(runs), max(valid(r) for r in runs)), np.inf)
         for i, r in enumerate(runs):
-            Y[i, :valid(r)] = r.loss[:valid(r)]
+            Y[i, : valid(r)] = r.loss[: valid(r)]
         q = quantiles(Y, (BAND[0], 0.5, BAND[1]), axis=0)
         out[label] = (_gap(q[0], f_star), _gap(q[1], f_star), _gap(q[2], f_star))
     return out
 
 
-def plot_loss(result: Result, ax: Axes | None = None,
-              colors: Mapping[str, str] | None = None, by: By = "optimizer") -> Axes:
+def plot_loss(
+    result: Result,
+    ax: Axes | None = None,
+    colors: Mapping[str, str] | None = None,
+    by: By = "optimizer",
+) -> Axes:
     """Loss against step: one line per run, or a median and band per label of seeds.
 
     With a known minimum value f* the curve is loss - f* (clipped at 1e-16);
@@ -149,22 +153,41 @@ def plot_loss(result: Result, ax: Axes | None = None,
             q25, line, q75 = bands[label]
             upper = q75 if top is None else np.minimum(q75, top)  # clipped at the top edge
             steps = np.arange(len(line))
-            ax.fill_between(steps, gaps(q25), upper, where=np.isfinite(q25), color=color,
-                            alpha=0.2, lw=0, zorder=2, label="_nolegend_")
+            ax.fill_between(
+                steps,
+                gaps(q25),
+                upper,
+                where=np.isfinite(q25),
+                color=color,
+                alpha=0.2,
+                lw=0,
+                zorder=2,
+                label="_nolegend_",
+            )
         steps = np.arange(len(line))
-        (drawn[label],) = ax.plot(steps, gaps(line), color=color, lw=2.0, ls=ls,
-                                  label=legend[label], zorder=3,
-                                  marker="o" if len(line) == 1 else marker, ms=6,
-                                  markevery=max(1, len(line) // 12))
+        (drawn[label],) = ax.plot(
+            steps,
+            gaps(line),
+            color=color,
+            lw=2.0,
+            ls=ls,
+            label=legend[label],
+            zorder=3,
+            marker="o" if len(line) == 1 else marker,
+            ms=6,
+            markevery=max(1, len(line) // 12),
+        )
         shapes.append((label, np.column_stack([steps, line])))
         k = last_finite(line)
-        if k is not None and (k < len(line) - 1
-                              or (single is not None and single.diverged_at is not None)):
+        if k is not None and (
+            k < len(line) - 1 or (single is not None and single.diverged_at is not None)
+        ):
             # a median that is +inf from here on (half of the runs diverged), or a
             # single run that blew up, ends in an x (on the top edge when off the chart)
             end = line[k] if top is None else min(line[k], top)
-            ax.scatter([k], [end], marker="x", s=90, linewidths=2.5, color=color,
-                       zorder=5, clip_on=False)
+            ax.scatter(
+                [k], [end], marker="x", s=90, linewidths=2.5, color=color, zorder=5, clip_on=False
+            )
     if top is not None:
         ax.set_ylim(margin(float(every.min()), top, log), top)
     if max((len(y) for _, y in curves), default=0) <= 1:
@@ -177,13 +200,18 @@ def plot_loss(result: Result, ax: Axes | None = None,
     handles = [drawn[label] for label in result.labels]
     notes = reveal(ax, drawn, shapes, "loss curves")
     if f_star is not None:
-        lowest = min((float(np.nanmin(r.loss[:valid(r)] - f_star)) for r in result.runs
-                      if valid(r) > 0), default=np.inf)
+        lowest = min(
+            (float(np.nanmin(r.loss[: valid(r)] - f_star)) for r in result.runs if valid(r) > 0),
+            default=np.inf,
+        )
         if lowest < LOSS_FLOOR:  # a log axis cannot show 0: say where it is drawn instead
-            notes.append(f"loss - f* below {LOSS_FLOOR:g} is drawn at {LOSS_FLOOR:g} "
-                         f"(the lowest is {lowest:.3g})")
+            notes.append(
+                f"loss - f* below {LOSS_FLOOR:g} is drawn at {LOSS_FLOOR:g} "
+                f"(the lowest is {lowest:.3g})"
+            )
     handles += note_handles(notes)
     kw = {"loc": "best", "framealpha": 0.9} if len(handles) <= 3 else OUTSIDE
-    ax.legend(handles=handles, fontsize=LEGEND, title=by_label_note(by),
-              title_fontsize=LEGEND, **kw)
+    ax.legend(
+        handles=handles, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND, **kw
+    )
     return ax

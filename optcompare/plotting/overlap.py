@@ -52,8 +52,9 @@ class Coincidence:
 def _fractions(ax: Axes, xy: np.ndarray) -> np.ndarray:
     """Data points -> axes fractions (log10 on a log axis); non-finite rows dropped."""
     out = []
-    for j, (scale, (lo, hi)) in enumerate(((ax.get_xscale(), ax.get_xlim()),
-                                           (ax.get_yscale(), ax.get_ylim()))):
+    for j, (scale, (lo, hi)) in enumerate(
+        ((ax.get_xscale(), ax.get_xlim()), (ax.get_yscale(), ax.get_ylim()))
+    ):
         v = np.asarray(xy[:, j], dtype=float)
         if scale == "log":
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -88,15 +89,16 @@ def _covered(points: np.ndarray, line: np.ndarray, near: float) -> np.ndarray:
     dd = np.maximum(np.einsum("ij,ij->i", d, d), 1e-300)
     covered = np.zeros(len(points), dtype=bool)
     for start in range(0, len(points), 64):  # bounded memory for long lines
-        p = points[start:start + 64, None, :]
+        p = points[start : start + 64, None, :]
         t = np.clip(np.einsum("pij,ij->pi", p - a, d) / dd, 0.0, 1.0)
         gap = p - (a + t[..., None] * d)
-        covered[start:start + 64] = np.min(np.hypot(gap[..., 0], gap[..., 1]), axis=1) <= near
+        covered[start : start + 64] = np.min(np.hypot(gap[..., 0], gap[..., 1]), axis=1) <= near
     return covered
 
 
-def coincident(ax: Axes, curves: Sequence[tuple[str, np.ndarray]], near: float = NEAR,
-               share: float = SHARE) -> list[Coincidence]:
+def coincident(
+    ax: Axes, curves: Sequence[tuple[str, np.ndarray]], near: float = NEAR, share: float = SHARE
+) -> list[Coincidence]:
     """Pairs of named curves, in drawing order, where the later one hides the earlier.
 
     Args:
@@ -124,8 +126,13 @@ def coincident(ax: Axes, curves: Sequence[tuple[str, np.ndarray]], near: float =
     return out
 
 
-def reveal(ax: Axes, lines: Mapping[str, Line2D], curves: Sequence[tuple[str, np.ndarray]],
-           what: str, near: float = NEAR) -> list[str]:
+def reveal(
+    ax: Axes,
+    lines: Mapping[str, Line2D],
+    curves: Sequence[tuple[str, np.ndarray]],
+    what: str,
+    near: float = NEAR,
+) -> list[str]:
     """Dash the later curve of every pair where it hides the earlier; one legend note each.
 
     ``lines`` maps each curve's name to its drawn line; ``what`` names the curves
@@ -139,7 +146,9 @@ def reveal(ax: Axes, lines: Mapping[str, Line2D], curves: Sequence[tuple[str, np
         second.set_linestyle(DASHES)
         second.set_zorder(max(second.get_zorder(), lines[c.first].get_zorder()) + 0.1)
         one = what[:-1] if what.endswith("s") else what
-        notes.append(f"the {one} of {c.first} lies under that of {c.second} on "
-                     f"{c.share:.0%} of its length (within {near:.1%} of the axes); "
-                     f"{c.second} dashed")
+        notes.append(
+            f"the {one} of {c.first} lies under that of {c.second} on "
+            f"{c.share:.0%} of its length (within {near:.1%} of the axes); "
+            f"{c.second} dashed"
+        )
     return notes

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 #: A view of the plane: ((x_lo, x_hi), (y_lo, y_hi)).
 Window = tuple[tuple[float, float], tuple[float, float]]
 
+
 def _contour_levels(Z: np.ndarray, bounded: bool, n: int = 18) -> np.ndarray | None:
     """Contour levels for the finite values of Z, or None when Z is flat.
 
@@ -82,8 +83,7 @@ def draw_contours(ax: Axes, result: Result, window: Window, grid: int) -> None:
     shades = colormaps["Greys"](np.linspace(0.0, 0.5, levels.size - 1))
     Zm = np.ma.masked_invalid(Z)
     ax.contourf(XX, YY, Zm, levels=levels, colors=shades, zorder=0)
-    ax.contour(XX, YY, Zm, levels=levels, colors="0.45", linewidths=0.5, alpha=0.6,
-               zorder=1)
+    ax.contour(XX, YY, Zm, levels=levels, colors="0.45", linewidths=0.5, alpha=0.6, zorder=1)
 
 
 def view(result: Result) -> Window:
@@ -159,14 +159,18 @@ def path_figsize(window: Window) -> tuple[float, float]:
 def _length(run: Run, window: Window) -> float:
     """The length of a run's path (first two coordinates) in fractions of the window."""
     (x_lo, x_hi), (y_lo, y_hi) = window
-    xy = run.x[:valid(run), :2] / np.array([x_hi - x_lo, y_hi - y_lo])
+    xy = run.x[: valid(run), :2] / np.array([x_hi - x_lo, y_hi - y_lo])
     d = np.hypot(*np.diff(xy, axis=0).T)
     return float(np.sum(d[np.isfinite(d)]))
 
 
-def plot_path(result: Result, ax: Axes | None = None,
-              colors: Mapping[str, str] | None = None, grid: int = 200,
-              by: By = "optimizer") -> Axes:
+def plot_path(
+    result: Result,
+    ax: Axes | None = None,
+    colors: Mapping[str, str] | None = None,
+    grid: int = 200,
+    by: By = "optimizer",
+) -> Axes:
     """The iterates of each run over the objective's contours.
 
     For a 2-D problem the contours of f over ``problem.window()`` (log-spaced
@@ -231,29 +235,62 @@ def plot_path(result: Result, ax: Axes | None = None,
             # another seed of a label: faint, so the median run stands out
             ax.plot(x, y, color=color, lw=0.8, alpha=0.25, zorder=2, label=legend[run.label])
             continue
-        (line,) = ax.plot(x, y, color=color, lw=1.8, ls=ink[run.label].linestyle,
-                          marker=ink[run.label].marker or "o",
-                          ms=2.5 if counts[run.label] > 1 else 3.5,
-                          markevery=every, zorder=3,
-                          label=legend[run.label])
+        (line,) = ax.plot(
+            x,
+            y,
+            color=color,
+            lw=1.8,
+            ls=ink[run.label].linestyle,
+            marker=ink[run.label].marker or "o",
+            ms=2.5 if counts[run.label] > 1 else 3.5,
+            markevery=every,
+            zorder=3,
+            label=legend[run.label],
+        )
         first[run.label] = line
         shapes.append((run.label, np.column_stack([x, y])))
         if n == 0:
             continue
         # white: runs usually share their start, and the path's colour leaves it
-        ax.scatter([x[0]], [y[0]], marker="o", s=80, color="white", edgecolors="black",
-                   linewidths=1.5, zorder=6)
+        ax.scatter(
+            [x[0]],
+            [y[0]],
+            marker="o",
+            s=80,
+            color="white",
+            edgecolors="black",
+            linewidths=1.5,
+            zorder=6,
+        )
         if run.diverged_at is not None:
             diverged_in_view |= bool(x_lo <= x[-1] <= x_hi and y_lo <= y[-1] <= y_hi)
-            ax.scatter([x[-1]], [y[-1]], marker="X", s=110, color=color, edgecolors="black",
-                       linewidths=0.8, zorder=5)
+            ax.scatter(
+                [x[-1]],
+                [y[-1]],
+                marker="X",
+                s=110,
+                color=color,
+                edgecolors="black",
+                linewidths=0.8,
+                zorder=5,
+            )
         else:
-            ax.scatter([x[-1]], [y[-1]], marker="s", s=70, color=color, edgecolors="black",
-                       linewidths=1.0, zorder=5)
+            ax.scatter(
+                [x[-1]],
+                [y[-1]],
+                marker="s",
+                s=70,
+                color=color,
+                edgecolors="black",
+                linewidths=1.0,
+                zorder=5,
+            )
     handles: list[Any] = [first[label] for label in result.labels]
 
-    for kind, style, name in (("global", MINIMUM_STYLE, "minimum"),
-                              ("local", LOCAL_MINIMUM_STYLE, "local minimum")):
+    for kind, style, name in (
+        ("global", MINIMUM_STYLE, "minimum"),
+        ("local", LOCAL_MINIMUM_STYLE, "local minimum"),
+    ):
         M = np.array([m.x[:2] for m in problem.minima() if m.kind == kind], dtype=float)
         if len(M):
             # above the start and end markers (zorder 6 and 5): a run that reaches the
@@ -261,9 +298,17 @@ def plot_path(result: Result, ax: Axes | None = None,
             handles.append(ax.scatter(M[:, 0], M[:, 1], label=name, **{**style, "zorder": 7}))
     handles.append(_marker_key("o", "start", face="white"))
     handles.append(_marker_key("s", "end"))
-    handles.append(Line2D([], [], color="0.3", lw=1.0, marker="o", ms=3.5,
-                          label="path marker: every step" if every == 1
-                          else f"path markers: every {every} steps"))
+    handles.append(
+        Line2D(
+            [],
+            [],
+            color="0.3",
+            lw=1.0,
+            marker="o",
+            ms=3.5,
+            label="path marker: every step" if every == 1 else f"path markers: every {every} steps",
+        )
+    )
     if diverged_in_view:
         handles.append(_marker_key("X", "diverged"))
     if any(c > 1 for c in counts.values()):
@@ -273,9 +318,13 @@ def plot_path(result: Result, ax: Axes | None = None,
     if dim == 2:
         style_axes(ax, f"{problem_title(problem)}: optimization paths", "x", "y")
     else:
-        style_axes(ax, f"{problem_title(problem)}: optimization paths\n"
-               f"first two of {dim} coordinates (projection)",
-               "x0 (first coordinate)", "x1 (second coordinate)")
+        style_axes(
+            ax,
+            f"{problem_title(problem)}: optimization paths\n"
+            f"first two of {dim} coordinates (projection)",
+            "x0 (first coordinate)",
+            "x1 (second coordinate)",
+        )
         ax.grid(True, alpha=0.3)
     # lay out with the legend in place, then fill the box the layout leaves
     ax.legend(handles=handles, fontsize=LEGEND, **OUTSIDE)
@@ -286,8 +335,9 @@ def plot_path(result: Result, ax: Axes | None = None,
     if dim == 2:
         draw_contours(ax, result, ((x_lo, x_hi), (y_lo, y_hi)), grid)
     handles += note_handles(reveal(ax, first, shapes, "paths"))
-    ax.legend(handles=handles, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND,
-              **OUTSIDE)
+    ax.legend(
+        handles=handles, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND, **OUTSIDE
+    )
     return ax
 
 
@@ -295,8 +345,16 @@ def _marker_key(marker: str, label: str, face: str = "0.6") -> Line2D:
     """A legend key for a path's start, end or divergence marker, not drawn on the axes."""
     from matplotlib.lines import Line2D
 
-    return Line2D([], [], marker=marker, color="none", markerfacecolor=face,
-                  markeredgecolor="black", ms=8, label=label)
+    return Line2D(
+        [],
+        [],
+        marker=marker,
+        color="none",
+        markerfacecolor=face,
+        markeredgecolor="black",
+        ms=8,
+        label=label,
+    )
 
 
 def _plot_path_1d(result: Result, ax: Axes, ink: Mapping[str, Ink], by: By) -> Axes:
@@ -310,23 +368,31 @@ def _plot_path_1d(result: Result, ax: Axes, ink: Mapping[str, Ink], by: By) -> A
         n = valid(run)
         steps = np.arange(n)
         if id(run) in strong:
-            (handles[run.label],) = ax.plot(steps, run.x[:n, 0], color=ink[run.label].color,
-                                            lw=1.8, ls=ink[run.label].linestyle,
-                                            marker=ink[run.label].marker,
-                                            markevery=max(1, n // 12),
-                                            label=legend[run.label], zorder=3)
+            (handles[run.label],) = ax.plot(
+                steps,
+                run.x[:n, 0],
+                color=ink[run.label].color,
+                lw=1.8,
+                ls=ink[run.label].linestyle,
+                marker=ink[run.label].marker,
+                markevery=max(1, n // 12),
+                label=legend[run.label],
+                zorder=3,
+            )
             shapes.append((run.label, np.column_stack([steps, run.x[:n, 0]])))
         else:
             ax.plot(steps, run.x[:n, 0], color=ink[run.label].color, lw=0.8, alpha=0.25)
     lines = [handles[label] for label in result.labels]
     for k, m in enumerate(problem.minima()):
-        lines.append(ax.axhline(m.x[0], color="0.2", ls="--", lw=1.2,
-                                label="minimum" if k == 0 else None))
-    (lo, hi), = problem.window()[:1]
+        lines.append(
+            ax.axhline(m.x[0], color="0.2", ls="--", lw=1.2, label="minimum" if k == 0 else None)
+        )
+    ((lo, hi),) = problem.window()[:1]
     ax.set_ylim(lo, hi)
     style_axes(ax, f"{problem_title(problem)}: x over the steps", "step", "x")
     ax.grid(True, alpha=0.3)
     lines += note_handles(reveal(ax, handles, shapes, "curves"))
-    ax.legend(handles=lines, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND,
-              **OUTSIDE)
+    ax.legend(
+        handles=lines, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND, **OUTSIDE
+    )
     return ax

@@ -28,10 +28,13 @@ if TYPE_CHECKING:
 _COORD_STYLES = ("-", "--", ":", "-.")
 
 
-def plot_effective_step(result: Result, ax: Axes | None = None,
-                        coordinate_names: Sequence[str] | None = None,
-                        colors: Mapping[str, str] | None = None,
-                        by: By = "optimizer") -> Axes:
+def plot_effective_step(
+    result: Result,
+    ax: Axes | None = None,
+    coordinate_names: Sequence[str] | None = None,
+    colors: Mapping[str, str] | None = None,
+    by: By = "optimizer",
+) -> Axes:
     """The learning rate each coordinate actually got, per step: -(x_t - x_{t-1}) / g_t.
 
     One line per run and coordinate, in the run's colour, solid for the first
@@ -54,8 +57,10 @@ def plot_effective_step(result: Result, ax: Axes | None = None,
     """
     recorded = [(run, E) for run in result.runs if (E := run.effective_step) is not None]
     if not recorded:
-        raise ValueError("no effective step recorded; run with record_state=True "
-                         "(optcompare.run(..., record_state=True))")
+        raise ValueError(
+            "no effective step recorded; run with record_state=True "
+            "(optcompare.run(..., record_state=True))"
+        )
     if ax is None:
         ax = new_axes(LOSS_FIGSIZE)
     colors = result_colors(result, colors, by)
@@ -76,10 +81,15 @@ def plot_effective_step(result: Result, ax: Axes | None = None,
             ok = np.isfinite(e) & (e > 0)
             hidden += int(np.sum(np.isfinite(e) & (e <= 0)))
             label = f"{run.label}, {names[j]}"
-            ax.plot(steps, np.where(ok, e, np.nan), color=colors[run.label],
-                    ls=_COORD_STYLES[j % len(_COORD_STYLES)], lw=1.2 if several else 2.0,
-                    alpha=0.6 if several else 1.0,
-                    label=label if (run.label, j) not in shown else "_nolegend_")
+            ax.plot(
+                steps,
+                np.where(ok, e, np.nan),
+                color=colors[run.label],
+                ls=_COORD_STYLES[j % len(_COORD_STYLES)],
+                lw=1.2 if several else 2.0,
+                alpha=0.6 if several else 1.0,
+                label=label if (run.label, j) not in shown else "_nolegend_",
+            )
             shown.add((run.label, j))
     title = f"{problem_title(result.problem)}: effective step per coordinate"
     if hidden:

@@ -25,13 +25,44 @@ from optcompare.plotting.colors import (
 )
 
 __all__ = [
-    "DPI", "LABEL", "LEGEND", "LEGEND_WIDTH", "LOSS_FIGSIZE", "LOSS_FLOOR", "MAX_MARKERS",
-    "LOCAL_MINIMUM_STYLE", "MINIMUM_STYLE", "OPTIMIZER_COLORS", "OUTSIDE", "PALETTE",
-    "PATH_FIGSIZE", "TICKS", "TITLE",
-    "By", "Ink", "by_label_note", "check_colors", "finite", "gaps", "inks", "label_counts",
-    "label_palette", "last_finite", "legend_labels", "margin", "new_axes", "new_figure",
-    "note_handles", "optimizer_color", "parse_color", "result_colors", "result_inks", "retitle",
-    "root_figure", "style_axes", "valid",
+    "DPI",
+    "LABEL",
+    "LEGEND",
+    "LEGEND_WIDTH",
+    "LOSS_FIGSIZE",
+    "LOSS_FLOOR",
+    "MAX_MARKERS",
+    "LOCAL_MINIMUM_STYLE",
+    "MINIMUM_STYLE",
+    "OPTIMIZER_COLORS",
+    "OUTSIDE",
+    "PALETTE",
+    "PATH_FIGSIZE",
+    "TICKS",
+    "TITLE",
+    "By",
+    "Ink",
+    "by_label_note",
+    "check_colors",
+    "finite",
+    "gaps",
+    "inks",
+    "label_counts",
+    "label_palette",
+    "last_finite",
+    "legend_labels",
+    "margin",
+    "new_axes",
+    "new_figure",
+    "note_handles",
+    "optimizer_color",
+    "parse_color",
+    "result_colors",
+    "result_inks",
+    "retitle",
+    "root_figure",
+    "style_axes",
+    "valid",
 ]
 
 if TYPE_CHECKING:
@@ -53,9 +84,26 @@ LOSS_FLOOR = 1e-16
 #: Qualitative colours for categories that are not optimizers (the minima of a
 #: basins figure): Okabe & Ito's palette, yellow last (faint on white), then tab10.
 #: Optimizers take theirs from :mod:`optcompare.plotting.colors`.
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
-           "#F0E442", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-           "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+PALETTE = (
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#000000",
+    "#F0E442",
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
 
 # sizes readable when projected
 TITLE = 14
@@ -65,8 +113,14 @@ LEGEND = 11
 
 # keyword dicts passed with ** to Axes.scatter and Axes.legend: Any, as their
 # parameters' types differ per keyword
-MINIMUM_STYLE: dict[str, Any] = {"marker": "*", "s": 260, "c": "#FFD400",
-                                 "edgecolors": "black", "linewidths": 1.0, "zorder": 4}
+MINIMUM_STYLE: dict[str, Any] = {
+    "marker": "*",
+    "s": 260,
+    "c": "#FFD400",
+    "edgecolors": "black",
+    "linewidths": 1.0,
+    "zorder": 4,
+}
 #: A listed local minimum (Minimum.kind == "local"): a diamond, not the global star.
 LOCAL_MINIMUM_STYLE: dict[str, Any] = {**MINIMUM_STYLE, "marker": "D", "s": 110}
 LEGEND_WIDTH = 28  # characters per legend line
@@ -74,15 +128,17 @@ MAX_MARKERS = 30  # markers per path; longer runs get every k-th step marked
 OUTSIDE: dict[str, Any] = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}
 
 
-def result_inks(result: Result, colors: Mapping[str, str] | None = None,
-                by: By = "optimizer") -> dict[str, Ink]:
+def result_inks(
+    result: Result, colors: Mapping[str, str] | None = None, by: By = "optimizer"
+) -> dict[str, Ink]:
     """How each label of ``result`` is drawn: :func:`~optcompare.plotting.colors.inks`
     of its (label, optimizer) pairs; the same label gets the same ink in every figure."""
     return inks(((r.label, r.optimizer) for r in result.runs), colors, by)
 
 
-def result_colors(result: Result, colors: Mapping[str, str] | None = None,
-                  by: By = "optimizer") -> dict[str, str]:
+def result_colors(
+    result: Result, colors: Mapping[str, str] | None = None, by: By = "optimizer"
+) -> dict[str, str]:
     """Label -> colour for ``result``: its optimizer's colour, or a shade of it for a
     variant (see :func:`result_inks`)."""
     return {k: v.color for k, v in result_inks(result, colors, by).items()}
@@ -131,8 +187,7 @@ def legend_labels(result: Result, band: bool = False) -> dict[str, str]:
         runs.setdefault(r.label, []).append(r)
     out = {}
     for label, rs in runs.items():
-        text = textwrap.fill(label, LEGEND_WIDTH, break_long_words=False,
-                             break_on_hyphens=False)
+        text = textwrap.fill(label, LEGEND_WIDTH, break_long_words=False, break_on_hyphens=False)
         if band and len(rs) > 1:
             text += f"\nmedian of {len(rs)}, 25-75% band"
         ks = [r.diverged_at for r in rs if r.diverged_at is not None]
@@ -186,8 +241,9 @@ def retitle(ax: Axes, title: str) -> Axes:
     return ax
 
 
-def new_figure(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = LOSS_FIGSIZE,
-               **kwargs: Any) -> tuple[Figure, Any]:
+def new_figure(
+    nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = LOSS_FIGSIZE, **kwargs: Any
+) -> tuple[Figure, Any]:
     """A slide-ready Figure (constrained layout, saved at :data:`DPI`) and its axes.
 
     ``figsize`` defaults to the loss figure's; ``kwargs`` go to ``Figure.subplots``.

@@ -72,8 +72,12 @@ def _seeds_text(n: int) -> str:
     return "1 seed" if n == 1 else f"median of {n} seeds, 25-75% band"
 
 
-def plot_sweep(sweep: SweepResult, ax: Axes | None = None,
-               colors: Mapping[str, str] | None = None, by: By = "optimizer") -> Axes:
+def plot_sweep(
+    sweep: SweepResult,
+    ax: Axes | None = None,
+    colors: Mapping[str, str] | None = None,
+    by: By = "optimizer",
+) -> Axes:
     """The objective against one swept hyperparameter, one line per optimizer.
 
     Each line is the median over seeds at each value with a shaded 25-75% band.
@@ -97,11 +101,13 @@ def plot_sweep(sweep: SweepResult, ax: Axes | None = None,
     from matplotlib.lines import Line2D
 
     if len(sweep.axes) != 1:
-        raise ValueError(f"plot_sweep draws a sweep of one parameter; this one has "
-                         f"{len(sweep.axes)} (use plot_sweep_heatmap)")
+        raise ValueError(
+            f"plot_sweep draws a sweep of one parameter; this one has "
+            f"{len(sweep.axes)} (use plot_sweep_heatmap)"
+        )
     if ax is None:
         ax = new_axes(SWEEP_FIGSIZE)
-    (name, values), = sweep.axes
+    ((name, values),) = sweep.axes
     values = np.asarray(values, dtype=float)
     ink = inks(((o.label, o.optimizer) for o in sweep.outcomes), colors, by)
     f_known = sweep.problem.f_star is not None
@@ -122,7 +128,7 @@ def plot_sweep(sweep: SweepResult, ax: Axes | None = None,
         head = 0.16 if any_diverged else 0.08  # room for the "x" row under the top edge
         if log_y:
             span = hi / lo if hi > lo else 10.0
-            bottom, top = lo / span ** 0.05, hi * span ** head
+            bottom, top = lo / span**0.05, hi * span**head
         else:
             span = hi - lo if hi > lo else max(abs(hi), 1.0)
             bottom, top = lo - 0.05 * span, hi + head * span
@@ -130,40 +136,89 @@ def plot_sweep(sweep: SweepResult, ax: Axes | None = None,
     else:
         top = None
         ax.set_yticks([])
-        ax.text(0.5, 0.5, "every median diverged", transform=ax.transAxes, ha="center",
-                va="center", fontsize=LABEL, color="0.3")
+        ax.text(
+            0.5,
+            0.5,
+            "every median diverged",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=LABEL,
+            color="0.3",
+        )
 
     drawn: dict[str, Any] = {}
     for i, (o, (q25, med, q75)) in enumerate(zip(sweep.outcomes, stats, strict=True)):
         color = ink[o.label].color
-        (drawn[o.label],) = ax.plot(values, gaps(med), color=color, lw=2.0,
-                ls=ink[o.label].linestyle,
-                marker=ink[o.label].marker or "o", ms=5, label=o.label,
-                zorder=3)
+        (drawn[o.label],) = ax.plot(
+            values,
+            gaps(med),
+            color=color,
+            lw=2.0,
+            ls=ink[o.label].linestyle,
+            marker=ink[o.label].marker or "o",
+            ms=5,
+            label=o.label,
+            zorder=3,
+        )
         if n_seeds > 1 and top is not None:
-            ax.fill_between(values, gaps(q25), np.minimum(q75, top), where=np.isfinite(q25),
-                            color=color, alpha=0.2, lw=0, zorder=2, label="_nolegend_")
+            ax.fill_between(
+                values,
+                gaps(q25),
+                np.minimum(q75, top),
+                where=np.isfinite(q25),
+                color=color,
+                alpha=0.2,
+                lw=0,
+                zorder=2,
+                label="_nolegend_",
+            )
         bad = ~np.isfinite(med)
         if bad.any():
             # just under the top edge (axes coordinates), one row per optimizer
-            ax.scatter(values[bad], np.full(int(bad.sum()), 0.97 - 0.045 * (i % 3)),
-                       transform=ax.get_xaxis_transform(), marker="x", s=90,
-                       linewidths=2.5, color=color, zorder=5, clip_on=False,
-                       label="_nolegend_", gid="diverged")
+            ax.scatter(
+                values[bad],
+                np.full(int(bad.sum()), 0.97 - 0.045 * (i % 3)),
+                transform=ax.get_xaxis_transform(),
+                marker="x",
+                s=90,
+                linewidths=2.5,
+                color=color,
+                zorder=5,
+                clip_on=False,
+                label="_nolegend_",
+                gid="diverged",
+            )
     handles: list[Any] = list(drawn.values())
     if any_diverged:
-        handles.append(Line2D([], [], color="0.25", marker="x", ms=9, mew=2.5, ls="none",
-                              label="diverged (median)"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color="0.25",
+                marker="x",
+                ms=9,
+                mew=2.5,
+                ls="none",
+                label="diverged (median)",
+            )
+        )
     ylabel = _objective_label(sweep.objective, f_known)
-    style_axes(ax, f"{problem_title(sweep.problem)}: {sweep.objective} vs {name} "
-           f"({_seeds_text(n_seeds)})", name, ylabel)
+    style_axes(
+        ax,
+        f"{problem_title(sweep.problem)}: {sweep.objective} vs {name} ({_seeds_text(n_seeds)})",
+        name,
+        ylabel,
+    )
     ax.grid(True, alpha=0.3)
-    shapes = [(o.label, np.column_stack([values, m])) for o, m in zip(sweep.outcomes, meds,
-                                                                       strict=True)]
+    shapes = [
+        (o.label, np.column_stack([values, m])) for o, m in zip(sweep.outcomes, meds, strict=True)
+    ]
     handles += note_handles(reveal(ax, drawn, shapes, "curves"))
     kw = {"loc": "best", "framealpha": 0.9} if len(handles) <= 4 else OUTSIDE
-    ax.legend(handles=handles, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND,
-              **kw)
+    ax.legend(
+        handles=handles, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND, **kw
+    )
     return ax
 
 
@@ -216,10 +271,17 @@ def _index_ticks(ax: Axes, which: str, values: np.ndarray, most: int = 8) -> Non
         ax.set_yticks(ticks, labels)
 
 
-def plot_sweep_heatmap(sweep: SweepResult, outcome_index: int = 0, ax: Axes | None = None,
-                       *, vmin: float | None = None, vmax: float | None = None,
-                       colorbar: bool = True, legend: bool = True,
-                       title: str | None = None) -> Axes:
+def plot_sweep_heatmap(
+    sweep: SweepResult,
+    outcome_index: int = 0,
+    ax: Axes | None = None,
+    *,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    colorbar: bool = True,
+    legend: bool = True,
+    title: str | None = None,
+) -> Axes:
     """A heatmap of one optimizer's median objective over two swept hyperparameters.
 
     Columns are the values of the first parameter, rows those of the second,
@@ -245,8 +307,10 @@ def plot_sweep_heatmap(sweep: SweepResult, outcome_index: int = 0, ax: Axes | No
     from matplotlib.patches import Patch, Rectangle
 
     if len(sweep.axes) != 2:
-        raise ValueError(f"plot_sweep_heatmap draws a sweep of two parameters; this one has "
-                         f"{len(sweep.axes)} (use plot_sweep)")
+        raise ValueError(
+            f"plot_sweep_heatmap draws a sweep of two parameters; this one has "
+            f"{len(sweep.axes)} (use plot_sweep)"
+        )
     if ax is None:
         ax = new_axes(SWEEP_FIGSIZE)
     outcome = sweep.outcomes[outcome_index]
@@ -260,25 +324,41 @@ def plot_sweep_heatmap(sweep: SweepResult, outcome_index: int = 0, ax: Axes | No
         vmin, vmax = (0.0, 1.0) if vmin is None else (vmin, vmax)
     cmap = colormaps["viridis"].with_extremes(bad="white")
     n1, n2 = len(v1), len(v2)
-    im = ax.imshow(Zm, origin="lower", aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax,
-                   interpolation="nearest", extent=(-0.5, n1 - 0.5, -0.5, n2 - 0.5))
+    im = ax.imshow(
+        Zm,
+        origin="lower",
+        aspect="auto",
+        cmap=cmap,
+        vmin=vmin,
+        vmax=vmax,
+        interpolation="nearest",
+        extent=(-0.5, n1 - 0.5, -0.5, n2 - 0.5),
+    )
     for j, i in zip(*np.nonzero(diverged), strict=True):
-        ax.add_patch(Rectangle((i - 0.5, j - 0.5), 1.0, 1.0, lw=0, gid="diverged",
-                               **DIVERGED_HATCH))
+        ax.add_patch(
+            Rectangle((i - 0.5, j - 0.5), 1.0, 1.0, lw=0, gid="diverged", **DIVERGED_HATCH)
+        )
     # at most ~1.6 labels per inch of width, so they never touch
     width = ax.get_position().width * root_figure(ax).get_figwidth()
     _index_ticks(ax, "x", np.asarray(v1), most=max(3, int(width * 1.6)))
     _index_ticks(ax, "y", np.asarray(v2))
     if title is None:
-        title = (f"{problem_title(sweep.problem)}: {outcome.label}\n"
-                 f"{sweep.objective}, median of {len(sweep.seeds)} "
-                 f"seed{'s' * (len(sweep.seeds) != 1)}")
+        title = (
+            f"{problem_title(sweep.problem)}: {outcome.label}\n"
+            f"{sweep.objective}, median of {len(sweep.seeds)} "
+            f"seed{'s' * (len(sweep.seeds) != 1)}"
+        )
     style_axes(ax, title, name1, name2)
     if colorbar:
         cb = ax.figure.colorbar(im, ax=ax)
         cb.set_label(heat_label(sweep, log), fontsize=LABEL)
         cb.ax.tick_params(labelsize=TICKS)
     if legend and diverged.any():
-        ax.legend(handles=[Patch(label="diverged", **DIVERGED_HATCH)], fontsize=LEGEND,
-                  loc="upper left", bbox_to_anchor=(0.0, -0.14), borderaxespad=0.0)
+        ax.legend(
+            handles=[Patch(label="diverged", **DIVERGED_HATCH)],
+            fontsize=LEGEND,
+            loc="upper left",
+            bbox_to_anchor=(0.0, -0.14),
+            borderaxespad=0.0,
+        )
     return ax

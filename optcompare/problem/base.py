@@ -22,8 +22,9 @@ from optcompare.registry import Registry
 
 PROBLEMS: Registry[type[Problem]] = Registry("problem")
 
-NOISE = Param("noise", 0.0, "std of Gaussian noise added to each gradient coordinate",
-              low=0.0, per_run=False)
+NOISE = Param(
+    "noise", 0.0, "std of Gaussian noise added to each gradient coordinate", low=0.0, per_run=False
+)
 
 
 MINIMUM_KINDS = ("global", "local")
@@ -47,8 +48,9 @@ class Minimum:
 
     def __post_init__(self) -> None:
         if self.kind not in MINIMUM_KINDS:
-            raise ValueError(f"Minimum kind must be one of {', '.join(MINIMUM_KINDS)}, "
-                             f"not {self.kind!r}")
+            raise ValueError(
+                f"Minimum kind must be one of {', '.join(MINIMUM_KINDS)}, not {self.kind!r}"
+            )
 
 
 class Problem:

@@ -80,8 +80,9 @@ def _read(path: Path) -> dict[str, Any]:
         raise SpecError(f"cannot read it: {exc.strerror or exc}") from None
     if path.suffix == ".toml":
         if _tomllib is None:
-            raise SpecError("TOML problem files need Python 3.11 or newer; "
-                            "write this one as JSON (same keys)")
+            raise SpecError(
+                "TOML problem files need Python 3.11 or newer; write this one as JSON (same keys)"
+            )
         try:
             data = _tomllib.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, _tomllib.TOMLDecodeError) as exc:
@@ -92,8 +93,9 @@ def _read(path: Path) -> dict[str, Any]:
         except UnicodeDecodeError as exc:
             raise SpecError(f"not valid JSON: {exc}") from None
         except json.JSONDecodeError as exc:
-            raise SpecError(f"not valid JSON: {exc.msg} (line {exc.lineno}, "
-                            f"column {exc.colno})") from None
+            raise SpecError(
+                f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+            ) from None
     if not isinstance(data, dict):
         raise SpecError(f"a problem file holds one object with the keys {', '.join(KEYS)}")
     return data
@@ -136,24 +138,33 @@ def _definition(data: dict[str, Any], stem: str) -> dict[str, Any]:
     name = _text(data.get("name", stem), "name")
     if not KEBAB.fullmatch(name):
         source = "" if "name" in data else " (from the file name)"
-        raise SpecError(f"name '{name}'{source} is not kebab-case; use lowercase letters, "
-                        f"digits and dashes, like my-banana")
+        raise SpecError(
+            f"name '{name}'{source} is not kebab-case; use lowercase letters, "
+            f"digits and dashes, like my-banana"
+        )
     kwargs["name"] = name
     if "start" in data:
         kwargs["start"] = _numbers(data["start"], "start", "[-1.5, 2]")
     if "window" in data:
         window = data["window"]
-        pairs = window if isinstance(window, list) and all(
-            isinstance(p, list) for p in window) else [window]
+        pairs = (
+            window
+            if isinstance(window, list) and all(isinstance(p, list) for p in window)
+            else [window]
+        )
         if not pairs or any(not isinstance(p, list) or len(p) != 2 for p in pairs):
             raise SpecError("window must be a list of [lo, hi] pairs like [[-2, 2], [-1, 3]]")
         kwargs["window"] = [_numbers(p, "window", "[[-2, 2], [-1, 3]]") for p in pairs]
     if "minima" in data:
         minima = data["minima"]
-        points = minima if isinstance(minima, list) and minima and all(
-            isinstance(p, list) for p in minima) else [minima]
-        kwargs["minima"] = [_numbers(p, "minima", "[[1, 1]] or [[3, 2], [-2.8, 3.1]]")
-                            for p in points]
+        points = (
+            minima
+            if isinstance(minima, list) and minima and all(isinstance(p, list) for p in minima)
+            else [minima]
+        )
+        kwargs["minima"] = [
+            _numbers(p, "minima", "[[1, 1]] or [[3, 2], [-2.8, 3.1]]") for p in points
+        ]
     for key in ("description", "reference"):
         if key in data:
             kwargs[key] = _text(data[key], key)
@@ -224,11 +235,14 @@ def load_problem_files(folder: str | Path) -> list[str]:
     for path in problem_files(Path(folder)):
         cls = problem_class_from_file(path)
         if cls.name in classes:
-            raise SpecError(f"{shown(path)}: problem '{cls.name}' is also defined by "
-                            f"{shown(classes[cls.name][1])}; give each file its own name")
+            raise SpecError(
+                f"{shown(path)}: problem '{cls.name}' is also defined by "
+                f"{shown(classes[cls.name][1])}; give each file its own name"
+            )
         if cls.name in PROBLEMS:
-            raise SpecError(f"{shown(path)}: there is already a problem named '{cls.name}'; "
-                            f"choose another name")
+            raise SpecError(
+                f"{shown(path)}: there is already a problem named '{cls.name}'; choose another name"
+            )
         classes[cls.name] = (cls, path)
     for new, _ in classes.values():
         register_problem(new)

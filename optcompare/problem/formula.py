@@ -53,7 +53,6 @@ KEBAB = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 Point = Sequence[float]
 
 
-
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
@@ -64,8 +63,10 @@ def _vector(values: Point, dim: int, what: str) -> tuple[float, ...]:
     if len(numbers) == 1 and dim > 1:
         numbers *= dim
     if len(numbers) != dim:
-        raise SpecError(f"{what} has {_count(len(numbers), 'number')} but the formula has "
-                        f"{_count(dim, 'variable')}")
+        raise SpecError(
+            f"{what} has {_count(len(numbers), 'number')} but the formula has "
+            f"{_count(dim, 'variable')}"
+        )
     if not all(math.isfinite(v) for v in numbers):
         raise SpecError(f"{what} must be finite numbers")
     return numbers
@@ -76,12 +77,15 @@ def _box(window: Sequence[Sequence[float]], dim: int) -> tuple[tuple[float, floa
     if len(ranges) == 1 and dim > 1:
         ranges *= dim
     if len(ranges) != dim:
-        raise SpecError(f"window has {_count(len(ranges), 'range')} but the formula has "
-                        f"{_count(dim, 'variable')}")
+        raise SpecError(
+            f"window has {_count(len(ranges), 'range')} but the formula has "
+            f"{_count(dim, 'variable')}"
+        )
     for i, pair in enumerate(ranges, 1):
         if len(pair) != 2 or not all(math.isfinite(v) for v in pair) or not pair[0] < pair[1]:
-            raise SpecError(f"window range {i} is {pair}; each range must be two finite "
-                            f"numbers LO < HI")
+            raise SpecError(
+                f"window range {i} is {pair}; each range must be two finite numbers LO < HI"
+            )
     return tuple((lo, hi) for lo, hi in ranges)
 
 
@@ -111,11 +115,19 @@ class ExprProblem(Problem):
     description = "your formula, with its exact gradient"
     reference = "the formula you gave; gradient by symbolic differentiation"
 
-    def __init__(self, formula: str | Formula, *, start: Point | None = None,
-                 window: Sequence[Sequence[float]] | None = None,
-                 minima: Sequence[Point] | None = None, noise: float = 0.0,
-                 name: str | None = None, description: str | None = None,
-                 reference: str | None = None, spec: str | None = None) -> None:
+    def __init__(
+        self,
+        formula: str | Formula,
+        *,
+        start: Point | None = None,
+        window: Sequence[Sequence[float]] | None = None,
+        minima: Sequence[Point] | None = None,
+        noise: float = 0.0,
+        name: str | None = None,
+        description: str | None = None,
+        reference: str | None = None,
+        spec: str | None = None,
+    ) -> None:
         noise = float(noise)
         if not (math.isfinite(noise) and noise >= 0):
             raise SpecError(f"noise={noise:g} is not allowed; noise must be {NOISE.allowed()}")
@@ -125,8 +137,10 @@ class ExprProblem(Problem):
         self.dim = expr.dim
         if name is not None:
             if not isinstance(name, str) or not KEBAB.fullmatch(name):
-                raise SpecError(f"name '{name}' is not kebab-case; use lowercase letters, "
-                                f"digits and dashes, like my-banana")
+                raise SpecError(
+                    f"name '{name}' is not kebab-case; use lowercase letters, "
+                    f"digits and dashes, like my-banana"
+                )
             self.name = name
         if description is not None:
             self.description = description
@@ -140,12 +154,14 @@ class ExprProblem(Problem):
             self._check_start(given)
         points = [_vector(p, self.dim, f"minimum {i}") for i, p in enumerate(minima or (), 1)]
         values = expr.value(np.array(points).reshape(len(points), self.dim))
-        reasons = expr.undefined_reason(np.array(points).reshape(len(points), self.dim),
-                                        gradient=False)
+        reasons = expr.undefined_reason(
+            np.array(points).reshape(len(points), self.dim), gradient=False
+        )
         for i, reason in enumerate(reasons, 1):
             if reason is not None:
-                raise SpecError(f"minimum {i}: {reason}; the formula must be finite at "
-                                f"each minimum")
+                raise SpecError(
+                    f"minimum {i}: {reason}; the formula must be finite at each minimum"
+                )
         self._minima = tuple(Minimum(p, float(v)) for p, v in zip(points, values, strict=True))
         if window is not None:
             self._window = _box(window, self.dim)
@@ -156,18 +172,26 @@ class ExprProblem(Problem):
             self._spec = ";".join(
                 [f"expr:{expr.text}"]
                 + ([] if given is None else ["start=" + _join(given)])
-                + ([] if window is None else
-                   ["window=" + ",".join(f"{_join(r, ':')}" for r in self._window)])
-                + ([] if not self._minima else
-                   ["minima=" + "|".join(_join(m.x) for m in self._minima)])
+                + (
+                    []
+                    if window is None
+                    else ["window=" + ",".join(f"{_join(r, ':')}" for r in self._window)]
+                )
+                + (
+                    []
+                    if not self._minima
+                    else ["minima=" + "|".join(_join(m.x) for m in self._minima)]
+                )
                 + ([] if noise == 0 else [f"noise={noise:g}"])
-                + ([] if name is None else [f"name={name}"]))
+                + ([] if name is None else [f"name={name}"])
+            )
 
     def _check_start(self, x: np.ndarray) -> None:
         reason = self.expression.undefined_reason(x[None, :])[0]
         if reason is not None:
-            raise SpecError(f"start: {reason}; choose a start where the formula and its "
-                            f"gradient are finite")
+            raise SpecError(
+                f"start: {reason}; choose a start where the formula and its gradient are finite"
+            )
 
     def _default_window(self, start: np.ndarray | None) -> tuple[tuple[float, float], ...]:
         pts = np.array([m.x for m in self._minima] + ([] if start is None else [start]))
@@ -175,8 +199,10 @@ class ExprProblem(Problem):
             return ((-2.0, 2.0),) * self.dim
         lo, hi = pts.min(axis=0), pts.max(axis=0)
         pad = 0.1 * (np.maximum(hi, 2.0) - np.minimum(lo, -2.0))
-        return tuple((float(min(-2.0, a - p)), float(max(2.0, b + p)))
-                     for a, b, p in zip(lo, hi, pad, strict=True))
+        return tuple(
+            (float(min(-2.0, a - p)), float(max(2.0, b + p)))
+            for a, b, p in zip(lo, hi, pad, strict=True)
+        )
 
     def _default_start(self) -> np.ndarray:
         lo, hi = np.array(self._window).T
@@ -185,7 +211,8 @@ class ExprProblem(Problem):
         candidates = [centre + s * step for s in (1.0, -1.0, alternating, -alternating)]
         X = np.array(candidates)
         ok = np.isfinite(self.expression.value(X)) & np.all(
-            np.isfinite(self.expression.gradient(X)), axis=1)
+            np.isfinite(self.expression.gradient(X)), axis=1
+        )
         return candidates[int(np.argmax(ok))] if ok.any() else candidates[0]
 
     # -- the Problem interface ---------------------------------------------------
@@ -227,8 +254,9 @@ def _numbers(text: str, what: str) -> list[float]:
     try:
         return [float(p) for p in text.split(",")]
     except ValueError:
-        raise SpecError(f"{what} '{text}' is not a list of numbers; write comma-separated "
-                        f"numbers like -1.5,2") from None
+        raise SpecError(
+            f"{what} '{text}' is not a list of numbers; write comma-separated numbers like -1.5,2"
+        ) from None
 
 
 def _ranges(text: str) -> list[tuple[float, float]]:
@@ -240,8 +268,10 @@ def _ranges(text: str) -> list[tuple[float, float]]:
                 raise ValueError
             ranges.append((float(lo), float(hi)))
         except ValueError:
-            raise SpecError(f"window '{text}' is not a list of LO:HI ranges; write one per "
-                            f"variable, like -2:2,-1:3") from None
+            raise SpecError(
+                f"window '{text}' is not a list of LO:HI ranges; write one per "
+                f"variable, like -2:2,-1:3"
+            ) from None
     return ranges
 
 
@@ -262,8 +292,10 @@ def parse_expr_spec(text: str) -> dict[str, Any]:
             continue
         key, eq, value = (s.strip() for s in item.partition("="))
         if not eq or not key or not value:
-            raise SpecError(f"expr option '{item.strip()}' is not key=value; write "
-                            f"expr:FORMULA;start=-1.5,2;window=-2:2,-1:3;minima=1,1")
+            raise SpecError(
+                f"expr option '{item.strip()}' is not key=value; write "
+                f"expr:FORMULA;start=-1.5,2;window=-2:2,-1:3;minima=1,1"
+            )
         key = key.lower()
         if key not in OPTIONS:
             raise SpecError(unknown_message("expr option", key, list(OPTIONS)))

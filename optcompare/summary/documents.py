@@ -40,8 +40,7 @@ def plain(v: Any) -> Any:
     return v
 
 
-def compact(v: Any, digits: int = 4, missing: str = "-",
-            other: Callable[[Any], str] = str) -> str:
+def compact(v: Any, digits: int = 4, missing: str = "-", other: Callable[[Any], str] = str) -> str:
     """A number as a table cell: ``digits`` significant digits, ``missing`` for None or
     NaN, true/false for booleans, and ``other(v)`` for anything that is not a number."""
     if v is None:
@@ -104,25 +103,30 @@ def aggregate(result: Result) -> list[dict[str, Any]]:
         reached = [r.steps_to_tol for r in runs if r.steps_to_tol is not None]
         # the same rule as for the loss: a diverged run is infinitely far (unknown
         # minima give no distance at all)
-        dist = [np.inf if r.diverged_at is not None else r.distance_to_min for r in runs
-                if r.distance_to_min is not None]
+        dist = [
+            np.inf if r.diverged_at is not None else r.distance_to_min
+            for r in runs
+            if r.distance_to_min is not None
+        ]
         q25, med, q75 = stats.median_and_band(final)
-        rows.append({
-            "label": label,
-            "optimizer": runs[0].optimizer,
-            "runs": len(runs),
-            "lr": plain(runs[0].hyperparameters.get("lr")),
-            "final_loss_median": plain(med),
-            "final_loss_q25": plain(q25),
-            "final_loss_q75": plain(q75),
-            "best_loss_median": plain(stats.median(best)),
-            "distance_to_minimum_median": plain(stats.median(dist)) if dist else None,
-            "reached_tol": len(reached),
-            # over the runs that reached it (a fraction, not a step, when they are few)
-            "steps_to_tol_median": plain(stats.median(reached)) if reached else None,
-            "diverged": sum(r.diverged_at is not None for r in runs),
-            "median_run_seed": runs[stats.median_run_index(final)].seed,
-        })
+        rows.append(
+            {
+                "label": label,
+                "optimizer": runs[0].optimizer,
+                "runs": len(runs),
+                "lr": plain(runs[0].hyperparameters.get("lr")),
+                "final_loss_median": plain(med),
+                "final_loss_q25": plain(q25),
+                "final_loss_q75": plain(q75),
+                "best_loss_median": plain(stats.median(best)),
+                "distance_to_minimum_median": plain(stats.median(dist)) if dist else None,
+                "reached_tol": len(reached),
+                # over the runs that reached it (a fraction, not a step, when they are few)
+                "steps_to_tol_median": plain(stats.median(reached)) if reached else None,
+                "diverged": sum(r.diverged_at is not None for r in runs),
+                "median_run_seed": runs[stats.median_run_index(final)].seed,
+            }
+        )
     return rows
 
 
@@ -145,21 +149,34 @@ def summary_document(result: Result, command: str) -> dict[str, Any]:
 
 
 def trajectory_header(dim: int) -> list[str]:
-    return ["label", "optimizer", "seed", "step", "loss", "grad_norm",
-            *[f"x{i}" for i in range(dim)]]
+    return [
+        "label",
+        "optimizer",
+        "seed",
+        "step",
+        "loss",
+        "grad_norm",
+        *[f"x{i}" for i in range(dim)],
+    ]
 
 
 def trajectory_rows(result: Result) -> Iterator[list[Any]]:
     """Rows of trajectory.csv: steps 0..N per run, stopping before a divergence."""
     for r in result.runs:
         for k in range(r.last_step + 1):
-            yield [r.label, r.optimizer, r.seed, k, repr(float(r.loss[k])),
-                   repr(float(r.grad_norm[k])), *(repr(float(v)) for v in r.x[k])]
+            yield [
+                r.label,
+                r.optimizer,
+                r.seed,
+                k,
+                repr(float(r.loss[k])),
+                repr(float(r.grad_norm[k])),
+                *(repr(float(v)) for v in r.x[k]),
+            ]
 
 
 def _header(command: str) -> dict[str, Any]:
-    return {"optcompare_version": __version__, "numpy_version": np.__version__,
-            "command": command}
+    return {"optcompare_version": __version__, "numpy_version": np.__version__, "command": command}
 
 
 def sweep_document(sweep, command: str) -> dict[str, Any]:
@@ -183,8 +200,18 @@ def basins_table(results: Sequence[Basins]) -> tuple[list[str], list[list[Any]]]
     ``tail_net_move`` and ``tail_path`` the net displacement and path length over the
     last ``tail_steps`` steps (summary.json), which decide "still moving".
     """
-    header = ["label", "x0", "y0", "outcome", "x_final", "y_final",
-              "x_point", "y_point", "tail_net_move", "tail_path"]
+    header = [
+        "label",
+        "x0",
+        "y0",
+        "outcome",
+        "x_final",
+        "y_final",
+        "x_point",
+        "y_point",
+        "tail_net_move",
+        "tail_path",
+    ]
     rows = []
     for b in results:
         X, Y = np.meshgrid(b.xs, b.ys)
@@ -192,19 +219,38 @@ def basins_table(results: Sequence[Basins]) -> tuple[list[str], list[list[Any]]]
         point = b.point if b.point is not None else np.full((n, 2), np.nan)
         move = b.tail_move if b.tail_move is not None else np.full(n, np.nan)
         path = b.tail_path if b.tail_path is not None else np.full(n, np.nan)
-        columns = (X.ravel(), Y.ravel(), b.final_x[..., 0].ravel(), b.final_x[..., 1].ravel(),
-                   point[..., 0].ravel(), point[..., 1].ravel(), move.ravel(), path.ravel())
+        columns = (
+            X.ravel(),
+            Y.ravel(),
+            b.final_x[..., 0].ravel(),
+            b.final_x[..., 1].ravel(),
+            point[..., 0].ravel(),
+            point[..., 1].ravel(),
+            move.ravel(),
+            path.ravel(),
+        )
         names = [outcome_name(int(o), b.minima) for o in b.outcome.ravel()]
-        for name, (x, y, fx, fy, px, py, m, ln) in zip(names, zip(*columns, strict=True),
-                                                       strict=True):
-            rows.append([b.label, repr(float(x)), repr(float(y)), name, repr(float(fx)),
-                         repr(float(fy)), repr(float(px)), repr(float(py)), repr(float(m)),
-                         repr(float(ln))])
+        for name, (x, y, fx, fy, px, py, m, ln) in zip(
+            names, zip(*columns, strict=True), strict=True
+        ):
+            rows.append(
+                [
+                    b.label,
+                    repr(float(x)),
+                    repr(float(y)),
+                    name,
+                    repr(float(fx)),
+                    repr(float(fy)),
+                    repr(float(px)),
+                    repr(float(py)),
+                    repr(float(m)),
+                    repr(float(ln)),
+                ]
+            )
     return header, rows
 
 
-def basins_document(results: Sequence[Basins], problem: Problem,
-                    command: str) -> dict[str, Any]:
+def basins_document(results: Sequence[Basins], problem: Problem, command: str) -> dict[str, Any]:
     """summary.json of basins: the minima by outcome name, the classification's settings,
     and per optimizer the share of starts per outcome (every listed minimum, and each other
     outcome some optimizer had), the runs still moving and the unlisted minima found."""
@@ -213,24 +259,40 @@ def basins_document(results: Sequence[Basins], problem: Problem,
     tail = results[0].tail_steps if results else 0
     return {
         **_header(command),
-        "problem": {"spec": problem.spec,
-                    "minima": [{"name": outcome_name(k, problem.minima()), "x": plain(m.x),
-                                "f": plain(m.f), "kind": m.kind}
-                               for k, m in enumerate(problem.minima())]},
+        "problem": {
+            "spec": problem.spec,
+            "minima": [
+                {
+                    "name": outcome_name(k, problem.minima()),
+                    "x": plain(m.x),
+                    "f": plain(m.f),
+                    "kind": m.kind,
+                }
+                for k, m in enumerate(problem.minima())
+            ],
+        },
         "grid": len(results[0].xs) if results else 0,
         "steps": steps,
         "classification": {
-            "tail_steps": tail, "moving_ratio": basin_rules.MOVING_RATIO,
+            "tail_steps": tail,
+            "moving_ratio": basin_rules.MOVING_RATIO,
             "reach_fraction": basin_rules.REACH_FRACTION,
             "polish_iterations": POLISH_ITERATIONS,
-            "outcomes": {outcome_name(c, problem.minima()): basin_rules.outcome_meaning(c, tail)
-                         for c in basin_rules.outcome_codes(problem.minima())},
+            "outcomes": {
+                outcome_name(c, problem.minima()): basin_rules.outcome_meaning(c, tail)
+                for c in basin_rules.outcome_codes(problem.minima())
+            },
         },
-        "optimizers": [{
-            "label": b.label,
-            "fractions": b.fractions(codes),
-            "still_moving": b.still_moving(),
-            "unlisted_minima": [{"x": plain(x), "f": plain(float(problem.f(np.array([x]))[0])),
-                                 "starts": count} for x, count in b.unlisted_minima()],
-        } for b in results],
+        "optimizers": [
+            {
+                "label": b.label,
+                "fractions": b.fractions(codes),
+                "still_moving": b.still_moving(),
+                "unlisted_minima": [
+                    {"x": plain(x), "f": plain(float(problem.f(np.array([x]))[0])), "starts": count}
+                    for x, count in b.unlisted_minima()
+                ],
+            }
+            for b in results
+        ],
     }
