@@ -16,6 +16,7 @@ import pytest
 
 import optcompare
 from optcompare.lessons import rprop_minibatch as L
+from optcompare.lessons import rprop_text as T
 from optcompare.lessons.base import LessonResult, fmt, fmt_gap
 
 
@@ -65,11 +66,9 @@ def test_steps_collapse_in_both_settings_but_only_the_full_batch_is_at_w_star():
     n = ran().numbers
     step_min = 1e-6  # PyTorch's default step_sizes[0]
     for problem, near in ((L.FULL, True), (L.MINI, False)):
-        result = optcompare.run([L.RPROP], problem, steps=L.STEPS, seeds=L.SEEDS,
-                                record_state=True)
+        result = optcompare.run([L.RPROP], problem, steps=L.STEPS, seeds=L.SEEDS, record_state=True)
         w_star = np.asarray(result.problem.minima()[0].x)
-        final_steps = [np.exp(np.mean(np.log(run.state["step_size"][-1])))
-                       for run in result.runs]
+        final_steps = [np.exp(np.mean(np.log(run.state["step_size"][-1]))) for run in result.runs]
         assert np.median(final_steps) <= 10 * step_min  # collapsed, whatever the batch
         for run in result.runs:
             distance = np.linalg.norm(run.x[-1] - w_star)
@@ -103,8 +102,10 @@ def test_counter_case_larger_batches_weaken_the_claim():
     counter = text.split("## Where the claim weakens")[1].split("##")[0]
     assert "Rprop with 99" in counter
     assert fmt_gap(ind[L.RPROP]) in counter and fmt_gap(ind[L.RMSPROP]) in counter
-    assert (f"With 99 samples per step the comparison flips: Rprop ends lower than RMSProp "
-            f"({fmt_gap(ind[L.RPROP])} against {fmt_gap(ind[L.RMSPROP])})") in counter
+    assert (
+        f"With 99 samples per step the comparison flips: Rprop ends lower than RMSProp "
+        f"({fmt_gap(ind[L.RPROP])} against {fmt_gap(ind[L.RMSPROP])})"
+    ) in counter
     # ... yet still far above its full-batch gap
     assert ind[L.RPROP] > 1e3 * n["rprop_full_gap"]
 
@@ -114,23 +115,28 @@ def test_text_says_when_the_claim_does_not_hold():
     n["rprop_mini_gap"] = 10 * n["rprop_full_gap"]
     n["rmsprop_mini_gap"] = n["rprop_mini_gap"]
     n["collapse"]["mini"]["step"] = 0.2 * n["collapse"]["full"]["step"]
-    text = " ".join(L._findings(n))
+    text = " ".join(T.findings(n))
     assert "the claim does not hold clearly" in text
     assert "did not do clearly better" in text and "works with both" not in text
     assert "much earlier than" in text
     for b in n["batch_sweep"]:
         n["batch_sweep"][b][L.RMSPROP]["median"] = 10 * n["batch_sweep"][b][L.RPROP]["median"]
-    counter = " ".join(L._counter(n, {}))
+    counter = " ".join(T.counter_case(n, L.RPROP, L.RMSPROP))
     assert "Rprop ends lower at every batch size tried" in counter
     # where RMSProp wins at every mini-batch size, nothing flips
     for b in n["batch_sweep"]:
         n["batch_sweep"][b][L.RMSPROP]["median"] = n["batch_sweep"][b][L.RPROP]["median"] / 10
-    counter = " ".join(L._counter(n, {}))
+    counter = " ".join(T.counter_case(n, L.RPROP, L.RMSPROP))
     assert "RMSProp ends lower at every batch size tried" in counter
     assert "flips" not in counter
 
 
 def test_claim_names_its_settings():
-    for setting in (f"{L.STEPS} steps", f"{L.SEEDS} seeds", "PyTorch's defaults",
-                    f"mini-batches of {L.MINI_BATCH}", "lr 0.01"):
+    for setting in (
+        f"{L.STEPS} steps",
+        f"{L.SEEDS} seeds",
+        "PyTorch's defaults",
+        f"mini-batches of {L.MINI_BATCH}",
+        "lr 0.01",
+    ):
         assert setting in L.CLAIM

@@ -24,8 +24,9 @@ __all__ = ["distances", "plot_batches", "plot_collapse", "rprop_step_sizes"]
 
 def rprop_step_sizes(result: Result, label: str) -> np.ndarray:
     """Rprop's step size per run and step, geometric mean over coordinates: (runs, steps)."""
-    return np.array([np.exp(np.mean(np.log(r.state["step_size"]), axis=1))
-                     for r in result.runs_of(label)])
+    return np.array(
+        [np.exp(np.mean(np.log(r.state["step_size"]), axis=1)) for r in result.runs_of(label)]
+    )
 
 
 def distances(result: Result, label: str) -> np.ndarray:
@@ -43,8 +44,14 @@ def _band(ax: Axes, Y: np.ndarray, steps: np.ndarray, color: str, ls: str, label
     ax.plot(steps, stats.medians(Y, axis=0), color=color, lw=2.0, ls=ls, label=label)
 
 
-def plot_collapse(results: Mapping[str, Result], label: str, numbers: dict, axes: Any,
-                  names: Mapping[str, str], threshold: float) -> Any:
+def plot_collapse(
+    results: Mapping[str, Result],
+    label: str,
+    numbers: dict,
+    axes: Any,
+    names: Mapping[str, str],
+    threshold: float,
+) -> Any:
     """Left: Rprop's step size; right: its distance to w*; one line style per batch size.
 
     ``results`` maps each problem (full batch first, then the mini-batch) to its result,
@@ -63,22 +70,39 @@ def plot_collapse(results: Mapping[str, Result], label: str, numbers: dict, axes
         k = numbers["collapse"][key]["step"]
         if k is not None:
             for ax in axes:
-                ax.axvline(k, color=color, lw=1.0, ls=":" if key == "full" else "-.",
-                           label=f"{names[name]}: collapsed at step {fmt(k)}")
-    axes[0].axhline(threshold, color="0.3", lw=1.0, ls=(0, (1, 3)),
-                    label=f"collapsed: below {fmt(threshold)}")
+                ax.axvline(
+                    k,
+                    color=color,
+                    lw=1.0,
+                    ls=":" if key == "full" else "-.",
+                    label=f"{names[name]}: collapsed at step {fmt(k)}",
+                )
+    axes[0].axhline(
+        threshold, color="0.3", lw=1.0, ls=(0, (1, 3)), label=f"collapsed: below {fmt(threshold)}"
+    )
     for ax in axes:
         ax.set_yscale("log")
     title = f"Rprop, median of {numbers['seeds']} seeds, 25-75% band"
-    axes[0].legend(fontsize=LEGEND - 1, loc="upper right", framealpha=0.9, title=title,
-                   title_fontsize=LEGEND - 1)
-    axes[1].legend(fontsize=LEGEND - 1, loc="center right", framealpha=0.9, title=title,
-                   title_fontsize=LEGEND - 1)
+    axes[0].legend(
+        fontsize=LEGEND - 1,
+        loc="upper right",
+        framealpha=0.9,
+        title=title,
+        title_fontsize=LEGEND - 1,
+    )
+    axes[1].legend(
+        fontsize=LEGEND - 1,
+        loc="center right",
+        framealpha=0.9,
+        title=title,
+        title_fontsize=LEGEND - 1,
+    )
     return axes
 
 
-def plot_batches(numbers: dict, result: Result, labels: Mapping[str, str],
-                 specs: Sequence[str], ax: Axes) -> Axes:
+def plot_batches(
+    numbers: dict, result: Result, labels: Mapping[str, str], specs: Sequence[str], ax: Axes
+) -> Axes:
     """Final loss - f* per batch size (evenly spaced): median and 25-75% bar per optimizer.
 
     ``numbers["batch_sweep"][size][spec]`` holds the median and quartiles; ``labels``
@@ -92,13 +116,28 @@ def plot_batches(numbers: dict, result: Result, labels: Mapping[str, str],
     pos = np.arange(len(sizes))
     for k, (spec, marker) in enumerate(zip(specs, ("o", "s"), strict=True)):
         lab = labels[spec]
-        med, lo, hi = (np.maximum([sweep[str(b)][spec][q] for b in sizes], LOSS_FLOOR)
-                       for q in ("median", "q25", "q75"))
-        ax.errorbar(pos + (k - 0.5) * 0.08, med, yerr=[med - lo, hi - med], color=colors[lab],
-                    marker=marker, ms=7, lw=2.0, capsize=4, label=lab)
+        med, lo, hi = (
+            np.maximum([sweep[str(b)][spec][q] for b in sizes], LOSS_FLOOR)
+            for q in ("median", "q25", "q75")
+        )
+        ax.errorbar(
+            pos + (k - 0.5) * 0.08,
+            med,
+            yerr=[med - lo, hi - med],
+            color=colors[lab],
+            marker=marker,
+            ms=7,
+            lw=2.0,
+            capsize=4,
+            label=lab,
+        )
     ax.set_yscale("log")
-    ax.set_xticks(pos, [f"full ({b})" if b == numbers["n_samples"] else str(b)
-                        for b in sizes])
-    ax.legend(fontsize=LEGEND, loc="lower left", framealpha=0.9,
-              title=f"median of {numbers['seeds']} seeds, 25-75% bar", title_fontsize=LEGEND)
+    ax.set_xticks(pos, [f"full ({b})" if b == numbers["n_samples"] else str(b) for b in sizes])
+    ax.legend(
+        fontsize=LEGEND,
+        loc="lower left",
+        framealpha=0.9,
+        title=f"median of {numbers['seeds']} seeds, 25-75% bar",
+        title_fontsize=LEGEND,
+    )
     return ax
