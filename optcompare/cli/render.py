@@ -75,14 +75,15 @@ def plain_rule(doc: str) -> str:
 
 
 def print_optimizer(opt) -> None:
-    from rich.markup import escape
     from rich.panel import Panel
     from rich.rule import Rule
     from rich.text import Text
 
     out = console()
     # no box around the rule: its math lines are laid out for 80 columns and must not re-wrap
-    out.print(Rule(f"[b]{opt.name}[/b]: {escape(opt.summary)}", align="left"))
+    # the title wraps as text (a rule's title is cut at the terminal's width)
+    out.print(Text.assemble((opt.name, "bold"), f": {opt.summary}"))
+    out.print(Rule())
     out.print(Text(plain_rule(opt.rule)), soft_wrap=True)
     out.print()
     rows = [

@@ -290,9 +290,10 @@ def sweep_table(doc: dict[str, Any]) -> Table:
     n = len(seeds) if isinstance(seeds, list) else _count(seeds) or 1
     steps = f", {number(doc['steps'])} steps" if doc.get("steps") is not None else ""
     spec = text(get(doc, "problem", "spec"))
-    caption = (
-        f"The best grid point per optimizer{' on ' + spec if spec else ''} (lowest "
-        f"median {objective} loss over {n} seed{'s' * (n != 1)}){steps}"
+    caption = f"The best grid point per optimizer{' on ' + spec if spec else ''} (lowest " + (
+        f"median {objective} loss over {n} seeds){steps}"
+        if n > 1
+        else f"{objective} loss, one seed){steps}"
     )
     notes = (
         "diverged (whole grid): the share of all the optimizer's runs, at every grid "
