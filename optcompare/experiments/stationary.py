@@ -2,7 +2,7 @@
 
 The Hessians come from central differences of the problem's exact gradient, so
 any registered problem (and any formula) can be polished without second
-derivatives of its own.  :mod:`optcompare.experiments.basins` uses this to say
+derivatives of its own.  :mod:`optcompare.experiments.basin_rules` uses this to say
 where each run ended.
 """
 
