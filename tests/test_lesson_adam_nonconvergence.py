@@ -16,6 +16,7 @@ import pytest
 
 import optcompare
 from optcompare.lessons import adam_nonconvergence as lesson_module
+from optcompare.lessons import adam_nonconvergence_text as lesson_text
 from optcompare.lessons import get_lesson
 from optcompare.lessons.base import LessonResult, fmt
 
@@ -65,6 +66,7 @@ def test_regret_matches_its_definition():
 
 # -- the claim ------------------------------------------------------------------------------
 
+
 def test_adam_at_099_ends_at_the_worst_point_and_amsgrad_heads_for_the_best():
     x, _ = iterates()
     assert x[-1, 0] > 0.9
@@ -76,6 +78,7 @@ def test_adam_at_099_ends_at_the_worst_point_and_amsgrad_heads_for_the_best():
 
 
 # -- the counter-case -----------------------------------------------------------------------
+
 
 def test_adam_at_pytorchs_default_beta2_does_not_end_at_plus_one():
     x, _ = iterates()
@@ -103,15 +106,21 @@ def test_captions_carry_the_numbers():
         assert fmt(x[-1, j]) in line
 
 
-@pytest.mark.parametrize(("final_x", "phrase"), [
-    (0.95, "the failure holds at this beta2 too"),
-    (0.3, "on the wrong side, but not at the worst point +1"),
-    (-0.5, "on the best side, not at the worst point +1"),
-])
+@pytest.mark.parametrize(
+    ("final_x", "phrase"),
+    [
+        (0.95, "the failure holds at this beta2 too"),
+        (0.3, "on the wrong side, but not at the worst point +1"),
+        (-0.5, "on the best side, not at the worst point +1"),
+    ],
+)
 def test_counter_text_follows_the_numbers(final_x, phrase):
     n = copy.deepcopy(lesson().numbers)
     n["counter"]["adam_final_x"] = final_x
-    assert phrase in " ".join(lesson_module._counter(n, n["adam_final_x"]))
+    counter = lesson_text.counter_case(
+        n, n["adam_final_x"], lesson_module.BETA2, lesson_module.RECENT_PERIODS
+    )
+    assert phrase in " ".join(counter)
 
 
 def test_findings_say_when_the_claim_does_not_hold():
@@ -119,7 +128,7 @@ def test_findings_say_when_the_claim_does_not_hold():
     n["adam_final_x"], n["amsgrad_final_x"] = -0.5, 0.2
     n["adam_recent_regret_per_step"] = 0.01
     n["amsgrad_recent_regret_per_step"] = 0.3
-    text = " ".join(lesson_module._findings(n, [300, 3000, 30000]))
+    text = " ".join(lesson_text.findings(n, [300, 3000, 30000], lesson_module.RECENT_PERIODS))
     assert "did not drift to the worst point" in text
     assert "did not reach the best side" in text
     assert "does not show clearly" in text and "not clearly less" in text
@@ -139,16 +148,19 @@ def test_adams_regret_rate_is_compared_with_standing_at_plus_one_as_measured():
     assert "x dips below +1" in findings
 
 
-@pytest.mark.parametrize(("rate", "phrase", "dips"), [
-    (0.21, "about as much as standing", False),
-    (0.15, "0.75 of what standing", False),
-    (0.4, "2 times what standing", True),
-])
+@pytest.mark.parametrize(
+    ("rate", "phrase", "dips"),
+    [
+        (0.21, "about as much as standing", False),
+        (0.15, "0.75 of what standing", False),
+        (0.4, "2 times what standing", True),
+    ],
+)
 def test_regret_comparison_follows_the_numbers(rate, phrase, dips):
     n = copy.deepcopy(lesson().numbers)
     n["adam_recent_regret_per_step"] = rate
     n["regret_at_plus_one"] = 0.2
-    text = " ".join(lesson_module._findings(n, [300, 3000, 30000]))
+    text = " ".join(lesson_text.findings(n, [300, 3000, 30000], lesson_module.RECENT_PERIODS))
     assert phrase in text and ("x dips" in text) == dips
 
 
@@ -157,3 +169,27 @@ def test_variant_figures_say_colours_mark_labels():
         legends = [ax.get_legend() for ax in lesson().figures[name].axes if ax.get_legend()]
         assert legends, name
         assert all("per label" in lg.get_title().get_text() for lg in legends), name
+
+
+def test_colours_mark_the_algorithm_and_dashes_pytorchs_default_beta2():
+    """The four runs are all Adam: Adam takes one end of the ordered ramp, AMSGrad the
+    other (in every panel), and the runs at PyTorch's default beta2 = 0.999 are dashed."""
+    from matplotlib.colors import to_hex
+
+    from optcompare.plotting.colors import sequence
+
+    adam, amsgrad = sequence(2)
+    assert adam != amsgrad
+    runs = []
+    for name in ("iterates", "beta2", "regret"):
+        for ax in lesson().figures[name].axes:
+            runs += [line for line in ax.get_lines() if str(line.get_label()).startswith("adam ")]
+    # iterates: 2 + one per zoom panel; beta2: 3; regret: 2 per panel
+    assert len(runs) == 4 + 3 + 4
+    for line in runs:
+        label = str(line.get_label())
+        assert to_hex(line.get_color()) == (amsgrad if "amsgrad=true" in label else adam), label
+        assert line.get_linestyle() == ("--" if "beta2=0.999" in label else "-"), label
+    (beta2_ax,) = lesson().figures["beta2"].axes
+    drawn = {str(line.get_label()) for line in beta2_ax.get_lines()}
+    assert {"adam lr=0.5 beta1=0.9 beta2=0.999", "adam lr=0.5 beta1=0.9 beta2=0.99"} <= drawn

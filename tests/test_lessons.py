@@ -263,7 +263,9 @@ def test_adam_text_says_when_the_claim_does_not_hold():
     n["adam_final_x"], n["amsgrad_final_x"] = -0.5, 0.2
     n["adam_recent_regret_per_step"] = 0.01
     n["amsgrad_recent_regret_per_step"] = 0.3
-    text = " ".join(adam_nonconvergence._findings(n, [300, 3000, 30000]))
+    text = " ".join(
+        adam_nonconvergence.findings(n, [300, 3000, 30000], adam_nonconvergence.RECENT_PERIODS)
+    )
     assert "did not drift to the worst point" in text
     assert "did not reach the best side" in text
     assert "does not show clearly" in text and "not clearly less" in text
