@@ -48,8 +48,8 @@ def test_claim_adaptive_paths_do_not_notice_a_factor_1000():
         assert rprop == 0.0  # signs only: bit for bit
         for k, lab in enumerate(n["optimizers"]):
             assert n["optimizers"][lab]["ratio"][L.scale_text(s)] == pytest.approx(
-                got[k], rel=1e-12) or (np.isinf(got[k]) and np.isinf(
-                    n["optimizers"][lab]["ratio"][L.scale_text(s)]))
+                got[k], rel=1e-12
+            ) or (np.isinf(got[k]) and np.isinf(n["optimizers"][lab]["ratio"][L.scale_text(s)]))
     text = ran().text
     assert fmt(n["rmsprop_ratio_0.001"], 2) in text and fmt(n["adam_ratio_1000"], 2) in text
 
@@ -70,10 +70,10 @@ def test_counter_case_gradients_near_eps_change_the_path():
 def test_scaling_f_by_c_equals_dividing_eps_by_c():
     base = make_problem(L.PROBLEM)
     c = 1e-6
-    scaled = optcompare.run(["rmsprop:lr=0.01", "adam:lr=0.05"], L.Scaled(base, c),
-                            steps=L.STEPS)
-    rescaled = optcompare.run([f"rmsprop:lr=0.01,eps={1e-8 / c:g}",
-                               f"adam:lr=0.05,eps={1e-8 / c:g}"], base, steps=L.STEPS)
+    scaled = optcompare.run(["rmsprop:lr=0.01", "adam:lr=0.05"], L.Scaled(base, c), steps=L.STEPS)
+    rescaled = optcompare.run(
+        [f"rmsprop:lr=0.01,eps={1e-8 / c:g}", f"adam:lr=0.05,eps={1e-8 / c:g}"], base, steps=L.STEPS
+    )
     for a, b in zip(scaled.runs, rescaled.runs, strict=True):
         np.testing.assert_allclose(a.x, b.x, rtol=0, atol=1e-12)
     assert max(ran().numbers["eps_equivalence"].values()) < 1e-12

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from optcompare.lessons.base import (
-    LEGEND,
-    TITLE,
     Lesson,
     LessonResult,
     command,
@@ -19,12 +16,15 @@ from optcompare.lessons.base import (
     style,
     table,
 )
+from optcompare.lessons.gradient_scale_figures import (
+    paths_figure,
+    plot_ratios,
+    plot_sweep,
+    scale_text,
+)
 from optcompare.lessons.scaled import Scaled
-from optcompare.problem import Problem
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-
     from optcompare.experiments.records import Result
 
 PROBLEM = "quadratic:kappa=10"
@@ -53,81 +53,6 @@ def path_difference(x: np.ndarray, ref: np.ndarray) -> float:
     return float(np.max(np.linalg.norm(x - ref, axis=1)) / path_length(ref))
 
 
-def scale_text(s: float) -> str:
-    return "1" if s == 1 else f"{s:g}"
-
-
-def plot_scaled_paths(runs: dict[float, Any], problem: Problem, ax: Axes) -> Axes:
-    """One optimizer's paths at every scale over the unscaled contours.
-
-    The unscaled path is drawn wide and pale, the scaled ones thin and dashed on top
-    with interleaved dashes, so paths that coincide show every colour in turn along a
-    thin line inside the wide one.
-    """
-    from optcompare.experiments.records import Result
-    from optcompare.plotting import plot_path
-
-    labelled = [replace(run, label=f"scale {scale_text(s)}") for s, run in runs.items()]
-    result = Result(problem=problem, steps=len(labelled[0].loss) - 1, tol=1e-6,
-                    runs=labelled)
-    plot_path(result, ax=ax, by="label")
-    scaled = [lab.label for lab in labelled[1:]]
-    dash = 4.0
-    for line in ax.get_lines():
-        label = str(line.get_label()).split("\n")[0]
-        if label == labelled[0].label:
-            line.set(lw=7.0, alpha=0.35, marker="")
-        elif label in scaled:
-            k = scaled.index(label)
-            line.set(lw=2.2, marker="",
-                     ls=(k * dash, (dash, dash * (len(scaled) - 1))))
-    if (legend := ax.get_legend()) is not None:
-        legend.remove()
-    return ax
-
-
-def plot_ratios(numbers: dict, ax: Axes) -> Axes:
-    """Path difference ratios per optimizer and scale as grouped bars (log scale)."""
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    from optcompare.plotting import label_palette
-
-    o = numbers["optimizers"]
-    scales = numbers["scales"]
-    colors = label_palette([f"scale {scale_text(s)}" for s in (1.0, *scales)])
-    floor, top = 1e-12, 10.0
-    width = 0.8 / len(scales)
-    ax.set_yscale("log")
-    handles: list = []
-    for k, s in enumerate(scales):
-        color = colors[f"scale {scale_text(s)}"]
-        for i, lab in enumerate(o):
-            r = o[lab]["ratio"][scale_text(s)]
-            x = i - 0.4 + width * (k + 0.5)
-            if r is None or not np.isfinite(r):
-                ax.bar(x, top - floor, bottom=floor, width=width, color=color, alpha=0.35,
-                       hatch="//", edgecolor=color)
-                ax.text(x, floor * 3, "diverged", rotation=90, ha="center", va="bottom",
-                        fontsize=LEGEND - 1)
-            elif r <= floor:
-                ax.text(x, floor * 3, "identical", rotation=90, ha="center", va="bottom",
-                        fontsize=LEGEND - 1, color=color)
-            else:
-                ax.bar(x, r - floor, bottom=floor, width=width, color=color)
-        handles.append(Patch(color=color, label=f"scale {scale_text(s)}"))
-    for y, text, ls in ((LARGE, f"{fmt(LARGE)}: completely different above", "--"),
-                        (SMALL, f"{fmt(SMALL)}: nearly the same below", ":")):
-        ax.axhline(y, color="0.3", lw=1.2, ls=ls)
-        handles.append(Line2D([], [], color="0.3", lw=1.2, ls=ls, label=text))
-    ax.set_ylim(floor, top)
-    ax.set_xlim(-0.6, len(o) - 0.4)
-    ax.set_xticks(range(len(o)))
-    ax.set_xticklabels(list(o), fontsize=LEGEND)
-    ax.legend(handles=handles, fontsize=LEGEND, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    return ax
-
-
 def run(ext: str = "png") -> LessonResult:
     import optcompare
     from optcompare.problem import make_problem
@@ -138,32 +63,34 @@ def run(ext: str = "png") -> LessonResult:
     for s in scales:
         results[s] = optcompare.run(OPTS, Scaled(base, s), steps=STEPS)
     labels = results[1.0].labels
-    numbers: dict = {"problem": PROBLEM, "steps": STEPS, "scales": list(scales),
-                     "optimizers": {}}
+    numbers: dict = {"problem": PROBLEM, "steps": STEPS, "scales": list(scales), "optimizers": {}}
     rows = []
     for i, lab in enumerate(labels):
         ref = results[1.0].runs[i]
-        entry: dict = {"path_length": path_length(ref.x), "ratio": {}, "diverged_at": {},
-                       "length_ratio": {}}
+        entry: dict = {
+            "path_length": path_length(ref.x),
+            "ratio": {},
+            "diverged_at": {},
+            "length_ratio": {},
+        }
         for s in scales:
             r = results[s].runs[i]
             entry["ratio"][scale_text(s)] = path_difference(r.x, ref.x)
             entry["diverged_at"][scale_text(s)] = r.diverged_at
             entry["length_ratio"][scale_text(s)] = path_length(r.x) / entry["path_length"]
         numbers["optimizers"][lab] = entry
-        rows.append([lab, entry["path_length"],
-                     *(_ratio_cell(entry, s) for s in scales)])
+        rows.append([lab, entry["path_length"], *(_ratio_cell(entry, s) for s in scales)])
     for lab in labels:
         key = lab.split()[0]
         for s in SCALES:
             numbers[f"{key}_ratio_{scale_text(s)}"] = numbers["optimizers"][lab]["ratio"][
-                scale_text(s)]
+                scale_text(s)
+            ]
 
     adaptive = [lab for lab in labels if lab.split()[0] in ("rmsprop", "adam")]
     sweep: dict[str, list[float]] = {lab: [] for lab in labels}
     for s in SWEEP:
-        res = (results[s] if s in results
-               else optcompare.run(OPTS, Scaled(base, s), steps=STEPS))
+        res = results[s] if s in results else optcompare.run(OPTS, Scaled(base, s), steps=STEPS)
         for i, lab in enumerate(labels):
             sweep[lab].append(path_difference(res.runs[i].x, results[1.0].runs[i].x))
     numbers["sweep"] = {"scales": list(SWEEP), "difference": sweep}
@@ -177,39 +104,37 @@ def run(ext: str = "png") -> LessonResult:
     same = optcompare.run(eps_specs, base, steps=STEPS)
     numbers["eps_equivalence"] = {
         lab: path_difference(same.runs[k].x, results[TINY].runs[labels.index(lab)].x)
-        for k, lab in enumerate(adaptive)}
+        for k, lab in enumerate(adaptive)
+    }
     numbers["eps_specs"] = dict(zip(adaptive, eps_specs, strict=True))
 
     figures = {}
-    fig, axes = new_figure(2, 2, figsize=(13.0, 10.0))
-    for ax, (i, lab) in zip(axes.ravel(), enumerate(labels), strict=True):
-        runs = {s: results[s].runs[i] for s in (1.0, *scales)}
-        plot_scaled_paths(runs, base, ax)
-        e = numbers["optimizers"][lab]
-        parts = [f"{scale_text(s)}: " + ("diverged" if not np.isfinite(e["ratio"][
-            scale_text(s)]) else fmt(e["ratio"][scale_text(s)], 2)) for s in scales]
-        style(ax, f"{lab}\npath difference  " + ",  ".join(parts), "x", "y")
-    handles = [line for line in axes[0, 0].get_lines() if line.get_label().startswith("scale")]
-    fig.legend(handles=handles, labels=[h.get_label().split("\n")[0] for h in handles],
-               loc="outside lower center", ncols=len(handles), fontsize=LEGEND)
-    fig.suptitle(f"{PROBLEM} multiplied by a scale: the same paths?", fontsize=TITLE)
-    figures["paths"] = fig
+    figures["paths"] = paths_figure(results, base, numbers)
 
     fig, ax = new_figure(figsize=(11.0, 5.6))
-    plot_ratios(numbers, ax)
-    style(ax, "Path difference: max distance to the unscaled path / its length",
-          "", "path difference (log scale)")
+    plot_ratios(numbers, ax, SMALL, LARGE)
+    style(
+        ax,
+        "Path difference: max distance to the unscaled path / its length",
+        "",
+        "path difference (log scale)",
+    )
     figures["difference"] = fig
 
     fig, ax = new_figure(figsize=(11.0, 5.6))
-    plot_sweep(numbers, labels, ax)
-    style(ax, f"Where the invariance ends: path difference against the scale ({STEPS} steps)",
-          "scale c multiplying f (log scale)", "path difference (log scale)")
+    plot_sweep(numbers, labels, ax, SMALL)
+    style(
+        ax,
+        f"Where the invariance ends: path difference against the scale ({STEPS} steps)",
+        "scale c multiplying f (log scale)",
+        "path difference (log scale)",
+    )
     figures["eps"] = fig
 
     header = ["optimizer", "path length", *(f"scale {scale_text(s)}" for s in scales)]
     text = page(
-        TITLE_, CLAIM,
+        TITLE_,
+        CLAIM,
         f"The ravine `{PROBLEM}` and the same function multiplied by "
         f"{', '.join(scale_text(s) for s in scales)} (same minimum, same contours, every "
         f"gradient multiplied by the scale; a wrapper inside this lesson, there is no "
@@ -222,23 +147,34 @@ def run(ext: str = "png") -> LessonResult:
         "Path length of the unscaled run, and the path difference at each scale:\n\n"
         + table(header, rows),
         _findings(numbers, labels),
-        [(f"paths.{ext}", "one panel per optimizer: the unscaled path wide and pale, the "
-          "scaled paths dashed on top, their dashes taking turns. A dashed line running "
-          "inside the pale one is the same path; where all colours alternate along one "
-          "line, all scales gave the same path."),
-         (f"difference.{ext}", "the path differences on a log scale; hatched bars reach "
-          "the top for a run that diverged."),
-         (f"eps.{ext}", "the counter-case: the path difference of every optimizer against "
-          "the scale, from 100 down to 1e-10; the thin lines continue the 1 / scale trend "
-          "from scale 1e-3.")],
+        [
+            (
+                f"paths.{ext}",
+                "one panel per optimizer: the unscaled path wide and pale, the "
+                "scaled paths dashed on top, their dashes taking turns. A dashed line running "
+                "inside the pale one is the same path; where all colours alternate along one "
+                "line, all scales gave the same path.",
+            ),
+            (
+                f"difference.{ext}",
+                "the path differences on a log scale; hatched bars reach "
+                "the top for a run that diverged.",
+            ),
+            (
+                f"eps.{ext}",
+                "the counter-case: the path difference of every optimizer against "
+                "the scale, from 100 down to 1e-10; the thin lines continue the 1 / scale trend "
+                "from scale 1e-3.",
+            ),
+        ],
         notes="This is the honest form of 'RMSProp fixes vanishing and exploding "
-              "gradients': RMSProp, Adam and Rprop divide each gradient coordinate by its "
-              "own recent size (or use only its sign), so a constant factor on the "
-              "objective cancels, up to eps. SGD's step is lr times the gradient, so the "
-              "same lr is far too small for one scale and far too large for another; "
-              "its lr would have to be retuned by the same factor. Invariance to a "
-              "constant factor is not invariance to every change of scale: gradients "
-              "that shrink layer by layer in a deep network are a different problem.",
+        "gradients': RMSProp, Adam and Rprop divide each gradient coordinate by its "
+        "own recent size (or use only its sign), so a constant factor on the "
+        "objective cancels, up to eps. SGD's step is lr times the gradient, so the "
+        "same lr is far too small for one scale and far too large for another; "
+        "its lr would have to be retuned by the same factor. Invariance to a "
+        "constant factor is not invariance to every change of scale: gradients "
+        "that shrink layer by layer in a deep network are a different problem.",
         counter=_counter(numbers, labels),
     )
     results_out = {f"scale-{scale_text(s)}": results[s] for s in (1.0, *scales)}
@@ -264,14 +200,18 @@ def _findings(n: dict, labels: list[str]) -> list[str]:
         e = o[lab]
         rs = {scale_text(s): e["ratio"][scale_text(s)] for s in SCALES}
         if all(r == 0 for r in rs.values()):
-            out.append(f"{lab}: the path is identical, bit for bit, at scale"
-                       f"{'s' * (len(rs) > 1)} {_and(list(rs))}.")
+            out.append(
+                f"{lab}: the path is identical, bit for bit, at scale"
+                f"{'s' * (len(rs) > 1)} {_and(list(rs))}."
+            )
             continue
         if all(0 < r < NEGLIGIBLE for r in rs.values()):
             eps_only.append(lab)
-            out.append(f"{lab}: the path differs by " + _and(
-                [f"{fmt(r, 2)} of its length at scale {k}" for k, r in rs.items()])
-                + ": invisible.")
+            out.append(
+                f"{lab}: the path differs by "
+                + _and([f"{fmt(r, 2)} of its length at scale {k}" for k, r in rs.items()])
+                + ": invisible."
+            )
             continue
         parts = []
         for k, r in rs.items():
@@ -280,116 +220,118 @@ def _findings(n: dict, labels: list[str]) -> list[str]:
             elif r == 0:
                 parts.append(f"at scale {k} the path is identical, bit for bit")
             elif r < NEGLIGIBLE:
-                parts.append(f"at scale {k} the path differs by {fmt(r, 2)} of its length "
-                             f"(invisible)")
+                parts.append(
+                    f"at scale {k} the path differs by {fmt(r, 2)} of its length (invisible)"
+                )
             elif r < SMALL:
-                parts.append(f"at scale {k} the path differs by {fmt(r, 2)} of its length: "
-                             f"small, but not nothing (eps is no longer negligible next to "
-                             f"the scaled gradients)")
+                parts.append(
+                    f"at scale {k} the path differs by {fmt(r, 2)} of its length: "
+                    f"small, but not nothing (eps is no longer negligible next to "
+                    f"the scaled gradients)"
+                )
             elif r > LARGE:
                 moved = e["length_ratio"][k]
-                extra = (f"; it barely moves: its path is {fmt(moved, 2)} times as long as "
-                         f"the unscaled one" if moved < 0.5 else "")
-                parts.append(f"at scale {k} it takes a completely different path (difference "
-                             f"{fmt(r, 2)}{extra})")
+                extra = (
+                    f"; it barely moves: its path is {fmt(moved, 2)} times as long as "
+                    f"the unscaled one"
+                    if moved < 0.5
+                    else ""
+                )
+                parts.append(
+                    f"at scale {k} it takes a completely different path (difference "
+                    f"{fmt(r, 2)}{extra})"
+                )
             else:
-                parts.append(f"at scale {k} the path differs by {fmt(r, 2)} of its length: "
-                             f"clearly different")
+                parts.append(
+                    f"at scale {k} the path differs by {fmt(r, 2)} of its length: clearly different"
+                )
         out.append(f"{lab}: " + "; ".join(parts) + ".")
     if eps_only:
-        out.append(f"What little differs for {_and(eps_only)} comes from eps (see where the "
-                   f"claim weakens).")
+        out.append(
+            f"What little differs for {_and(eps_only)} comes from eps (see where the "
+            f"claim weakens)."
+        )
     return out
-
-
-def plot_sweep(numbers: dict, labels: list[str], ax: Axes) -> Axes:
-    """Path difference against the scale per optimizer (log-log), with 1/scale guides."""
-    from optcompare.plotting import inks
-
-    colors = {k: v.color for k, v in inks(
-        (lab, lab.split()[0]) for lab in labels).items()}
-    sweep = numbers["sweep"]
-    scales = np.array(sweep["scales"])
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    for lab in labels:
-        d = np.array(sweep["difference"][lab], dtype=float)
-        shown = np.where(np.isfinite(d) & (d > 0), d, np.nan)
-        if np.all(np.isnan(shown)):
-            ax.plot([], [], color=colors[lab], lw=2.0,
-                    label=f"{lab}: " + ("identical at every scale" if np.all(d == 0)
-                                        else "diverged or identical"))
-            continue
-        ax.plot(scales, shown, color=colors[lab], lw=2.0, marker="o", label=lab)
-        ref = numbers["optimizers"][lab]["ratio"].get("0.001")
-        if lab.split()[0] in ("rmsprop", "adam") and ref:
-            # eps acts as eps / c: the difference to the unscaled run goes as |1/c - 1|
-            fine = np.logspace(np.log10(scales.max()), np.log10(scales.min()), 400)
-            guide = ref / (1e3 - 1) * np.abs(1 / fine - 1)
-            ax.plot(fine, np.where(guide > 0, guide, np.nan), color=colors[lab], lw=0.8,
-                    ls=":")
-    ax.axhline(SMALL, color="0.3", lw=1.2, ls="--", label=f"{fmt(SMALL)}: nearly the same below")
-    ax.set_ylim(1e-12, 10.0)
-    ax.invert_xaxis()
-    ax.legend(fontsize=LEGEND - 1, loc="upper left", framealpha=0.9)
-    return ax
 
 
 def _counter(n: dict, labels: list[str]) -> list[str]:
     o = n["optimizers"]
     out = []
     tiny = scale_text(TINY)
-    broke = [f"{lab} ({fmt(o[lab]['ratio'][tiny], 2)})" for lab in labels
-             if np.isfinite(o[lab]["ratio"][tiny]) and o[lab]["ratio"][tiny] >= SMALL
-             and not lab.startswith("sgd")]
-    held = [lab for lab in labels
-            if np.isfinite(o[lab]["ratio"][tiny]) and o[lab]["ratio"][tiny] < NEGLIGIBLE]
+    broke = [
+        f"{lab} ({fmt(o[lab]['ratio'][tiny], 2)})"
+        for lab in labels
+        if np.isfinite(o[lab]["ratio"][tiny])
+        and o[lab]["ratio"][tiny] >= SMALL
+        and not lab.startswith("sgd")
+    ]
+    held = [
+        lab
+        for lab in labels
+        if np.isfinite(o[lab]["ratio"][tiny]) and o[lab]["ratio"][tiny] < NEGLIGIBLE
+    ]
     if broke:
-        out.append(f"The invariance holds only while the gradients are large next to eps "
-                   f"(1e-8 for both RMSProp and Adam). At scale {tiny} the gradient at the "
-                   f"start has norm {fmt(n['start_grad_norm'] * TINY, 2)} ("
-                   f"{fmt(n['start_grad_norm'] * TINY / 1e-8, 2)} times eps, and less as the "
-                   f"run nears the minimum), and the paths change: path differences "
-                   f"{', '.join(broke)}"
-                   + (f"; {', '.join(held)} still unaffected" if held else "") + ".")
+        out.append(
+            f"The invariance holds only while the gradients are large next to eps "
+            f"(1e-8 for both RMSProp and Adam). At scale {tiny} the gradient at the "
+            f"start has norm {fmt(n['start_grad_norm'] * TINY, 2)} ("
+            f"{fmt(n['start_grad_norm'] * TINY / 1e-8, 2)} times eps, and less as the "
+            f"run nears the minimum), and the paths change: path differences "
+            f"{', '.join(broke)}" + (f"; {', '.join(held)} still unaffected" if held else "") + "."
+        )
     elif held:
         out.append(f"Even at scale {tiny}, {', '.join(held)} kept the unscaled path.")
     sweep = n["sweep"]
     scales = sweep["scales"]
-    d = {lab: dict(zip(scales, sweep["difference"][lab], strict=True))
-         for lab in n["breaks_below"]}
+    d = {lab: dict(zip(scales, sweep["difference"][lab], strict=True)) for lab in n["breaks_below"]}
     if d:
         grow = {lab: v[1e-6] / v[1e-3] for lab, v in d.items()}
-        trend = ("like 1 / scale" if all(500 < g < 2000 for g in grow.values())
-                 else "as the scale shrinks")
+        trend = (
+            "like 1 / scale"
+            if all(500 < g < 2000 for g in grow.values())
+            else "as the scale shrinks"
+        )
         groups: dict[str, list[str]] = {}
         for lab, c in n["breaks_below"].items():
             groups.setdefault("none down to 1e-10" if c is None else fmt(c), []).append(lab)
-        out.append(f"The scale sweep from 100 down to 1e-10 shows the trend. Below scale 1 "
-                   f"the difference grows {trend}: from scale 1e-3 to 1e-6 " + _and(
-                       [f"{lab}'s went from {fmt(v[1e-3], 2)} to {fmt(v[1e-6], 2)} (a factor "
-                        f"{grow[lab]:,.0f})" for lab, v in d.items()])
-                   + ". It first exceeds " + "; it first exceeds ".join(
-                       f"{fmt(SMALL)} at scale {c} for {_and(labs)}" for c, labs in groups.items())
-                   + ". Above scale 1 it levels off near " + _and(
-                       [fmt(max(v[s] for s in scales if s > 1), 2) for v in d.values()])
-                   + ", eps's own share of the unscaled path, which a larger scale removes.")
+        out.append(
+            f"The scale sweep from 100 down to 1e-10 shows the trend. Below scale 1 "
+            f"the difference grows {trend}: from scale 1e-3 to 1e-6 "
+            + _and(
+                [
+                    f"{lab}'s went from {fmt(v[1e-3], 2)} to {fmt(v[1e-6], 2)} (a factor "
+                    f"{grow[lab]:,.0f})"
+                    for lab, v in d.items()
+                ]
+            )
+            + ". It first exceeds "
+            + "; it first exceeds ".join(
+                f"{fmt(SMALL)} at scale {c} for {_and(labs)}" for c, labs in groups.items()
+            )
+            + ". Above scale 1 it levels off near "
+            + _and([fmt(max(v[s] for s in scales if s > 1), 2) for v in d.values()])
+            + ", eps's own share of the unscaled path, which a larger scale removes."
+        )
     eq = n["eps_equivalence"]
     if eq:
         worst = max(eq.values())
         specs = ", ".join(f"`{v}`" for v in n["eps_specs"].values())
-        out.append(f"The reason is exact: with f multiplied by c, sqrt(v) is multiplied by c "
-                   f"too, so the step lr g / (sqrt(v) + eps) is the unscaled one with eps / c "
-                   f"in place of eps. The runs of {specs} on the unscaled f follow the scale "
-                   f"{tiny} paths to a path difference of at most {fmt(worst, 2)}. Rprop, which "
-                   f"uses signs only, has no eps and kept the same path at every scale.")
+        out.append(
+            f"The reason is exact: with f multiplied by c, sqrt(v) is multiplied by c "
+            f"too, so the step lr g / (sqrt(v) + eps) is the unscaled one with eps / c "
+            f"in place of eps. The runs of {specs} on the unscaled f follow the scale "
+            f"{tiny} paths to a path difference of at most {fmt(worst, 2)}. Rprop, which "
+            f"uses signs only, has no eps and kept the same path at every scale."
+        )
     return out
 
 
 TITLE_ = "Gradient scale: who notices if the loss is multiplied by 1000?"
-CLAIM = (f"Multiplying the objective ({PROBLEM}, {STEPS} steps) by 0.001 or 1000 changes "
-         f"SGD's path completely (the same lr is too small or too large), while RMSProp, Adam "
-         f"and Rprop follow nearly the same path: they are invariant to the gradient's scale, "
-         f"up to eps.")
+CLAIM = (
+    f"Multiplying the objective ({PROBLEM}, {STEPS} steps) by 0.001 or 1000 changes "
+    f"SGD's path completely (the same lr is too small or too large), while RMSProp, Adam "
+    f"and Rprop follow nearly the same path: they are invariant to the gradient's scale, "
+    f"up to eps."
+)
 
 LESSON = Lesson(name="gradient-scale", title=TITLE_, claim=CLAIM, run=run)
