@@ -15,6 +15,7 @@ import pytest
 
 import optcompare
 from optcompare.lessons import noisy_gradients as L
+from optcompare.lessons import noisy_gradients_text as T
 from optcompare.lessons.base import LessonResult, fmt
 
 
@@ -25,11 +26,14 @@ def ran() -> LessonResult:
 
 @functools.cache
 def finals(problem: str, schedule: str = "constant") -> dict[str, np.ndarray]:
-    result = optcompare.run(L.OPTS, problem, steps=L.STEPS, seeds=L.SEEDS, tune=True,
-                            lr_schedule=schedule)
+    result = optcompare.run(
+        L.OPTS, problem, steps=L.STEPS, seeds=L.SEEDS, tune=True, lr_schedule=schedule
+    )
     f_star = result.problem.f_star or 0.0
-    return {spec: np.array([r.final_loss - f_star for r in result.runs_of(lab)])
-            for spec, lab in zip(L.OPTS, result.labels, strict=True)}
+    return {
+        spec: np.array([r.final_loss - f_star for r in result.runs_of(lab)])
+        for spec, lab in zip(L.OPTS, result.labels, strict=True)
+    }
 
 
 def test_claim_one_seed_can_rank_the_other_way():
@@ -38,7 +42,8 @@ def test_claim_one_seed_can_rank_the_other_way():
     specs = n["specs"]
     for lab, spec in specs.items():
         assert n["optimizers"][lab]["final_gap_median"] == pytest.approx(
-            float(np.median(g[spec])), rel=1e-12)
+            float(np.median(g[spec])), rel=1e-12
+        )
     best, second = specs[n["best"]], specs[n["runner_up"]]
     assert np.median(g[best]) <= min(np.median(v) for v in g.values())
     wins = int(np.sum(g[best] < g[second]))
@@ -81,7 +86,8 @@ def test_counter_case_schedule_lowers_the_floor():
     const, cos = finals(L.PROBLEM), finals(L.PROBLEM, L.SCHEDULE)
     for spec in L.OPTS:
         assert n["decayed"][spec]["final_gap_median"] == pytest.approx(
-            float(np.median(cos[spec])), rel=1e-12)
+            float(np.median(cos[spec])), rel=1e-12
+        )
     lower = [np.median(cos[s]) < np.median(const[s]) for s in L.OPTS]
     counter = ran().text.split("## Where the claim weakens")[1].split("## ")[0]
     if all(lower):
@@ -110,7 +116,7 @@ def test_text_follows_the_numbers_when_bands_do_not_overlap():
     n = copy.deepcopy(ran().numbers)
     best, second = n["best"], n["runner_up"]
     n["optimizers"][best]["final_gap_q75"] = n["optimizers"][second]["final_gap_q25"] / 2
-    text = " ".join(L._findings(n))
+    text = " ".join(T.findings(n))
     assert "is clearly first" in text and "smaller than the spread" not in text
 
 
@@ -120,7 +126,7 @@ def test_floor_sentence_says_rose_or_fell_as_measured():
     up, flat = labels[0], labels[1]
     n["optimizers"][up]["gap_median_at_half"] = n["optimizers"][up]["final_gap_median"] / 1.5
     n["optimizers"][flat]["gap_median_at_half"] = n["optimizers"][flat]["final_gap_median"] * 1.5
-    text = " ".join(L._findings(n))
+    text = " ".join(T.findings(n))
     assert f"rose from {fmt(n['optimizers'][up]['gap_median_at_half'], 2)}" in text
     assert f"fell only from {fmt(n['optimizers'][flat]['gap_median_at_half'], 2)}" in text
     assert "factor 2 down" not in text
@@ -129,8 +135,15 @@ def test_floor_sentence_says_rose_or_fell_as_measured():
 def test_schedule_caption_is_measured():
     """The cosine runs flatten at the end (the lr reaches 0) and end below the constant lr;
     the caption must not say the curves keep falling."""
-    cos = optcompare.run(L.OPTS, L.PROBLEM, steps=L.STEPS, seeds=L.SEEDS, tune=True,
-                         tune_seeds=L.TUNE_SEEDS, lr_schedule=L.SCHEDULE)
+    cos = optcompare.run(
+        L.OPTS,
+        L.PROBLEM,
+        steps=L.STEPS,
+        seeds=L.SEEDS,
+        tune=True,
+        tune_seeds=L.TUNE_SEEDS,
+        lr_schedule=L.SCHEDULE,
+    )
     f_star = cos.problem.f_star or 0.0
     change = 0.0
     for lab in cos.labels:
@@ -144,4 +157,4 @@ def test_schedule_caption_is_measured():
     n = copy.deepcopy(ran().numbers)
     for spec in n["decayed"]:
         n["decayed"][spec]["final_gap_median"] = 1e3  # as if the schedule had not helped
-    assert "for none of the optimizers" in L._schedule_caption(n)
+    assert "for none of the optimizers" in T.schedule_caption(n, L.LATE)
