@@ -17,7 +17,7 @@ import pytest
 
 import optcompare
 from optcompare.lessons import adagrad_decay as lesson_module
-from optcompare.lessons import get_lesson
+from optcompare.lessons import adagrad_decay_text, get_lesson
 from optcompare.lessons.base import LessonResult, fmt
 from optcompare.optimizers.adadelta import OPTIMIZER as ADADELTA
 
@@ -50,8 +50,16 @@ def entry(spec: str) -> dict:
 
 # -- first steps: Adagrad's is lr, RMSProp's (alpha = 0.99) is lr / sqrt(0.01) = 10 lr -----
 
-@pytest.mark.parametrize(("spec", "first"), [("adagrad:lr=0.05", 0.05), ("rmsprop:lr=0.005", 0.05),
-                                             ("adagrad:lr=0.5", 0.5), ("rmsprop:lr=0.05", 0.5)])
+
+@pytest.mark.parametrize(
+    ("spec", "first"),
+    [
+        ("adagrad:lr=0.05", 0.05),
+        ("rmsprop:lr=0.005", 0.05),
+        ("adagrad:lr=0.5", 0.5),
+        ("rmsprop:lr=0.05", 0.5),
+    ],
+)
 def test_first_steps_are_as_derived(spec, first):
     x = fresh(spec).x
     np.testing.assert_allclose(np.abs(x[1] - x[0]), first, rtol=1e-6)
@@ -59,6 +67,7 @@ def test_first_steps_are_as_derived(spec, first):
 
 
 # -- the claim ------------------------------------------------------------------------------
+
 
 def test_adagrads_effective_step_never_grows():
     for spec in (lesson_module.ADAGRAD, lesson_module.ADAGRAD_BIG):
@@ -91,12 +100,16 @@ def test_adadelta_rise_is_reported():
     best = int(np.argmin(r.loss))
     assert r.final_loss > 2 * r.loss[best]  # it rises
     text = lesson().text
-    assert re.search(rf"Adadelta at lr 1 does not stay down: its loss - f\* reached "
-                     rf"{re.escape(fmt(r.loss[best]))} at step {best} and rose to "
-                     rf"{re.escape(fmt(r.final_loss))}", text)
+    assert re.search(
+        rf"Adadelta at lr 1 does not stay down: its loss - f\* reached "
+        rf"{re.escape(fmt(r.loss[best]))} at step {best} and rose to "
+        rf"{re.escape(fmt(r.final_loss))}",
+        text,
+    )
 
 
 # -- the counter-cases ----------------------------------------------------------------------
+
 
 def test_adagrad_at_equal_first_steps_of_05_does_not_stall():
     ada, rms = fresh(lesson_module.ADAGRAD_BIG), fresh(lesson_module.RMSPROP)
@@ -133,16 +146,18 @@ def test_stall_sentence_follows_the_numbers():
     label = dict(zip(lesson_module.OPTS, n["optimizers"], strict=True))
     ada = n["optimizers"][label[lesson_module.ADAGRAD]]
     ada["final_gap"], ada["gap_at_half"] = 1e-20, 1e-10  # as if it had converged
-    text = lesson_module._stall(n, label[lesson_module.ADAGRAD], label[lesson_module.RMSPROP],
-                                "the same lr 0.05", 1500)
+    text = adagrad_decay_text.stall(
+        n, label[lesson_module.ADAGRAD], label[lesson_module.RMSPROP], "the same lr 0.05", 1500
+    )
     assert "did not stall" in text and "stalls" not in text
 
 
 def test_adadelta_lr_figure_gives_each_lr_its_own_colour():
     """Five lrs of one optimizer: palette colours by label, not five shades of one hue."""
     ax = lesson().figures["adadelta-lr"].axes[0]
-    colors = {line.get_color() for line in ax.get_lines()
-              if str(line.get_label()).startswith("adadelta")}
+    colors = {
+        line.get_color() for line in ax.get_lines() if str(line.get_label()).startswith("adadelta")
+    }
     assert len(colors) == len(lesson_module.ADADELTA_LRS)
     assert "per label" in ax.get_legend().get_title().get_text()
     assert fmt(lesson().numbers["adadelta_lr_spread"]["ratio"], 2) in ax.get_title()
