@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import optcompare
-from optcompare.lessons import get_lesson, ravine
+from optcompare.lessons import get_lesson, ravine, ravine_text
 from optcompare.lessons.base import LessonResult, fmt
 
 CURVATURES = (1.0, 25.0)  # f = (x^2 + 25 y^2) / 2
@@ -54,6 +54,7 @@ def heavy_ball(lr: float, beta: float, steps: int = ravine.STEPS) -> np.ndarray:
 
 # -- the claim, in the lesson's setting ---------------------------------------------------
 
+
 def test_sgd_zigzags_and_momentum_half_damps_it_in_fresh_runs():
     result = optcompare.run([ravine.SGD, ravine.MOMENTUM], ravine.PROBLEM, steps=ravine.STEPS)
     z_sgd, z_mom = (crossings(r.x[:, 1]) for r in result.runs)
@@ -81,6 +82,7 @@ def test_curvatures_and_step_limits():
 
 # -- the counter-case: more momentum at the same lr ----------------------------------------
 
+
 @pytest.mark.parametrize("beta", ravine.BETAS)
 def test_sweep_counts_match_an_independent_heavy_ball(beta):
     x = heavy_ball(ravine.LR, beta)
@@ -105,11 +107,12 @@ def test_contraction_factors_from_the_closed_form():
         assert m[str(beta)]["contraction_steep"] == pytest.approx(math.sqrt(beta))
     # the observed decay of |y| at beta = 0.9 matches sqrt(0.9): envelope over 200 steps
     y = np.abs(heavy_ball(lr, 0.9, steps=400)[:, 1])
-    peaks = [y[t - 5:t + 5].max() for t in (100, 300)]
+    peaks = [y[t - 5 : t + 5].max() for t in (100, 300)]
     assert (peaks[1] / peaks[0]) ** (1 / 200) == pytest.approx(math.sqrt(0.9), rel=0.01)
 
 
 # -- the page says what the numbers show -------------------------------------------------
+
 
 def test_page_reports_the_counter_case_with_its_numbers():
     res = lesson()
@@ -146,16 +149,18 @@ def test_no_speed_ranking_at_untuned_lrs():
 def test_counter_text_follows_the_numbers():
     n = copy.deepcopy(lesson().numbers)
     n["momentum_sweep"]["0.9"]["zigzags"] = 3  # as if momentum 0.9 had damped it
-    text = " ".join(ravine._counter(n, THRESHOLD))
+    text = " ".join(
+        ravine_text.counter_case(n, THRESHOLD, ravine.LR, ravine.BETAS, ravine.COMMON_BETA)
+    )
     assert "momentum 0.9 damped the zig-zag here too" in text
     assert "made the zig-zag worse" not in text
 
 
 def test_findings_say_when_momentum_does_not_help():
     n = copy.deepcopy(lesson().numbers)
-    label = dict(zip(ravine.OPTS, n["optimizers"], strict=True))
+    label = dict(zip(("sgd", "momentum", "rmsprop", "adam"), n["optimizers"], strict=True))
     n["zigzags_momentum"] = n["zigzags_sgd"] + 10
-    text = " ".join(ravine._findings(n, label, THRESHOLD))
+    text = " ".join(ravine_text.findings(n, label, THRESHOLD, ravine.LR, ravine.KAPPA))
     assert "momentum made the zig-zag worse at this lr" in text and "damped" not in text
 
 

@@ -250,10 +250,10 @@ def test_scaled_problem_scales_values_and_gradients_only():
 
 def test_ravine_text_says_when_momentum_does_not_help():
     n = copy.deepcopy(ran("ravine").numbers)
-    label = dict(zip(ravine.OPTS, n["optimizers"], strict=True))
+    label = dict(zip(("sgd", "momentum", "rmsprop", "adam"), n["optimizers"], strict=True))
     n["zigzags_momentum"] = n["zigzags_sgd"] + 10
     n["effective_step_ratio_rmsprop"] = 1.1
-    text = " ".join(ravine._findings(n, label, 0.02))
+    text = " ".join(ravine.findings(n, label, 0.02, ravine.LR, ravine.KAPPA))
     assert "momentum made the zig-zag worse" in text
     assert "barely rescaled" in text and "damped" not in text
 
