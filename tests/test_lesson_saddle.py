@@ -53,8 +53,11 @@ def test_first_y_steps_are_the_ones_derived():
     assert math.isclose(o["sgd lr=0.01"]["first_y_step"], 2 * 0.01 * 1e-3, rel_tol=1e-9)
     # v_1 = (1 - alpha) g^2, so the first step is lr |g| / (sqrt(1 - alpha) |g| + eps)
     g = 2 * 1e-3
-    assert math.isclose(o["rmsprop lr=0.01"]["first_y_step"],
-                        0.01 * g / (math.sqrt(1 - 0.99) * g + 1e-8), rel_tol=1e-9)
+    assert math.isclose(
+        o["rmsprop lr=0.01"]["first_y_step"],
+        0.01 * g / (math.sqrt(1 - 0.99) * g + 1e-8),
+        rel_tol=1e-9,
+    )
     for lab in ("adam lr=0.01", "rprop lr=0.01", "adagrad lr=0.01"):
         assert math.isclose(o[lab]["first_y_step"], 0.01, rel_tol=1e-5)
 
