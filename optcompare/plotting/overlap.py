@@ -133,22 +133,26 @@ def reveal(
     what: str,
     near: float = NEAR,
 ) -> list[str]:
-    """Dash the later curve of every pair where it hides the earlier; one legend note each.
+    """Dash the later curve of every pair where it hides the earlier; legend notes saying so.
 
     ``lines`` maps each curve's name to its drawn line; ``what`` names the curves
-    in the plural ("paths", "loss curves").  A note reads "the loss curve of adagrad
-    lies under that of adam on 73% of its length (within 0.6% of the axes); adam
-    dashed".
+    in the plural ("paths", "loss curves").  One note per hidden curve, e.g.
+    "rmsprop lies under rprop (99%), adam (99%)", then one that says what the
+    percentages measure and which curves are dashed.
     """
-    notes = []
+    under: dict[str, list[str]] = {}
+    dashed: list[str] = []
     for c in coincident(ax, curves, near=near):
         second = lines[c.second]
         second.set_linestyle(DASHES)
         second.set_zorder(max(second.get_zorder(), lines[c.first].get_zorder()) + 0.1)
-        one = what[:-1] if what.endswith("s") else what
-        notes.append(
-            f"the {one} of {c.first} lies under that of {c.second} on "
-            f"{c.share:.0%} of its length (within {near:.1%} of the axes); "
-            f"{c.second} dashed"
-        )
+        under.setdefault(c.first, []).append(f"{c.second} ({c.share:.0%})")
+        dashed += [c.second] if c.second not in dashed else []
+    if not under:
+        return []
+    one = what[:-1] if what.endswith("s") else what
+    notes = [f"{first} lies under {', '.join(over)}" for first, over in under.items()]
+    notes.append(
+        f"(% of its {one}'s length within {near:.1%} of the axes; {', '.join(dashed)} dashed)"
+    )
     return notes
