@@ -21,3 +21,19 @@ def cli(tmp_path, monkeypatch):
         return result.exit_code, result.stdout, result.stderr
 
     return invoke
+
+
+@pytest.fixture
+def saved_figures(monkeypatch):
+    """File name -> Figure, for every figure the CLI saves (still written as usual)."""
+    from optcompare import output
+
+    drawn = {}
+    save = output.save_figure
+
+    def keep(path, fig, fmt):
+        drawn[path.name] = fig
+        save(path, fig, fmt)
+
+    monkeypatch.setattr(output, "save_figure", keep)
+    return drawn

@@ -624,18 +624,10 @@ def test_output_is_plain_text_off_a_terminal(cli, monkeypatch, env):
     assert "adam" in out and "diverged" in out
 
 
-def test_color_option_sets_an_optimizers_colour_in_both_figures(cli, monkeypatch):
+def test_color_option_sets_an_optimizers_colour_in_both_figures(cli, saved_figures):
     from matplotlib.colors import to_hex
 
-    from optcompare import output
-
-    drawn = {}
-    save = output.save_figure
-    monkeypatch.setattr(
-        output,
-        "save_figure",
-        lambda path, fig, fmt: (drawn.__setitem__(path.name, fig), save(path, fig, fmt)),
-    )
+    drawn = saved_figures
     code, _, err = cli(
         "run",
         "--opt",

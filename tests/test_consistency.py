@@ -7,18 +7,11 @@ import json
 
 import numpy as np
 
-from optcompare import output
 from optcompare.summary.cells import number
 
 
-def test_summary_terminal_report_and_figure_show_the_same_median(cli, monkeypatch, tmp_path):
-    drawn = {}
-    save = output.save_figure
-    monkeypatch.setattr(
-        output,
-        "save_figure",
-        lambda path, fig, fmt: (drawn.__setitem__(path.name, fig), save(path, fig, fmt)),
-    )
+def test_summary_terminal_report_and_figure_show_the_same_median(cli, saved_figures, tmp_path):
+    drawn = saved_figures
     code, out, err = cli(
         "run",
         "--opt",
