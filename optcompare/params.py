@@ -18,6 +18,7 @@ import numpy as np
 
 from optcompare.errors import SpecError
 from optcompare.registry import unknown_message
+from optcompare.specs import INT_LIMIT
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
@@ -72,7 +73,14 @@ class Param:
             f"{self.name} must be {self.allowed()}"
         )
 
-    def _in_bounds(self, x: np.ndarray) -> bool:
+    def _too_large(self, owner: str, value: Any) -> SpecError:
+        return SpecError(
+            f"{owner}: {self.name}={_show(value)} is not allowed; {self.name} must be "
+            f"{self.allowed()} and at most {INT_LIMIT:g}"
+        )
+
+    def _in_bounds(self, x: Any) -> bool:
+        x = np.asarray(x, dtype=float)  # a huge Python int would make an object array
         ok = np.isfinite(x)
         if self.low is not None:
             ok &= (x > self.low) if self.low_open else (x >= self.low)
@@ -107,10 +115,14 @@ class Param:
                 raise self._fail(owner, f"{bad:g} (one of the per-run values)")
             if self.kind == "int" and not np.all(arr == np.round(arr)):
                 raise self._fail(owner, value)
+            if self.kind == "int" and np.any(np.abs(arr) > INT_LIMIT):
+                raise self._too_large(owner, value)
             return arr.astype(int) if self.kind == "int" else arr
         number = self._parse_number(value, owner)
-        if not self._in_bounds(np.asarray(number)):
+        if not self._in_bounds(number):
             raise self._fail(owner, value)
+        if self.kind == "int" and abs(number) > INT_LIMIT:
+            raise self._too_large(owner, value)
         return number
 
     def _parse_number(self, value: Any, owner: str) -> float | int:
@@ -118,7 +130,7 @@ class Param:
             raise self._fail(owner, value)
         try:
             number = float(value.strip()) if isinstance(value, str) else float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond float
             raise self._fail(owner, value) from None
         if self.kind == "int":
             if not math.isfinite(number) or number != round(number):
@@ -160,14 +172,44 @@ def resolve(
     }
 
 
+def check_number(
+    value: Any,
+    param: str,
+    kind: str = "float",
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+) -> Any:
+    """A library function's numeric argument, checked as a :class:`Param` checks spec values.
+
+    Finite, in range, whole (``kind="int"``, at most :data:`INT_LIMIT`); the error names
+    the argument as ``{p}`` so that the CLI can show the flag that set it.
+
+    Raises:
+        SpecError: with ``param`` set, e.g. ``{p} nan is not allowed; {p} must be a number > 0``.
+    """
+    rule = Param(param, None, "", kind, low, high, low_open, per_run=False)
+    try:
+        return rule.convert(value, param)
+    except SpecError:
+        limit = f" and at most {INT_LIMIT:g}" if kind == "int" and high is None else ""
+        raise SpecError(
+            f"{{p}} {_show(value)} is not allowed; {{p}} must be {rule.allowed()}{limit}", param
+        ) from None
+
+
 def _fmt(x: float) -> str:
-    return f"{x:g}"
+    short = f"{x:g}"
+    return short if float(short) == x else f"{x:.17g}"  # a bound such as 2**32 - 1 exactly
 
 
 def _show(value: Any) -> str:
     if isinstance(value, np.ndarray):
         return np.array2string(value, threshold=6, precision=4)
-    return str(value)
+    try:
+        return str(value)
+    except ValueError:  # an int beyond Python's digit limit for str()
+        return "a whole number of thousands of digits"
 
 
 def is_per_run(value: Any) -> bool:

@@ -11,6 +11,16 @@ from dataclasses import dataclass, field
 
 from optcompare.errors import SpecError
 
+#: Largest whole-number value of a spec or option: float64 holds every whole number up
+#: to 2**53 exactly and int64 arithmetic on it (step counters, seed offsets) cannot
+#: overflow; no count, dimension or period a run can use comes near it.
+INT_LIMIT = 10**15
+
+#: Largest seed, numpy's seed range (2**32 - 1): run seeds are ``seed + i`` in int64, so
+#: the offsets added to it for tuning stay far from overflow.  Here, not in params, so
+#: that the CLI's options can name it without importing numpy.
+SEED_MAX = 2**32 - 1
+
 
 @dataclass(frozen=True)
 class Spec:

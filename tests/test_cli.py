@@ -293,7 +293,7 @@ ERRORS = [
     ),
     (
         ["run", "--opt", "adam", "--problem", "rosenbrock", "--steps", "-1"],
-        "'--steps': -1 is not in the range x>=0",
+        "'--steps': -1 is not in the range 0<=x<=1000000000",
     ),
     (
         ["run", "--opt", "adam", "--problem", "rosenbrock", "--steps", "ten"],

@@ -38,7 +38,12 @@ def test_constant_is_no_schedule():
     [
         ("cosin", "unknown lr schedule 'cosin'; did you mean cosine"),
         ("step:every=0", "every must be a whole number >= 1"),
-        ("exp:gamma=-1", "gamma must be a number > 0"),
+        ("exp:gamma=-1", r"gamma must be a number in \(0, 1\]"),
+        ("exp:gamma=1e308", r"gamma=1e308 is not allowed; gamma must be a number in \(0, 1\]"),
+        ("step:gamma=1.5", r"gamma must be a number in \(0, 1\]"),
+        ("step:every=10000000000000000000000", "every must be a whole number >= 1 and at most"),
+        ("step:every=1e23", "every=1e23 is not allowed"),
+        ("step:every=nan", "every must be a whole number >= 1"),
         ("step:gama=0.5", "did you mean gamma"),
     ],
 )

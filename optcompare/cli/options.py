@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 
+from optcompare.specs import SEED_MAX
+
 HELP = {"help_option_names": ["-h", "--help"]}
+
+#: Most --steps: a billion steps of one run take hours; a typo with extra zeros should
+#: get an answer, not a computation that never ends (the work budget also bounds it).
+STEPS_MAX = 10**9
+
+
+class FiniteFloat(click.FloatRange):
+    """A float range that also refuses nan and inf (click lets both through a range)."""
+
+    name = "number"
+
+    def convert(self, value, param, ctx):  # noqa: D102
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
 
 
 def _load_problem_dirs(ctx, param, value):
@@ -75,7 +94,7 @@ def problem_options(multiple_opts: bool = True, start: bool = True) -> Callable:
             ),
             click.option(
                 "--steps",
-                type=click.IntRange(min=0),
+                type=click.IntRange(0, STEPS_MAX),
                 default=1000,
                 show_default=True,
                 help="Optimizer steps per run (0 only evaluates the start).",
@@ -83,7 +102,7 @@ def problem_options(multiple_opts: bool = True, start: bool = True) -> Callable:
             *([start_option] if start else []),
             click.option(
                 "--seed",
-                type=click.IntRange(min=0),
+                type=click.IntRange(0, SEED_MAX),
                 default=0,
                 show_default=True,
                 help="First seed of the random streams (noisy and mini-batch problems).",
@@ -113,14 +132,14 @@ def comparison_options(f: Callable) -> Callable:
             ),
             click.option(
                 "--jitter",
-                type=click.FloatRange(min=0),
+                type=FiniteFloat(min=0),
                 default=0.0,
                 show_default=True,
                 help="Std of a random move of each run's start (with --seeds).",
             ),
             click.option(
                 "--tol",
-                type=click.FloatRange(min=0, min_open=True),
+                type=FiniteFloat(min=0, min_open=True),
                 default=1e-6,
                 show_default=True,
                 help="Target: first step with loss - f* <= tol.",

@@ -8,6 +8,7 @@ import click
 
 from optcompare.cli.options import (
     HELP,
+    FiniteFloat,
     color_option,
     objective_option,
     output_options,
@@ -51,7 +52,7 @@ Examples:
 )
 @click.option(
     "--jitter",
-    type=click.FloatRange(min=0),
+    type=FiniteFloat(min=0),
     default=0.0,
     show_default=True,
     help="Std of a random move of each run's start.",

@@ -14,6 +14,8 @@ base lr.  Specs::
                                   convergence theorems (Reddi et al. 2018)
 
 Rprop ignores schedules, as in PyTorch: its step sizes are state set from lr once.
+gamma is at most 1 (PyTorch allows more): a schedule here decays the lr, and a growing
+factor such as ``exp:gamma=1e308`` overflows within a few steps.
 """
 
 from __future__ import annotations
@@ -44,14 +46,24 @@ for _s in (
         "step",
         (
             Param("every", 100, "steps between decays", kind="int", low=1, per_run=False),
-            Param("gamma", 0.5, "decay factor", low=0.0, low_open=True, per_run=False),
+            Param("gamma", 0.5, "decay factor", low=0.0, low_open=True, high=1.0, per_run=False),
         ),
         lambda t, n, every, gamma: gamma ** ((t - 1) // every),
         "multiply by gamma every N steps",
     ),
     Schedule(
         "exp",
-        (Param("gamma", 0.99, "decay factor per step", low=0.0, low_open=True, per_run=False),),
+        (
+            Param(
+                "gamma",
+                0.99,
+                "decay factor per step",
+                low=0.0,
+                low_open=True,
+                high=1.0,
+                per_run=False,
+            ),
+        ),
         lambda t, n, gamma: gamma ** (t - 1.0),
         "multiply by gamma every step",
     ),

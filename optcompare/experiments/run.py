@@ -29,9 +29,10 @@ from optcompare.experiments.choices import (
 from optcompare.experiments.grid import OBJECTIVES
 from optcompare.experiments.records import OptimizerChoice, Result, Run
 from optcompare.experiments.tuning import TUNE_GRID, TUNE_SEED_OFFSET, tune_lr
+from optcompare.params import check_number
 from optcompare.problem import Problem, make_problem
 from optcompare.progress import Report, plan
-from optcompare.specs import Spec
+from optcompare.specs import SEED_MAX, Spec
 
 #: Steps used when none are given: enough for RMSProp at its default lr to cross
 #: Rosenbrock's valley to near the minimum, and still instant.
@@ -124,12 +125,11 @@ def run(
     """
     prob = make_problem(problem)
     choices = make_optimizers(optimizers)
-    if int(steps) != steps or steps < 0:
-        raise SpecError(f"{{p}} {steps} is not allowed; {{p}} must be a whole number >= 0", "steps")
-    if int(seeds) != seeds or seeds < 1:
-        raise SpecError(f"{{p}} {seeds} is not allowed; {{p}} must be a whole number >= 1", "seeds")
-    if not np.isfinite(jitter) or jitter < 0:
-        raise SpecError(f"{{p}} {jitter} is not allowed; {{p}} must be a number >= 0", "jitter")
+    steps = check_number(steps, "steps", "int", low=0)
+    seeds = check_number(seeds, "seeds", "int", low=1)
+    seed = check_number(seed, "seed", "int", low=0, high=SEED_MAX)
+    jitter = check_number(jitter, "jitter", low=0)
+    tol = check_number(tol, "tol", low=0, low_open=True)  # summary.json holds it: finite
     if objective not in OBJECTIVES:
         raise SpecError(
             f"{{p}} '{objective}' is not allowed; choose {', '.join(OBJECTIVES)}", "objective"

@@ -21,8 +21,10 @@ from optcompare.engine.schedules import lr_factors
 from optcompare.errors import SpecError
 from optcompare.experiments.choices import make_optimizers, parse_point
 from optcompare.experiments.grid import OBJECTIVES, SweepOutcome, make_grid, run_grid
+from optcompare.params import check_number
 from optcompare.problem import Problem, make_problem
 from optcompare.progress import Report, plan
+from optcompare.specs import SEED_MAX
 
 
 def parse_range(text: str, what: str = "range", param: str | None = None) -> np.ndarray:
@@ -48,7 +50,9 @@ def parse_range(text: str, what: str = "range", param: str | None = None) -> np.
         if len(parts) not in (3, 4) or (len(parts) == 4 and parts[3].strip() != "log"):
             raise SpecError(f"{what} '{text}' is not a range; {forms}", param)
         lo, hi, count = numbers(parts[:3])
-        if count != int(count) or not 1 <= count <= 100_000:
+        if not (np.isfinite(lo) and np.isfinite(hi)):  # before numpy spaces them, with a warning
+            raise SpecError(f"{what} '{text}' must contain finite numbers; {forms}", param)
+        if not 1 <= count <= 100_000 or count != int(count):
             raise SpecError(
                 f"{what} '{text}': count must be a whole number from 1 to 100000", param
             )
@@ -57,7 +61,9 @@ def parse_range(text: str, what: str = "range", param: str | None = None) -> np.
                 raise SpecError(f"{what} '{text}': a log range needs lo > 0 and hi > 0", param)
             values = np.logspace(np.log10(lo), np.log10(hi), int(count))
         else:
-            values = np.linspace(lo, hi, int(count))
+            # hi - lo beyond float gives non-finite values, refused below without a warning
+            with np.errstate(over="ignore", invalid="ignore"):
+                values = np.linspace(lo, hi, int(count))
     if values.size == 0 or not np.all(np.isfinite(values)):
         raise SpecError(f"{what} '{text}' must contain finite numbers; {forms}", param)
     return values
@@ -148,8 +154,8 @@ def sweep(
     prob = make_problem(problem)
     choices = make_optimizers(optimizers)
     axes = tuple(parse_param(p) for p in params)
-    if int(seeds) != seeds or seeds < 1:
-        raise SpecError(f"{{p}} {seeds} is not allowed; {{p}} must be a whole number >= 1", "seeds")
+    seeds = check_number(seeds, "seeds", "int", low=1)
+    seed = check_number(seed, "seed", "int", low=0, high=SEED_MAX)
     if objective not in OBJECTIVES:
         raise SpecError(
             f"{{p}} '{objective}' is not allowed; choose {', '.join(OBJECTIVES)}", "objective"
