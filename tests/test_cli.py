@@ -506,6 +506,8 @@ def test_problem_file_in_working_directory_problems_folder(cli, tmp_path):
         "100",
         "--no-plot",
         "--json",
+        "--problems-dir",  # Python problem files run only from a folder named here
+        "problems",
     )
     assert code == 0, err
     assert json.loads(out)["runs"][0]["final_x"] == pytest.approx([1.0, 0.0], abs=1e-6)

@@ -43,6 +43,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from optcompare import budget
 from optcompare.errors import SpecError
 from optcompare.formula import parse_formula
 from optcompare.params import Param
@@ -73,11 +74,38 @@ def problem_files(folder: Path) -> list[Path]:
     return [f for f in files if f.is_file() and not f.name.startswith(("_", "."))]
 
 
+#: Deepest nesting a problem file may have: a window is a list of [lo, hi] lists in the
+#: top object (3 levels); deeper data can only be a mistake, and messages that show it
+#: (and Python's parsers) recurse once per level.
+MAX_DEPTH = 8
+_TOO_DEEP = (
+    f"its values are nested more than {MAX_DEPTH} levels deep; a problem file holds "
+    "numbers, strings and lists such as [[-2, 2], [-1, 3]]"
+)
+
+
+def _depth(data: Any) -> int:
+    """How deeply lists and objects nest in ``data`` (a number or string: 0), without recursion."""
+    deepest, todo = 0, [(data, 1)]
+    while todo:
+        item, level = todo.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            if level > MAX_DEPTH:
+                break
+            children = item.values() if isinstance(item, dict) else item
+            todo.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
-        raw = path.read_bytes()
+        most = budget.check_file(path.stat().st_size)  # a 30 MB file is refused unread
+        with path.open("rb") as fh:
+            raw = fh.read(most + 1)
     except OSError as exc:
         raise SpecError(f"cannot read it: {exc.strerror or exc}") from None
+    budget.check_file(len(raw))  # it grew since
     if path.suffix == ".toml":
         if _tomllib is None:
             raise SpecError(
@@ -87,15 +115,27 @@ def _read(path: Path) -> dict[str, Any]:
             data = _tomllib.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, _tomllib.TOMLDecodeError) as exc:
             raise SpecError(f"not valid TOML: {exc}") from None
+        except RecursionError:
+            raise SpecError(_TOO_DEEP) from None
+        except ValueError:  # the one other failure: int() refuses over 4300 digits
+            raise SpecError(
+                "a whole number in it has thousands of digits; write it as 1e+N"
+            ) from None
     else:
         try:
-            data = json.loads(raw.decode("utf-8"))
+            # parse_int=float: every number is used as a float, and int() would refuse a
+            # whole number of over 4300 digits (float() reads it as inf, refused later)
+            data = json.loads(raw.decode("utf-8"), parse_int=float)
         except UnicodeDecodeError as exc:
             raise SpecError(f"not valid JSON: {exc}") from None
         except json.JSONDecodeError as exc:
             raise SpecError(
                 f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
             ) from None
+        except RecursionError:
+            raise SpecError(_TOO_DEEP) from None
+    if _depth(data) > MAX_DEPTH:
+        raise SpecError(_TOO_DEEP)
     if not isinstance(data, dict):
         raise SpecError(f"a problem file holds one object with the keys {', '.join(KEYS)}")
     return data

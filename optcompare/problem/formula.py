@@ -82,9 +82,11 @@ def _box(window: Sequence[Sequence[float]], dim: int) -> tuple[tuple[float, floa
             f"{_count(dim, 'variable')}"
         )
     for i, pair in enumerate(ranges, 1):
-        if len(pair) != 2 or not all(math.isfinite(v) for v in pair) or not pair[0] < pair[1]:
+        # the width is computed too (centres, grids): it must not overflow either
+        if len(pair) != 2 or not math.isfinite(pair[-1] - pair[0]) or not pair[0] < pair[1]:
             raise SpecError(
-                f"window range {i} is {pair}; each range must be two finite numbers LO < HI"
+                f"window range {i} is {pair}; each range must be two finite numbers LO < HI "
+                "whose difference is finite"
             )
     return tuple((lo, hi) for lo, hi in ranges)
 
