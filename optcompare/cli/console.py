@@ -23,10 +23,31 @@ def num(v: Any, digits: int = 4) -> str:
     return compact(v, digits)
 
 
+def plain(text: str):
+    """``text`` as rich Text, shown exactly: no markup, control characters escaped.
+
+    For every string that may come from a file (a problem file's name,
+    description, formula or reference): an escape sequence there would
+    otherwise reach the terminal and could recolour, retitle or hide output.
+    The escaping is :func:`~optcompare.cli.group.one_line`'s, the one used for
+    error messages, so ``\x1b`` shows as the four characters ``\x1b``.
+    """
+    from rich.text import Text
+
+    from optcompare.cli.group import one_line
+
+    return Text(one_line(text))
+
+
 def table(title: str | None, columns: list[tuple[str, Any]], rows: list[list[str]]):
-    """A rich table; columns are (header, justify: "left", "right" or "center")."""
+    """A rich table; columns are (header, justify: "left", "right" or "center").
+
+    Cells are shown with :func:`plain` (as they are, control characters escaped).
+    """
     from rich import box
     from rich.table import Table
+
+    cells = [[plain(c) for c in row] for row in rows]
 
     t = Table(
         title=title,
@@ -37,7 +58,7 @@ def table(title: str | None, columns: list[tuple[str, Any]], rows: list[list[str
     )
     for i, (header, justify) in enumerate(columns):
         # numbers never wrap; labels wrap, but keep at least 16 characters
-        widest = max([len(header)] + [len(r[i]) for r in rows])
+        widest = max([len(header)] + [len(r[i]) for r in cells])
         t.add_column(
             header,
             justify=justify,
@@ -45,7 +66,7 @@ def table(title: str | None, columns: list[tuple[str, Any]], rows: list[list[str
             no_wrap=justify == "right",
             min_width=min(widest, 16) if justify == "left" else None,
         )
-    for row in rows:
+    for row in cells:
         t.add_row(*row)
     return t
 

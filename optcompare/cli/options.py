@@ -30,30 +30,39 @@ class FiniteFloat(click.FloatRange):
 
 
 def _load_problem_dirs(ctx, param, value):
+    """Read the named folder (its Python files run), else only ./problems's data files.
+
+    Python files run only from a folder the user names: a course folder or a
+    student's submission may hold a ``problems/*.py`` that nobody meant to run.
+    """
     from optcompare.errors import SpecError
-    from optcompare.problem import load_problem_dir
+    from optcompare.problem import load_problem_dir, read_found_problems
 
     if value is not None:
-        load_problem_dir(value)
-    elif Path("problems").is_dir():
+        if not value.strip():
+            # Path("") would mean the working folder, and run every *.py there
+            raise click.BadParameter("the folder name is empty; name a folder, e.g. problems")
+        load_problem_dir(Path(value))
+        return Path(value)
+    try:
         # found, not asked for: a broken file there must not stop runs of built-in problems
-        try:
-            load_problem_dir("problems")
-        except SpecError as exc:
-            from optcompare.cli.group import one_line
+        read_found_problems()
+    except SpecError as exc:
+        from optcompare.cli.group import one_line
 
-            click.echo(one_line(f"optcompare: warning: skipped ./problems: {exc}"), err=True)
-    return value
+        click.echo(one_line(f"optcompare: warning: skipped ./problems: {exc}"), err=True)
+    return None
 
 
 problems_dir_option = click.option(
     "--problems-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(file_okay=False),
     default=None,
     is_eager=True,
     callback=_load_problem_dirs,
     expose_value=True,
-    help="Folder of your own problem files (default: ./problems when present).",
+    help="Folder of your own problem files; its Python files are run. Without it, only the "
+    "data files (*.json, *.toml) of ./problems are read.",
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from optcompare.cli.console import console, num, print_table, table
+from optcompare.cli.console import console, num, plain, print_table, table
 
 
 def print_run(result, folder: Path) -> None:
@@ -18,11 +18,15 @@ def print_run(result, folder: Path) -> None:
 
     out = console()
     print_table(out, run_table(summary_document(result, "")))
-    out.print(f"wrote {folder}", soft_wrap=True)
+    out.print(plain(f"wrote {folder}"), soft_wrap=True)
 
 
-def _point(x) -> str:
-    return "(" + ", ".join(num(float(v), 6) for v in x) + ")"
+def _point(x, limit: int = 8) -> str:
+    # a point of rosenbrock:dim=100000 is a screenful per coordinate shown: show its ends
+    if len(x) <= limit:
+        return "(" + ", ".join(num(float(v), 6) for v in x) + ")"
+    head = ", ".join(num(float(v), 6) for v in x[: limit - 2])
+    return f"({head}, ..., {num(float(x[-1]), 6)}; {len(x):,} coordinates)"
 
 
 def _minima(p, limit: int = 3) -> str:
@@ -113,6 +117,7 @@ def print_problem(p) -> None:
     from rich.text import Text
 
     out = console()
+    # every line may come from a problem file: each is escaped on its own (plain)
     lines = [
         p.description,
         "",
@@ -126,7 +131,10 @@ def print_problem(p) -> None:
     ]
     if hasattr(p, "gradient_text"):  # formula problems show their exact derivative
         lines[3:3] = ["", *p.gradient_text()]
-    out.print(Panel(Text("\n".join(lines)), title=f"[b]{p.name}[/b]", title_align="left"))
+    body = Text("\n").join(plain(line) for line in lines)
+    title = plain(p.name)
+    title.stylize("bold")
+    out.print(Panel(body, title=title, title_align="left"))
     if hasattr(p, "gradient_text"):
         out.print(
             "Options: expr:FORMULA;start=X,Y;window=LO:HI,LO:HI;minima=X,Y|X,Y;"
@@ -152,7 +160,7 @@ def print_sweep(result, folder: Path) -> None:
 
     out = console()
     print_table(out, sweep_table(sweep_document(result, "")))
-    out.print(f"wrote {folder}", soft_wrap=True)
+    out.print(plain(f"wrote {folder}"), soft_wrap=True)
 
 
 def print_basins(results, problem, folder: Path) -> None:
@@ -162,4 +170,4 @@ def print_basins(results, problem, folder: Path) -> None:
 
     out = console()
     print_table(out, basins_table(basins_document(results, problem, "")))
-    out.print(f"wrote {folder}", soft_wrap=True)
+    out.print(plain(f"wrote {folder}"), soft_wrap=True)

@@ -21,8 +21,10 @@ from optcompare.problem.loading import (
     load_catalog,
     load_problem_dir,
     make_problem,
+    not_run_note,
     problem_class,
     problem_names,
+    read_found_problems,
 )
 
 __all__ = [
@@ -36,10 +38,12 @@ __all__ = [
     "load_problem_dir",
     "load_problem_files",
     "make_problem",
+    "not_run_note",
     "parse_expr_spec",
     "problem_class",
     "problem_class_from_file",
     "problem_from_spec",
     "problem_names",
+    "read_found_problems",
     "register_problem",
 ]

@@ -1,0 +1,198 @@
+"""Security: no code runs from a folder the user did not name, text from files reaches the
+terminal escaped, and report.html embeds only regular files of the run folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# A problem file a student's submission might hold: it leaves a mark and ends the process
+# with success, so a command that ran it would exit 0 having done nothing.
+EVIL = (
+    "import pathlib, sys\n"
+    "pathlib.Path(__file__).resolve().parent.parent.joinpath('MARKER').write_text('ran')\n"
+    "sys.exit(0)\n"
+)
+BANANA = {"formula": "(1 - x)**2 + 100*(y - x**2)**2", "minima": [[1, 1]]}
+
+
+def optcompare(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command in its own process, as a user types it (a sys.exit there ends it)."""
+    script = Path(sys.executable).with_name("optcompare")
+    command = (
+        [str(script)]
+        if script.is_file()
+        else [sys.executable, "-I", "-c", "from optcompare.cli import main; main()"]
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "OPTCOMPARE_DEBUG")}
+    return subprocess.run(
+        [*command, *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    """A downloaded course folder: ./problems holds evil.py beside a data file."""
+    (tmp_path / "problems").mkdir()
+    (tmp_path / "problems" / "evil.py").write_text(EVIL)
+    (tmp_path / "problems" / "banana.json").write_text(json.dumps(BANANA))
+    return tmp_path
+
+
+RUN = ["run", "--opt", "adam", "--steps", "3", "--no-plot", "--out", "r", "--problem"]
+UNASKED = {
+    "list": ["list"],
+    "explain a built-in": ["explain", "rosenbrock"],
+    "explain a data file's problem": ["explain", "banana"],
+    "run a built-in": [*RUN, "sphere"],
+    "run a data file's problem": [*RUN, "banana"],
+    "sweep a built-in": [
+        "sweep",
+        "--opt",
+        "sgd",
+        "--problem",
+        "sphere",
+        "--steps",
+        "3",
+        "--param",
+        "lr=0.01:0.1:2",
+        "--no-plot",
+        "--out",
+        "r",
+    ],  # fmt: skip
+}
+
+
+@pytest.mark.parametrize("args", UNASKED.values(), ids=UNASKED.keys())
+def test_python_files_found_in_problems_are_not_run(course, args):
+    done = optcompare(course, *args)
+    assert not (course / "MARKER").exists(), "problems/evil.py ran without being named"
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    if args[0] in ("run", "sweep"):
+        assert (course / "r" / "summary.json").is_file()  # the command did its work
+    if args[0] == "explain":
+        assert args[1] in done.stdout
+    if args[0] != "list":  # the note is for where it matters, not every command
+        assert "evil.py" not in done.stderr
+
+
+def test_list_says_once_which_python_files_were_not_run(course):
+    done = optcompare(course, "list")
+    assert "banana" in done.stdout  # data files are still read from ./problems
+    notes = [line for line in done.stderr.splitlines() if "evil.py" in line]
+    assert len(notes) == 1 and len(done.stderr.strip().splitlines()) == 1
+    assert "./problems/evil.py" in notes[0] and "--problems-dir problems" in notes[0]
+
+
+@pytest.mark.parametrize("command", [[*RUN, "my-bowl"], ["explain", "my-bowl"]])
+def test_an_unknown_problem_names_the_python_files_not_run(course, command):
+    done = optcompare(course, *command)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "unknown" in lines[0]
+    assert "./problems/evil.py was not run" in lines[0] and "--problems-dir problems" in lines[0]
+    assert not (course / "MARKER").exists()
+
+
+def test_a_named_folder_runs_its_python_files(course):
+    done = optcompare(course, *RUN, "sphere", "--problems-dir", "problems")
+    assert (course / "MARKER").read_text() == "ran"
+    # its sys.exit(0) does not pass for success: the command stops with one line
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "problems/evil.py" in lines[0] and "sys.exit(0)" in lines[0]
+    assert not (course / "r").exists()
+
+
+def test_a_named_folder_registers_its_python_problems(course):
+    (course / "problems" / "evil.py").unlink()
+    (course / "problems" / "bowl.py").write_text(
+        "from optcompare.problem import Minimum, Problem, register_problem\n\n"
+        "@register_problem\n"
+        "class Bowl(Problem):\n"
+        "    name = 'my-bowl'\n"
+        "    description = 'a test bowl'\n"
+        "    default_start = (2.0, 2.0)\n"
+        "    default_window = ((-3.0, 3.0), (-3.0, 3.0))\n"
+        "    known_minima = (Minimum((1.0, 0.0), 0.0),)\n"
+        "    def f(self, X):\n        return (X[:, 0] - 1) ** 2 + X[:, 1] ** 2\n"
+        "    def grad(self, X):\n        return 2 * (X - [1.0, 0.0])\n"
+    )
+    assert optcompare(course, *RUN, "my-bowl").returncode == 2  # not named: not there
+    done = optcompare(course, *RUN, "my-bowl", "--problems-dir", "problems")
+    assert done.returncode == 0, done.stderr
+    assert json.loads((course / "r" / "summary.json").read_text())["problem"]["spec"] == "my-bowl"
+
+
+@pytest.mark.parametrize("command", [["list"], [*RUN, "sphere"]])
+def test_an_empty_problems_dir_is_refused(course, command):
+    (course / "evil.py").write_text(EVIL)  # "" used to mean "." and run every *.py there
+    done = optcompare(course, *command, "--problems-dir", "")
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--problems-dir" in lines[0] and "empty" in lines[0]
+    assert not (course / "MARKER").exists() and not (course / "r").exists()
+
+
+# --- text from files reaches the terminal escaped ------------------------------------------
+
+HOSTILE = "red \x1b[31mALERT\x1b[0m bell\x07 title\x1b]0;pwned\x07 [bold]markup[/bold]"
+
+
+@pytest.fixture
+def hostile_file(tmp_path: Path) -> Path:
+    folder = tmp_path / "problems"
+    folder.mkdir()
+    data = {**BANANA, "name": "hostile", "description": HOSTILE, "reference": "ref\x1b[2J"}
+    (folder / "hostile.json").write_text(json.dumps(data))
+    # a file name is text from the folder too: it is the reference when none is given
+    (folder / "name\x1b[5m.json").write_text(json.dumps({**BANANA, "name": "plain-name"}))
+    return folder
+
+
+def assert_escaped(text: str, *shown: str) -> None:
+    for control in ("\x1b", "\x07"):
+        assert control not in text, f"a raw {control!r} reached the terminal"
+    for piece in shown:
+        assert piece in text, piece
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["list"], [r"\x1b[31mALERT\x1b[0m", r"bell\x07", "[bold]markup[/bold]"]),
+        (["explain", "hostile"], [r"red \x1b[31mALERT", r"\x1b]0;pwned\x07", r"ref\x1b[2J"]),
+        (["explain", "plain-name"], [r"problems/name\x1b[5m.json"]),
+    ],
+    ids=["list", "explain", "explain-file-name"],
+)
+def test_text_from_problem_files_is_shown_escaped(cli, hostile_file, args, shown):
+    code, out, err = cli(*args)
+    assert code == 0, err
+    assert_escaped(out + err, *shown)
+
+
+def test_a_bad_file_name_is_escaped_in_the_warning(cli, tmp_path):
+    (tmp_path / "problems").mkdir()
+    (tmp_path / "problems" / "x\x1b[31m.json").write_text("{not json")
+    code, out, err = cli("explain", "rosenbrock")
+    assert code == 0
+    assert_escaped(err, r"x\x1b[31m.json")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_the_library_refuses_an_empty_folder_name(tmp_path, monkeypatch):
+    from optcompare.errors import SpecError
+    from optcompare.problem import load_problem_dir
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "evil.py").write_text(EVIL)
+    with pytest.raises(SpecError, match="empty"):
+        load_problem_dir("")
+    assert not (tmp_path / "MARKER").exists()
