@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,6 +43,7 @@ def _load_problem_dirs(ctx, param, value):
         if not value.strip():
             # Path("") would mean the working folder, and run every *.py there
             raise click.BadParameter("the folder name is empty; name a folder, e.g. problems")
+        check_path_length(str(value))
         load_problem_dir(Path(value))
         return Path(value)
     try:
@@ -174,11 +176,67 @@ objective_option = click.option(
 )
 
 
+#: Bytes of a folder's name taken by its temporary twin ``.NAME.tmp-PID-XXXXXXXX`` while
+#: it is written (a process id has at most 7 digits on Linux), and of the longest file name
+#: written inside it.
+_TEMPORARY_ROOM = 24
+_INNER_ROOM = 64
+
+
+def _fs_limit(path: Path, name: str, fallback: int) -> int:
+    """os.pathconf's ``name`` for the nearest existing folder above ``path``."""
+    folder = path.absolute()
+    while True:
+        try:
+            if folder.is_dir():
+                return int(os.pathconf(folder, name))
+        except (OSError, ValueError, AttributeError):  # no pathconf (Windows) or no answer
+            return fallback
+        if folder.parent == folder:
+            return fallback
+        folder = folder.parent
+
+
+def check_path_length(value: str, room: int = 0) -> None:
+    """Refuse a path the file system cannot hold, before any work starts.
+
+    ``room`` is what optcompare adds to the last name while writing (a temporary
+    twin). Limits come from ``os.pathconf`` (255-byte names and 4096-byte paths when
+    it has no answer).
+
+    Raises:
+        click.BadParameter: naming the long part, its length and the limit.
+    """
+    path = Path(value)
+    name_max = _fs_limit(path, "PC_NAME_MAX", 255)
+    parts = path.parts
+    for i, part in enumerate(parts):
+        extra = room if i == len(parts) - 1 else 0
+        if len(os.fsencode(part)) + extra > name_max:
+            shown = part if len(part) <= 40 else part[:40] + "..."
+            taken = (
+                f", and optcompare adds {room} while writing: use at most {name_max - room}"
+                if extra
+                else ""
+            )
+            raise click.BadParameter(
+                f"the name '{shown}' is {len(os.fsencode(part))} bytes long; this file system "
+                f"takes at most {name_max} bytes per name{taken}"
+            )
+    path_max = _fs_limit(path, "PC_PATH_MAX", 4096)
+    if len(os.fsencode(value)) + room + _INNER_ROOM > path_max:
+        raise click.BadParameter(
+            f"the path is {len(os.fsencode(value))} bytes long; this file system takes at most "
+            f"{path_max} bytes per path, with room for the file names inside"
+        )
+
+
 def _out_path(ctx, param, value):
     if value is None:
         return None
     if not value.strip():
         raise click.BadParameter("the folder name is empty; give a folder, e.g. --out demo")
+    check_path_length(value, _TEMPORARY_ROOM)
     return Path(value)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from optcompare.cli.options import HELP
+from optcompare.cli.options import HELP, check_path_length
 
 REPORT_EPILOG = """\b
 Examples:
@@ -20,8 +20,13 @@ the network.
 """
 
 
+def _checked_length(ctx, param, value):
+    check_path_length(str(value))  # an OSError later would be an internal error
+    return value
+
+
 @click.command(epilog=REPORT_EPILOG, context_settings=HELP)
-@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.argument("run_dir", type=click.Path(path_type=Path), callback=_checked_length)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the report's path.")
 def report(run_dir, quiet):
     """Write report.html into RUN_DIR: figures, results and how to reproduce them, on one page."""
