@@ -1,15 +1,20 @@
 """The one module that writes files: what each kind of result writes, and how, atomically.
 
-``run_files``, ``animation_files``, ``sweep_files`` and ``basins_files`` name
-the files a result's folder holds (a mapping of file name to the function that
-writes it), so the commands only choose and deliver.
+``run_files``, ``animation_files``, ``sweep_files`` and ``basins_files`` (and
+:func:`optcompare.lessons.folder.lesson_files`) give a result's
+:class:`Contents`: its kind and the files its folder holds (a mapping of file
+name to the function that writes it), so the commands only choose and deliver.
 
-Everything is first written into a hidden temporary folder next to the target.
-A new folder is then renamed into place in one step, so an interrupted run (Ctrl-C,
-a full disk, a crash while plotting) leaves nothing half-written.  When ``--out``
-names an existing folder, optcompare's own files are replaced one by one (each
-replacement atomic) and files it did not write are never touched; a manifest
-(``.optcompare-files``) records which files are optcompare's.
+Everything is first written into a hidden temporary folder
+(``.NAME.tmp-PID-XXXXXXXX``) next to the target.  A new folder is then renamed
+into place in one step, so an interrupted run (Ctrl-C, SIGTERM, a full disk, a
+crash while plotting) leaves nothing half-written; temporary folders that a
+killed process could not remove are removed by the next write.  Into an
+existing folder, files are moved one by one (each move atomic, signals held
+until all are done), and only files that optcompare wrote there and nobody
+changed since are replaced: the folder's manifest (``.optcompare-files``)
+records the kind of result and each file's size and SHA-256, and
+:mod:`optcompare.manifest` decides what may be replaced.
 """
 
 from __future__ import annotations
@@ -22,10 +27,13 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from optcompare.errors import RunError, SpecError
+from optcompare import interrupts, manifest
+from optcompare.errors import RunError
+from optcompare.manifest import MANIFEST, own_files
 
 if TYPE_CHECKING:
     from matplotlib.animation import Animation
@@ -36,7 +44,7 @@ if TYPE_CHECKING:
     from optcompare.experiments.sweep import SweepResult
     from optcompare.problem import Problem
 
-MANIFEST = ".optcompare-files"
+__all__ = ["MANIFEST", "Contents", "add_file", "own_files", "write_folder"]
 
 
 def slug(text: str, limit: int = 60) -> str:
@@ -65,6 +73,21 @@ def write_json(path: Path, data: Mapping[str, Any]) -> None:
 Writer = Callable[[Path], None]
 #: A folder's content: file name -> the function that writes that file at a given path.
 Files = dict[str, Writer]
+
+
+@dataclass(frozen=True)
+class Contents:
+    """What one result writes into its folder.
+
+    Attributes:
+        kind: the kind of result, recorded in the folder's manifest: ``run``,
+            ``sweep``, ``basins``, ``animate`` or ``lesson:NAME``.  Only the same
+            kind may later replace the folder's files.
+        files: file name -> the function that writes that file at a given path.
+    """
+
+    kind: str
+    files: Files
 
 
 def write_text(path: Path, text: str) -> None:
@@ -120,7 +143,7 @@ def run_files(
     fmt: str = "png",
     plot: bool = True,
     colors: Mapping[str, str] | None = None,
-) -> tuple[dict[str, Any], Files]:
+) -> tuple[dict[str, Any], Contents]:
     """summary.json, trajectory.csv and (with ``plot``) loss and path figures of a run."""
     from optcompare.summary import documents
 
@@ -134,19 +157,18 @@ def run_files(
 
         for kind in ("loss", "path"):
             files[f"{kind}.{fmt}"] = figure_file(drawer(kind), fmt)
-    return doc, files
+    return doc, Contents("run", files)
 
 
 def animation_files(
     result: Result, command: str, frames: int, fps: int, colors: Mapping[str, str] | None = None
-) -> tuple[dict[str, Any], Files]:
+) -> tuple[dict[str, Any], Contents]:
     """A run's data files and animation.gif (the paths growing beside the loss)."""
     from optcompare import plotting
 
-    doc, files = run_files(result, command, plot=False)
+    doc, data = run_files(result, command, plot=False)
     _, anim = plotting.path_animation(result, frames=frames, fps=fps, colors=colors)
-    files["animation.gif"] = animation_file(anim, fps)
-    return doc, files
+    return doc, Contents("animate", {**data.files, "animation.gif": animation_file(anim, fps)})
 
 
 def sweep_files(
@@ -155,7 +177,7 @@ def sweep_files(
     fmt: str = "png",
     plot: bool = True,
     colors: Mapping[str, str] | None = None,
-) -> tuple[dict[str, Any], Files]:
+) -> tuple[dict[str, Any], Contents]:
     """sweep.csv (one row per optimizer, value and seed), summary.json and the figure."""
     from optcompare.summary import documents
 
@@ -171,12 +193,12 @@ def sweep_files(
         files[f"sweep.{fmt}"] = figure_file(
             lambda: plotting.sweep_figure(result, colors=colors), fmt
         )
-    return doc, files
+    return doc, Contents("sweep", files)
 
 
 def basins_files(
     results: Sequence[Basins], problem: Problem, command: str, fmt: str = "png", plot: bool = True
-) -> tuple[dict[str, Any], Files]:
+) -> tuple[dict[str, Any], Contents]:
     """basins.csv (one row per optimizer and start), summary.json and the figure."""
     from optcompare.summary import documents
 
@@ -189,86 +211,99 @@ def basins_files(
         from optcompare import plotting
 
         files[f"basins.{fmt}"] = figure_file(lambda: plotting.basins_figure(results, problem), fmt)
-    return doc, files
+    return doc, Contents("basins", files)
 
 
-def write_folder(target: Path | None, default: Path, files: Mapping[str, Writer]) -> Path:
-    """Write ``files`` (name -> function that writes that file) into a run folder.
+def write_folder(target: Path | None, default: Path, contents: Contents) -> Path:
+    """Write a result's files into its folder, atomically, with a manifest of what was written.
 
     Args:
-        target: the ``--out`` folder (may exist), or None for ``default``.
+        target: the ``--out`` folder: new, empty, or one of the same kind of
+            result (see :mod:`optcompare.manifest` for what may be replaced);
+            None for ``default``.
         default: a fresh folder path; a numeric suffix avoids collisions.
+        contents: the kind of result and its files.
 
     Returns:
         The folder that now holds every file.
 
     Raises:
+        SpecError: ``target`` may not receive this result (nothing is written).
         RunError: the folder could not be written; nothing partial is left.
     """
-    dest = Path(target) if target is not None else Path(default)
-    parent = dest.parent if str(dest.parent) else Path(".")
-    if target is not None and dest.is_dir():
-        _check_own(dest, list(files))
+    shown = Path(target if target is not None else default)  # as the user wrote it
+    # absolute, so that '--out .' has a name and a parent to write the temporary folder in
+    dest = Path(os.path.abspath(shown))
+    if target is not None and (dest.exists() or dest.is_symlink()) and not dest.is_dir():
+        raise RunError(f"--out '{shown}' exists and is not a folder; name a folder")
+    into = target is not None and dest.is_dir()
+    stale = manifest.plan_replacement(shown, contents.kind, contents.files) if into else []
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        if dest.exists() and not dest.is_dir():
-            raise RunError(f"--out '{dest}' exists and is not a folder; name a folder")
-        tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=parent))
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp's 0700 would hide runs on shared machines
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = _temporary(dest.parent, dest.name)
     except OSError as exc:
-        raise RunError(f"cannot create the output folder '{dest}': {exc.strerror or exc}") from None
+        raise RunError(
+            f"cannot create the output folder '{shown}': {exc.strerror or exc}"
+        ) from None
     try:
-        for name, write in files.items():
+        ledger = manifest.Manifest(contents.kind)
+        for name, write in contents.files.items():
             write(tmp / name)
-        (tmp / MANIFEST).write_text("\n".join(files) + "\n")
-        if target is not None and dest.is_dir():
-            _replace_own_files(tmp, dest, list(files))
-            shutil.rmtree(tmp, ignore_errors=True)
-            return dest
-        return _rename_fresh(tmp, dest, fixed=target is not None)
-    except RunError:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            ledger.files[name] = manifest.digest(tmp / name)
+        (tmp / MANIFEST).write_text(ledger.to_json())
+        with interrupts.held():
+            if not into:
+                made = _rename_fresh(tmp, dest, fixed=target is not None)
+                return shown if made == dest else shown.with_name(made.name)
+            for name in contents.files:
+                os.replace(tmp / name, dest / name)
+            # earlier files of ours that this result does not write (a path.png when the
+            # new problem is 1-D) would describe the wrong run; all are verified unchanged
+            for name in stale:
+                (dest / name).unlink()
+            os.replace(tmp / MANIFEST, dest / MANIFEST)
+            return shown
     except OSError as exc:
+        raise RunError(f"could not write the run folder '{shown}': {exc.strerror or exc}") from None
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise RunError(f"could not write the run folder '{dest}': {exc.strerror or exc}") from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def add_file(folder: Path, name: str, write: Writer) -> Path:
-    """Write one more file into an existing run folder, atomically, and list it in the manifest.
+    """Add one file to an existing folder of any kind, atomically, and list it in the manifest.
 
-    The file and the new manifest are first written into a hidden temporary
-    folder inside ``folder``, then each is moved into place with one rename, so
-    a reader never sees half a file and a failure leaves the folder as it was.
+    This is how ``report`` adds report.html.  An earlier file of that name is
+    replaced only if optcompare wrote it and it is unchanged since.  The file
+    and the new manifest are first written into a hidden temporary folder
+    inside ``folder``, then each is moved into place with one rename, so a
+    reader never sees half a file and a failure leaves the folder as it was.
 
     Args:
-        folder: an existing run folder.
-        name: the file's name (no path); an earlier file of that name is replaced.
+        folder: an existing folder.
+        name: the file's name (no path).
         write: function that writes the file at the path it is given.
 
     Returns:
         The path of the new file.
 
     Raises:
+        SpecError: a file ``name`` is there that optcompare did not write, or changed.
         RunError: the file could not be written; nothing partial is left.
     """
     folder = Path(folder)
+    ledger = manifest.read_manifest(folder) or manifest.Manifest(None)
+    manifest.check_addition(folder, name, ledger)
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=folder))
+        tmp = _temporary(folder, name)
     except OSError as exc:
         raise RunError(f"cannot write into the folder '{folder}': {exc.strerror or exc}") from None
     try:
         write(tmp / name)
-        manifest = folder / MANIFEST
-        names = manifest.read_text().split() if manifest.is_file() else []
-        if name not in names:
-            names.append(name)
-        (tmp / MANIFEST).write_text("\n".join(names) + "\n")
-        os.replace(tmp / name, folder / name)
-        os.replace(tmp / MANIFEST, manifest)
+        ledger.files[name] = manifest.digest(tmp / name)
+        (tmp / MANIFEST).write_text(ledger.to_json())
+        with interrupts.held():
+            os.replace(tmp / name, folder / name)
+            os.replace(tmp / MANIFEST, folder / MANIFEST)
         return folder / name
     except OSError as exc:
         raise RunError(f"could not write '{folder / name}': {exc.strerror or exc}") from None
@@ -276,27 +311,57 @@ def add_file(folder: Path, name: str, write: Writer) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+#: A temporary folder of a process that is gone, or of unknown owner and older than
+#: this many seconds, is left over from an interrupted write and removed on the next one.
+STALE_AFTER = 3600.0
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.tmp-(?:(?P<pid>\d+)-)?[a-z0-9_]{8}")
+
+
+def _temporary(parent: Path, name: str) -> Path:
+    """A new hidden folder ``.NAME.tmp-PID-XXXXXXXX`` in ``parent``, after removing stale ones."""
+    remove_stale_temporaries(parent)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-{os.getpid()}-", dir=parent))
+    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp's 0700 would hide runs on shared machines
+    return tmp
+
+
+def remove_stale_temporaries(parent: Path, now: float | None = None) -> list[Path]:
+    """Remove optcompare's own temporary folders in ``parent`` that no write will finish.
+
+    A temporary folder is named ``.NAME.tmp-PID-XXXXXXXX`` (PID: the writing
+    process; older versions wrote ``.NAME.tmp-XXXXXXXX``).  It is removed when
+    that process no longer exists (killed with SIGKILL, or the machine went
+    down), or, when the name records no process, once it is older than
+    :data:`STALE_AFTER` seconds.  A folder of a running process is kept.
+
+    Returns:
+        The folders removed.
+    """
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMPORARY.fullmatch(entry.name)
+        if not match or not entry.is_dir(follow_symlinks=False):
+            continue
+        pid = match["pid"]
+        try:
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+        except OSError:
+            continue
+        if (not interrupts.process_alive(int(pid))) if pid else age > STALE_AFTER:
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(Path(entry.path))
+    return removed
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
-
-
-def own_files(folder: Path) -> list[str]:
-    """The files an earlier optcompare run wrote into ``folder`` (from its manifest)."""
-    manifest = folder / MANIFEST
-    return manifest.read_text().split() if manifest.is_file() else []
-
-
-def _check_own(dest: Path, names: list[str]) -> None:
-    """Refuse to replace a file optcompare did not write."""
-    ours = set(own_files(dest))
-    theirs = [n for n in names if (dest / n).exists() and n not in ours]
-    if theirs:
-        raise SpecError(
-            f"--out '{dest}' already holds {', '.join(theirs)}, which optcompare "
-            "did not write; choose a new or empty folder"
-        )
 
 
 def _rename_fresh(tmp: Path, dest: Path, fixed: bool) -> Path:
@@ -306,23 +371,7 @@ def _rename_fresh(tmp: Path, dest: Path, fixed: bool) -> Path:
             os.rename(tmp, candidate)  # atomic; fails if candidate exists and is not empty
             return candidate
         except OSError:
-            if fixed and not candidate.exists():
+            if fixed:
                 raise
-            if candidate.exists() and candidate.is_dir() and not any(candidate.iterdir()) and fixed:
-                candidate.rmdir()
-                continue
             n += 1
             candidate = dest.with_name(f"{dest.name}-{n}")
-
-
-def _replace_own_files(tmp: Path, dest: Path, names: list[str]) -> None:
-    manifest = dest / MANIFEST
-    earlier = own_files(dest)
-    for name in names:
-        os.replace(tmp / name, dest / name)
-    # files from an earlier run of ours that this run did not write (e.g. a
-    # path.png when the new problem is 1-D) would describe the wrong run
-    for name in earlier:
-        if name not in names and "/" not in name and (dest / name).is_file():
-            (dest / name).unlink()
-    os.replace(tmp / MANIFEST, manifest)

@@ -186,8 +186,6 @@ def test_n_dimensional_problem_has_a_column_per_coordinate(cli, tmp_path):
 
 def test_out_replaces_only_optcompares_own_files(cli, tmp_path):
     out = tmp_path / "mine"
-    out.mkdir()
-    (out / "notes.txt").write_text("my notes")
     assert (
         cli(
             "run",
@@ -204,6 +202,7 @@ def test_out_replaces_only_optcompares_own_files(cli, tmp_path):
         )[0]
         == 0
     )
+    (out / "notes.txt").write_text("my notes")  # the user's, added to optcompare's folder
     first = (out / "summary.json").read_text()
     assert (
         cli(

@@ -46,7 +46,7 @@ def make_folder(
         files[name] = lambda p, data=data: p.write_bytes(data)
     if lesson is not None:
         files["lesson.md"] = lambda p: p.write_text(lesson, encoding="utf-8")
-    return output.write_folder(path, path, files)
+    return output.write_folder(path, path, output.Contents("run", files))
 
 
 class Tags(HTMLParser):
@@ -185,7 +185,7 @@ def test_report_of_a_run_folder_embeds_every_figure(cli, tmp_path):
     assert (
         f"optcompare {optcompare.__version__}" in page and f"numpy {doc['numpy_version']}" in page
     )
-    assert REPORT in (folder / output.MANIFEST).read_text().split()
+    assert REPORT in output.own_files(folder)
     assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == [output.MANIFEST]
 
 
@@ -559,7 +559,7 @@ def test_build_report_writes_nothing_and_write_report_replaces_atomically(tmp_pa
     path = write_report(folder)
     assert path == folder / REPORT and path.read_text(encoding="utf-8") == build_report(folder)
     write_report(folder)
-    manifest = (folder / output.MANIFEST).read_text().split()
+    manifest = output.own_files(folder)
     assert manifest.count(REPORT) == 1
     assert sorted(p.name for p in folder.iterdir()) == sorted([*before, REPORT])
 

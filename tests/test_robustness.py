@@ -21,20 +21,26 @@ FAST = settings(
 )
 
 
+def run(files):
+    return output.Contents("run", files)
+
+
 def invoke(*args):
     r = CliRunner().invoke(main, list(args), catch_exceptions=False)
     return r.exit_code, r.stdout, r.stderr
 
 
 def test_a_crash_while_writing_leaves_no_folder_and_keeps_the_earlier_one(tmp_path):
-    earlier = output.write_folder(None, tmp_path / "run", {"a.txt": lambda p: p.write_text("1")})
+    earlier = output.write_folder(
+        None, tmp_path / "run", run({"a.txt": lambda p: p.write_text("1")})
+    )
 
     def boom(path):
         raise OSError(28, "No space left on device")
 
     with pytest.raises(RunError, match="No space left on device"):
         output.write_folder(
-            None, tmp_path / "run", {"a.txt": lambda p: p.write_text("2"), "b.png": boom}
+            None, tmp_path / "run", run({"a.txt": lambda p: p.write_text("2"), "b.png": boom})
         )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
     assert (earlier / "a.txt").read_text() == "1"
@@ -42,7 +48,9 @@ def test_a_crash_while_writing_leaves_no_folder_and_keeps_the_earlier_one(tmp_pa
 
 def test_an_interrupt_while_writing_into_out_keeps_the_old_files(tmp_path):
     out = tmp_path / "demo"
-    output.write_folder(out, tmp_path / "unused", {"summary.json": lambda p: p.write_text("old")})
+    output.write_folder(
+        out, tmp_path / "unused", run({"summary.json": lambda p: p.write_text("old")})
+    )
 
     def interrupted(path):
         raise KeyboardInterrupt
@@ -51,7 +59,7 @@ def test_an_interrupt_while_writing_into_out_keeps_the_old_files(tmp_path):
         output.write_folder(
             out,
             tmp_path / "unused",
-            {"summary.json": lambda p: p.write_text("new"), "loss.png": interrupted},
+            run({"summary.json": lambda p: p.write_text("new"), "loss.png": interrupted}),
         )
     assert (out / "summary.json").read_text() == "old"
     assert not (out / "loss.png").exists()
@@ -63,10 +71,10 @@ def test_out_removes_only_its_own_stale_files(tmp_path):
     output.write_folder(
         out,
         tmp_path,
-        {"path.png": lambda p: p.write_text("x"), "loss.png": lambda p: p.write_text("x")},
+        run({"path.png": lambda p: p.write_text("x"), "loss.png": lambda p: p.write_text("x")}),
     )
     (out / "mine.png").write_text("keep")
-    output.write_folder(out, tmp_path, {"loss.png": lambda p: p.write_text("y")})
+    output.write_folder(out, tmp_path, run({"loss.png": lambda p: p.write_text("y")}))
     assert sorted(p.name for p in out.iterdir()) == [".optcompare-files", "loss.png", "mine.png"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -33,6 +34,34 @@ def flag(param: str) -> str:
     return FLAGS.get(param, "--" + param.replace("_", "-"))
 
 
+#: Errors that only writing causes: a full device or quota, a file too large, a closed pipe.
+WRITE_ERRORS = {
+    getattr(errno, n) for n in ("ENOSPC", "EDQUOT", "EFBIG", "EPIPE") if hasattr(errno, n)
+}
+
+
+def _write_failed(exc: OSError) -> bool:
+    """Whether ``exc`` is standard output failing (``> /dev/full``, a reader gone).
+
+    Files are written by :mod:`optcompare.output`, which reports its own
+    errors with the file's name; an error that only writing causes and that
+    reaches the group came from printing.  Whatever stdout still buffers is
+    then dropped, so that Python does not fail again while exiting.
+    """
+    if exc.errno not in WRITE_ERRORS:
+        return False
+    try:
+        sys.stdout.flush()
+    except OSError:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass  # not a real file (captured by a test runner)
+    return True
+
+
 def fail(message: str, code: int) -> None:
     click.echo(one_line(message), err=True)
     sys.exit(code)
@@ -42,22 +71,29 @@ class Group(click.Group):
     """A click group whose errors are one line, never a traceback."""
 
     def main(self, args=None, prog_name=None, **extra):  # noqa: D102
+        from optcompare.interrupts import Stopped, stop_on_signals
+
         argv = list(sys.argv[1:] if args is None else args)
         try:
-            rv = super().main(
-                args=argv,
-                prog_name=prog_name or "optcompare",
-                standalone_mode=False,
-                obj={"argv": argv},
-                **extra,
-            )
+            with stop_on_signals():
+                rv = super().main(
+                    args=argv,
+                    prog_name=prog_name or "optcompare",
+                    standalone_mode=False,
+                    obj={"argv": argv},
+                    **extra,
+                )
+                # a full device refuses the last, buffered output here, not at exit
+                sys.stdout.flush()
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except click.exceptions.NoArgsIsHelpError as exc:  # bare `optcompare`: just help
             click.echo(exc.ctx.get_help())
             sys.exit(0)
         except (click.Abort, KeyboardInterrupt):
-            fail("optcompare: interrupted; nothing was written", 130)
+            fail("optcompare: interrupted; no half-written files were left", 130)
+        except Stopped as exc:
+            fail(f"optcompare: stopped by {exc}; no half-written files were left", exc.exit_code)
         except click.ClickException as exc:
             where = f"{exc.ctx.command_path}: " if getattr(exc, "ctx", None) else "optcompare: "
             hint = f" (see '{exc.ctx.command_path} -h')" if getattr(exc, "ctx", None) else ""
@@ -67,6 +103,10 @@ class Group(click.Group):
         except OptcompareError as exc:
             fail(f"optcompare: error: {exc}", exc.exit_code)
         except Exception as exc:  # a bug: still one line, unless debugging
+            if isinstance(exc, OSError) and _write_failed(exc):
+                if isinstance(exc, BrokenPipeError):
+                    sys.exit(1)  # the reader has gone (`| head`): quiet, as click itself does
+                fail(f"optcompare: error: cannot write to standard output: {exc.strerror}", 1)
             if os.environ.get("OPTCOMPARE_DEBUG"):
                 raise
             fail(

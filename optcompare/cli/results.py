@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from optcompare.errors import SpecError
+
+if TYPE_CHECKING:
+    from optcompare import output
 
 
 def command_line(ctx: click.Context) -> str:
@@ -34,14 +37,14 @@ def progress_bar(quiet: bool, as_json: bool, growing: bool = False):
 def deliver(
     out: Path | None,
     default: Path,
-    files: Mapping[str, Callable[[Path], None]],
+    contents: output.Contents,
     doc: dict,
     as_json: bool,
     quiet: bool,
     render: Callable[[Path], None],
     with_report: bool = False,
 ) -> Path:
-    """Write ``files`` atomically (and report.html), then print the JSON, path, or tables."""
+    """Write the result's files atomically (and report.html), then print JSON, path or tables."""
     from contextlib import nullcontext
 
     from optcompare import output
@@ -52,9 +55,9 @@ def deliver(
     if not (as_json or quiet) and sys.stderr.isatty():
         from optcompare.cli.console import console
 
-        busy = console(stderr=True).status(f"writing {', '.join(files)} ...")
+        busy = console(stderr=True).status(f"writing {', '.join(contents.files)} ...")
     with busy:
-        folder = output.write_folder(out, default, files)
+        folder = output.write_folder(out, default, contents)
         if with_report:
             from optcompare.report import write_report
 

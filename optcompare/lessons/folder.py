@@ -34,8 +34,8 @@ def lesson_document(lesson: Lesson, res: LessonResult, command: str) -> dict[str
 
 def lesson_files(
     lesson: Lesson, res: LessonResult, command: str, fmt: str = "png"
-) -> tuple[dict[str, Any], output.Files]:
-    """The document and the files of a lesson's folder."""
+) -> tuple[dict[str, Any], output.Contents]:
+    """The document and the files of a lesson's folder, of kind ``lesson:NAME``."""
     from optcompare import plotting
 
     doc = lesson_document(lesson, res, command)
@@ -56,4 +56,4 @@ def lesson_files(
         )
         name = "animation.gif" if len(res.animations) == 1 else f"animation-{key}.gif"
         files[name] = output.animation_file(anim, ANIMATION_FPS)
-    return doc, files
+    return doc, output.Contents(f"lesson:{lesson.name}", files)
