@@ -158,21 +158,24 @@ def describe(kind: str | None) -> str:
     return "'optcompare " + kind.replace(":", " ") + "'"
 
 
-def plan_replacement(dest: Path, kind: str, names: Iterable[str]) -> list[str]:
-    """Check that a result of ``kind`` writing ``names`` may go into the existing folder ``dest``.
+def check_target(dest: Path, kind: str) -> Manifest | None:
+    """Refuse a folder that may not receive a result of ``kind``; cheap, so run before any work.
 
     Returns:
-        The earlier files of the same kind that the new result no longer
-        writes (all verified), to delete so that no file describes an older run.
+        The folder's manifest, or None when ``dest`` does not exist or is empty.
 
     Raises:
-        SpecError: the folder is not optcompare's, holds another kind, or
-            holds a file that would be replaced or deleted but is not verified.
+        SpecError: ``dest`` is a file, or a folder that is not optcompare's or
+            holds another kind of result.
     """
+    dest = Path(dest)
+    if not os.path.lexists(dest):
+        return None
+    if not dest.is_dir():
+        raise SpecError(f"--out '{dest}' exists and is not a folder; name a folder")
     with os.scandir(dest) as it:
         if next(it, None) is None:
-            return []
-    again = f"choose another --out, or delete '{dest}' first"
+            return None
     manifest = read_manifest(dest)
     if manifest is None:
         raise SpecError(
@@ -181,16 +184,33 @@ def plan_replacement(dest: Path, kind: str, names: Iterable[str]) -> list[str]:
         )
     if manifest.kind != kind:
         raise SpecError(
-            f"--out '{dest}' holds the files of {describe(manifest.kind)}, which "
-            f"{describe(kind)} would mix with or replace; {again}"
+            f"--out '{dest}' holds the results of {describe(manifest.kind)}, not of "
+            f"{describe(kind)}; {_again(dest)}"
         )
+    return manifest
+
+
+def plan_replacement(dest: Path, kind: str, names: Iterable[str]) -> list[str]:
+    """Check that a result of ``kind`` writing ``names`` may go into the folder ``dest``.
+
+    Returns:
+        The earlier files of the same kind that the new result no longer
+        writes (all verified), to delete so that no file describes an older run.
+
+    Raises:
+        SpecError: as :func:`check_target`, or the folder holds a file that
+            would be replaced or deleted but is not verified.
+    """
+    manifest = check_target(dest, kind)
+    if manifest is None:
+        return []
     new = list(names)
     stale = [n for n in manifest.files if n not in new and _lexists(dest, n)]
     theirs = [n for n in new if _lexists(dest, n) and n not in manifest.files]
     if theirs:
         raise SpecError(
             f"--out '{dest}' already holds {', '.join(theirs)}, which optcompare did not "
-            f"write; move {'it' if len(theirs) == 1 else 'them'} away, or {again}"
+            f"write; move {'it' if len(theirs) == 1 else 'them'} away, or {_again(dest)}"
         )
     changed = [n for n in [*new, *stale] if _lexists(dest, n) and not verified(dest, n, manifest)]
     if changed:
@@ -198,9 +218,14 @@ def plan_replacement(dest: Path, kind: str, names: Iterable[str]) -> list[str]:
         raise SpecError(
             f"{', '.join(changed)} in '{dest}' {'was' if one else 'were'} changed after optcompare "
             f"wrote {'it' if one else 'them'}, so optcompare leaves "
-            f"{'it' if one else 'them'} alone; move {'it' if one else 'them'} away, or {again}"
+            f"{'it' if one else 'them'} alone; move {'it' if one else 'them'} away, "
+            f"or {_again(dest)}"
         )
     return stale
+
+
+def _again(dest: Path) -> str:
+    return f"choose another --out, or delete '{dest}' first"
 
 
 def check_addition(folder: Path, name: str, manifest: Manifest | None) -> None:

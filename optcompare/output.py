@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from optcompare.experiments.sweep import SweepResult
     from optcompare.problem import Problem
 
-__all__ = ["MANIFEST", "Contents", "add_file", "own_files", "write_folder"]
+__all__ = ["MANIFEST", "Contents", "add_file", "check_target", "own_files", "write_folder"]
 
 
 def slug(text: str, limit: int = 60) -> str:
@@ -234,9 +234,7 @@ def write_folder(target: Path | None, default: Path, contents: Contents) -> Path
     shown = Path(target if target is not None else default)  # as the user wrote it
     # absolute, so that '--out .' has a name and a parent to write the temporary folder in
     dest = Path(os.path.abspath(shown))
-    if target is not None and (dest.exists() or dest.is_symlink()) and not dest.is_dir():
-        raise RunError(f"--out '{shown}' exists and is not a folder; name a folder")
-    into = target is not None and dest.is_dir()
+    into = target is not None and os.path.lexists(dest)
     stale = manifest.plan_replacement(shown, contents.kind, contents.files) if into else []
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -267,6 +265,19 @@ def write_folder(target: Path | None, default: Path, contents: Contents) -> Path
         raise RunError(f"could not write the run folder '{shown}': {exc.strerror or exc}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_target(target: Path | None, kind: str) -> None:
+    """Refuse, before any work starts, an ``--out`` folder that may not receive ``kind``.
+
+    Cheap checks only (is it a folder, optcompare's, of the same kind);
+    :func:`write_folder` checks the files themselves when it writes.
+
+    Raises:
+        SpecError: see :func:`optcompare.manifest.check_target`.
+    """
+    if target is not None:
+        manifest.check_target(Path(target), kind)
 
 
 def add_file(folder: Path, name: str, write: Writer) -> Path:

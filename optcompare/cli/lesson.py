@@ -105,6 +105,7 @@ def _run(ctx, chosen, out, fmt, as_json, quiet, with_report) -> None:
     from optcompare.lessons.folder import lesson_files
     from optcompare.progress import ambient
 
+    output.check_target(out, f"lesson:{chosen.name}")  # before the work, not after it
     # a lesson plans its experiments one at a time: the bar counts, it shows no percentage
     progress = progress_bar(quiet, as_json, growing=True)
     progress.what = f"lesson {chosen.name}"

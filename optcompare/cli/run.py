@@ -138,6 +138,7 @@ def run(
     from optcompare.cli.render import print_run
     from optcompare.cli.results import command_line, deliver
 
+    output.check_target(out, "run")  # before the work, not after it
     result = _compare(
         ctx,
         opts,
@@ -220,6 +221,7 @@ def animate(
     from optcompare.errors import SpecError
     from optcompare.problem import make_problem
 
+    output.check_target(out, "animate")  # before the work, not after it
     if make_problem(problem).dim < 2:
         raise SpecError(
             f"animate draws paths in the plane; '{problem}' has one coordinate "

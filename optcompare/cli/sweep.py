@@ -94,6 +94,7 @@ def sweep(
     from optcompare.experiments.sweep import sweep as run_sweep
 
     check_output_flags(as_json, quiet)
+    output.check_target(out, "sweep")  # before the work, not after it
     if colors:
         from optcompare.experiments.choices import make_optimizers
         from optcompare.plotting.colors import check_color_keys
@@ -164,6 +165,7 @@ def basins(
     from optcompare.problem import make_problem
 
     check_output_flags(as_json, quiet)
+    output.check_target(out, "basins")  # before the work, not after it
     prob = make_problem(problem)
     progress = progress_bar(quiet, as_json)
     try:
