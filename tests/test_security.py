@@ -3,6 +3,7 @@ terminal escaped, and report.html embeds only regular files of the run folder.""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -196,3 +197,106 @@ def test_the_library_refuses_an_empty_folder_name(tmp_path, monkeypatch):
     with pytest.raises(SpecError, match="empty"):
         load_problem_dir("")
     assert not (tmp_path / "MARKER").exists()
+
+
+# --- report.html embeds only regular files of the run folder, checked by content -----------
+
+
+@pytest.fixture
+def run_folder(cli, tmp_path: Path) -> Path:
+    code, out, err = cli(
+        "run", "--opt", "adam", "--problem", "sphere", "--steps", "5", "--out", "r"
+    )
+    assert code == 0, err
+    return tmp_path / "r"
+
+
+def report_of(cli, folder: Path) -> str:
+    code, out, err = cli("report", str(folder))
+    assert code == 0, err
+    return (folder / "report.html").read_text()
+
+
+def embedded(data: bytes, html: str) -> bool:
+    return base64.b64encode(data).decode("ascii") in html
+
+
+def test_a_real_png_is_embedded(cli, run_folder):
+    html = report_of(cli, run_folder)
+    for name in ("loss.png", "path.png"):
+        assert embedded((run_folder / name).read_bytes(), html)
+    assert "Left out" not in html
+
+
+@pytest.mark.parametrize("inside", [False, True], ids=["outside", "inside"])
+def test_a_symlinked_png_is_not_embedded(cli, run_folder, tmp_path, inside):
+    # the target is a genuine PNG, so only the link itself can keep it out
+    secret = (run_folder / "path.png").read_bytes() + b"secret-bytes-outside"
+    target = (run_folder if inside else tmp_path) / "other.png.bak"
+    target.write_bytes(secret)
+    (run_folder / "loss.png").unlink()
+    (run_folder / "loss.png").symlink_to(target)
+    html = report_of(cli, run_folder)
+    assert not embedded(secret, html)
+    assert embedded((run_folder / "path.png").read_bytes(), html)  # the regular one still is
+    notes = [line for line in html.splitlines() if "Left out" in line]
+    assert len(notes) == 1 and "loss.png" in notes[0] and "symbolic link" in notes[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "why"),
+    [
+        ("loss.png", b"just text, named like a figure\n", "not a PNG image"),
+        ("extra.gif", b"GIF90a not really", "not a GIF image"),
+        ("extra.svg", b"<html><script>alert(1)</script></html>", "not an SVG image"),
+        ("extra.pdf", b"plain text", "not a PDF document"),
+    ],
+)
+def test_a_file_whose_content_is_not_its_type_is_left_out(cli, run_folder, name, content, why):
+    (run_folder / name).write_bytes(content)
+    html = report_of(cli, run_folder)
+    assert not embedded(content, html)
+    notes = [line for line in html.splitlines() if "Left out" in line]
+    assert len(notes) == 1 and name in notes[0] and why in notes[0]
+
+
+def test_a_symlinked_lesson_text_is_not_shown(cli, run_folder, tmp_path):
+    (tmp_path / "private.md").write_text("# Private\n\nTOP-SECRET-LINE\n")
+    (run_folder / "lesson.md").symlink_to(tmp_path / "private.md")
+    html = report_of(cli, run_folder)
+    assert "TOP-SECRET-LINE" not in html
+    assert any("lesson.md" in line and "symbolic link" in line for line in html.splitlines())
+
+
+def test_a_symlinked_summary_is_refused(cli, run_folder, tmp_path):
+    (tmp_path / "elsewhere.json").write_bytes((run_folder / "summary.json").read_bytes())
+    (run_folder / "summary.json").unlink()
+    (run_folder / "summary.json").symlink_to(tmp_path / "elsewhere.json")
+    code, out, err = cli("report", str(run_folder))
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and "symbolic link" in err
+    assert not (run_folder / "report.html").exists()
+
+
+SVG_DECLARED = b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE svg>\n<svg xmlns="x"></svg>'
+
+
+@pytest.mark.parametrize(
+    ("suffix", "content", "accepted"),
+    [
+        (".png", b"\x89PNG\r\n\x1a\n\x00\x00", True),
+        (".png", b"\x89PNG\r\n", False),  # a cut signature
+        (".gif", b"GIF87a....", True),
+        (".gif", b"GIF89a....", True),
+        (".svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>", True),
+        (".svg", SVG_DECLARED, True),
+        (".svg", b'<?xml version="1.0"?><html/>', False),
+        (".SVG", b"\xef\xbb\xbf  <svg/>", True),  # a byte-order mark and spaces first
+        (".pdf", b"%PDF-1.4\n", True),
+        (".pdf", b"%!PS-Adobe", False),
+    ],
+)
+def test_figure_types_are_checked_by_content(suffix, content, accepted):
+    from optcompare.report.folder import content_problem
+
+    assert (content_problem(suffix, content) is None) is accepted

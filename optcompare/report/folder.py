@@ -165,8 +165,9 @@ def read_folder(folder: Path) -> FolderContents:
                     read_regular(folder, name, 0)  # listed by name only, if a regular file
                     files.append(name)
             except Skipped as exc:
-                if name != REPORT:  # the page replaces it whatever it is
-                    skipped.append((name, str(exc)))
+                skipped.append((name, str(exc)))
+    except SpecError:  # a ValueError too, and already complete
+        raise
     except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or nested too deep
         line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
         where = f" (line {line}, column {column})" if line is not None else ""

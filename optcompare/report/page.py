@@ -172,6 +172,8 @@ def _figures_section(contents: FolderContents) -> str:
             f'<p class="note">Figures in the folder that a web page cannot show '
             f"(open them beside it): {names}.</p>"
         )
+    for name, why in contents.skipped:  # one line each: which file, and why
+        cards.append(f'<p class="note">Left out: <code>{escape(name)}</code>, {escape(why)}.</p>')
     if not cards:
         cards.append(
             '<p class="note">This folder has no figures (it was written with '
