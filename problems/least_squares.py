@@ -11,8 +11,14 @@ from optcompare.errors import SpecError
 from optcompare.params import Param
 from optcompare.problem import Minimum, Problem, register_problem
 
-_DIM = Param("dim", 2, "number of weights (features)", kind="int", low=2, per_run=False)
-_N = Param("n", 100, "number of samples in the data set", kind="int", low=2, per_run=False)
+# the data set and its exact least-squares solution are built when the spec is read,
+# in O(n dim^2): these bounds keep that under a second
+_DIM = Param("dim", 2, "number of weights (features)", kind="int", low=2, high=1000, per_run=False)
+_N = Param(
+    "n", 100, "number of samples in the data set", kind="int", low=2, high=1e6, per_run=False
+)
+#: The most data values (n x dim) a data set may hold.
+MAX_DATA = 1_000_000
 _BATCH = Param(
     "batch",
     None,
@@ -75,6 +81,11 @@ class LeastSquares(Problem):
                 f"{owner}: n={self.n} is not allowed; n must be a whole number "
                 f">= dim ({self.dim}), so the minimum is unique"
             )
+        if self.n * self.dim > MAX_DATA:
+            raise SpecError(
+                f"{owner}: n={self.n} with dim={self.dim} is not allowed; n x dim must be "
+                f"at most {MAX_DATA:,} data values (the data set is built when the spec is read)"
+            )
         if not 1 <= self.batch <= self.n:
             raise SpecError(
                 f"{owner}: batch={self.batch} is not allowed; batch must be a "
@@ -112,6 +123,10 @@ class LeastSquares(Problem):
         if self.noise > 0:
             g = g + self.noise * noise.normal(seeds, step, self.dim, stream=1)
         return loss, g
+
+    def evaluation_cost(self) -> int:
+        # the recorded loss is the full data set's, whatever the mini-batch
+        return self.n * self.dim
 
     def start(self) -> np.ndarray:
         # off the minimum in both the steep (1, 1) and the flat (1, -1) direction

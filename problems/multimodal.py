@@ -7,10 +7,11 @@ import math
 
 import numpy as np
 
+from optcompare.budget import MAX_DIM
 from optcompare.params import Param
 from optcompare.problem import Minimum, Problem, register_problem
 
-_DIM = Param("dim", 2, "number of coordinates", kind="int", low=2, per_run=False)
+_DIM = Param("dim", 2, "number of coordinates", kind="int", low=2, high=MAX_DIM, per_run=False)
 
 
 @register_problem

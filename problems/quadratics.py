@@ -7,10 +7,11 @@ from typing import Any
 import numpy as np
 
 from optcompare import noise
+from optcompare.budget import MAX_DIM
 from optcompare.params import Param
 from optcompare.problem import Minimum, Problem, register_problem
 
-_DIM = Param("dim", 2, "number of coordinates", kind="int", low=2, per_run=False)
+_DIM = Param("dim", 2, "number of coordinates", kind="int", low=2, high=MAX_DIM, per_run=False)
 _KAPPA = Param(
     "kappa", 10.0, "condition number: largest / smallest curvature", low=1.0, per_run=False
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from optcompare.budget import MAX_DIM
 from optcompare.params import Param
 from optcompare.problem import Minimum, Problem, register_problem
 
@@ -16,7 +17,9 @@ class Rosenbrock(Problem):
     reference = (
         "Rosenbrock (1960), The Computer Journal 3(3); start from More, Garbow & Hillstrom (1981)"
     )
-    params = (Param("dim", 2, "number of coordinates", kind="int", low=2, per_run=False),)
+    params = (
+        Param("dim", 2, "number of coordinates", kind="int", low=2, high=MAX_DIM, per_run=False),
+    )
     default_window = ((-2.0, 2.0), (-1.0, 3.0))
 
     def f(self, X: np.ndarray) -> np.ndarray:

@@ -68,6 +68,28 @@ problems_dir_option = click.option(
 )
 
 
+def _budget_scale(ctx, param, value):
+    if value is None:
+        return
+    from optcompare import budget
+
+    token = budget.set_scale(value)  # a bad value: SpecError, one line, exit 2
+    ctx.call_on_close(lambda: budget.reset_scale(token))
+
+
+budget_option = click.option(
+    "--budget-scale",
+    type=float,
+    default=None,
+    metavar="X",
+    is_eager=True,  # before --problems-dir reads files, when given before it
+    expose_value=False,
+    callback=_budget_scale,
+    help="Multiply every limit of the budget (work, memory, bytes written, problem file "
+    "size) by X, deliberately; the OPTCOMPARE_BUDGET environment variable does the same.",
+)
+
+
 def _apply(options: list[Callable]) -> Callable:
     def decorate(f):
         for option in reversed(options):
@@ -125,6 +147,7 @@ def problem_options(multiple_opts: bool = True, start: bool = True) -> Callable:
                 help="constant, step:every=100,gamma=0.5, exp:gamma=0.99, cosine or "
                 "inv-sqrt; the same for every optimizer.",
             ),
+            budget_option,
             problems_dir_option,
         ]
     )

@@ -28,10 +28,6 @@ Examples:
       --out demo --format svg
 """
 
-#: Most rows a run writes to trajectory.csv (~100 bytes each): a typo like an extra
-#: zero in --steps should get an answer, not a 10 GB file.
-MAX_ROWS = 5_000_000
-
 ANIMATE_EPILOG = """\b
 Examples:
   optcompare animate --opt sgd:lr=0.002,momentum=0.9 --opt adam:lr=0.05 \\
@@ -58,9 +54,10 @@ def _compare(
     as_json,
     colors=None,
 ):
+    from optcompare import budget
     from optcompare.cli.results import check_output_flags, progress_bar
-    from optcompare.errors import SpecError
     from optcompare.experiments.choices import make_optimizers
+    from optcompare.experiments.run import DEFAULT_TUNE_SEEDS, run_request
     from optcompare.experiments.run import run as run_api
     from optcompare.plotting.colors import check_color_keys
     from optcompare.problem import make_problem
@@ -69,13 +66,11 @@ def _compare(
     prob = make_problem(problem)
     choices = make_optimizers(list(opts))
     check_color_keys(colors, [c.label for c in choices], [c.name for c in choices])
-    rows = (steps + 1) * seeds * len(choices)
-    if rows > MAX_ROWS:
-        raise SpecError(
-            f"--steps {steps} x {seeds * len(choices)} runs would record {rows:,} "
-            f"rows; trajectory.csv holds at most {MAX_ROWS:,}: use fewer --steps "
-            "or --seeds (sweep keeps only summaries)"
-        )
+    # trajectory.csv: a row per run and step, the columns of trajectory_header
+    request = run_request(len(choices), prob, steps, seeds, DEFAULT_TUNE_SEEDS if tune else 0)
+    budget.check(
+        request.writing("trajectory.csv", (steps + 1) * seeds * len(choices), 6 + prob.dim)
+    )
     progress = progress_bar(quiet, as_json)
     try:
         result = run_api(

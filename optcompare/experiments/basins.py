@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from optcompare import budget
 from optcompare.engine import run_batch
 from optcompare.engine.schedules import lr_factors as schedule_factors
 from optcompare.errors import SpecError
@@ -245,6 +246,29 @@ def run_basins(
     )
 
 
+#: Values basins keep per start after its batch: outcome, final iterate, stationary
+#: point, tail move and path; the tail's running arrays; and the row of basins.csv,
+#: built as a list of Python objects before it is written (about 0.9 kB per start
+#: measured at --grid 401, figure included).
+BASINS_KEPT_VALUES = 12 + 128
+
+
+def basins_request(optimizers: int, problem: Problem, grid: int, steps: int) -> budget.Request:
+    """What :func:`basins` asks of the budget: grid x grid runs per optimizer, one
+    batch each, keeping each run's end and classification."""
+    per_choice = int(grid) ** 2
+    return budget.Request(
+        what="these basins",
+        runs=optimizers * per_choice,
+        steps=int(steps),
+        dim=problem.dim,
+        cost=problem.evaluation_cost(),
+        batch_runs=per_choice,
+        kept_width=BASINS_KEPT_VALUES,
+        reduce="fewer --steps, a smaller --grid or fewer --opt",
+    )
+
+
 def basins(
     optimizers: str | Sequence[str | Spec],
     problem: str | Spec | Problem,
@@ -269,6 +293,7 @@ def basins(
     """
     prob = make_problem(problem)
     choices = make_optimizers(optimizers)
+    budget.check(basins_request(len(choices), prob, grid, steps))
     factors = schedule_factors(lr_schedule, steps)
     tally = plan(progress, len(choices) * grid * grid * steps)
     return [

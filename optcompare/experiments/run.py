@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from optcompare import budget
 from optcompare.engine import Trajectory, run_batch
 from optcompare.engine.schedules import lr_factors as schedule_factors
 from optcompare.errors import SpecError
@@ -38,6 +39,8 @@ from optcompare.specs import SEED_MAX, Spec
 #: Rosenbrock's valley to near the minimum, and still instant.
 DEFAULT_STEPS = 1000
 DEFAULT_TOL = 1e-6
+#: Seeds each tuning grid point runs with (the median decides).
+DEFAULT_TUNE_SEEDS = 3
 
 
 def _runs_from(
@@ -83,6 +86,36 @@ def _runs_from(
     return out
 
 
+def run_request(
+    optimizers: int,
+    problem: Problem,
+    steps: int,
+    seeds: int,
+    tune_seeds: int = 0,
+    record_state: bool = False,
+) -> budget.Request:
+    """What :func:`run` asks of the budget: ``optimizers`` x ``seeds`` recorded runs
+    (iterate, loss and gradient norm at every step; optimizer state too with
+    ``record_state``) and, with ``tune_seeds``, the tuning grid's unrecorded runs."""
+    tuning = len(TUNE_GRID) * int(tune_seeds)
+    width = problem.dim + budget.RECORDED_EXTRAS
+    if record_state:
+        width += budget.STATE_COPIES * problem.dim
+    return budget.Request(
+        what="this run",
+        runs=optimizers * (int(seeds) + tuning),
+        steps=int(steps),
+        dim=problem.dim,
+        cost=problem.evaluation_cost(),
+        batch_runs=max(int(seeds), tuning),
+        recorded_runs=optimizers * int(seeds),
+        recorded_width=width,
+        reduce="fewer --steps, fewer --seeds"
+        + (" or no --tune" if tuning else "")
+        + (" or a smaller dim" if problem.dim > 2 else ""),
+    )
+
+
 def run(
     optimizers: str | Sequence[str | Spec],
     problem: str | Spec | Problem,
@@ -95,7 +128,7 @@ def run(
     tol: float = DEFAULT_TOL,
     lr_schedule: str | None = None,
     tune: bool = False,
-    tune_seeds: int = 3,
+    tune_seeds: int = DEFAULT_TUNE_SEEDS,
     objective: str = "final",
     record_state: bool = False,
     progress: Report | None = None,
@@ -135,6 +168,9 @@ def run(
             f"{{p}} '{objective}' is not allowed; choose {', '.join(OBJECTIVES)}", "objective"
         )
     steps = int(steps)
+    budget.check(
+        run_request(len(choices), prob, steps, seeds, tune_seeds if tune else 0, record_state)
+    )
     x0 = prob.start() if start is None else parse_point(start, prob.dim)
     check_start(prob, x0)
     factors = schedule_factors(lr_schedule, steps)

@@ -121,6 +121,12 @@ class Problem:
         mins = self.global_minima()
         return min(m.f for m in mins) if mins else None
 
+    def evaluation_cost(self) -> int:
+        """The work of one evaluation of f and its gradient at one point, in values
+        touched: the dimension for test functions; data problems override it
+        (samples x parameters).  The budget counts work as run-steps x this."""
+        return self.dim
+
     def bounds(self) -> tuple[np.ndarray, np.ndarray] | None:
         """A box constraint (lower, upper) the iterates are projected onto, or None."""
         return None
