@@ -300,3 +300,39 @@ def test_figure_types_are_checked_by_content(suffix, content, accepted):
     from optcompare.report.folder import content_problem
 
     assert (content_problem(suffix, content) is None) is accepted
+
+
+# --- a folder optcompare did not make receives none of its files ----------------------------
+
+OUT_COMMANDS = {
+    "run": ["run", "--opt", "adam", "--problem", "sphere", "--steps", "3"],
+    "animate": ["animate", "--opt", "adam", "--problem", "sphere", "--steps", "3"],
+    "sweep": ["sweep", "--opt", "sgd", "--problem", "sphere", "--steps", "3"]
+    + ["--param", "lr=0.01:0.1:2"],
+    "basins": ["basins", "--opt", "sgd", "--problem", "himmelblau", "--steps", "3"],
+    "lesson": ["lesson", "ravine"],
+}
+
+
+@pytest.mark.parametrize("args", OUT_COMMANDS.values(), ids=OUT_COMMANDS.keys())
+def test_a_users_folder_receives_nothing(cli, tmp_path, args):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("my own notes")
+    code, out, err = cli(*args, "--out", str(folder))
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "did not write" in lines[0]
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+    assert (folder / "notes.txt").read_text() == "my own notes"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]  # no temporary twin either
+
+
+def test_out_root_is_refused_without_writing(cli):
+    before = sorted(os.listdir("/"))
+    code, out, err = cli(*OUT_COMMANDS["run"], "--out", "/")
+    new = sorted(set(os.listdir("/")) - set(before))
+    assert new == [], f"optcompare wrote {new} into /"
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "'/'" in lines[0] and "did not write" in lines[0]
