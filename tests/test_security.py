@@ -131,6 +131,16 @@ def test_a_named_folder_registers_its_python_problems(course):
     assert json.loads((course / "r" / "summary.json").read_text())["problem"]["spec"] == "my-bowl"
 
 
+def test_a_named_folder_leaves_no_note_about_another(cli, tmp_path, monkeypatch):
+    (tmp_path / "problems").mkdir()
+    (tmp_path / "problems" / "evil.py").write_text(EVIL)
+    assert "evil.py" in cli("list")[2]  # found and not run: noted
+    (tmp_path / "mine").mkdir()
+    code, out, err = cli("explain", "no-such-problem", "--problems-dir", "mine")
+    assert code == 2 and "unknown" in err and "evil.py" not in err
+    assert not (tmp_path / "MARKER").exists()
+
+
 @pytest.mark.parametrize("command", [["list"], [*RUN, "sphere"]])
 def test_an_empty_problems_dir_is_refused(course, command):
     (course / "evil.py").write_text(EVIL)  # "" used to mean "." and run every *.py there

@@ -80,7 +80,8 @@ def load_problem_dir(folder: str | Path, python: bool = True) -> list[str]:
         _loaded_dirs[path] = True
         for file in _python_files(path):
             _import(file)
-        _not_run[:] = [f for f in _not_run if f.parent.resolve() != path]
+    if python:  # a named folder replaces the found one: nothing there went unrun
+        _not_run.clear()
     return sorted(set(PROBLEMS.names()) - before)
 
 
