@@ -159,14 +159,17 @@ def describe(kind: str | None) -> str:
 
 
 def check_target(dest: Path, kind: str) -> Manifest | None:
-    """Refuse a folder that may not receive a result of ``kind``; cheap, so run before any work.
+    """Refuse a folder that may not receive a result of ``kind``, before any work is done.
+
+    Every file the manifest lists is verified here (hashing reads it once, far
+    faster than it was written), since each is either replaced or deleted.
 
     Returns:
         The folder's manifest, or None when ``dest`` does not exist or is empty.
 
     Raises:
-        SpecError: ``dest`` is a file, or a folder that is not optcompare's or
-            holds another kind of result.
+        SpecError: ``dest`` is a file, or a folder that is not optcompare's,
+            holds another kind of result, or holds a listed file that changed.
     """
     dest = Path(dest)
     if not os.path.lexists(dest):
@@ -187,6 +190,9 @@ def check_target(dest: Path, kind: str) -> Manifest | None:
             f"--out '{dest}' holds the results of {describe(manifest.kind)}, not of "
             f"{describe(kind)}; {_again(dest)}"
         )
+    # each listed file is either replaced or, when the new result does not write it,
+    # deleted: all must be unchanged, and an edit is better found before the work than after
+    _refuse_changed(dest, [n for n in manifest.files if _lexists(dest, n)], manifest)
     return manifest
 
 
@@ -198,8 +204,8 @@ def plan_replacement(dest: Path, kind: str, names: Iterable[str]) -> list[str]:
         writes (all verified), to delete so that no file describes an older run.
 
     Raises:
-        SpecError: as :func:`check_target`, or the folder holds a file that
-            would be replaced or deleted but is not verified.
+        SpecError: as :func:`check_target`, or the folder holds a file of one
+            of ``names`` that optcompare did not write.
     """
     manifest = check_target(dest, kind)
     if manifest is None:
@@ -212,16 +218,19 @@ def plan_replacement(dest: Path, kind: str, names: Iterable[str]) -> list[str]:
             f"--out '{dest}' already holds {', '.join(theirs)}, which optcompare did not "
             f"write; move {'it' if len(theirs) == 1 else 'them'} away, or {_again(dest)}"
         )
-    changed = [n for n in [*new, *stale] if _lexists(dest, n) and not verified(dest, n, manifest)]
+    return stale
+
+
+def _refuse_changed(dest: Path, names: list[str], manifest: Manifest) -> None:
+    changed = [n for n in names if not verified(dest, n, manifest)]
     if changed:
         one = len(changed) == 1
+        it = "it" if one else "them"
         raise SpecError(
-            f"{', '.join(changed)} in '{dest}' {'was' if one else 'were'} changed after optcompare "
-            f"wrote {'it' if one else 'them'}, so optcompare leaves "
-            f"{'it' if one else 'them'} alone; move {'it' if one else 'them'} away, "
+            f"{', '.join(changed)} in '{dest}' {'was' if one else 'were'} changed after "
+            f"optcompare wrote {it}, so optcompare leaves {it} alone; move {it} away, "
             f"or {_again(dest)}"
         )
-    return stale
 
 
 def _again(dest: Path) -> str:

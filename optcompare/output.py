@@ -270,8 +270,9 @@ def write_folder(target: Path | None, default: Path, contents: Contents) -> Path
 def check_target(target: Path | None, kind: str) -> None:
     """Refuse, before any work starts, an ``--out`` folder that may not receive ``kind``.
 
-    Cheap checks only (is it a folder, optcompare's, of the same kind);
-    :func:`write_folder` checks the files themselves when it writes.
+    The folder must be new, empty, or of the same kind with every listed file
+    unchanged; :func:`write_folder` checks again when it writes, and also that
+    no file the result writes is there unlisted.
 
     Raises:
         SpecError: see :func:`optcompare.manifest.check_target`.

@@ -101,12 +101,16 @@ def test_the_same_command_again_replaces_its_own_files(cli, tmp_path):
         assert entry["sha256"] == hashlib.sha256(now[name]).hexdigest()
 
 
-def test_a_file_the_user_edited_is_kept_and_the_rerun_refused(cli, tmp_path):
+def test_a_file_the_user_edited_is_kept_and_the_rerun_refused(cli, tmp_path, monkeypatch):
+    from optcompare.experiments import run
+
     assert cli(*COMMANDS["run"], "--out", "d", "-q")[0] == 0
     folder = tmp_path / "d"
     with (folder / "loss.png").open("ab") as fh:
         fh.write(b"my annotation")
     before = snapshot(folder)
+    # refused before any work: running at all would be an internal error (exit 1)
+    monkeypatch.setattr(run, "run", never)
     code, _, err = cli(*COMMANDS["run"], "--out", "d", "-q")
     assert code == 2
     line = one_line(err)
