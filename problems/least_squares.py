@@ -13,7 +13,7 @@ from optcompare.problem import Minimum, Problem, register_problem
 
 # the data set and its exact least-squares solution are built when the spec is read,
 # in O(n dim^2): these bounds keep that under a second
-_DIM = Param("dim", 2, "number of weights (features)", kind="int", low=2, high=1000, per_run=False)
+_DIM = Param("dim", 2, "number of weights (features)", kind="int", low=2, high=100, per_run=False)
 _N = Param(
     "n", 100, "number of samples in the data set", kind="int", low=2, high=1e6, per_run=False
 )

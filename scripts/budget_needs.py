@@ -40,6 +40,7 @@ SCALE_COMMANDS = [
 ]
 
 _EXPERIMENTS = ("run", "sweep", "basins", "animate")
+_COMMAND = re.compile(r"optcompare (?:" + "|".join(_EXPERIMENTS) + r") [^`\n]*")
 _PLACEHOLDER = re.compile(r"SPEC|NAME|RANGE|RUN_DIR|X,Y|\.\.\.|\[")
 
 
@@ -54,7 +55,7 @@ def readme_commands() -> list[str]:
     found: list[str] = []
     for text in texts:
         joined = text.replace("\\\n", " ")  # help examples continue lines with a backslash
-        for match in re.finditer(r"optcompare (?:%s) [^`\n]*" % "|".join(_EXPERIMENTS), joined):
+        for match in _COMMAND.finditer(joined):
             command = " ".join(match.group(0).split())
             if not _PLACEHOLDER.search(command) and command not in found:
                 found.append(command)
@@ -152,8 +153,13 @@ def lesson_needs(name: str) -> Measured:
             module.run_batch = batch  # type: ignore[attr-defined]
             patched.append(module)
     try:
-        with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):
-            get_lesson(name).run("png")
+        with tempfile.TemporaryDirectory() as tmp:
+            old = Path.cwd()
+            os.chdir(tmp)  # figures and files a lesson may leave go there
+            try:
+                get_lesson(name).run("png")
+            finally:
+                os.chdir(old)
     finally:
         budget.check = real_check  # type: ignore[assignment]
         engine.run_batch = real_batch  # type: ignore[assignment]
