@@ -367,3 +367,31 @@ def test_each_lesson_s_first_experiment_needs_a_tenth_of_the_budget(monkeypatch,
     with contextlib.suppress(Checked):
         get_lesson(name).run("png")
     assert len(seen) <= 1  # admitted (a refusal raises SpecError), or no check at all
+
+
+# -- the cost of one evaluation ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", problem_names())
+def test_an_evaluation_costs_at_least_the_dimension(name):
+    p = make_problem(name)
+    assert p.evaluation_cost() >= p.dim
+
+
+def test_data_and_formula_problems_cost_more_than_their_dimension(cli, no_engine):
+    assert make_problem("least-squares:n=300,dim=4").evaluation_cost() == 1200
+    formula = "expr:(1-x)**2 + 100*(y-x**2)**2"
+    cost = make_problem(formula).evaluation_cost()
+    assert cost > 2 * make_problem(formula).dim  # every operation counts, not just x and y
+    code, _, err = cli(
+        "sweep",
+        "--opt",
+        "sgd",
+        "--problem",
+        formula,
+        "--param",
+        "lr=1e-4:1e-2:1000:log",
+        "--seeds",
+        "1000",
+    )
+    assert code == 2 and f"(1e6 runs x 1,000 steps x {cost} per evaluation;" in err

@@ -87,6 +87,11 @@ class Formula:
     def __repr__(self) -> str:
         return f"Formula({self.text!r})"
 
+    @property
+    def size(self) -> int:
+        """Operations of one evaluation of f and its gradient (each an array per point)."""
+        return len(self._f.nodes) + len(self._g.nodes)
+
     def _points(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X, dtype=float)
         if X.ndim != 2 or X.shape[1] != self.dim:

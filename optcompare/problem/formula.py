@@ -224,6 +224,10 @@ class ExprProblem(Problem):
     def grad(self, X: np.ndarray) -> np.ndarray:
         return self.expression.gradient(X)
 
+    def evaluation_cost(self) -> int:
+        # every node of the value and gradient trees is an array op per point
+        return max(self.dim, self.expression.size)
+
     def start(self) -> np.ndarray:
         return self._start.copy()
 
