@@ -47,13 +47,17 @@ def build_report(folder: Path) -> str:
 
 
 def write_report(folder: Path) -> Path:
-    """Write ``report.html`` into a run folder (atomically, listed in its manifest).
+    """Write ``report.html`` into a run folder of any kind (atomically, listed in its manifest).
+
+    An earlier report.html is replaced only if optcompare wrote it and nobody
+    changed it since (see :mod:`optcompare.manifest`).
 
     Returns:
         The path of the report.
 
     Raises:
-        SpecError: ``folder`` is not a readable optcompare run folder.
+        SpecError: ``folder`` is not a readable optcompare run folder, or its
+            report.html is not one optcompare wrote (or was changed since).
         RunError: the report could not be written.
     """
     page = build_report(folder)
