@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from optcompare import noise
+from optcompare.engine.batch import runaway_limit
 from optcompare.errors import SpecError
 from optcompare.experiments.records import OptimizerChoice
 from optcompare.optimizers import CLASSIC, OPTIMIZERS
@@ -86,24 +87,56 @@ def parse_point(text: str | Sequence[float], dim: int, param: str = "start") -> 
     return point
 
 
-def check_start(problem: Problem, x0: np.ndarray, param: str = "start") -> None:
-    """The objective and its gradient must be finite at the start (errors name ``param``)."""
-    what = "{p}"
+def _window(problem: Problem) -> str:
+    return " x ".join(f"[{lo:g}, {hi:g}]" for lo, hi in problem.window()[:2])
+
+
+def _start_fault(problem: Problem, x: np.ndarray) -> tuple[int, str] | None:
+    """The first row of ``x`` that cannot start a run, and why; None if all can."""
+    limit = runaway_limit(problem)
     with np.errstate(all="ignore"):
-        f, g = problem.f(x0[None, :]), problem.grad(x0[None, :])
-    if not (np.all(np.isfinite(f)) and np.all(np.isfinite(g))):
+        f, g = problem.f(x), problem.grad(x)
+    broken = ~np.isfinite(f) | ~np.all(np.isfinite(g), axis=1)
+    if broken.any():
+        return int(np.argmax(broken)), "the loss or its gradient is not finite there"
+    far = ~(np.abs(x).max(axis=1) <= limit)
+    if far.any():
+        return int(np.argmax(far)), f"it is beyond |x| = {limit:g}, where runs count as diverged"
+    return None
+
+
+def check_start(problem: Problem, x0: np.ndarray, param: str = "start") -> None:
+    """The objective and its gradient must be finite at the start, and the start no
+    farther out than where a run counts as diverged (errors name ``param``)."""
+    fault = _start_fault(problem, np.asarray(x0, dtype=float)[None, :])
+    if fault:
         point = ",".join(f"{v:g}" for v in x0)
         raise SpecError(
-            f"{what} {point} is not allowed: the loss or its gradient is not finite "
-            f"there; choose a start inside the window "
-            + " x ".join(f"[{lo:g}, {hi:g}]" for lo, hi in problem.window()[:2]),
+            f"{{p}} {point} is not allowed: {fault[1]}; choose a start inside the window "
+            + _window(problem),
             param,
         )
 
 
-def starts_for(x0: np.ndarray, seeds: np.ndarray, jitter: float) -> np.ndarray:
-    """One start per seed: x0, moved by N(0, jitter^2) per coordinate from each seed's stream."""
+def starts_for(
+    x0: np.ndarray, seeds: np.ndarray, jitter: float, problem: Problem | None = None
+) -> np.ndarray:
+    """One start per seed: x0, moved by N(0, jitter^2) per coordinate from each seed's stream.
+
+    With ``problem``, every moved start is checked as :func:`check_start` checks one
+    (the error names ``jitter``).
+    """
     x = np.tile(np.asarray(x0, dtype=float), (len(seeds), 1))
     if jitter > 0:
-        x = x + jitter * noise.normal(seeds, 0, x.shape[1], stream=4)
+        with np.errstate(over="ignore", invalid="ignore"):  # refused just below
+            x = x + jitter * noise.normal(seeds, 0, x.shape[1], stream=4)
+        fault = None if problem is None else _start_fault(problem, x)
+        if problem is not None and fault:
+            point = ",".join(f"{v:g}" for v in x[fault[0]])
+            raise SpecError(
+                f"{{p}} {jitter:g} is not allowed: it moves the start of seed "
+                f"{int(seeds[fault[0]])} to {point}, and {fault[1]}; use a jitter about "
+                f"the size of the window {_window(problem)}",
+                "jitter",
+            )
     return x

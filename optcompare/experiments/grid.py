@@ -87,7 +87,7 @@ def run_grid(
     """
     settings = {**choice.given, **grid.values}
     values = choice.optimizer.resolve(settings, owner=choice.name)
-    starts = starts_for(x0, grid.seeds, jitter)
+    starts = starts_for(x0, grid.seeds, jitter, problem)
     tr = run_batch(
         choice.optimizer,
         values,

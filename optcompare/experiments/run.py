@@ -175,7 +175,7 @@ def run(
     check_start(prob, x0)
     factors = schedule_factors(lr_schedule, steps)
     run_seeds = seed + np.arange(int(seeds), dtype=np.int64)
-    starts = starts_for(x0, run_seeds, jitter)
+    starts = starts_for(x0, run_seeds, jitter, prob)
     runs: list[Run] = []
     tuning: dict[str, dict[str, Any]] = {}
     t_seeds = seed + TUNE_SEED_OFFSET + np.arange(int(tune_seeds), dtype=np.int64)

@@ -20,7 +20,7 @@ import numpy as np
 from optcompare import budget, stats
 from optcompare.engine.schedules import lr_factors
 from optcompare.errors import SpecError
-from optcompare.experiments.choices import make_optimizers, parse_point
+from optcompare.experiments.choices import check_start, make_optimizers, parse_point
 from optcompare.experiments.grid import OBJECTIVES, SweepOutcome, make_grid, run_grid
 from optcompare.params import check_number
 from optcompare.problem import Problem, make_problem
@@ -198,6 +198,7 @@ def sweep(
     for choice in choices:  # every value checked before any run starts
         choice.optimizer.resolve({**choice.given, **grid.values}, owner=choice.name)
     x0 = prob.start() if start is None else parse_point(start, prob.dim)
+    check_start(prob, x0)
     factors = lr_factors(lr_schedule, steps)
     tally = plan(progress, len(choices) * len(grid.seeds) * steps)
     outcomes = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -157,11 +158,11 @@ def path_animation(
         top = loss_top(curves, log)
         lo = float(every.min())
         hi = float(every.max()) if top is None else top
-        if not hi > lo:
-            hi = lo * 10.0 if log and lo > 0 else lo + 1.0
+        if not hi > lo:  # one value; lo + 1 rounds back to lo from 1e16 on
+            hi = lo * 10.0 if log and lo > 0 else lo + max(1.0, abs(lo))
         if top is None:
             top = hi * (hi / lo) ** 0.05 if log else hi + 0.05 * (hi - lo)
-        ax_loss.set_ylim(margin(lo, hi, log), top)
+        ax_loss.set_ylim(margin(lo, hi, log), min(top, sys.float_info.max))
     ax_loss.set_xlim(0, max(result.steps, 1))
     style_axes(ax_loss, "loss", "step", "loss" if f_star is None else "loss - f*")
     ax_loss.grid(True, alpha=0.3)

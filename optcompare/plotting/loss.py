@@ -61,7 +61,8 @@ def loss_curves(result: Result) -> tuple[list[tuple[Run, np.ndarray]], np.ndarra
             y = np.maximum(y - f_star, LOSS_FLOOR)
         curves.append((run, y))
     every = finite(y for _, y in curves)
-    log = bool(every.size) and every.min() > 0 and every.max() > 10.0 * every.min()
+    # max / 10 > min, not max > 10 * min: no overflow for losses near 1e308
+    log = bool(every.size) and every.min() > 0 and every.max() / 10.0 > every.min()
     return curves, every, log
 
 

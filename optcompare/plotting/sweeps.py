@@ -51,11 +51,13 @@ def _log_spaced(values: np.ndarray) -> bool:
     v = np.asarray(values, dtype=float)
     if v.size < 2 or not np.all(v > 0):
         return False
-    ratios = v[1:] / v[:-1]
+    with np.errstate(divide="ignore", over="ignore"):  # 1e-308 / 1e308: a ratio of 0 or inf
+        ratios = v[1:] / v[:-1]
+        inverse = 1.0 / ratios[0]
     if np.any(np.isclose(ratios, 1.0)):
         return False
     if v.size == 2:
-        return bool(max(ratios[0], 1.0 / ratios[0]) >= 10.0)  # a decade apart, or more
+        return bool(max(ratios[0], inverse) >= 10.0)  # a decade apart, or more
     return bool(np.allclose(ratios, ratios[0], rtol=1e-6))
 
 
