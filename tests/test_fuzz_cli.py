@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from optcompare.cli import main
 from optcompare.engine.schedules import SCHEDULES
 from optcompare.optimizers import OPTIMIZERS
-from optcompare.problem import PROBLEMS
+from optcompare.problem import PROBLEMS, load_catalog
 
 #: Text a careless user or an attacker types where a number belongs.
 EXTREMES = [
@@ -78,6 +78,7 @@ def numeric_options() -> list[tuple[str, str]]:
 
 def spec_keys() -> list[tuple[str, str, str]]:
     """(flag, name, key) for every numeric parameter of every optimizer, problem, schedule."""
+    load_catalog()  # problems register when the catalog is first needed
     out = []
     for flag, registry in (
         ("--opt", OPTIMIZERS),
@@ -155,7 +156,13 @@ def test_every_command_has_its_cheap_settings_and_the_numeric_options_are_found(
         ("animate", "--frames"),
     ]:
         assert expected in found
-    assert len(spec_keys()) >= 20
+    keys = spec_keys()
+    for expected in [
+        ("--opt", "adam", "lr"),
+        ("--problem", "rosenbrock", "dim"),
+        ("--lr-schedule", "step", "every"),
+    ]:
+        assert expected in keys
 
 
 @pytest.mark.parametrize(("command", "flag"), numeric_options())
@@ -173,6 +180,21 @@ def test_random_numbers_in_each_numeric_option(cli, frames_not_encoded, command,
     args = (command, *BASE[command], flag, value)
     code, _, err = cli(*args)
     assert_clean(args, code, err)
+
+
+#: The extremes every spec key is given in turn (the fuzz below draws the rest).
+CORE = ["nan", "inf", "-inf", str(2**64), str(10**23), "1e308", "1e-400", "-0", "1e23"]
+
+
+@pytest.mark.parametrize("flag", ["--opt", "--problem", "--lr-schedule"])
+def test_every_spec_key_with_each_core_extreme(cli, flag):
+    keys = [(name, param) for f, name, param in spec_keys() if f == flag]
+    assert keys
+    for name, param in keys:
+        for value in CORE:
+            args = ("run", *BASE["run"], flag, f"{name}:{param}={value}")
+            code, _, err = cli(*args)
+            assert_clean(args, code, err)
 
 
 @settings(
