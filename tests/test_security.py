@@ -346,3 +346,21 @@ def test_out_root_is_refused_without_writing(cli):
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "'/'" in lines[0] and "did not write" in lines[0]
+
+
+def test_a_matplotlibrc_in_the_folder_does_not_restyle_or_run_latex(tmp_path: Path):
+    # LaTeX would be started to draw any text; the linewidth would restyle every figure
+    (tmp_path / "matplotlibrc").write_text("text.usetex: True\nlines.linewidth: 17\n")
+    done = optcompare(
+        tmp_path, "run", "--opt", "adam", "--problem", "sphere", "--steps", "3", "--out", "r", "-q"
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "r" / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    probe = (
+        "import matplotlib, sys; from optcompare.cli.group import "
+        "ignore_folder_matplotlibrc as f; f(); "
+        "sys.exit(matplotlib.rcParams['text.usetex'] or "
+        "matplotlib.rcParams['lines.linewidth'] == 17)"
+    )
+    checked = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, timeout=60)
+    assert checked.returncode == 0

@@ -39,15 +39,17 @@ def plain(text: str):
     return Text(one_line(text))
 
 
-def table(title: str | None, columns: list[tuple[str, Any]], rows: list[list[str]]):
+def table(title: str | None, columns: list[tuple[str, Any]], rows: list[list[Any]]):
     """A rich table; columns are (header, justify: "left", "right" or "center").
 
     Cells are shown with :func:`plain` (as they are, control characters escaped).
     """
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
-    cells = [[plain(c) for c in row] for row in rows]
+    # a Text cell is ours, styled on purpose (a lesson's bold title); strings are shown plain
+    cells = [[c if isinstance(c, Text) else plain(c) for c in row] for row in rows]
 
     t = Table(
         title=title,

@@ -67,6 +67,19 @@ def fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+def ignore_folder_matplotlibrc() -> None:
+    """Draw with matplotlib's defaults when the working folder holds a ``matplotlibrc``.
+
+    matplotlib reads ``./matplotlibrc`` when it is imported.  In a downloaded
+    course folder that file could switch on LaTeX (which runs a program) or
+    restyle every figure; the command line draws as it does everywhere else.
+    """
+    if os.path.isfile("matplotlibrc"):
+        import matplotlib
+
+        matplotlib.rcdefaults()  # keeps the backend (MPLBACKEND still applies)
+
+
 class Group(click.Group):
     """A click group whose errors are one line, never a traceback."""
 
@@ -75,6 +88,7 @@ class Group(click.Group):
 
         argv = list(sys.argv[1:] if args is None else args)
         try:
+            ignore_folder_matplotlibrc()
             with stop_on_signals():
                 rv = super().main(
                     args=argv,

@@ -85,12 +85,12 @@ def _print_list(lessons, as_json: bool) -> None:
             )
         )
         return
-    from rich.markup import escape
+    from rich.text import Text
 
     from optcompare.cli.console import console, table
 
     out = console()
-    rows = [[les.name, f"[bold]{escape(les.title)}[/bold]\n{escape(les.claim)}"] for les in lessons]
+    rows = [[les.name, Text.assemble((les.title, "bold"), "\n", les.claim)] for les in lessons]
     out.print(
         table(
             "Lessons: optcompare lesson NAME runs one",
