@@ -230,6 +230,15 @@ def test_start_coordinates(cli, x, y):
     assert_clean(args, code, err)
 
 
+@FUZZ
+@given(a=numbers, b=numbers, explain=st.booleans())
+def test_numbers_inside_a_formula(cli, a, b, explain):
+    spec = f"expr:{a}*x**2 + y**{b};start=0.5,0.5"
+    args = ("explain", spec) if explain else ("run", *BASE["run"], "--problem", spec)
+    code, _, err = cli(*args)
+    assert_clean(args, code, err)
+
+
 # The cases reported in the issue, each with the message that names the option.
 NAMED = [
     (["run", *BASE["run"], "--tol", "nan"], "'--tol': 'nan' is not a finite number"),
@@ -271,6 +280,8 @@ DRAWN = [
     ["sweep", "--opt", "sgd", "--problem", "quadratic", "--param", "lr=1e-300:1e300:3:log"],
     ["sweep", "--opt", "sgd", "--problem", "quadratic", "--param", "lr=1e308|1e-308"],
     ["basins", "--opt", "sgd:lr=1e308", "--problem", "himmelblau", "--grid", "3"],
+    # values near 1e308 over the window: matplotlib's contour levels overflowed
+    ["run", "--opt", "sgd", "--problem", "expr:1e308*x**2 + y**2"],
     # one loss value of 2e20, where lo + 1 == lo: the loss axis had equal limits
     ["animate", "--opt", "sgd", "--problem", "expr:x**2+y**2;window=-1e10:1e10"]
     + ["--start", "1e10,1e10", "--steps", "0", "--frames", "2"],

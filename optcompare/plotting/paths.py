@@ -52,7 +52,8 @@ def _contour_levels(Z: np.ndarray, bounded: bool, n: int = 18) -> np.ndarray | N
         return None
     lo, hi = float(z.min()), float(z.max())
     span = hi - lo
-    if not span > 0:
+    # matplotlib's level arithmetic overflows (with a warning) for values near 1e308
+    if not span > 0 or max(abs(lo), abs(hi)) > 1e300:
         return None
     d = z - lo
     d = d[d > 0]
