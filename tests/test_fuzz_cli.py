@@ -49,14 +49,15 @@ EXTREMES = [
     "0x10",
 ]
 
-#: Each command with cheap settings for everything not being fuzzed (later options win).
+#: Each command with cheap settings for everything not being fuzzed (later options win);
+#: not --quiet, so that the tables printed from extreme results are checked too.
 BASE = {
-    "run": ["--opt", "sgd", "--problem", "quadratic", "--steps", "2", "--no-plot", "-q"],
+    "run": ["--opt", "sgd", "--problem", "quadratic", "--steps", "2", "--no-plot"],
     "sweep": ["--opt", "sgd", "--problem", "quadratic", "--steps", "2", "--param", "lr=0.1|0.2"]
-    + ["--no-plot", "-q"],
+    + ["--no-plot"],
     "basins": ["--opt", "sgd", "--problem", "quadratic", "--steps", "2", "--grid", "3"]
-    + ["--no-plot", "-q"],
-    "animate": ["--opt", "sgd", "--problem", "quadratic", "--steps", "2", "--frames", "2", "-q"],
+    + ["--no-plot"],
+    "animate": ["--opt", "sgd", "--problem", "quadratic", "--steps", "2", "--frames", "2"],
     "lesson": [],  # the list of lessons: running one takes seconds
     "list": [],
     "explain": ["sgd"],
@@ -290,6 +291,6 @@ DRAWN = [
 
 @pytest.mark.parametrize("args", DRAWN, ids=lambda a: " ".join(a[:6]))
 def test_extreme_results_are_drawn_without_a_warning(cli, args):
-    full = (args[0], "--steps", "3", *args[1:], "-q")
+    full = (args[0], "--steps", "3", *args[1:])
     code, _, err = cli(*full)
     assert_clean(full, code, err)
