@@ -75,6 +75,14 @@ def test_check_number_returns_the_converted_value():
             lambda: optcompare.sweep(["sgd"], "quadratic", ["lr=0.1"], steps=2, seed=-1),
             "seed -1",
         ),
+        (lambda: optcompare.sweep(["sgd"], "quadratic", ["lr=0.1"], steps=0.5), "steps 0.5"),
+        (
+            lambda: optcompare.sweep(["sgd"], "quadratic", ["lr=0.1"], jitter=float("inf")),
+            "jitter inf is not allowed; jitter must be a number >= 0",
+        ),
+        (lambda: optcompare.basins("sgd", "himmelblau", grid=float("nan")), r"grid nan"),
+        (lambda: optcompare.basins("sgd", "himmelblau", grid=10**30), r"in \[2, 401\]"),
+        (lambda: optcompare.basins("sgd", "himmelblau", steps=-1), "steps -1 is not"),
     ],
 )
 def test_the_library_checks_what_the_cli_checks(call, message):

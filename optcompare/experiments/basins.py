@@ -34,6 +34,7 @@ from optcompare.experiments.basin_rules import (
 )
 from optcompare.experiments.choices import make_optimizers
 from optcompare.experiments.records import OptimizerChoice
+from optcompare.params import check_number
 from optcompare.problem import Minimum, Problem, make_problem
 from optcompare.progress import Report, plan
 from optcompare.specs import Spec
@@ -293,6 +294,8 @@ def basins(
     """
     prob = make_problem(problem)
     choices = make_optimizers(optimizers)
+    grid = check_number(grid, "grid", "int", low=2, high=401)
+    steps = check_number(steps, "steps", "int", low=0)
     budget.check(basins_request(len(choices), prob, grid, steps))
     factors = schedule_factors(lr_schedule, steps)
     tally = plan(progress, len(choices) * grid * grid * steps)

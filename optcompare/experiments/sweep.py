@@ -177,8 +177,10 @@ def sweep(
     prob = make_problem(problem)
     choices = make_optimizers(optimizers)
     axes = tuple(parse_param(p) for p in params)
+    steps = check_number(steps, "steps", "int", low=0)
     seeds = check_number(seeds, "seeds", "int", low=1)
     seed = check_number(seed, "seed", "int", low=0, high=SEED_MAX)
+    jitter = check_number(jitter, "jitter", low=0)
     if objective not in OBJECTIVES:
         raise SpecError(
             f"{{p}} '{objective}' is not allowed; choose {', '.join(OBJECTIVES)}", "objective"
