@@ -80,6 +80,13 @@ class Limits:
 #: The default limits, measured against every README command, every lesson and the
 #: test suite (``scripts/budget_needs.py``); the largest of them needs, in work,
 #: memory and written bytes, at most a fifth of these (README, "Safety").
+#: What one engine step costs beyond its arithmetic, in dimension-steps: a step of
+#: one small batch takes about 90 us, as long as ~1,300 run-dimensions' arithmetic
+#: (measured with adam on rosenbrock), so a million-step run is work even with one run.
+STEP_OVERHEAD = 1_000
+#: The largest --budget-scale (and OPTCOMPARE_BUDGET) accepted.
+MAX_SCALE = 1e12
+
 DEFAULTS = Limits(work=1e10, memory=2e9, written=1e9, input=1e5)
 
 _scale: ContextVar[float | None] = ContextVar("optcompare_budget_scale", default=None)
@@ -95,7 +102,7 @@ def parse_scale(value: object, source: str) -> float:
         factor = float(str(value).strip())
     except ValueError:
         factor = math.nan
-    if not math.isfinite(factor) or factor <= 0 or factor > 1e12:
+    if not math.isfinite(factor) or factor <= 0 or factor > MAX_SCALE:
         raise SpecError(
             f"{source} {value!s} is not allowed; it must be a number > 0 and at most 1e12 "
             "(it multiplies every limit of the budget: 10 allows ten times as much)"
@@ -192,8 +199,9 @@ def needs(request: Request) -> Needs:
     working = float(r.batch_runs) * max(r.dim, r.cost) * WORKING_COPIES
     recorded = float(r.recorded_runs) * (r.steps + 1) * r.recorded_width
     kept = float(r.runs) * r.kept_width
+    batches = math.ceil(r.runs / max(r.batch_runs, 1))
     return Needs(
-        work=float(r.runs) * r.steps * r.cost,
+        work=float(r.runs) * r.steps * r.cost + float(batches) * r.steps * STEP_OVERHEAD,
         memory=(working + recorded + kept) * VALUE_BYTES,
         written=float(r.rows) * r.columns * CSV_VALUE_BYTES,
     )
@@ -223,6 +231,8 @@ def _round_up(x: float) -> str:
 
 
 def _raise_hint(ratio: float) -> str:
+    if ratio > MAX_SCALE:
+        return f"beyond any --budget-scale (at most {MAX_SCALE:g})"
     k = _round_up(ratio)
     return f"raise it with --budget-scale {k} or {ENV}={k}"
 
@@ -240,7 +250,8 @@ def compare(need: Needs, limit: Limits, request: Request) -> list[tuple[float, s
             (
                 need.work / limit.work,
                 f"{_count(need.work)} dimension-steps of work ({_count(r.runs)} runs x "
-                f"{_count(r.steps)} steps x {per}; the budget allows {_count(limit.work)})",
+                f"{_count(r.steps)} steps x {per}, and {_count(STEP_OVERHEAD)} per step of "
+                f"each batch; the budget allows {_count(limit.work)})",
             )
         )
     if need.memory > limit.memory:

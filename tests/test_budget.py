@@ -72,7 +72,8 @@ def test_needs_follow_the_documented_formulas():
         columns=9,
     )
     n = budget.needs(r)
-    assert n.work == 30 * 100 * 5
+    # the arithmetic, and a fixed cost per step of each of the 3 batches
+    assert n.work == 30 * 100 * 5 + 3 * 100 * budget.STEP_OVERHEAD
     # the batch's width is the larger of dim and cost; 12 working arrays; 8 bytes a value
     assert n.memory == (10 * 5 * 12 + 4 * 101 * 7 + 30 * 2) * 8
     assert n.written == 50 * 9 * 20
@@ -82,8 +83,8 @@ def test_needs_follow_the_documented_formulas():
     ("quantity", "given", "more"),
     [
         ("work", {}, {"steps": 2}),
-        ("memory", {"kept_width": 1}, {"kept_width": 2}),
-        ("written", {"rows": 1, "columns": 1}, {"rows": 2}),
+        ("memory", {"kept_width": 1, "steps": 0}, {"kept_width": 2}),
+        ("written", {"rows": 1, "columns": 1, "steps": 0}, {"rows": 2}),
     ],
 )
 def test_admitted_at_the_limit_refused_above_it(quantity, given, more):
@@ -124,7 +125,7 @@ REFUSALS = [
     (
         SWEEP_HUGE,
         r"this sweep would need 2e11 dimension-steps of work \(1e8 runs x 1,000 steps x "
-        r"dimension 2; the budget allows 1e10\) and [\d.]+ GB of memory \(1e8 runs of "
+        r"dimension 2, and 1,000 per step of each batch; the budget allows 1e10\) and [\d.]+ GB of memory \(1e8 runs of "
         r"dimension 2; the budget allows 2 GB\); raise it with --budget-scale (\d+) or "
         r"OPTCOMPARE_BUDGET=\1, or use fewer --seeds, shorter ranges or fewer --steps",
     ),
@@ -132,13 +133,15 @@ REFUSALS = [
         ["basins", "--opt", "sgd", "--problem", "himmelblau", "--grid", "401"]
         + ["--steps", "100000000"],
         r"these basins would need 3.2e13 dimension-steps of work \(160,801 runs x 1e8 steps x "
-        r"dimension 2; the budget allows 1e10\); raise it with --budget-scale 3300 or "
+        r"dimension 2, and 1,000 per step of each batch; the budget allows 1e10\); raise it with --budget-scale 3300 or "
         r"OPTCOMPARE_BUDGET=3300, or use fewer --steps, a smaller --grid or fewer --opt",
     ),
     (
         ["sweep", "--opt", "adam", "--problem", "rosenbrock", "--param", "lr=1e-3:1:25:log"]
         + ["--steps", "1000000000"],
-        r"this sweep would need 5e10 dimension-steps of work \(25 runs x 1e9 steps x dimension 2",
+        # 5e10 of arithmetic, and 1e12 for a billion steps of one small batch
+        r"this sweep would need 1e12 dimension-steps of work \(25 runs x 1e9 steps x "
+        r"dimension 2, and 1,000 per step of each batch",
     ),
     (
         ["run", "--opt", "adam", "--problem", "rosenbrock:dim=100000", "--steps", "1000"],
@@ -166,7 +169,7 @@ REFUSALS = [
         ["sweep", "--opt", "sgd", "--problem", "least-squares:n=1000,dim=100"]
         + ["--param", "lr=1e-3:1:100:log", "--seeds", "100"],
         r"this sweep would need 1e12 dimension-steps of work \(10,000 runs x 1,000 steps x "
-        r"100,000 per evaluation; the budget allows 1e10\)",
+        r"100,000 per evaluation, and 1,000 per step of each batch; the budget allows 1e10\)",
     ),
     (
         ["run", "--opt", "adam", "--problem", "rosenbrock:dim=1000000000"],
@@ -394,4 +397,26 @@ def test_data_and_formula_problems_cost_more_than_their_dimension(cli, no_engine
         "--seeds",
         "1000",
     )
-    assert code == 2 and f"(1e6 runs x 1,000 steps x {cost} per evaluation;" in err
+    assert code == 2 and f"(1e6 runs x 1,000 steps x {cost} per evaluation," in err
+
+
+def test_a_long_run_of_one_small_batch_is_work_too(cli, no_engine):
+    # 2e9 dimension-steps of arithmetic, but a billion engine steps take hours
+    code, _, err = cli(
+        "sweep",
+        "--opt",
+        "sgd",
+        "--problem",
+        "rosenbrock",
+        "--param",
+        "lr=0.1",
+        "--steps",
+        "1000000000",
+    )
+    assert code == 2 and err.count("\n") == 1 and "1,000 per step of each batch" in err
+
+
+def test_a_request_beyond_any_scale_says_so():
+    huge = budget.Request("this run", runs=10**14, steps=10**9, dim=2, cost=2, batch_runs=10**14)
+    with pytest.raises(SpecError, match=r"beyond any --budget-scale \(at most 1e\+12\)"):
+        budget.check(huge)
