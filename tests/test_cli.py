@@ -408,7 +408,7 @@ ERRORS = [
     ),
     (
         ["run", "--opt", "adam", "--problem", "rosenbrock", "--steps", "10000000"],
-        "would need 1.6 GB written to trajectory.csv (1e7 rows x 8 columns",
+        "1.6 GB written to trajectory.csv (1e7 rows x 8 columns",
     ),
     (["run", "--opt", "adam", "--problem", "rosenbrock", "--out", ""], "the folder name is empty"),
     (
