@@ -242,6 +242,18 @@ PURITY_CASES = [
     ("sgd", {"lr": np.array([0.1, 0.01]), "momentum": 0.9, "nesterov": True}),
     ("adagrad", {"lr": np.array([0.1, 0.5]), "weight_decay": np.array([0.0, 0.1])}),
     ("rmsprop", {"lr": np.array([0.1, 0.01]), "momentum": 0.5, "centered": True}),
+    ("rmsprop", {"variant": "graves"}),
+    ("rmsprop", {"variant": "tf1", "momentum": 0.9, "centered": True}),
+    ("rmsprop", {"variant": "dl4j"}),
+    (
+        "rmsprop",
+        {
+            "lr_in_momentum": np.array([True, False]),
+            "eps_in_sqrt": np.array([False, True]),
+            "initial_accumulator_value": np.array([0.0, 1.0]),
+            "momentum": 0.5,
+        },
+    ),
     ("adam", {"lr": np.array([0.1, 0.01]), "amsgrad": True, "weight_decay": 0.1}),
     ("adamw", {"beta1": np.array([0.0, 0.9]), "amsgrad": True}),
     ("rprop", {"lr": np.array([0.1, 2.0]), "variant": "irprop+"}),

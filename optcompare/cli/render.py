@@ -106,10 +106,40 @@ def print_optimizer(opt) -> None:
             rows,
         )
     )
+    if opt.presets:
+        print_presets(opt)
     if opt.related:
         out.print(
             Panel(Text(opt.related), title="How it relates to the others", title_align="left")
         )
+
+
+def print_presets(opt) -> None:
+    """The ``variant=`` presets, one column each (PyTorch's fill-ins starred), and sources."""
+    out = console()
+
+    def cell(preset, key: str) -> str:
+        v = preset.values[key]
+        text = str(v).lower() if isinstance(v, bool) else f"{v:g}".replace("e-0", "e-")
+        return text + "*" if key in preset.filled else text
+
+    keys = list(opt.presets[0].values)
+    rows = [[k, *(cell(p, k) for p in opt.presets)] for k in keys]
+    out.print(
+        table(
+            f"Variants ({opt.name}:variant=NAME; keys given explicitly win)",
+            [("key", "left"), *((p.name, "right") for p in opt.presets)],
+            rows,
+        )
+    )
+    out.print("* the source does not give this value; PyTorch's is used.", soft_wrap=True)
+    out.print(
+        table(
+            "Sources",
+            [("variant", "left"), ("source", "left")],
+            [[p.name, p.source] for p in opt.presets],
+        )
+    )
 
 
 def print_problem(p) -> None:

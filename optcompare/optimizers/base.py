@@ -25,6 +25,23 @@ Hyper = SimpleNamespace  # hyperparameters as attributes: h.lr, h.beta1, ...
 
 
 @dataclass(frozen=True)
+class Preset:
+    """Settings that reproduce one source's form of an optimizer (``rmsprop:variant=keras``).
+
+    Attributes:
+        name: the value of the optimizer's ``variant`` key that selects it.
+        values: the hyperparameters it sets; keys given explicitly override them.
+        source: where the rule and these values come from.
+        filled: keys the source does not give, set to PyTorch's value.
+    """
+
+    name: str
+    values: Mapping[str, Any]
+    source: str
+    filled: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Optimizer:
     """A registered optimizer.
 
@@ -38,6 +55,7 @@ class Optimizer:
         paper: where the method comes from.
         related: how it relates to its neighbours, for ``optcompare explain``.
         check: optional cross-parameter validation, ``check(values, owner)``.
+        presets: named settings chosen by the ``variant`` key (a choice parameter).
     """
 
     name: str
@@ -49,6 +67,12 @@ class Optimizer:
     paper: str
     related: str = ""
     check: Callable[[Mapping[str, Any], str], None] | None = None
+    presets: tuple[Preset, ...] = ()
+
+    def _preset(self, settings: Mapping[str, Any], who: str) -> Preset:
+        key = next(p for p in self.params if p.name == "variant")
+        name = key.convert(settings["variant"], who) if "variant" in settings else key.default
+        return next(p for p in self.presets if p.name == name)
 
     @property
     def rule(self) -> str:
@@ -58,6 +82,8 @@ class Optimizer:
     def resolve(self, settings: Mapping[str, Any], owner: str | None = None) -> dict[str, Any]:
         """Every hyperparameter with its value, defaults filled in and checked."""
         who = owner or self.name
+        if self.presets:
+            settings = {**self._preset(settings, who).values, **settings}
         values = resolve(self.params, settings, who, "hyperparameter")
         if self.check is not None:
             self.check(values, who)

@@ -1,21 +1,44 @@
 """RMSProp: divide each gradient coordinate by a running RMS of its recent values.
 
-Update rule (PyTorch's ``torch.optim.RMSprop``), for step t = 1, 2, ...::
+Update rule (PyTorch's ``torch.optim.RMSprop`` at the defaults), for step t = 1, 2, ...::
 
     g_t   = grad f(x_{t-1}) + weight_decay * x_{t-1}
     v_t   = alpha * v_{t-1} + (1 - alpha) * g_t^2
-    a_t   = sqrt(v_t) + eps                                  (uncentered)
     gm_t  = alpha * gm_{t-1} + (1 - alpha) * g_t             (centered only)
-    a_t   = sqrt(v_t - gm_t^2) + eps                         (centered)
+    d_t   = v_t                 (uncentered)
+            v_t - gm_t^2        (centered)
+    a_t   = sqrt(d_t) + eps     (PyTorch)
+            sqrt(d_t + eps)     (eps_in_sqrt = true)
     b_t   = momentum * b_{t-1} + g_t / a_t                   (momentum > 0)
     x_t   = x_{t-1} - lr * b_t            if momentum > 0
             x_{t-1} - lr * g_t / a_t      otherwise
 
-Defaults (PyTorch): lr = 1e-2, alpha = 0.99, eps = 1e-8, weight_decay = 0,
-momentum = 0, centered = false.
+With lr_in_momentum = true (TensorFlow 1, Keras, Graves) the lr moves inside
+the buffer: b_t = momentum * b_{t-1} + lr_t * g_t / a_t and x_t = x_{t-1} - b_t.
+At a constant lr that is the same sequence of points; under a schedule a
+change of lr acts at once in PyTorch's form and only on new terms here.
 
-State: v (PyTorch's ``square_avg``), gm (``grad_avg``, centered only) and
-b (``momentum_buffer``), all starting at zero.
+Defaults (PyTorch): lr = 1e-2, alpha = 0.99, eps = 1e-8, weight_decay = 0,
+momentum = 0, centered = false, eps_in_sqrt = false,
+initial_accumulator_value = 0, lr_in_momentum = false, variant = torch.
+
+State: v (PyTorch's ``square_avg``, starting at initial_accumulator_value),
+gm (``grad_avg``, centered only) and b (``momentum_buffer``), starting at zero.
+
+Variants: ``rmsprop:variant=NAME`` sets the knobs and defaults of one source
+(``optcompare explain rmsprop`` shows the table with sources); keys given
+explicitly override the preset, and what a source leaves open is PyTorch's.
+    torch   PyTorch, the defaults above
+    seed    the explainer this project started from: alpha 0.9, eps inside the root
+    hinton  Tieleman & Hinton's lecture 6e: decay 0.9, nothing else given
+    graves  Graves (2013) eqs. 38-41: centered, momentum 0.9 with the lr inside,
+            eps 1e-4 inside the root, alpha 0.95, lr 1e-4
+    tf1     tf.train.RMSPropOptimizer: v starts at 1, eps 1e-10 inside the root,
+            decay 0.9, lr inside the momentum buffer
+    keras   keras.optimizers.RMSprop: rho 0.9, eps 1e-7 inside the root, lr 1e-3
+    dl4j    DL4J RmsProp: decay 0.95, v starts at eps = 1e-8 (outside the root), lr 0.1
+DL4J starts v at its own eps: with variant=dl4j and another eps, set
+initial_accumulator_value to the same value to stay DL4J's rule.
 
 Papers: Tieleman & Hinton (2012), Coursera lecture 6e "rmsprop: divide the
 gradient by a running average of its recent magnitude" (RMSProp keeps Rprop's
@@ -23,10 +46,12 @@ per-weight normalisation but averages g^2 over mini-batches); Graves (2013),
 arXiv:1308.0850, for the centered form with momentum.
 
 Where PyTorch differs: there is no bias correction, so the first step is about
-lr / sqrt(1 - alpha) = 10 lr at the defaults; eps is outside the square root
-(TensorFlow, Keras, optax and Graves put it inside); lr multiplies the momentum
-buffer instead of living inside it (as in Graves, Keras and optax); Hinton's
-lecture uses a decay of 0.9, PyTorch 0.99.
+lr / sqrt(1 - alpha) = 10 lr at the defaults (3.2 lr at a decay of 0.9, and
+about lr |g| / sqrt(0.9) when v starts at 1 and |g| is small, as in TF1); eps
+is outside the square root (TensorFlow, Keras, optax and Graves put it inside;
+at 1e-7 or 1e-8 that shows only once |g| falls below about 1e-3); lr
+multiplies the momentum buffer instead of living inside it; Hinton's lecture
+uses a decay of 0.9, PyTorch 0.99.
 """
 
 from __future__ import annotations
@@ -39,6 +64,7 @@ import numpy as np
 from optcompare.optimizers.base import (
     Hyper,
     Optimizer,
+    Preset,
     eps_param,
     lerp,
     lr_param,
@@ -56,7 +82,8 @@ class RMSpropState:
 
 
 def init(x: np.ndarray, h: Hyper) -> RMSpropState:
-    return RMSpropState(t=0, v=np.zeros_like(x), gm=np.zeros_like(x), b=np.zeros_like(x))
+    v = np.zeros_like(x) + h.initial_accumulator_value
+    return RMSpropState(t=0, v=v, gm=np.zeros_like(x), b=np.zeros_like(x))
 
 
 def update(x: np.ndarray, g: np.ndarray, s: RMSpropState, h: Hyper, loss=None):
@@ -65,10 +92,86 @@ def update(x: np.ndarray, g: np.ndarray, s: RMSpropState, h: Hyper, loss=None):
     gm = lerp(s.gm, g, 1 - h.alpha)
     # rounding can push v - gm^2 a hair below zero; NaN then marks the run diverged, as in torch
     with np.errstate(invalid="ignore"):
-        a = np.where(h.centered, np.sqrt(v + (-1 * gm) * gm), np.sqrt(v)) + h.eps
-    b = s.b * h.momentum + g / a
-    x_new = np.where(h.momentum > 0, x + (-h.lr) * b, x + ((-h.lr) * g) / a)
+        d = np.where(h.centered, v + (-1 * gm) * gm, v)
+        a = np.where(h.eps_in_sqrt, np.sqrt(d + h.eps), np.sqrt(d) + h.eps)
+    inside = h.lr_in_momentum
+    b = np.where(inside, s.b * h.momentum + (h.lr * g) / a, s.b * h.momentum + g / a)
+    moved = np.where(inside, x - b, x + (-h.lr) * b)
+    x_new = np.where(h.momentum > 0, moved, x + ((-h.lr) * g) / a)
     return x_new, RMSpropState(t=s.t + 1, v=v, gm=gm, b=b)
+
+
+def _preset(name: str, source: str, filled: str = "", **given: float | bool) -> Preset:
+    values = {**_TORCH, **given}
+    return Preset(name, values, source, tuple(filled.split()))
+
+
+#: PyTorch's values of every knob a preset sets (the ``torch`` variant).
+_TORCH: dict[str, float | bool] = {
+    "alpha": 0.99,
+    "eps": 1e-8,
+    "eps_in_sqrt": False,
+    "initial_accumulator_value": 0.0,
+    "centered": False,
+    "momentum": 0.0,
+    "lr_in_momentum": False,
+    "lr": 1e-2,
+}
+
+#: One preset per source; ``filled`` names the values the source does not give.
+PRESETS = (
+    _preset("torch", "torch.optim.RMSprop (PyTorch's defaults)"),
+    _preset(
+        "seed",
+        "the explainer optcompare was made from: eps inside the root, beta 'around 0.9'",
+        "initial_accumulator_value lr",
+        alpha=0.9,
+        eps_in_sqrt=True,
+    ),
+    _preset(
+        "hinton",
+        "Tieleman & Hinton 2012, lecture 6e: MeanSquare = 0.9 MeanSquare + 0.1 g^2",
+        "eps eps_in_sqrt initial_accumulator_value lr",
+        alpha=0.9,
+    ),
+    _preset(
+        "graves",
+        "Graves 2013, arXiv:1308.0850, eqs. 38-41 (constants as in chainer's RMSpropGraves)",
+        alpha=0.95,
+        eps=1e-4,
+        eps_in_sqrt=True,
+        centered=True,
+        momentum=0.9,
+        lr_in_momentum=True,
+        lr=1e-4,
+    ),
+    _preset(
+        "tf1",
+        "tf.train.RMSPropOptimizer (TensorFlow 1; its lr has no default)",
+        "lr",
+        alpha=0.9,
+        eps=1e-10,
+        eps_in_sqrt=True,
+        initial_accumulator_value=1.0,
+        lr_in_momentum=True,
+    ),
+    _preset(
+        "keras",
+        "keras.optimizers.RMSprop (tf.keras and Keras 3)",
+        alpha=0.9,
+        eps=1e-7,
+        eps_in_sqrt=True,
+        lr_in_momentum=True,
+        lr=1e-3,
+    ),
+    _preset(
+        "dl4j",
+        "Deeplearning4j RmsProp updater (cache starts at eps; no momentum)",
+        alpha=0.95,
+        initial_accumulator_value=1e-8,
+        lr=0.1,
+    ),
+)
 
 
 OPTIMIZER = Optimizer(
@@ -76,13 +179,30 @@ OPTIMIZER = Optimizer(
     params=(
         lr_param(1e-2),
         Param("alpha", 0.99, "decay of the running average of g^2", low=0.0, high=1.0),
-        eps_param(1e-8, "added to the RMS (outside the square root)"),
+        eps_param(1e-8, "added to the RMS (under the root with eps_in_sqrt)"),
         weight_decay_param(),
         Param("momentum", 0.0, "momentum factor on the normalised step", low=0.0),
         Param(
             "centered", False, "normalise by the variance instead of the second moment", kind="bool"
         ),
+        Param("eps_in_sqrt", False, "add eps inside the square root (TF, Keras)", kind="bool"),
+        Param("initial_accumulator_value", 0.0, "the running average of g^2 at the start", low=0.0),
+        Param(
+            "lr_in_momentum",
+            False,
+            "lr multiplies inside the momentum buffer (TF1, Keras, Graves)",
+            kind="bool",
+        ),
+        Param(
+            "variant",
+            "torch",
+            "whose RMSProp: sets the keys above (given keys win)",
+            kind="choice",
+            choices=tuple(p.name for p in PRESETS),
+            per_run=False,
+        ),
     ),
+    presets=PRESETS,
     init=init,
     update=update,
     module=sys.modules[__name__],
