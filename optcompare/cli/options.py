@@ -101,7 +101,7 @@ def _apply(options: list[Callable]) -> Callable:
 
 def problem_options(multiple_opts: bool = True, start: bool = True) -> Callable:
     """--opt, --problem, --steps, --start (unless ``start`` is False), --seed,
-    --lr-schedule, --problems-dir."""
+    --lr-schedule, --clip-norm, --clip-value, --problems-dir."""
     start_option = click.option(
         "--start",
         metavar="X,Y,...",
@@ -146,6 +146,21 @@ def problem_options(multiple_opts: bool = True, start: bool = True) -> Callable:
                 default=None,
                 help="constant, step:every=100,gamma=0.5, exp:gamma=0.99, cosine or "
                 "inv-sqrt; the same for every optimizer.",
+            ),
+            click.option(
+                "--clip-norm",
+                type=FiniteFloat(min=0, min_open=True),
+                default=None,
+                metavar="C",
+                help="Scale each run's gradient to norm at most C before every update "
+                "(as torch.nn.utils.clip_grad_norm_).",
+            ),
+            click.option(
+                "--clip-value",
+                type=FiniteFloat(min=0, min_open=True),
+                default=None,
+                metavar="V",
+                help="Clamp each gradient coordinate to [-V, V] before every update.",
             ),
             budget_option,
             problems_dir_option,

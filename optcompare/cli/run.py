@@ -53,6 +53,8 @@ def _compare(
     quiet,
     as_json,
     colors=None,
+    clip_norm=None,
+    clip_value=None,
 ):
     from optcompare import budget
     from optcompare.cli.results import check_output_flags, progress_bar
@@ -83,6 +85,8 @@ def _compare(
             jitter=jitter,
             tol=tol,
             lr_schedule=lr_schedule,
+            clip_norm=clip_norm,
+            clip_value=clip_value,
             tune=tune,
             objective=objective,
             progress=progress,
@@ -114,6 +118,8 @@ def run(
     start,
     seed,
     lr_schedule,
+    clip_norm,
+    clip_value,
     problems_dir,
     seeds,
     jitter,
@@ -150,6 +156,8 @@ def run(
         quiet,
         as_json,
         colors,
+        clip_norm,
+        clip_value,
     )
     doc, files = output.run_files(result, command_line(ctx), fmt, plot=not no_plot, colors=colors)
     deliver(
@@ -195,6 +203,8 @@ def animate(
     start,
     seed,
     lr_schedule,
+    clip_norm,
+    clip_value,
     problems_dir,
     seeds,
     jitter,
@@ -238,6 +248,8 @@ def animate(
         quiet,
         as_json,
         colors,
+        clip_norm,
+        clip_value,
     )
     doc, files = output.animation_files(result, command_line(ctx), frames, fps, colors=colors)
     deliver(

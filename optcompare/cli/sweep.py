@@ -69,6 +69,8 @@ def sweep(
     start,
     seed,
     lr_schedule,
+    clip_norm,
+    clip_value,
     problems_dir,
     params,
     seeds,
@@ -114,6 +116,8 @@ def sweep(
             start=start,
             jitter=jitter,
             lr_schedule=lr_schedule,
+            clip_norm=clip_norm,
+            clip_value=clip_value,
             progress=progress,
         )
     finally:
@@ -143,6 +147,8 @@ def basins(
     steps,
     seed,
     lr_schedule,
+    clip_norm,
+    clip_value,
     problems_dir,
     grid,
     out,
@@ -170,7 +176,14 @@ def basins(
     progress = progress_bar(quiet, as_json)
     try:
         results = run_basins(
-            list(opts), prob, grid=grid, steps=steps, lr_schedule=lr_schedule, progress=progress
+            list(opts),
+            prob,
+            grid=grid,
+            steps=steps,
+            lr_schedule=lr_schedule,
+            clip_norm=clip_norm,
+            clip_value=clip_value,
+            progress=progress,
         )
     finally:
         progress.close()

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from optcompare.engine.clipping import Clipping, clip_gradient
 from optcompare.engine.trajectory import Trajectory
 from optcompare.optimizers.base import Optimizer, hyper, state_arrays
 from optcompare.problem import Problem
@@ -36,6 +37,7 @@ def run_batch(
     steps: int,
     *,
     lr_factors: np.ndarray | None = None,
+    clipping: Clipping | None = None,
     tol: float = 1e-6,
     record: bool = True,
     record_state: bool = False,
@@ -53,6 +55,9 @@ def run_batch(
         seeds: (runs,) seeds of each run's random stream (stochastic problems).
         steps: number of optimizer steps (0 just evaluates the start).
         lr_factors: (steps,) multipliers of lr at each step (a schedule), or None.
+        clipping: clip the observed gradient before each update (after noise, before
+            the optimizer's weight decay); None (the default) leaves it as observed.
+            A run whose gradient norm is not finite is then marked diverged.
         tol: threshold on loss - f* for ``first_below``.
         record: keep the whole trajectory (x, loss, grad_norm); otherwise only
             the per-run summaries, so memory grows with runs, not runs x steps.
@@ -95,6 +100,9 @@ def run_batch(
         best = np.where(alive, loss, np.inf)
         auc_sum = np.where(alive, score(loss), 0.0)
         first_below = np.where(alive & (gap(loss) <= tol), 0, -1)
+        clipped = np.zeros(runs, dtype=np.int64) if clipping is not None else None
+        grad_failed = np.zeros(runs, dtype=bool) if clipping is not None else None
+        grad_bad = None
 
         def remember(t: int, x_t, loss_t, g_t, alive_t) -> None:
             xs, losses, norms = rec_x, rec_loss, rec_gn  # locals, so the checks narrow them
@@ -112,6 +120,8 @@ def run_batch(
                 seen_loss, g = problem.observe(x, seeds, t)
             else:
                 seen_loss, g = loss, g_true
+            if clipping is not None:  # off: not one extra array operation per step
+                g, grad_bad = _clip(g, clipping, alive, clipped)
             x_new, state = optimizer.update(x, g, state, h, seen_loss)
             if bounds is not None:
                 x_new = np.clip(x_new, bounds[0], bounds[1])
@@ -120,9 +130,16 @@ def run_batch(
             # NaN fails every comparison, so these tests catch NaN, inf and runaways;
             # the whole-batch test is one cheap reduction, rows are checked only if it fails
             everyone = bool(alive.all())
-            if not (np.abs(x_new).max(initial=0.0) <= limit and np.isfinite(loss_new).all()):
+            if grad_bad is not None or not (
+                np.abs(x_new).max(initial=0.0) <= limit and np.isfinite(loss_new).all()
+            ):
                 ok = (np.abs(x_new).max(axis=1, initial=0.0) <= limit) & np.isfinite(loss_new)
                 bad = alive & ~ok
+                if grad_bad is not None and grad_failed is not None:
+                    # the step was not taken: the iterate whose gradient failed is the culprit
+                    x_new = np.where(grad_bad[:, None], x, x_new)
+                    grad_failed |= alive & grad_bad
+                    bad |= alive & grad_bad
                 if bad.any():
                     diverged_at[bad] = t
                     diverged_x[bad] = x_new[bad]
@@ -176,4 +193,18 @@ def run_batch(
         effective_step=rec_eff,
         lr=lr_record,
         wall_time=wall,
+        clipped=clipped,
+        gradient_failed=grad_failed,
     )
+
+
+def _clip(
+    g: np.ndarray, rule: Clipping, alive: np.ndarray, clipped: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The clipped gradient, counting in ``clipped`` the live runs it changed; and the
+    runs whose gradient norm is not finite (None when there are none)."""
+    g_clipped, norms = clip_gradient(g, rule)
+    finite = np.isfinite(norms)
+    if clipped is not None:
+        clipped += alive & finite & np.any(g_clipped != g, axis=1)
+    return g_clipped, (None if finite.all() else ~finite)

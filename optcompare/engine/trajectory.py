@@ -34,6 +34,10 @@ class Trajectory:
             each coordinate actually got (NaN where g_t = 0), when recorded.
         lr: (steps,) learning-rate multiplier applied at each step.
         wall_time: seconds spent in the step loop.
+        clipped: (runs,) steps at which gradient clipping changed the gradient, or
+            None when clipping was off.
+        gradient_failed: (runs,) True where a run diverged because its gradient's norm
+            was not finite (detected only while clipping), or None when clipping was off.
     """
 
     steps: int
@@ -52,6 +56,8 @@ class Trajectory:
     effective_step: np.ndarray | None = None
     lr: np.ndarray | None = None
     wall_time: float = 0.0
+    clipped: np.ndarray | None = None
+    gradient_failed: np.ndarray | None = None
 
     @property
     def runs(self) -> int:
@@ -61,6 +67,11 @@ class Trajectory:
         """Why ``run`` diverged, in words (None if it did not)."""
         if self.diverged_at[run] < 0:
             return None
+        if self.gradient_failed is not None and self.gradient_failed[run]:
+            return (
+                "the gradient became NaN or infinite at this iterate (its norm is not "
+                "finite, so clipping cannot scale it)"
+            )
         if self.diverged_x is None:
             return "diverged"
         x = self.diverged_x[run]

@@ -17,6 +17,7 @@ import numpy as np
 
 from optcompare import budget
 from optcompare.engine import run_batch
+from optcompare.engine.clipping import Clipping, make_clipping
 from optcompare.engine.schedules import lr_factors as schedule_factors
 from optcompare.errors import SpecError
 from optcompare.experiments.basin_rules import (
@@ -130,6 +131,7 @@ class Basins:
     tail_steps: int = 0
     tail_move: np.ndarray | None = None
     tail_path: np.ndarray | None = None
+    clipping: Clipping | None = None
 
     def names(self) -> list[str]:
         """The name of every outcome, in display order."""
@@ -194,6 +196,7 @@ def run_basins(
     steps: int = 500,
     lr_factors: np.ndarray | None = None,
     progress: Callable[[int], None] | None = None,
+    clipping: Clipping | None = None,
 ) -> Basins:
     """Run ``choice`` from every point of a grid x grid lattice over the window and
     classify where each run ends (:func:`classify`).
@@ -205,6 +208,7 @@ def run_basins(
         steps: steps per run (500 here; the command line's default is 1000).
         lr_factors: a schedule's factor per step, or None.
         progress: called with the step number after each step.
+        clipping: gradient clipping (default None: none).
     """
     if problem.dim != 2:
         raise SpecError(f"basins needs a 2-D problem; '{problem.spec}' has dimension {problem.dim}")
@@ -225,6 +229,7 @@ def run_basins(
         seeds,
         steps,
         lr_factors=lr_factors,
+        clipping=clipping,
         record=False,
         progress=progress,
         on_step=tail,
@@ -244,6 +249,7 @@ def run_basins(
         tail_steps=tail_steps(steps),
         tail_move=move.reshape(shape),
         tail_path=tail.path.reshape(shape),
+        clipping=clipping,
     )
 
 
@@ -277,6 +283,8 @@ def basins(
     grid: int = 41,
     steps: int = 1000,
     lr_schedule: str | None = None,
+    clip_norm: float | None = None,
+    clip_value: float | None = None,
     progress: Report | None = None,
 ) -> list[Basins]:
     """Where each optimizer ends from every start of a grid over the window.
@@ -287,6 +295,8 @@ def basins(
         grid: starts per side, 2 to 401 (default 41, as on the command line).
         steps: steps per run (default 1000, as on the command line).
         lr_schedule: a schedule spec, the same for every optimizer.
+        clip_norm, clip_value: gradient clipping, as for :func:`optcompare.run`
+            (default None: none).
         progress: optional ``report(done, total)`` in run-steps, after every step.
 
     Returns:
@@ -296,10 +306,13 @@ def basins(
     choices = make_optimizers(optimizers)
     grid = check_number(grid, "grid", "int", low=2, high=401)
     steps = check_number(steps, "steps", "int", low=0)
+    clipping = make_clipping(clip_norm, clip_value)
     budget.check(basins_request(len(choices), prob, grid, steps))
     factors = schedule_factors(lr_schedule, steps)
     tally = plan(progress, len(choices) * grid * grid * steps)
     return [
-        run_basins(c, prob, grid, steps, lr_factors=factors, progress=tally.batch(grid * grid))
+        run_basins(
+            c, prob, grid, steps, factors, progress=tally.batch(grid * grid), clipping=clipping
+        )
         for c in choices
     ]

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from optcompare.engine import Trajectory, run_batch
+from optcompare.engine.clipping import Clipping
 from optcompare.errors import SpecError
 from optcompare.experiments.choices import starts_for
 from optcompare.experiments.records import OptimizerChoice
@@ -77,6 +78,7 @@ def run_grid(
     objective: str = "final",
     jitter: float = 0.0,
     lr_factors: np.ndarray | None = None,
+    clipping: Clipping | None = None,
     tol: float = 1e-6,
     record: bool = False,
     tally: Tally | None = None,
@@ -96,6 +98,7 @@ def run_grid(
         grid.seeds,
         steps,
         lr_factors=lr_factors,
+        clipping=clipping,
         tol=tol,
         record=record,
         progress=None if tally is None else tally.batch(len(grid.seeds)),

@@ -53,6 +53,7 @@ class Run:
     state: dict[str, np.ndarray] = field(default_factory=dict)
     effective_step: np.ndarray | None = None
     diverged_reason: str | None = None
+    clipped_steps: int | None = None  # steps whose gradient clipping changed; None: off
 
     @property
     def last_step(self) -> int:
@@ -71,6 +72,8 @@ class Result:
     lr_schedule: str | None = None
     seeds: int = 1
     jitter: float = 0.0
+    clip_norm: float | None = None
+    clip_value: float | None = None
 
     @property
     def labels(self) -> list[str]:

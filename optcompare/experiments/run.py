@@ -18,6 +18,7 @@ import numpy as np
 
 from optcompare import budget
 from optcompare.engine import Trajectory, run_batch
+from optcompare.engine.clipping import make_clipping
 from optcompare.engine.schedules import lr_factors as schedule_factors
 from optcompare.errors import SpecError
 from optcompare.experiments.choices import (
@@ -81,6 +82,7 @@ def _runs_from(
                 state={k: v[:, i, :] for k, v in tr.state.items()},
                 effective_step=None if tr.effective_step is None else tr.effective_step[:, i, :],
                 diverged_reason=tr.divergence_reason(i, problem),
+                clipped_steps=None if tr.clipped is None else int(tr.clipped[i]),
             )
         )
     return out
@@ -127,6 +129,8 @@ def run(
     jitter: float = 0.0,
     tol: float = DEFAULT_TOL,
     lr_schedule: str | None = None,
+    clip_norm: float | None = None,
+    clip_value: float | None = None,
     tune: bool = False,
     tune_seeds: int = DEFAULT_TUNE_SEEDS,
     objective: str = "final",
@@ -146,6 +150,10 @@ def run(
         jitter: std of the Gaussian move of each run's start (0: all start at ``start``).
         tol: a run reaches the target at the first step with loss - f* <= tol.
         lr_schedule: a schedule spec such as ``"cosine"`` (see optcompare.schedules).
+        clip_norm: clip each run's observed gradient to this norm, as
+            ``torch.nn.utils.clip_grad_norm_`` (default None: no clipping).
+        clip_value: clamp each gradient coordinate to [-clip_value, clip_value]
+            (default None); not together with ``clip_norm``.
         tune: first pick each optimizer's lr from a log grid (``sweep.TUNE_GRID``) by
             the median ``objective`` over ``tune_seeds`` other seeds, then evaluate it.
         objective: "final", "best" or "auc" (for tuning).
@@ -168,6 +176,7 @@ def run(
             f"{{p}} '{objective}' is not allowed; choose {', '.join(OBJECTIVES)}", "objective"
         )
     steps = int(steps)
+    clipping = make_clipping(clip_norm, clip_value)
     budget.check(
         run_request(len(choices), prob, steps, seeds, tune_seeds if tune else 0, record_state)
     )
@@ -192,6 +201,7 @@ def run(
                 objective=objective,
                 jitter=jitter,
                 lr_factors=factors,
+                clipping=clipping,
                 tally=tally,
             )
             # the tuned lr goes into the label, so every table and figure shows it
@@ -212,6 +222,7 @@ def run(
             steps,
             tol=tol,
             lr_factors=factors,
+            clipping=clipping,
             record_state=record_state,
             progress=tally.batch(len(run_seeds)),
         )
@@ -225,4 +236,6 @@ def run(
         lr_schedule=lr_schedule,
         seeds=int(seeds),
         jitter=float(jitter),
+        clip_norm=None if clipping is None else clipping.norm,
+        clip_value=None if clipping is None else clipping.value,
     )

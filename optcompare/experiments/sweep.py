@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from optcompare import budget, stats
+from optcompare.engine.clipping import Clipping, make_clipping
 from optcompare.engine.schedules import lr_factors
 from optcompare.errors import SpecError
 from optcompare.experiments.choices import check_start, make_optimizers, parse_point
@@ -88,6 +89,7 @@ class SweepResult:
     axes: tuple[tuple[str, np.ndarray], ...]
     seeds: np.ndarray
     outcomes: list[SweepOutcome]
+    clipping: Clipping | None = None
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per optimizer, parameter value(s) and seed (sweep.csv)."""
@@ -163,6 +165,8 @@ def sweep(
     start=None,
     jitter: float = 0.0,
     lr_schedule: str | None = None,
+    clip_norm: float | None = None,
+    clip_value: float | None = None,
     progress: Report | None = None,
 ) -> SweepResult:
     """Sweep one or two hyperparameters of each optimizer, each grid one batch.
@@ -172,6 +176,8 @@ def sweep(
         problem: a problem spec or Problem.
         params: ``["lr=1e-4:10:25:log"]`` or two of them.
         seeds: runs per grid point (seeds ``seed..seed+seeds-1``).
+        clip_norm, clip_value: gradient clipping, as for :func:`optcompare.run`
+            (default None: none).
         progress: optional ``report(done, total)`` in run-steps, after every step.
     """
     prob = make_problem(problem)
@@ -181,6 +187,7 @@ def sweep(
     seeds = check_number(seeds, "seeds", "int", low=1)
     seed = check_number(seed, "seed", "int", low=0, high=SEED_MAX)
     jitter = check_number(jitter, "jitter", low=0)
+    clipping = make_clipping(clip_norm, clip_value)
     if objective not in OBJECTIVES:
         raise SpecError(
             f"{{p}} '{objective}' is not allowed; choose {', '.join(OBJECTIVES)}", "objective"
@@ -213,8 +220,9 @@ def sweep(
             objective=objective,
             jitter=jitter,
             lr_factors=factors,
+            clipping=clipping,
             tally=tally,
         )
         for choice in choices
     ]
-    return SweepResult(prob, steps, objective, axes, run_seeds, outcomes)
+    return SweepResult(prob, steps, objective, axes, run_seeds, outcomes, clipping)

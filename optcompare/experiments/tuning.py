@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from optcompare import stats
+from optcompare.engine.clipping import Clipping
 from optcompare.experiments.grid import make_grid, run_grid
 from optcompare.experiments.records import OptimizerChoice
 from optcompare.problem import Problem
@@ -30,6 +31,7 @@ def tune_lr(
     objective: str = "final",
     jitter: float = 0.0,
     lr_factors: np.ndarray | None = None,
+    clipping: Clipping | None = None,
     tally: Tally | None = None,
 ) -> dict[str, Any]:
     """Pick the lr of ``grid`` with the best median objective over ``tune_seeds``.
@@ -46,6 +48,7 @@ def tune_lr(
         objective=objective,
         jitter=jitter,
         lr_factors=lr_factors,
+        clipping=clipping,
         tally=tally,
     )
     per_lr = out.scores.reshape(len(grid), len(tune_seeds))

@@ -31,6 +31,11 @@ by the current 1 - beta2^t (the paper has no bias correction and no eps; optax
 maxes the corrected v_hat).  AdamW multiplies the decay by the full lr, where
 the paper multiplies it by the schedule factor only.  Keras uses the "eps hat"
 form, eps added to sqrt(v) before the bias correction, and eps = 1e-7.
+
+Gradient clipping (--clip-norm) changes Adam little while it scales every
+gradient by about the same factor: one factor leaves m_hat / sqrt(v_hat)
+unchanged up to eps.  A clip that acts on some steps and not on others reweights
+the averages, and on Rosenbrock's valley that can change the path a lot.
 """
 
 from __future__ import annotations

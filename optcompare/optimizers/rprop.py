@@ -32,6 +32,10 @@ the step size is clamped on every step, so an lr above step_max is clipped at
 once; later changes to lr (schedules) have no effect, because the step sizes
 are state initialised from lr.  Rprop is meant for full-batch gradients: with
 mini-batches the sign flips at random and the steps collapse.
+
+Gradient clipping (--clip-norm, --clip-value) leaves Rprop unchanged while
+weight_decay is 0: both keep every coordinate's sign, and Rprop uses only signs.
+The decay is added to the clipped gradient, so with it the signs can change.
 """
 
 from __future__ import annotations

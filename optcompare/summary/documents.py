@@ -70,8 +70,20 @@ def summary_row(r: Run) -> dict[str, Any]:
         "steps_to_tol": r.steps_to_tol,
         "diverged": False if r.diverged_at is None else int(r.diverged_at),
         "diverged_reason": r.diverged_reason,
+        # steps at which clipping changed the gradient (null: clipping was off)
+        "clipped_steps": r.clipped_steps,
         "wall_time": round(r.wall_time, 6),
     }
+
+
+def clipping_entry(norm: float | None, value: float | None) -> dict[str, Any]:
+    """The clipping settings of summary.json (both null: no clipping)."""
+    return {"clip_norm": plain(norm), "clip_value": plain(value)}
+
+
+def _clipping_of(record: Any) -> dict[str, Any]:
+    rule = getattr(record, "clipping", None)
+    return clipping_entry(None, None) if rule is None else clipping_entry(rule.norm, rule.value)
 
 
 def problem_entry(result: Result) -> dict[str, Any]:
@@ -142,6 +154,7 @@ def summary_document(result: Result, command: str) -> dict[str, Any]:
         "seeds": result.seeds,
         "jitter": result.jitter,
         "lr_schedule": result.lr_schedule or "constant",
+        "clipping": clipping_entry(result.clip_norm, result.clip_value),
         "tuning": result.tuning or None,
         "aggregates": aggregate(result),
         "runs": [summary_row(r) for r in result.runs],
@@ -186,6 +199,7 @@ def sweep_document(sweep, command: str) -> dict[str, Any]:
         "problem": {"spec": sweep.problem.spec, "f_star": plain(sweep.problem.f_star)},
         "steps": sweep.steps,
         "objective": sweep.objective,
+        "clipping": _clipping_of(sweep),
         "seeds": [int(s) for s in sweep.seeds],
         "parameters": {name: plain(values) for name, values in sweep.axes},
         "best": sweep.best(),
@@ -273,6 +287,7 @@ def basins_document(results: Sequence[Basins], problem: Problem, command: str) -
         },
         "grid": len(results[0].xs) if results else 0,
         "steps": steps,
+        "clipping": _clipping_of(results[0] if results else None),
         "classification": {
             "tail_steps": tail,
             "moving_ratio": basin_rules.MOVING_RATIO,
