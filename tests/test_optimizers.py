@@ -147,6 +147,54 @@ def _adam(s, x, g1, g2, decoupled=False):
     return tuple(out)
 
 
+def _nadam(s, x, g1, g2):
+    lr, b1, b2, eps = (
+        s.get("lr", 2e-3),
+        s.get("beta1", 0.9),
+        s.get("beta2", 0.999),
+        s.get("eps", 1e-8),
+    )
+    wd, psi = s.get("weight_decay", 0.0), s.get("momentum_decay", 4e-3)
+    decoupled = s.get("decoupled_weight_decay", False)
+
+    def mu(t):  # Dozat's momentum schedule
+        return b1 * (1 - 0.5 * 0.96 ** (t * psi))
+
+    m = v = 0.0
+    out = []
+    for t, g in enumerate((g1, g2), start=1):
+        if decoupled:
+            x = x * (1 - lr * wd)
+        else:
+            g = g + wd * x
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        prod_t = math.prod(mu(i) for i in range(1, t + 1))
+        m_hat = mu(t + 1) * m / (1 - prod_t * mu(t + 1)) + (1 - mu(t)) * g / (1 - prod_t)
+        x = x - lr * m_hat / (math.sqrt(v / (1 - b2**t)) + eps)
+        out.append(x)
+    return tuple(out)
+
+
+def _adamax(s, x, g1, g2):
+    lr, b1, b2, eps, wd = (
+        s.get("lr", 2e-3),
+        s.get("beta1", 0.9),
+        s.get("beta2", 0.999),
+        s.get("eps", 1e-8),
+        s.get("weight_decay", 0.0),
+    )
+    m = u = 0.0
+    out = []
+    for t, g in enumerate((g1, g2), start=1):
+        g = g + wd * x
+        m = b1 * m + (1 - b1) * g
+        u = max(b2 * u, abs(g) + eps)
+        x = x - lr / (1 - b1**t) * m / u
+        out.append(x)
+    return tuple(out)
+
+
 REFERENCE = {
     "sgd": _sgd,
     "adagrad": _adagrad,
@@ -155,6 +203,8 @@ REFERENCE = {
     "rmsprop": _rmsprop,
     "adam": _adam,
     "adamw": lambda s, x, a, b: _adam(s, x, a, b, True),
+    "nadam": _nadam,
+    "adamax": _adamax,
 }
 
 CASES = [
@@ -184,6 +234,13 @@ CASES = [
     ("adam", {"beta1": 0.5, "beta2": 0.9, "eps": 1e-3, "weight_decay": 0.1}),
     ("adamw", {}),
     ("adamw", {"weight_decay": 0.1, "amsgrad": True, "lr": 0.01}),
+    ("nadam", {}),
+    ("nadam", {"lr": 0.1, "momentum_decay": 0.5, "weight_decay": 0.2}),
+    ("nadam", {"weight_decay": 0.3, "decoupled_weight_decay": True, "lr": 0.05}),
+    ("nadam", {"beta1": 0.5, "beta2": 0.9, "eps": 1e-3, "momentum_decay": 0.0}),
+    ("adamax", {}),
+    ("adamax", {"lr": 0.1, "beta1": 0.5, "beta2": 0.9, "weight_decay": 0.2}),
+    ("adamax", {"eps": 0.5}),
 ]
 
 
@@ -257,6 +314,16 @@ PURITY_CASES = [
     ("adam", {"lr": np.array([0.1, 0.01]), "amsgrad": True, "weight_decay": 0.1}),
     ("adamw", {"beta1": np.array([0.0, 0.9]), "amsgrad": True}),
     ("rprop", {"lr": np.array([0.1, 2.0]), "variant": "irprop+"}),
+    (
+        "nadam",
+        {
+            "beta1": np.array([0.5, 0.9]),
+            "momentum_decay": np.array([0.0, 0.1]),
+            "weight_decay": 0.1,
+            "decoupled_weight_decay": np.array([True, False]),
+        },
+    ),
+    ("adamax", {"lr": np.array([0.1, 0.01]), "beta2": np.array([0.5, 0.999])}),
 ]
 # Two runs, five steps: sign flips, exact zeros, shrinking magnitudes (so AMSGrad's
 # maximum differs from v) and a loss that both rises and falls (both irprop+ branches).

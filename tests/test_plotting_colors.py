@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 import optcompare
 from optcompare.errors import SpecError
-from optcompare.optimizers import OPTIMIZERS
+from optcompare.optimizers import CLASSIC, OPTIMIZERS
 from optcompare.plotting import (
     OPTIMIZER_COLORS,
     inks,
@@ -55,10 +55,20 @@ def line_color(ax, label):
 
 
 @pytest.mark.parametrize("name", OPTIMIZERS.names())
-def test_every_registered_optimizer_has_a_fixed_okabe_ito_colour(name):
+def test_every_registered_optimizer_has_a_fixed_colour(name):
+    """The seven original optimizers own an Okabe-Ito colour; later ones (nadam, adamax)
+    take a palette colour from their name, as any other name does."""
+    if name not in OPTIMIZER_COLORS:
+        assert optimizer_color(name) in VARIANT_PALETTE
+        assert rgba(optimizer_color(name.upper())) == rgba(optimizer_color(name))
+        return
     assert OPTIMIZER_COLORS[name].upper() in OKABE_ITO
     assert rgba(optimizer_color(name)) == rgba(OPTIMIZER_COLORS[name])
     assert rgba(optimizer_color(name.upper())) == rgba(OPTIMIZER_COLORS[name])
+
+
+def test_the_classic_optimizers_and_adamw_own_a_table_colour():
+    assert set(CLASSIC) | {"adamw"} <= set(OPTIMIZER_COLORS)
 
 
 def test_builtin_colours_are_distinct_and_not_yellow():

@@ -37,6 +37,8 @@ STATE_NAMES = {
     "exp_avg": "m",
     "exp_avg_sq": "v",
     "max_exp_avg_sq": "v_max",
+    "exp_inf": "u",
+    "mu_product": "mu_product",
 }
 PROBLEMS = {"rosenbrock": "rosenbrock", "rotated_quadratic": "quadratic:kappa={k},angle=45"}
 
@@ -51,6 +53,8 @@ def test_fixture_covers_every_optimizer_in_both_modes():
         "rmsprop",
         "adam",
         "adamw",
+        "nadam",
+        "adamax",
     }
 
 

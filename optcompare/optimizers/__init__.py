@@ -5,7 +5,7 @@ Each module holds one family: its update rule in the docstring, a state record,
 :class:`~optcompare.optimizers.base.Optimizer`.
 """
 
-from optcompare.optimizers import adadelta, adagrad, adam, rmsprop, rprop, sgd
+from optcompare.optimizers import adadelta, adagrad, adam, adamax, nadam, rmsprop, rprop, sgd
 from optcompare.optimizers.base import Optimizer
 from optcompare.registry import Registry
 
@@ -18,6 +18,8 @@ for _opt in (
     rmsprop.OPTIMIZER,
     adam.OPTIMIZER,
     adam.ADAMW,
+    nadam.OPTIMIZER,
+    adamax.OPTIMIZER,
 ):
     OPTIMIZERS.register(_opt.name, _opt)
 

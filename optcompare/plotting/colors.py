@@ -1,10 +1,10 @@
 """One colour per optimizer name, the same in every command, figure, animation and lesson.
 
-The seven built-in optimizers each own a colour of Okabe & Ito's colour-blind-safe
-palette (:data:`OPTIMIZER_COLORS`); any other name (a future ``nadam``, a user's
-optimizer) gets a colour of Paul Tol's "muted" palette chosen by a checksum of
-the name, so it never depends on which optimizers share the figure or in which
-order they appear.
+The seven original optimizers each own a colour of Okabe & Ito's colour-blind-safe
+palette (:data:`OPTIMIZER_COLORS`; its eighth, yellow, is too faint); any other name
+(``nadam``, ``adamax``, a user's optimizer) gets a colour of Paul Tol's "muted"
+palette chosen by a checksum of the name, so it never depends on which
+optimizers share the figure or in which order they appear.
 
 Several labels of one optimizer in a figure (``adam lr=0.05``, ``adam lr=0.5``)
 are its *variants*: the first three get shades of its hue (as given, darker,
