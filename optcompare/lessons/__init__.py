@@ -13,6 +13,7 @@ from optcompare.lessons import (
     gradient_scale,
     noisy_gradients,
     ravine,
+    rmsprop_variants,
     rprop_minibatch,
     saddle,
 )
@@ -31,6 +32,7 @@ for _module in (
     noisy_gradients,
     saddle,
     gradient_scale,
+    rmsprop_variants,
 ):
     LESSONS.register(_module.LESSON.name, _module.LESSON)
 
