@@ -1,6 +1,6 @@
 """Lesson ``adam-nonconvergence``: the claim (at beta2 = 0.99 Adam drifts to the worst point
 x = +1 of Reddi et al.'s problem, AMSGrad heads for -1) and its counter-case (at PyTorch's
-default beta2 = 0.999 Adam does not end at +1).
+default beta2 = 0.999 Adam does not end at +1), and NAdam beside Adam with Adam's settings.
 
 The batch the lesson runs is checked against plain ``optcompare.run`` calls, and the regret
 is recomputed here from the iterates and the problem's definition.
@@ -20,7 +20,14 @@ from optcompare.lessons import adam_nonconvergence_text as lesson_text
 from optcompare.lessons import get_lesson
 from optcompare.lessons.base import LessonResult, fmt
 
-KEYS = ("adam", "amsgrad", "adam_beta2_0.999", "amsgrad_beta2_0.999")
+KEYS = (
+    "adam",
+    "amsgrad",
+    "adam_beta2_0.999",
+    "amsgrad_beta2_0.999",
+    "nadam",
+    "nadam_momentum_decay_0",
+)
 
 
 @functools.cache
@@ -30,11 +37,12 @@ def lesson() -> LessonResult:
 
 @functools.cache
 def iterates() -> tuple[np.ndarray, np.ndarray]:
-    """x (steps+1, 4) and R_t/t (steps, 4) from the lesson's CSV table."""
+    """x (steps+1, 6) and R_t/t (steps, 6) from the lesson's CSV table."""
     header, rows = lesson().tables["iterates.csv"]
-    assert header[1:5] == [f"x_{k}" for k in KEYS]
-    x = np.array([[float(v) for v in row[1:5]] for row in rows])
-    R = np.array([[float(v) for v in row[5:9]] for row in rows[1:]])  # none before step 1
+    k = len(KEYS)
+    assert header[1 : k + 1] == [f"x_{key}" for key in KEYS]
+    x = np.array([[float(v) for v in row[1 : k + 1]] for row in rows])
+    R = np.array([[float(v) for v in row[k + 1 : 2 * k + 1]] for row in rows[1:]])  # from step 1
     return x, R
 
 
@@ -47,11 +55,12 @@ def regret_from_definition(x: np.ndarray) -> np.ndarray:
     return (np.cumsum(played, axis=0) - best[:, None]) / t[:, None]
 
 
-def test_batch_equals_separate_runs_for_all_four():
-    """Adam and AMSGrad at both beta2 run as one batch; the iterates equal plain runs up to
-    rounding: with beta2 a per-run column, beta2**t is an array power, which may differ from
-    Python's float power in the last bit (over the lesson's 30,000 steps by at most 4e-16)."""
-    specs = lesson_module.OPTS + lesson_module.COUNTER
+def test_batch_equals_separate_runs_for_all_six():
+    """Adam and AMSGrad at both beta2 run as one batch, NAdam as another; the iterates equal
+    plain runs up to rounding: with beta2 a per-run column, beta2**t is an array power, which
+    may differ from Python's float power in the last bit (over the lesson's 30,000 steps by
+    at most 4e-16)."""
+    specs = lesson_module.OPTS + lesson_module.COUNTER + lesson_module.NADAM
     sim = lesson_module.simulate(steps=400)
     result = optcompare.run(specs, "reddi", steps=400, lr_schedule="inv-sqrt")
     assert sim["labels"] == result.labels
@@ -193,3 +202,77 @@ def test_colours_mark_the_algorithm_and_dashes_pytorchs_default_beta2():
     (beta2_ax,) = lesson().figures["beta2"].axes
     drawn = {str(line.get_label()) for line in beta2_ax.get_lines()}
     assert {"adam lr=0.5 beta1=0.9 beta2=0.999", "adam lr=0.5 beta1=0.9 beta2=0.99"} <= drawn
+
+
+# -- NAdam ----------------------------------------------------------------------------------
+
+
+def test_nadam_runs_with_adams_settings_and_pytorchs_default_momentum_decay():
+    """The NAdam runs use the claim's lr, betas and schedule; the first keeps PyTorch's
+    momentum_decay (4e-3, torch.optim.NAdam's default), the second sets it to 0."""
+    from optcompare.experiments.choices import make_optimizers
+
+    a, n, n0 = make_optimizers([lesson_module.ADAM, *lesson_module.NADAM])
+    assert n.optimizer.name == n0.optimizer.name == "nadam"
+    for key in ("lr", "beta1", "beta2"):
+        assert n.values[key] == n0.values[key] == a.values[key], key
+    assert (n.values["beta1"], n.values["beta2"]) == (0.9, 0.99)
+    assert n.values["momentum_decay"] == 4e-3 and n0.values["momentum_decay"] == 0
+
+
+@functools.cache
+def nadam_final_x() -> list[float]:
+    """NAdam's final x at both momentum_decay, from plain runs of the lesson's settings."""
+    result = optcompare.run(
+        [f"nadam:lr=0.5,beta1=0.9,beta2=0.99{md}" for md in ("", ",momentum_decay=0")],
+        "reddi",
+        steps=30_000,
+        lr_schedule="inv-sqrt",
+    )
+    return [float(run.x[-1, 0]) for run in result.runs]
+
+
+def test_nadam_final_x_is_that_of_a_plain_run_and_the_page_says_it():
+    xn, x0 = nadam_final_x()
+    x, _ = iterates()
+    np.testing.assert_allclose(x[-1, 4:], [xn, x0], rtol=0, atol=1e-12)
+    assert lesson().numbers["nadam"]["final_x"] == [x[-1, 4], x[-1, 5]]
+    findings = lesson().text.split("## What the numbers say", 1)[1].split("\n## ", 1)[0]
+    assert f"momentum_decay = 0.004) ended at x = {fmt(xn)}" in findings
+    assert f"NAdam ended at x = {fmt(x0)}" in findings
+    # at the paper's beta2 NAdam ends within 0.1 of the worst point, as Adam does
+    assert xn > 0.9 and "it fails like Adam" in findings
+    assert f"{fmt(abs(xn - x0), 2)} from x = {fmt(xn)}" in findings
+
+
+@pytest.mark.parametrize(
+    ("final_x", "flat_x", "phrases"),
+    [
+        (0.95, 0.94, ("it fails like Adam", "hardly matters here")),
+        (0.3, 0.95, ("on the wrong side, but not at the worst point", "schedule matters here")),
+        (-0.4, -0.41, ("does not fail like Adam", "hardly matters here")),
+    ],
+)
+def test_nadam_text_follows_the_numbers(final_x, flat_x, phrases):
+    n = copy.deepcopy(lesson().numbers)
+    n["nadam"]["final_x"] = [final_x, flat_x]
+    text = " ".join(lesson_text.nadam_case(n, lesson_module.RECENT_PERIODS))
+    assert all(p in text for p in phrases), text
+    assert f"ended at x = {fmt(final_x)}" in text
+
+
+def test_nadam_is_drawn_in_its_own_colour():
+    from matplotlib.colors import to_hex
+
+    from optcompare.plotting.colors import optimizer_color, sequence
+
+    assert optimizer_color("nadam") not in {c.lower() for c in sequence(2)}
+    lines = [
+        line
+        for name in ("iterates", "regret")
+        for ax in lesson().figures[name].axes
+        for line in ax.get_lines()
+        if str(line.get_label()).startswith("nadam ")
+    ]
+    assert len(lines) == 2 + 2  # iterates: the whole run and its zoom panel; regret: 2
+    assert {to_hex(line.get_color()) for line in lines} == {optimizer_color("nadam").lower()}

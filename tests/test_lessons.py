@@ -180,12 +180,13 @@ def test_adam_goes_to_the_worst_point_and_amsgrad_to_the_best():
 
 
 def test_adam_lesson_batch_equals_separate_runs():
-    """Both optimizers run as one batch; the iterates equal two plain optcompare.run calls."""
+    """Adam's runs as one batch and NAdam's as another; the iterates equal plain
+    optcompare.run calls."""
     import optcompare
 
     sim = adam_nonconvergence.simulate(steps=400)
     result = optcompare.run(
-        adam_nonconvergence.OPTS + adam_nonconvergence.COUNTER,
+        adam_nonconvergence.OPTS + adam_nonconvergence.COUNTER + adam_nonconvergence.NADAM,
         "reddi",
         steps=400,
         lr_schedule="inv-sqrt",

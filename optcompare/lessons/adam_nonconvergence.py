@@ -1,5 +1,6 @@
 """Lesson ``adam-nonconvergence``: on Reddi et al.'s online problem Adam (beta2 = 0.99) ends at
-the worst point; with PyTorch's default beta2 = 0.999 it does not."""
+the worst point; with PyTorch's default beta2 = 0.999 it does not.  NAdam, which the paper
+names among the methods that can fail, runs beside them with Adam's settings."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from optcompare.lessons.adam_nonconvergence_figures import VARIANTS, plot_iterates, plot_regret
-from optcompare.lessons.adam_nonconvergence_text import counter_case, findings
+from optcompare.lessons.adam_nonconvergence_text import counter_case, findings, nadam_case
 from optcompare.lessons.base import (
     DPI,
     LEGEND,
@@ -36,6 +37,8 @@ COUNTER = [
     f"adam:lr={LR},beta1=0.9,beta2={BETA2_TORCH}",
     f"adam:lr={LR},beta1=0.9,beta2={BETA2_TORCH},amsgrad=true",
 ]
+#: NAdam with Adam's settings, at PyTorch's default momentum_decay and without the schedule
+NADAM = [f"nadam:lr={LR},{BETAS}", f"nadam:lr={LR},{BETAS},momentum_decay=0"]
 STEPS = 30_000
 SCHEDULE = "inv-sqrt"
 #: the zoom panel shows this many periods at the end of the run
@@ -46,13 +49,14 @@ RECENT_PERIODS = 10
 
 def simulate(steps: int = STEPS, lr: float = LR) -> dict:
     """Adam and AMSGrad at beta2 = 0.99 and 0.999 on ``reddi`` as one batch of four runs
-    (amsgrad and beta2 are per-run columns), in the order of ``OPTS + COUNTER``.
+    (amsgrad and beta2 are per-run columns), then the two ``NADAM`` runs as a second batch
+    (momentum_decay a per-run column), in the order of ``OPTS + COUNTER + NADAM``.
 
-    Returns the iterates x (steps+1, 4), the average regret R_t/t (steps, 4), the
-    problem, the labels, each run's ``amsgrad`` and ``beta2``, and the wall time.  Running
-    all in one batch saves time; the trajectories are those of separate ``optcompare.run``
-    calls up to rounding (with beta2 a per-run column, beta2**t is an array power, which
-    may differ in the last bit).
+    Returns the iterates x (steps+1, 6), the average regret R_t/t (steps, 6), the
+    problem, the labels, each run's ``amsgrad``, ``nadam`` and ``beta2``, and the wall
+    time.  Running in batches saves time; the trajectories are those of separate
+    ``optcompare.run`` calls up to rounding (with beta2 a per-run column, beta2**t is an
+    array power, which may differ in the last bit).
     """
     from optcompare.engine import run_batch
     from optcompare.engine.schedules import lr_factors
@@ -60,24 +64,24 @@ def simulate(steps: int = STEPS, lr: float = LR) -> dict:
     from optcompare.problem import make_problem
 
     problem = make_problem(PROBLEM)
-    specs = [s.replace(f"lr={LR},", f"lr={lr},", 1) for s in OPTS + COUNTER]
+    specs = [s.replace(f"lr={LR},", f"lr={lr},", 1) for s in OPTS + COUNTER + NADAM]
     choices = make_optimizers(specs)
-    amsgrad = np.array([False, True, False, True])
-    beta2 = np.array([BETA2, BETA2, BETA2_TORCH, BETA2_TORCH])
-    values = dict(choices[0].values, amsgrad=amsgrad, beta2=beta2)
+    amsgrad = np.array([False, True, False, True, False, False])
+    beta2 = np.array([BETA2, BETA2, BETA2_TORCH, BETA2_TORCH, BETA2, BETA2])
+    adam = dict(choices[0].values, amsgrad=amsgrad[:4], beta2=beta2[:4])
+    decay = np.array([choices[j].values["momentum_decay"] for j in (4, 5)])
+    nadam = dict(choices[4].values, momentum_decay=decay)
     seeds = np.zeros(len(specs), dtype=np.int64)
-    x0 = np.repeat(problem.start()[None, :], len(specs), axis=0)
-    tr = run_batch(
-        choices[0].optimizer,
-        values,
-        problem,
-        x0,
-        seeds,
-        steps,
-        lr_factors=lr_factors(SCHEDULE, steps),
-    )
-    assert tr.x is not None  # run_batch records the iterates unless told not to
-    x = tr.x[:, :, 0]
+    xs, wall_time = [], 0.0
+    for opt, values, n in ((choices[0].optimizer, adam, 4), (choices[4].optimizer, nadam, 2)):
+        x0 = np.repeat(problem.start()[None, :], n, axis=0)
+        tr = run_batch(
+            opt, values, problem, x0, seeds[:n], steps, lr_factors=lr_factors(SCHEDULE, steps)
+        )
+        assert tr.x is not None  # run_batch records the iterates unless told not to
+        xs.append(tr.x[:, :, 0])
+        wall_time += tr.wall_time
+    x = np.hstack(xs)
     reddi: Any = problem  # the reddi problem adds regret() to the Problem interface
     return {
         "problem": problem,
@@ -85,8 +89,10 @@ def simulate(steps: int = STEPS, lr: float = LR) -> dict:
         "x": x,
         "avg_regret": reddi.regret(x, seeds),
         "amsgrad": amsgrad,
+        "nadam": np.arange(len(specs)) >= 4,
         "beta2": beta2,
-        "wall_time": tr.wall_time,
+        "momentum_decay": decay,
+        "wall_time": wall_time,
     }
 
 
@@ -143,10 +149,17 @@ def run(ext: str = "png") -> LessonResult:
         "adam_avg_regret": float(R[-1, 2]),
         "amsgrad_avg_regret": float(R[-1, 3]),
     }
+    numbers["nadam"] = {
+        "beta2": BETA2,
+        "momentum_decay": [float(v) for v in sim["momentum_decay"]],
+        "final_x": [float(v) for v in x[-1, 4:]],
+        "recent_regret_per_step": [float(v) for v in recent[4:]],
+        "avg_regret": [float(v) for v in R[-1, 4:]],
+    }
     names = [
         f"{'AMSGrad' if j % 2 else 'Adam'}, beta2 = {b}"
         for j, b in enumerate((BETA2, BETA2, BETA2_TORCH, BETA2_TORCH))
-    ]
+    ] + [f"NAdam, beta2 = {BETA2}, momentum_decay = {fmt(d)}" for d in sim["momentum_decay"]]
     rows = [
         [
             name,
@@ -161,21 +174,21 @@ def run(ext: str = "png") -> LessonResult:
     figures = {}
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(14.0, 6.4), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(14.0, 8.4), dpi=DPI, layout="constrained")
     axes = fig.subplot_mosaic(
-        [["all", "adam"], ["all", "amsgrad"]], gridspec_kw={"width_ratios": [2, 1]}
+        [["all", "adam"], ["all", "amsgrad"], ["all", "nadam"]],
+        gridspec_kw={"width_ratios": [2, 1]},
     )
-    plot_iterates(sim, axes["all"])
+    plot_iterates(sim, axes["all"], runs=(0, 1, 4))
     style(axes["all"], f"x_t over {STEPS:,} steps (log scale)", "step t", "x_t")
     axes["all"].legend(fontsize=LEGEND, loc="center left", framealpha=0.9, **VARIANTS)
     zoom = len(x) - 1 - ZOOM_PERIODS * period
-    for j, key in enumerate(("adam", "amsgrad")):
+    for j, key, name in ((0, "adam", "Adam"), (1, "amsgrad", "AMSGrad"), (4, "nadam", "NAdam")):
         plot_iterates(sim, axes[key], start=zoom, log=False, runs=(j,))
-        name = "Adam" if j == 0 else "AMSGrad"
         style(
             axes[key],
             f"{name}, the last {ZOOM_PERIODS} periods (zoomed)",
-            "step t" if j else "",
+            "step t" if key == "nadam" else "",
             "x_t",
         )
     fig.suptitle(
@@ -186,9 +199,9 @@ def run(ext: str = "png") -> LessonResult:
     figures["iterates"] = fig
 
     fig, axes = new_figure(1, 2, figsize=(14.0, 5.6))
-    plot_regret(sim, axes[0])
+    plot_regret(sim, axes[0], runs=(0, 1, 4))
     style(axes[0], "Average regret R_t / t (the paper's Figure 1)", "step t", "R_t / t")
-    plot_regret(sim, axes[1], per_period=True)
+    plot_regret(sim, axes[1], per_period=True, runs=(0, 1, 4))
     style(
         axes[1],
         "Regret added per step, in each period of 101 steps",
@@ -217,13 +230,13 @@ def run(ext: str = "png") -> LessonResult:
         *(f"R_t/t at t = {t:,}" for t in checkpoints[-2:]),
         f"regret per step, last {RECENT_PERIODS} periods",
     ]
-    cmd, counter_cmd = (
+    cmd, counter_cmd, nadam_cmd = (
         (
             "optcompare run "
             + " ".join(f"--opt {o}" for o in opts)
             + f" --problem {PROBLEM} --steps {STEPS} --lr-schedule {SCHEDULE}"
         )
-        for opts in (OPTS, COUNTER)
+        for opts in (OPTS, COUNTER, NADAM)
     )
     text = page(
         TITLE_,
@@ -233,14 +246,16 @@ def run(ext: str = "png") -> LessonResult:
         f"otherwise. Over a period they add up to 10 x, so x = -1 is best and x = +1 worst "
         f"(the average slope is a = 10/101 = {fmt(a)}). PyTorch's Adam and AMSGrad "
         f"(bias-corrected, eps = 1e-8) with beta1 = 0.9, beta2 = {BETA2} as in the paper, "
-        f"and again with PyTorch's default beta2 = {BETA2_TORCH} (the counter-case), "
+        f"and again with PyTorch's default beta2 = {BETA2_TORCH} (the counter-case); "
+        f"PyTorch's NAdam with Adam's settings at beta2 = {BETA2}, once with PyTorch's "
+        f"default momentum_decay = {fmt(sim['momentum_decay'][0])} and once with 0; "
         f"step size {LR}/sqrt(t) (lr {LR}, schedule `{SCHEDULE}`), {STEPS:,} steps from "
         f"x = 0, iterates clipped to [-1, 1] after every step (the paper's projection). "
         f"Regret: R_T = sum_t f_t(x_t) - min over x in F of sum_t f_t(x), with x_t the "
         f"point played before f_t is revealed.",
-        [cmd, counter_cmd],
+        [cmd, counter_cmd, nadam_cmd],
         table(header, rows),
-        findings(numbers, checkpoints, RECENT_PERIODS),
+        findings(numbers, checkpoints, RECENT_PERIODS) + nadam_case(numbers, RECENT_PERIODS),
         [
             (
                 f"iterates.{ext}",
@@ -250,7 +265,9 @@ def run(ext: str = "png") -> LessonResult:
                 f"period Adam's x stayed between {fmt(last[:, 0].min())} and "
                 f"{fmt(last[:, 0].max())}"
                 + (" (held at +1 by the clipping)" if last[:, 0].max() >= 1.0 else "")
-                + f", AMSGrad's between {fmt(last[:, 1].min())} and {fmt(last[:, 1].max())}.",
+                + f", AMSGrad's between {fmt(last[:, 1].min())} and {fmt(last[:, 1].max())}"
+                f", NAdam's (momentum_decay = {fmt(sim['momentum_decay'][0])}) between "
+                f"{fmt(last[:, 4].min())} and {fmt(last[:, 4].max())}.",
             ),
             (
                 f"regret.{ext}",
@@ -258,7 +275,8 @@ def run(ext: str = "png") -> LessonResult:
                 f"the large regret of the first periods. Right: the regret added per step within "
                 f"each period, which shows where R_t/t is heading; the dashed line is the cost of "
                 f"standing at x = +1 ({fmt(2 * a)} per step). Over the last {RECENT_PERIODS} "
-                f"periods: Adam {fmt(recent[0])}, AMSGrad {fmt(recent[1])} per step. Points "
+                f"periods: Adam {fmt(recent[0])}, AMSGrad {fmt(recent[1])}, NAdam "
+                f"{fmt(recent[4])} per step. Points "
                 f"where it is negative are left out of the log scale.",
             ),
             (
@@ -287,7 +305,14 @@ def run(ext: str = "png") -> LessonResult:
         f"lesson.",
         counter=counter_case(numbers, x[-1, 0], BETA2, RECENT_PERIODS),
     )
-    keys = ("adam", "amsgrad", f"adam_beta2_{BETA2_TORCH}", f"amsgrad_beta2_{BETA2_TORCH}")
+    keys = (
+        "adam",
+        "amsgrad",
+        f"adam_beta2_{BETA2_TORCH}",
+        f"amsgrad_beta2_{BETA2_TORCH}",
+        "nadam",
+        "nadam_momentum_decay_0",
+    )
     header_csv = ["step", *(f"x_{k}" for k in keys), *(f"avg_regret_{k}" for k in keys)]
     csv_rows = (
         [
@@ -312,7 +337,8 @@ CLAIM = (
     f"drifts to the worst point of the domain and its average regret does not go to "
     f"zero; AMSGrad, which divides by the largest second moment seen so far, heads for "
     f"the best point. With PyTorch's default beta2 = {BETA2_TORCH} Adam does not reach "
-    f"the worst point within those {STEPS:,} steps."
+    f"the worst point within those {STEPS:,} steps. Reddi et al. name Nadam among the "
+    f"methods that can fail this way; PyTorch's NAdam runs beside Adam with its settings."
 )
 
 LESSON = Lesson(name="adam-nonconvergence", title=TITLE_, claim=CLAIM, run=run)

@@ -1,5 +1,5 @@
 """Figures of the ``adam-nonconvergence`` lesson: the iterates x_t and the regret of the
-four Adam runs (Adam and AMSGrad, each at two values of beta2).
+four Adam runs (Adam and AMSGrad, each at two values of beta2) and of NAdam.
 
 Free of the lesson's constants (what a figure needs comes with the simulation) so that the
 lesson module can import it without a cycle.
@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 __all__ = ["VARIANTS", "inks", "period_regret", "plot_iterates", "plot_regret"]
 
-#: every run is Adam, so the colours mark the variant and the legend says so
+#: the colours mark the variant (Adam, AMSGrad, NAdam), not one optimizer each, and the legend
+#: says so
 VARIANTS: dict[str, Any] = {"title": by_label_note("label"), "title_fontsize": LEGEND}
 
 
@@ -28,17 +29,24 @@ def inks(sim: dict) -> dict[str, dict[str, Any]]:
 
     Adam takes one end of the ordered ramp (``sequence(2)[0]``) and AMSGrad the other, so
     the algorithm reads at a glance (four ramp colours for four Adam runs looked alike);
-    runs at PyTorch's default beta2 (from the optimizer registry, 0.999) are dashed, the
-    others solid.  ``sim`` holds per-run ``amsgrad`` and ``beta2`` as ``simulate`` returns.
+    NAdam takes its own fixed colour (``optimizer_color("nadam")``), which is on neither
+    end of the ramp.  Runs at Adam's PyTorch default beta2 (from the optimizer registry,
+    0.999) are dashed, the others solid.  ``sim`` holds per-run ``amsgrad``, ``nadam`` and
+    ``beta2`` as ``simulate`` returns.
     """
     from optcompare.optimizers import OPTIMIZERS
-    from optcompare.plotting.colors import sequence
+    from optcompare.plotting.colors import optimizer_color, sequence
 
     adam, amsgrad = sequence(2)
+    nadam = optimizer_color("nadam")
     default = OPTIMIZERS.get("adam").resolve({})["beta2"]
+    runs = zip(sim["labels"], sim["amsgrad"], sim["nadam"], sim["beta2"], strict=True)
     return {
-        lab: {"color": amsgrad if ams else adam, "ls": "--" if b2 == default else "-"}
-        for lab, ams, b2 in zip(sim["labels"], sim["amsgrad"], sim["beta2"], strict=True)
+        lab: {
+            "color": nadam if nad else amsgrad if ams else adam,
+            "ls": "--" if b2 == default else "-",
+        }
+        for lab, ams, nad, b2 in runs
     }
 
 
@@ -46,7 +54,7 @@ def plot_iterates(
     sim: dict, ax: Axes, start: int = 0, log: bool = True, runs: tuple[int, ...] = (0, 1)
 ) -> Axes:
     """x_t against t for the runs ``runs`` (0: Adam, 1: AMSGrad, 2 and 3 the same at
-    beta2 = 0.999) from step ``start``, drawn as :func:`inks` says.
+    beta2 = 0.999, 4 and 5 NAdam) from step ``start``, drawn as :func:`inks` says.
 
     The best (-1) and worst (+1) points are marked where they are in view.
     """

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from optcompare.lessons.base import fmt
 
-__all__ = ["against", "counter_case", "findings"]
+__all__ = ["against", "counter_case", "findings", "nadam_case"]
 
 DIPS = "; x dips below +1 after each big gradient, which costs more on the small ones"
 
@@ -126,3 +126,29 @@ def counter_case(n: dict, adam_x: float, beta2: float, recent_periods: int) -> l
         f"against {fmt(n['regret_at_plus_one'])} for standing at x = +1."
     )
     return out
+
+
+def nadam_case(n: dict, recent_periods: int) -> list[str]:
+    """Where NAdam (``n["nadam"]``: runs at PyTorch's default momentum_decay and at 0) ended
+    against Adam at the same beta2, and how much the momentum schedule changed that;
+    ``recent_periods`` as in :func:`findings`."""
+    c = n["nadam"]
+    (d, d0), (xn, x0) = c["momentum_decay"], c["final_x"]
+    xa, ka = n["adam_final_x"], n["adam_recent_regret_per_step"]
+    if xn > 0.9:
+        verdict = "next to the worst point +1: it fails like Adam"
+    elif xn > 0:
+        verdict = "on the wrong side, but not at the worst point +1"
+    else:
+        verdict = "on the best side: it does not fail like Adam on this run"
+    diff = abs(xn - x0)
+    matters = "hardly matters here" if diff < 0.05 else "matters here"
+    return [
+        f"NAdam with Adam's settings (beta1 = 0.9, beta2 = {c['beta2']}, PyTorch's default "
+        f"momentum_decay = {fmt(d)}) ended at x = {fmt(xn)}, {verdict} (Adam: x = "
+        f"{fmt(xa)}). Over the last {recent_periods} periods its regret grew by "
+        f"{fmt(c['recent_regret_per_step'][0])} per step, against Adam's {fmt(ka)} and "
+        f"{fmt(n['regret_at_plus_one'])} for standing at x = +1.",
+        f"The momentum schedule {matters}: with momentum_decay = {fmt(d0)} (mu fixed at "
+        f"beta1 / 2) NAdam ended at x = {fmt(x0)}, {fmt(diff, 2)} from x = {fmt(xn)}.",
+    ]
