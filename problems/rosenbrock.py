@@ -34,6 +34,17 @@ class Rosenbrock(Problem):
         g[:, 1:] += 200.0 * inner
         return g
 
+    def value_and_grad(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # the same expressions as f and grad, sharing b - a^2 and 1 - a
+        a, b = X[:, :-1], X[:, 1:]
+        inner = b - a**2
+        one_minus_a = 1.0 - a
+        f = np.sum(100.0 * inner**2 + one_minus_a**2, axis=1)
+        g = np.zeros_like(X)
+        g[:, :-1] += -400.0 * a * inner - 2.0 * one_minus_a
+        g[:, 1:] += 200.0 * inner
+        return f, g
+
     def start(self) -> np.ndarray:
         # More-Garbow-Hillstrom's standard start (-1.2, 1, -1.2, 1, ...)
         return np.resize(np.array([-1.2, 1.0]), self.dim)

@@ -372,9 +372,16 @@ def test_updates_leave_their_inputs_untouched_and_return_fresh_arrays(name, sett
         for k, v in inputs.items():
             assert _same_bits(v, before[k]), f"step {step}: update wrote into {k}"
         outputs = {"x_new": x_new, **_arrays("new state", state_arrays(s_new))}
+        old_state = state_arrays(s)
         for k, v in outputs.items():
             for j, w in inputs.items():
-                assert not np.shares_memory(v, w), f"step {step}: {k} shares memory with {j}"
+                # a switched-off term's buffer is carried forward as the very same array;
+                # that is safe because no update writes into its inputs (checked above)
+                carried = j.startswith("state") and k == "new " + j and v is w
+                assert carried or not np.shares_memory(v, w), (
+                    f"step {step}: {k} shares memory with {j}"
+                )
+        assert old_state.keys() == state_arrays(s_new).keys()
         names = list(outputs)
         for i, k in enumerate(names):
             for j in names[i + 1 :]:

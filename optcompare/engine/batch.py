@@ -1,31 +1,87 @@
 """The batched engine: advance many independent runs of one optimizer at once.
 
-Everything inside a step is array arithmetic over (runs, dim); there is no
-Python loop over runs or coordinates.  A run whose iterate becomes non-finite or
-runs away is marked diverged at that step and frozen there; the others go on.
+Everything inside a step is array arithmetic over the runs; there is no Python
+loop over runs or coordinates.  A run whose iterate becomes non-finite or runs
+away is marked diverged at that step and frozen there; the others go on.
+
+Internally a batch is stored coordinate-major, as (dim, runs) arrays, and
+problems and optimizers get their usual (runs, dim) view of it (the
+transpose): a coordinate of every run is then one contiguous row, which is
+what the problems' column arithmetic reads.  Big batches are advanced in
+chunks of :data:`CHUNK_RUNS` runs, each through all its steps, so the
+working set stays in cache.
+
+One step is: observe the gradient (the problem's noise or sampling), clip it,
+let the optimizer update, project onto the problem's bounds, evaluate the new
+point (value and gradient in one call), check for divergence, record.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from optcompare.engine.clipping import Clipping, clip_gradient
+from optcompare.engine.record import SUMMARIES, Recorder, Running, Summaries
 from optcompare.engine.trajectory import Trajectory
 from optcompare.optimizers.base import Optimizer, hyper, state_arrays
 from optcompare.problem import Problem
+from optcompare.problem.base import Problem as BaseProblem
 
 #: An iterate this many times farther out than the plot window counts as diverged.
 RUNAWAY_FACTOR = 1e6
+
+#: Runs advanced together: (dim, runs) arrays of this width stay in a core's cache.
+#: Measured on Rosenbrock with Adam: 4096 to 16384 are within a few percent.
+CHUNK_RUNS = 8192
 
 
 def runaway_limit(problem: Problem) -> float:
     """|x| beyond which a run is called diverged: far outside the problem's window."""
     span = max((max(abs(lo), abs(hi)) for lo, hi in problem.window()), default=1.0)
     return RUNAWAY_FACTOR * max(1.0, span)
+
+
+def _coordinate_major(a: np.ndarray) -> np.ndarray:
+    """A (runs, dim) array whose transpose is C-contiguous (copied only if needed)."""
+    return a if a.T.flags.c_contiguous else np.ascontiguousarray(a.T).T
+
+
+@dataclass
+class _Job:
+    """What every chunk of one batch shares."""
+
+    optimizer: Optimizer
+    problem: Problem
+    steps: int
+    lr_factors: np.ndarray | None
+    clipping: Clipping | None
+    tol: float
+    recorder: Recorder | None
+    record_state: bool
+    progress: Callable[[int], None] | None
+    on_step: Callable[[int, np.ndarray, slice], None] | None
+    total_runs: int
+
+
+@dataclass
+class _Chunk:
+    """What one chunk returns; run_batch joins them."""
+
+    diverged_at: np.ndarray
+    diverged_x: np.ndarray
+    final_x: np.ndarray
+    final_loss: np.ndarray
+    summaries: Summaries | None
+    clipped: np.ndarray | None
+    grad_failed: np.ndarray | None
+    state: dict[str, np.ndarray]
+    effective_step: np.ndarray | None
 
 
 def run_batch(
@@ -42,7 +98,7 @@ def run_batch(
     record: bool = True,
     record_state: bool = False,
     progress: Callable[[int], None] | None = None,
-    on_step: Callable[[int, np.ndarray], None] | None = None,
+    on_step: Callable[[int, np.ndarray, slice], None] | None = None,
 ) -> Trajectory:
     """Run ``optimizer`` with hyperparameters ``values`` from every row of ``x0``.
 
@@ -61,150 +117,264 @@ def run_batch(
         tol: threshold on loss - f* for ``first_below``.
         record: keep the whole trajectory (x, loss, grad_norm); otherwise only
             the per-run summaries, so memory grows with runs, not runs x steps.
-        record_state: also keep the optimizer state and effective step per step.
-        progress: called with the step number after each step.
-        on_step: called after each step with the step number and the (runs, dim)
-            iterates (a diverged run frozen at its last good one); for summaries
-            of part of a run that must not cost a whole recorded trajectory.
+        record_state: also keep the optimizer state and effective step per step
+            (the batch then runs as one chunk).
+        progress: called with a count of steps after each step: the whole batch's
+            run-steps done so far divided by its runs.
+        on_step: called after each step with the step number, the (runs, dim)
+            iterates of one chunk (a diverged run frozen at its last good one) and
+            the slice of the batch's runs they are; for summaries of part of a run
+            that must not cost a whole recorded trajectory.
     """
-    x = np.array(x0, dtype=float, copy=True)
-    runs, dim = x.shape
+    x0 = np.asarray(x0, dtype=float)
+    runs, dim = x0.shape
     seeds = np.asarray(seeds, dtype=np.int64)
-    h = hyper(values)
-    lr0 = h.lr
-    limit = runaway_limit(problem)
-    f_star = problem.f_star
-    random_gradients = problem.stochastic or problem.noise > 0
-    bounds = problem.bounds()
+    recorder = Recorder(steps, runs, dim) if record else None
+    job = _Job(
+        optimizer,
+        problem,
+        steps,
+        lr_factors,
+        clipping,
+        tol,
+        recorder,
+        record_state,
+        progress,
+        on_step,
+        runs,
+    )
+    width = runs if record_state else CHUNK_RUNS
+    chunks = []
+    start = time.perf_counter()
+    for lo in range(0, max(runs, 1), width):
+        rows = slice(lo, min(lo + width, runs))
+        own = {k: (v[rows] if isinstance(v, np.ndarray) else v) for k, v in values.items()}
+        chunks.append(_advance(job, own, x0[rows], seeds[rows], rows))
+    wall = time.perf_counter() - start
 
-    with np.errstate(all="ignore"):
-        loss, g_true = problem.f(x), problem.grad(x)
-        state = optimizer.init(x, h)
-        diverged_at = np.where(np.isfinite(loss) & np.all(np.isfinite(x), axis=1), -1, 0)
-        diverged_x = np.where(diverged_at[:, None] == 0, x, np.nan)  # the offending iterates
-        alive = diverged_at < 0
+    def joined(name: str) -> Any:
+        parts = [getattr(c, name) for c in chunks]
+        return None if parts[0] is None else np.concatenate(parts)
 
-        rec_x = np.full((steps + 1, runs, dim), np.nan) if record else None
-        rec_loss = np.full((steps + 1, runs), np.nan) if record else None
-        rec_gn = np.full((steps + 1, runs), np.nan) if record else None
-        rec_state: dict[str, np.ndarray] = {}
-        rec_eff = np.full((steps, runs, dim), np.nan) if record_state else None
-
-        # with f* unknown there is no target: first_below stays -1 ("never")
-        gap = (lambda f: f - f_star) if f_star is not None else (lambda f: np.full_like(f, np.inf))
-        score = (
-            (lambda f: np.log10(np.maximum(f - f_star, 0.0) + 1e-12))
-            if f_star is not None
-            else (lambda f: f)
+    diverged_at = joined("diverged_at")
+    if recorder is not None:
+        recorder.finish(diverged_at)
+        summaries = recorder.summaries(diverged_at, problem.f_star, tol)
+    else:
+        summaries = Summaries(
+            *(np.concatenate([getattr(c.summaries, k) for c in chunks]) for k in SUMMARIES)
         )
-        best = np.where(alive, loss, np.inf)
-        auc_sum = np.where(alive, score(loss), 0.0)
-        first_below = np.where(alive & (gap(loss) <= tol), 0, -1)
-        clipped = np.zeros(runs, dtype=np.int64) if clipping is not None else None
-        grad_failed = np.zeros(runs, dtype=bool) if clipping is not None else None
-        grad_bad = None
-
-        def remember(t: int, x_t, loss_t, g_t, alive_t) -> None:
-            xs, losses, norms = rec_x, rec_loss, rec_gn  # locals, so the checks narrow them
-            if xs is not None and losses is not None and norms is not None:
-                xs[t] = np.where(alive_t[:, None], x_t, np.nan)
-                losses[t] = np.where(alive_t, loss_t, np.nan)
-                norms[t] = np.where(alive_t, np.linalg.norm(g_t, axis=1), np.nan)
-
-        remember(0, x, loss, g_true, alive)
-        start = time.perf_counter()
-        for t in range(1, steps + 1):
-            if lr_factors is not None:
-                h.lr = lr0 * lr_factors[t - 1]
-            if random_gradients:
-                seen_loss, g = problem.observe(x, seeds, t)
-            else:
-                seen_loss, g = loss, g_true
-            if clipping is not None:  # off: not one extra array operation per step
-                g, grad_bad = _clip(g, clipping, alive, clipped)
-            x_new, state = optimizer.update(x, g, state, h, seen_loss)
-            if bounds is not None:
-                x_new = np.clip(x_new, bounds[0], bounds[1])
-            loss_new, g_new = problem.f(x_new), problem.grad(x_new)
-
-            # NaN fails every comparison, so these tests catch NaN, inf and runaways;
-            # the whole-batch test is one cheap reduction, rows are checked only if it fails
-            everyone = bool(alive.all())
-            if grad_bad is not None or not (
-                np.abs(x_new).max(initial=0.0) <= limit and np.isfinite(loss_new).all()
-            ):
-                ok = (np.abs(x_new).max(axis=1, initial=0.0) <= limit) & np.isfinite(loss_new)
-                bad = alive & ~ok
-                if grad_bad is not None and grad_failed is not None:
-                    # the step was not taken: the iterate whose gradient failed is the culprit
-                    x_new = np.where(grad_bad[:, None], x, x_new)
-                    grad_failed |= alive & grad_bad
-                    bad |= alive & grad_bad
-                if bad.any():
-                    diverged_at[bad] = t
-                    diverged_x[bad] = x_new[bad]
-                    alive = alive & ~bad
-                everyone = bool(alive.all())
-            if rec_eff is not None:
-                for name, arr in state_arrays(state).items():
-                    if arr.shape != x.shape:
-                        continue
-                    rec_state.setdefault(name, np.full((steps, runs, dim), np.nan))[t - 1] = (
-                        np.where(alive[:, None], arr, np.nan)
-                    )
-                rec_eff[t - 1] = np.where(alive[:, None] & (g != 0), -(x_new - x) / g, np.nan)
-
-            if everyone:
-                x, loss, g_true = x_new, loss_new, g_new
-                auc_sum = auc_sum + score(loss)
-            else:  # diverged runs stay frozen at their last good iterate
-                x = np.where(alive[:, None], x_new, x)
-                loss = np.where(alive, loss_new, loss)
-                g_true = np.where(alive[:, None], g_new, g_true)
-                auc_sum = auc_sum + np.where(alive, score(loss), 0.0)
-            remember(t, x, loss, g_true, alive)
-            if on_step is not None:
-                on_step(t, x)
-            # a frozen run's loss was already counted, so these need no mask
-            best = np.minimum(best, loss)
-            first_below = np.where((first_below < 0) & (gap(loss) <= tol), t, first_below)
-            if progress is not None:
-                progress(t)
-        wall = time.perf_counter() - start
-        final_x, final_loss = x, loss
-        n_valid = np.where(diverged_at < 0, steps + 1, np.maximum(diverged_at, 1))
-        auc = auc_sum / n_valid
-
-    lr_record = None if lr_factors is None else np.asarray(lr_factors, dtype=float)
+    only = chunks[0]  # record_state runs as one chunk
     return Trajectory(
         steps=steps,
         diverged_at=diverged_at,
-        final_x=final_x,
-        final_loss=final_loss,
-        best_loss=best,
-        auc=auc,
-        first_below=first_below,
-        diverged_x=diverged_x,
-        limit=limit,
-        x=rec_x,
-        loss=rec_loss,
-        grad_norm=rec_gn,
-        state=rec_state,
-        effective_step=rec_eff,
-        lr=lr_record,
+        final_x=joined("final_x"),
+        final_loss=joined("final_loss"),
+        best_loss=summaries.best,
+        auc=summaries.auc,
+        first_below=summaries.first_below,
+        diverged_x=joined("diverged_x"),
+        limit=runaway_limit(problem),
+        x=None if recorder is None else recorder.x,
+        loss=None if recorder is None else recorder.loss,
+        grad_norm=None if recorder is None else recorder.grad_norm,
+        state=only.state,
+        effective_step=only.effective_step,
+        lr=None if lr_factors is None else np.asarray(lr_factors, dtype=float),
         wall_time=wall,
-        clipped=clipped,
-        gradient_failed=grad_failed,
+        clipped=joined("clipped"),
+        gradient_failed=joined("grad_failed"),
     )
 
 
-def _clip(
-    g: np.ndarray, rule: Clipping, alive: np.ndarray, clipped: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """The clipped gradient, counting in ``clipped`` the live runs it changed; and the
-    runs whose gradient norm is not finite (None when there are none)."""
+def _advance(
+    job: _Job, values: Mapping[str, Any], x0: np.ndarray, seeds: np.ndarray, rows: slice
+) -> _Chunk:
+    """Every step of one chunk of runs.
+
+    A run that diverges leaves the working arrays at that step (its state and
+    hyperparameters with it), so the runs still going keep the fast path: no
+    masks, no per-row checks.  ``live`` holds the chunk positions still going.
+    """
+    problem, optimizer, steps, rec = job.problem, job.optimizer, job.steps, job.recorder
+    runs, dim = x0.shape
+    h = hyper(values)
+    lr0 = h.lr
+    limit = runaway_limit(problem)
+    bounds = problem.bounds()
+    observe = _observer(problem, seeds)
+    clipping = job.clipping
+    done_before = rows.start * steps  # run-steps of the chunks before this one
+
+    with np.errstate(all="ignore"):
+        x = _coordinate_major(np.array(x0, dtype=float, copy=True))
+        loss, g_true = problem.value_and_grad(x)
+        g_true = _coordinate_major(np.asarray(g_true, dtype=float))
+        state = optimizer.init(x, h)
+        alive = np.isfinite(loss) & np.all(np.isfinite(x), axis=1)
+        diverged_at = np.where(alive, -1, 0)
+        diverged_x = np.where(alive[:, None], np.nan, x)  # the offending iterates
+        final_x, final_loss = np.array(x), np.array(loss)
+        running = None if rec is not None else Running(loss, alive, problem.f_star, job.tol)
+        clipped = np.zeros(runs, dtype=np.int64) if clipping is not None else None
+        grad_failed = np.zeros(runs, dtype=bool) if clipping is not None else None
+        rec_state: dict[str, np.ndarray] = {}
+        rec_eff = np.full((steps, runs, dim), np.nan) if job.record_state else None
+        if rec is not None:
+            rec.write(0, rows, x, loss, g_true)
+        live: np.ndarray | None = None  # None: every run of the chunk, in order
+        x_all = x  # the whole chunk (frozen runs at their last good iterate), for on_step
+        if not alive.all():
+            x, loss, g_true, state, h, live = _drop(x, loss, g_true, state, values, ~alive, None)
+            observe = _observer(problem, seeds[live])
+
+        for t in range(1, steps + 1):
+            if job.lr_factors is not None:
+                h.lr = lr0 * job.lr_factors[t - 1]
+            seen_loss, g = observe(x, loss, g_true, t)
+            grad_bad = None
+            if clipping is not None and clipped is not None:  # off: no extra work per step
+                g, changed, grad_bad = _clip(g, clipping)
+                clipped[_at(live)] += changed
+            x_new, state = optimizer.update(x, g, state, h, seen_loss)
+            if bounds is not None:
+                x_new = np.clip(x_new, bounds[0], bounds[1])
+            loss_new, g_new = problem.value_and_grad(x_new)
+
+            # NaN fails every comparison, so these tests catch NaN, inf and runaways;
+            # the whole-chunk test is three cheap reductions, rows are checked only if it fails
+            if grad_bad is not None or not (
+                x_new.max(initial=-np.inf) <= limit
+                and x_new.min(initial=np.inf) >= -limit
+                and np.isfinite(loss_new.sum())
+            ):
+                bad = ~((np.abs(x_new).max(axis=1, initial=0.0) <= limit) & np.isfinite(loss_new))
+                if grad_bad is not None and grad_failed is not None:
+                    # the step was not taken: the iterate whose gradient failed is the culprit
+                    x_new = np.where(grad_bad[:, None], x, x_new)
+                    grad_failed[_at(live)] |= grad_bad
+                    bad |= grad_bad
+                if bad.any():
+                    gone = (np.arange(len(bad)) if live is None else live)[bad]
+                    diverged_at[gone] = t
+                    diverged_x[gone] = x_new[bad]
+                    final_x[gone], final_loss[gone] = x[bad], loss[bad]
+                    x, g = x[~bad], g[~bad]  # for the effective step below
+                    kept = _drop(x_new, loss_new, g_new, state, values, bad, live)
+                    x_new, loss_new, g_new, state, h, live = kept
+                    lr0 = h.lr  # the live runs' own lr, before any schedule
+                    observe = _observer(problem, seeds[live])
+            if rec_eff is not None:
+                _record_state(rec_state, rec_eff, t, state, live, x, x_new, g)
+            x, loss, g_true = _coordinate_major(x_new), loss_new, _coordinate_major(g_new)
+            if rec is not None:
+                rec.write(t, rows if live is None else rows.start + live, x, loss, g_true)
+            else:
+                assert running is not None
+                running.add(t, loss, live)
+            if job.on_step is not None:
+                if live is not None:
+                    x_all = np.array(x_all)
+                    x_all[live] = x
+                else:
+                    x_all = x
+                job.on_step(t, x_all, rows)
+            if job.progress is not None:
+                job.progress((done_before + t * runs) // max(job.total_runs, 1))
+
+    where = _at(live)
+    final_x[where], final_loss[where] = x, loss
+    return _Chunk(
+        diverged_at=diverged_at,
+        diverged_x=diverged_x,
+        final_x=final_x,
+        final_loss=final_loss,
+        summaries=None if running is None else running.summaries(diverged_at, steps),
+        clipped=clipped,
+        grad_failed=grad_failed,
+        state=rec_state,
+        effective_step=rec_eff,
+    )
+
+
+def _observer(problem: Problem, seeds: np.ndarray) -> Callable[..., tuple[Any, np.ndarray]]:
+    """``observe(x, loss, g, t) -> (loss seen, gradient seen)`` for this problem.
+
+    Deterministic problems hand back the values the engine already has; a problem
+    that only adds Gaussian noise gets it added to them; a problem with its own
+    ``observe`` (mini-batches, a gradient that changes with the step) is asked.
+    """
+    if type(problem).observe is not BaseProblem.observe or problem.stochastic:
+
+        def asked(x: np.ndarray, loss: np.ndarray, g: np.ndarray, t: int):
+            seen_loss, seen_g = problem.observe(x, seeds, t)
+            return seen_loss, _coordinate_major(np.asarray(seen_g, dtype=float))
+
+        return asked
+    if problem.noise > 0:
+        return lambda x, loss, g, t: (loss, problem.add_noise(g, seeds, t))
+    return lambda x, loss, g, t: (loss, g)
+
+
+def _at(live: np.ndarray | None) -> np.ndarray | slice:
+    """The chunk positions of the working rows (all of them while none has diverged)."""
+    return slice(None) if live is None else live
+
+
+def _drop(
+    x: np.ndarray,
+    loss: np.ndarray,
+    g: np.ndarray,
+    state: Any,
+    values: Mapping[str, Any],
+    bad: np.ndarray,
+    live: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any, Any, np.ndarray]:
+    """The working arrays without the rows ``bad``: iterates, losses, gradients, the
+    optimizer state and the per-run hyperparameters; and the positions still going."""
+    keep = ~bad
+    positions = (np.arange(len(bad)) if live is None else live)[keep]
+    fields = {
+        f.name: _coordinate_major(v[keep]) if v.ndim == 2 and v.shape[1] > 1 else v[keep]
+        for f in dataclasses.fields(state)
+        if isinstance(v := getattr(state, f.name), np.ndarray) and len(v) == len(bad)
+    }
+    h = hyper({k: (v[positions] if isinstance(v, np.ndarray) else v) for k, v in values.items()})
+    return (
+        _coordinate_major(x[keep]),
+        loss[keep],
+        _coordinate_major(g[keep]),
+        dataclasses.replace(state, **fields),
+        h,
+        positions,
+    )
+
+
+def _record_state(
+    rec_state: dict[str, np.ndarray],
+    rec_eff: np.ndarray,
+    t: int,
+    state: Any,
+    live: np.ndarray | None,
+    x: np.ndarray,
+    x_new: np.ndarray,
+    g: np.ndarray,
+) -> None:
+    """The optimizer state after step ``t`` and the effective step -(x_t - x_{t-1}) / g_t
+    of the runs still going (the others stay NaN)."""
+    steps, runs, _ = rec_eff.shape
+    rows = _at(live)
+    for name, arr in state_arrays(state).items():
+        if arr.shape != x.shape:
+            continue
+        rec_state.setdefault(name, np.full(rec_eff.shape, np.nan))[t - 1, rows] = arr
+    rec_eff[t - 1, rows] = np.where(g != 0, -(x_new - x) / g, np.nan)
+
+
+def _clip(g: np.ndarray, rule: Clipping) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The clipped gradient; the runs whose gradient it changed; and the runs whose
+    gradient norm is not finite (None when there are none)."""
     g_clipped, norms = clip_gradient(g, rule)
     finite = np.isfinite(norms)
-    if clipped is not None:
-        clipped += alive & finite & np.any(g_clipped != g, axis=1)
-    return g_clipped, (None if finite.all() else ~finite)
+    changed = finite & np.any(g_clipped != g, axis=1)
+    return _coordinate_major(g_clipped), changed, (None if finite.all() else ~finite)

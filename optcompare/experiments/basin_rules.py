@@ -165,15 +165,17 @@ class Tail:
 
     def __init__(self, x0: np.ndarray, steps: int, tail: int) -> None:
         self.begin = steps - tail
-        self.start = self.prev = np.array(x0, dtype=float, copy=True)
+        self.start = np.array(x0, dtype=float, copy=True)
+        self.prev = self.start.copy()
         self.path = np.zeros(len(x0))
 
-    def __call__(self, t: int, x: np.ndarray) -> None:
+    def __call__(self, t: int, x: np.ndarray, rows: slice) -> None:
+        # the engine advances big batches in chunks of runs: ``rows`` says which
         if t == self.begin:
-            self.start = self.prev = x
+            self.start[rows] = self.prev[rows] = x
         elif t > self.begin:
-            self.path = self.path + np.linalg.norm(x - self.prev, axis=1)
-            self.prev = x
+            self.path[rows] += np.linalg.norm(x - self.prev[rows], axis=1)
+            self.prev[rows] = x
 
     def move(self, final_x: np.ndarray) -> np.ndarray:
         return np.linalg.norm(final_x - self.start, axis=1)

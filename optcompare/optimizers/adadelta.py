@@ -32,7 +32,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optcompare.optimizers.base import Hyper, Optimizer, eps_param, lr_param, weight_decay_param
+from optcompare.optimizers.base import (
+    Hyper,
+    Optimizer,
+    eps_param,
+    lr_param,
+    off,
+    weight_decay_param,
+)
 from optcompare.params import Param
 
 
@@ -48,7 +55,8 @@ def init(x: np.ndarray, h: Hyper) -> AdadeltaState:
 
 
 def update(x: np.ndarray, g: np.ndarray, s: AdadeltaState, h: Hyper, loss=None):
-    g = g + h.weight_decay * x
+    if not off(h.weight_decay):
+        g = g + h.weight_decay * x
     v = s.v * h.rho + ((1 - h.rho) * g) * g
     delta = np.sqrt(s.u + h.eps) / np.sqrt(v + h.eps) * g
     u = s.u * h.rho + ((1 - h.rho) * delta) * delta

@@ -30,7 +30,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optcompare.optimizers.base import Hyper, Optimizer, eps_param, lr_param, weight_decay_param
+from optcompare.optimizers.base import (
+    Hyper,
+    Optimizer,
+    eps_param,
+    lr_param,
+    off,
+    weight_decay_param,
+)
 from optcompare.params import Param
 
 
@@ -46,7 +53,8 @@ def init(x: np.ndarray, h: Hyper) -> AdagradState:
 
 def update(x: np.ndarray, g: np.ndarray, s: AdagradState, h: Hyper, loss=None):
     t = s.t + 1
-    g = g + h.weight_decay * x
+    if not off(h.weight_decay):
+        g = g + h.weight_decay * x
     lr_t = h.lr / (1 + (t - 1) * h.lr_decay)
     sum_ = s.sum + g * g
     return x + ((-lr_t) * g) / (np.sqrt(sum_) + h.eps), AdagradState(t=t, sum=sum_)

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optcompare.optimizers.base import Hyper, Optimizer, eps_param, lerp, lr_param
+from optcompare.optimizers.base import Hyper, Optimizer, choose, eps_param, lerp, lr_param, off
 from optcompare.params import Param
 
 
@@ -63,16 +63,18 @@ def init(x: np.ndarray, h: Hyper) -> AdamState:
 
 def _step(x, g, s: AdamState, h: Hyper, decoupled: bool):
     t = s.t + 1
-    if decoupled:
+    if off(h.weight_decay):
+        pass
+    elif decoupled:
         x = x * (1 - h.lr * h.weight_decay)
     else:
         g = g + h.weight_decay * x
     m = lerp(s.m, g, 1 - h.beta1)
     v = s.v * h.beta2 + ((1 - h.beta2) * g) * g
-    v_max = np.maximum(s.v_max, v)
+    v_max = choose(h.amsgrad, lambda: np.maximum(s.v_max, v), lambda: s.v_max)
     bias_correction1 = 1 - h.beta1**t
     bias_correction2_sqrt = (1 - h.beta2**t) ** 0.5
-    denom = np.sqrt(np.where(h.amsgrad, v_max, v)) / bias_correction2_sqrt + h.eps
+    denom = np.sqrt(choose(h.amsgrad, lambda: v_max, lambda: v)) / bias_correction2_sqrt + h.eps
     return x + ((-(h.lr / bias_correction1)) * m) / denom, AdamState(t=t, m=m, v=v, v_max=v_max)
 
 

@@ -40,6 +40,7 @@ from optcompare.optimizers.base import (
     eps_param,
     lerp,
     lr_param,
+    off,
     weight_decay_param,
 )
 from optcompare.params import Param
@@ -58,7 +59,8 @@ def init(x: np.ndarray, h: Hyper) -> AdamaxState:
 
 def update(x: np.ndarray, g: np.ndarray, s: AdamaxState, h: Hyper, loss=None):
     t = s.t + 1
-    g = g + h.weight_decay * x
+    if not off(h.weight_decay):
+        g = g + h.weight_decay * x
     m = lerp(s.m, g, 1 - h.beta1)
     u = np.maximum(s.u * h.beta2, np.abs(g) + h.eps)
     bias_correction = 1 - h.beta1**t

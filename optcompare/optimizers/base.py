@@ -104,13 +104,31 @@ def state_arrays(state: Any) -> dict[str, np.ndarray]:
     }
 
 
+def off(value: Any) -> bool:
+    """True when a hyperparameter is one value for every run and switches its term off
+    (0 or false): the update then skips the term instead of multiplying it by zero."""
+    return not isinstance(value, np.ndarray) and not value
+
+
+def choose(flag: Any, yes: Callable[[], Any], no: Callable[[], Any]) -> Any:
+    """``yes()`` where ``flag`` holds, else ``no()``.
+
+    A flag that is one value for every run computes only the side it picks; a
+    per-run flag (a (runs, 1) column) computes both and picks per run.  Both
+    give the same bits for the runs they share.
+    """
+    if not isinstance(flag, np.ndarray):
+        return yes() if flag else no()
+    return np.where(flag, yes(), no())
+
+
 def lerp(a: np.ndarray, end: np.ndarray, w: Any) -> np.ndarray:
     """a + w (end - a), evaluated as PyTorch's CPU ``lerp`` does.
 
     PyTorch switches formula at |w| = 0.5 to keep the result exact at w = 1;
     following it keeps our rounding within an ulp of torch's.
     """
-    return np.where(np.abs(w) < 0.5, a + w * (end - a), end - (end - a) * (1 - w))
+    return choose(np.abs(w) < 0.5, lambda: a + w * (end - a), lambda: end - (end - a) * (1 - w))
 
 
 def fail(owner: str, message: str) -> SpecError:

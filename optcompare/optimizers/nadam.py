@@ -46,7 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optcompare.optimizers.base import Hyper, Optimizer, eps_param, lerp, lr_param
+from optcompare.optimizers.base import Hyper, Optimizer, choose, eps_param, lerp, lr_param, off
 from optcompare.params import Param
 
 
@@ -66,10 +66,12 @@ def init(x: np.ndarray, h: Hyper) -> NAdamState:
 
 def update(x: np.ndarray, g: np.ndarray, s: NAdamState, h: Hyper, loss=None):
     t = s.t + 1
-    decoupled = h.decoupled_weight_decay
-    x_decayed = x * (1 - h.lr * h.weight_decay)
-    g = np.where(decoupled, g, g + h.weight_decay * x)
-    x = np.where(decoupled, x_decayed, x)
+    if not off(h.weight_decay):
+        decoupled = h.decoupled_weight_decay
+        x, g = (
+            choose(decoupled, lambda: x * (1 - h.lr * h.weight_decay), lambda: x),
+            choose(decoupled, lambda: g, lambda: g + h.weight_decay * x),
+        )
     mu_t = h.beta1 * (1.0 - 0.5 * np.power(0.96, t * h.momentum_decay))
     mu_next = h.beta1 * (1.0 - 0.5 * np.power(0.96, (t + 1) * h.momentum_decay))
     mu_product = s.mu_product * mu_t

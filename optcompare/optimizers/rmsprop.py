@@ -65,9 +65,11 @@ from optcompare.optimizers.base import (
     Hyper,
     Optimizer,
     Preset,
+    choose,
     eps_param,
     lerp,
     lr_param,
+    off,
     weight_decay_param,
 )
 from optcompare.params import Param
@@ -87,17 +89,20 @@ def init(x: np.ndarray, h: Hyper) -> RMSpropState:
 
 
 def update(x: np.ndarray, g: np.ndarray, s: RMSpropState, h: Hyper, loss=None):
-    g = g + h.weight_decay * x
+    if not off(h.weight_decay):
+        g = g + h.weight_decay * x
     v = s.v * h.alpha + ((1 - h.alpha) * g) * g
-    gm = lerp(s.gm, g, 1 - h.alpha)
+    gm = choose(h.centered, lambda: lerp(s.gm, g, 1 - h.alpha), lambda: s.gm)
     # rounding can push v - gm^2 a hair below zero; NaN then marks the run diverged, as in torch
     with np.errstate(invalid="ignore"):
-        d = np.where(h.centered, v + (-1 * gm) * gm, v)
-        a = np.where(h.eps_in_sqrt, np.sqrt(d + h.eps), np.sqrt(d) + h.eps)
+        d = choose(h.centered, lambda: v + (-1 * gm) * gm, lambda: v)
+        a = choose(h.eps_in_sqrt, lambda: np.sqrt(d + h.eps), lambda: np.sqrt(d) + h.eps)
+    if off(h.momentum):
+        return x + ((-h.lr) * g) / a, RMSpropState(t=s.t + 1, v=v, gm=gm, b=s.b)
     inside = h.lr_in_momentum
-    b = np.where(inside, s.b * h.momentum + (h.lr * g) / a, s.b * h.momentum + g / a)
-    moved = np.where(inside, x - b, x + (-h.lr) * b)
-    x_new = np.where(h.momentum > 0, moved, x + ((-h.lr) * g) / a)
+    b = choose(inside, lambda: s.b * h.momentum + (h.lr * g) / a, lambda: s.b * h.momentum + g / a)
+    moved = choose(inside, lambda: x - b, lambda: x + (-h.lr) * b)
+    x_new = choose(h.momentum > 0, lambda: moved, lambda: x + ((-h.lr) * g) / a)
     return x_new, RMSpropState(t=s.t + 1, v=v, gm=gm, b=b)
 
 

@@ -36,8 +36,10 @@ import numpy as np
 from optcompare.optimizers.base import (
     Hyper,
     Optimizer,
+    choose,
     fail,
     lr_param,
+    off,
     weight_decay_param,
 )
 from optcompare.params import Param
@@ -55,11 +57,19 @@ def init(x: np.ndarray, h: Hyper) -> SGDState:
 
 def update(x: np.ndarray, g: np.ndarray, s: SGDState, h: Hyper, loss=None):
     t = s.t + 1
-    g = g + h.weight_decay * x
+    if not off(h.weight_decay):
+        g = g + h.weight_decay * x
+    if off(h.momentum):
+        return x + (-h.lr) * g, SGDState(t=t, b=s.b)
     # PyTorch copies the first gradient into the buffer, so dampening starts at t = 2
-    b = g if t == 1 else s.b * h.momentum + (1 - h.dampening) * g
-    d = np.where(h.nesterov, g + h.momentum * b, b)
-    d = np.where(h.momentum != 0, d, g)
+    if t == 1:
+        b = g.copy()  # the state must not share memory with the caller's gradient
+    elif off(h.dampening):
+        b = s.b * h.momentum + g  # (1 - 0) * g is g, bit for bit
+    else:
+        b = s.b * h.momentum + (1 - h.dampening) * g
+    d = choose(h.nesterov, lambda: g + h.momentum * b, lambda: b)
+    d = choose(h.momentum != 0, lambda: d, lambda: g)
     return x + (-h.lr) * d, SGDState(t=t, b=b)
 
 

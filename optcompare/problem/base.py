@@ -99,6 +99,16 @@ class Problem:
     def grad(self, X: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def value_and_grad(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(f(X), grad(X))`` in one call; the engine evaluates every step this way.
+
+        The default calls :meth:`f` and :meth:`grad`; a problem whose value and
+        gradient share terms overrides it to compute them once.  The results must
+        equal ``f(X)`` and ``grad(X)`` bit for bit (the tests check every problem).
+        ``X`` may be a transposed view (the engine stores coordinates as rows).
+        """
+        return self.f(X), self.grad(X)
+
     def start(self) -> np.ndarray:
         """The default start point, shape (dim,)."""
         return np.array(self.default_start, dtype=float)
@@ -145,10 +155,18 @@ class Problem:
         Deterministic problems return the true values; with ``noise=SIGMA`` the
         gradient gets N(0, SIGMA^2) per coordinate from each run's own stream.
         """
-        loss, g = self.f(X), self.grad(X)
-        if self.noise > 0:
-            g = g + self.noise * _noise.normal(seeds, step, self.dim, stream=1)
-        return loss, g
+        loss, g = self.value_and_grad(X)
+        return loss, self.add_noise(g, seeds, step)
+
+    def add_noise(self, g: np.ndarray, seeds: np.ndarray, step: int) -> np.ndarray:
+        """``g`` plus N(0, noise^2) per coordinate from each run's stream (``g`` if noise=0).
+
+        With :meth:`observe` not overridden, the engine calls this on the gradient
+        it already has instead of evaluating the problem a second time.
+        """
+        if self.noise <= 0:
+            return g
+        return g + self.noise * _noise.normal(seeds, step, self.dim, stream=1)
 
     def nearest_minimum_distance(self, X: np.ndarray) -> np.ndarray:
         """Euclidean distance from each row of X to the nearest global minimum (NaN if none).
