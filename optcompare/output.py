@@ -31,9 +31,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from optcompare import interrupts, manifest
 from optcompare.errors import RunError
 from optcompare.manifest import MANIFEST, own_files
+from optcompare.summary import trajectories
 
 if TYPE_CHECKING:
     from matplotlib.animation import Animation
@@ -94,6 +97,11 @@ def write_text(path: Path, text: str) -> None:
     path.write_text(text)
 
 
+def write_chunks(path: Path, chunks: Iterable[str]) -> None:
+    with path.open("w", newline="") as fh:  # in pieces, line ends as given (csv's \r\n)
+        fh.writelines(chunks)
+
+
 def save_figure(path: Path, fig: Figure, fmt: str) -> None:
     fig.savefig(path, format=fmt)
 
@@ -129,12 +137,15 @@ def animation_file(anim: Animation, fps: int) -> Writer:
 # -- what each kind of result writes ------------------------------------------------
 
 
-def trajectory_file(result: Result) -> Writer:
-    from optcompare.summary import documents
-
-    return csv_file(
-        documents.trajectory_header(result.problem.dim), documents.trajectory_rows(result)
-    )
+def trajectory_files(result: Result, stem: str = "trajectory") -> Files:
+    """``STEM.csv``, and ``STEM.npz`` with the whole record beyond the CSV's row limit."""
+    plan = trajectories.csv_plan(result)
+    files: Files = {
+        f"{stem}.csv": lambda p: write_chunks(p, trajectories.csv_chunks(result, plan.every))
+    }
+    if not plan.full:  # a name ending in .npz: np.savez adds no second one
+        files[f"{stem}.npz"] = lambda p: np.savez(p, **trajectories.npz_arrays(result))
+    return files
 
 
 def run_files(
@@ -144,11 +155,11 @@ def run_files(
     plot: bool = True,
     colors: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Any], Contents]:
-    """summary.json, trajectory.csv and (with ``plot``) loss and path figures of a run."""
+    """summary.json, trajectory.csv (.npz too beyond its row limit), with ``plot`` the figures."""
     from optcompare.summary import documents
 
     doc = documents.summary_document(result, command)
-    files: Files = {"trajectory.csv": trajectory_file(result), "summary.json": json_file(doc)}
+    files: Files = {**trajectory_files(result), "summary.json": json_file(doc)}
     if plot:
         from optcompare import plotting
 

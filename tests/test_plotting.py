@@ -6,7 +6,7 @@ import matplotlib
 import matplotlib.image
 import numpy as np
 import pytest
-from matplotlib.collections import PathCollection, PolyCollection
+from matplotlib.collections import LineCollection, PathCollection, PolyCollection
 from matplotlib.colors import to_rgba
 from matplotlib.contour import ContourSet
 from matplotlib.figure import Figure
@@ -30,6 +30,7 @@ from optcompare.plotting import (
     plot_path,
     plot_sweep,
     plot_sweep_heatmap,
+    result_inks,
     sweep_figure,
 )
 from optcompare.problem import Problem, problem_names
@@ -178,14 +179,19 @@ def test_several_seeds_share_one_legend_entry_and_colour():
     )
     n_bad = sum(r.diverged_at is not None for r in result.runs_of("sgd lr=0.02"))
     assert n_bad > 0
-    # the loss shows one median line (and band) per label, the path every seed
+    # the loss shows one median line (and band) per label, the path every seed: the
+    # median run as a line, the other two as one faint collection in the same colour
     loss_ax, path_ax = plot_loss(result), plot_path(result, grid=GRID)
     assert len(loss_ax.get_lines()) == 2
-    assert len(path_ax.get_lines()) == 6
-    for ax, per_label in ((loss_ax, 1), (path_ax, 3)):
+    faint = [c for c in path_ax.collections if isinstance(c, LineCollection)]
+    assert [len(c.get_segments()) for c in faint] == [2, 2]
+    for label, c in zip(result.labels, faint, strict=True):
+        (line,) = [x for x in path_ax.get_lines() if x.get_label().split("\n")[0] == label]
+        assert to_rgba(c.get_edgecolor()[0], 1.0) == to_rgba(line.get_color())
+    for ax in (loss_ax, path_ax):
         lines = ax.get_lines()
-        assert len({to_rgba(line.get_color()) for line in lines[:per_label]}) == 1
-        assert to_rgba(lines[0].get_color()) != to_rgba(lines[per_label].get_color())
+        assert len(lines) == 2
+        assert to_rgba(lines[0].get_color()) != to_rgba(lines[1].get_color())
         texts = legend_texts(ax)
         assert [t.split("\n")[0] for t in texts[:2]] == ["sgd lr=0.02", "adam lr=0.05"]
         assert f"\n({n_bad} of 3 runs diverged)" in texts[0]
@@ -459,18 +465,36 @@ def test_path_of_seeds_draws_the_median_run_strongly():
     middle = result.runs[int(np.argsort(finals)[2])]
     assert median_run(result.runs) is middle
     ax = plot_path(result, grid=GRID)
-    lines = ax.get_lines()
-    assert len(lines) == len(result.runs)
-    for run in result.runs:
-        (line,) = [x for x in lines if np.array_equal(x.get_xdata(), run.x[:, 0])]
-        if run is middle:
-            assert line.get_alpha() in (None, 1.0) and line.get_linewidth() >= 1.5
-        else:
-            assert line.get_alpha() == pytest.approx(0.25) and line.get_linewidth() < 1.0
-    assert has_marker_at(ax, middle.x[0]) and has_marker_at(ax, middle.x[-1])
+    (line,) = ax.get_lines()  # the median run; the other seeds are one faint collection
+    np.testing.assert_array_equal(line.get_xydata(), middle.x[:, :2])
+    assert line.get_alpha() in (None, 1.0) and line.get_linewidth() >= 1.5
     others = [r for r in result.runs if r is not middle]
+    (faint,) = [c for c in ax.collections if isinstance(c, LineCollection)]
+    segments = faint.get_segments()
+    assert len(segments) == len(others)
+    for seg, run in zip(segments, others, strict=True):
+        np.testing.assert_array_equal(seg, run.x[:, :2])
+    assert faint.get_alpha() == pytest.approx(0.25) and faint.get_linewidth()[0] < 1.0
+    assert has_marker_at(ax, middle.x[0]) and has_marker_at(ax, middle.x[-1])
     assert not any(has_marker_at(ax, r.x[-1]) for r in others)
-    assert {"median run (middle final loss)", "other seeds"} <= set(legend_texts(ax))
+    texts = set(legend_texts(ax))
+    assert {"median run (middle final loss)", "other 4 seeds, faint (opacity 0.25 each)"} <= texts
+
+
+def test_many_seeds_are_one_faint_collection_per_label_and_fainter():
+    opts = ["adam:lr=0.05", "sgd:lr=0.001,momentum=0.9"]
+    result = optcompare.run(opts, "rosenbrock", steps=20, seeds=50, jitter=0.3)
+    ax = plot_path(result, grid=GRID)
+    assert len(ax.get_lines()) == 2  # one median run per label
+    faint = [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert len(faint) == 2
+    for label, c in zip(result.labels, faint, strict=True):
+        runs = result.runs_of(label)
+        assert len(c.get_segments()) == len(runs) - 1
+        assert to_rgba(c.get_edgecolor()[0], 1.0) == to_rgba(result_inks(result)[label].color)
+        # 49 overlapping paths at 0.25 would be one blot: 10 paths' worth of ink, 2.5 / 49
+        assert c.get_alpha() == pytest.approx(2.5 / 49)
+    assert "other 49 seeds, faint (opacity 0.051 each)" in legend_texts(ax)
 
 
 # -- sweeps -----------------------------------------------------------------------

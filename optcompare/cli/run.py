@@ -68,7 +68,9 @@ def _compare(
     prob = make_problem(problem)
     choices = make_optimizers(list(opts))
     check_color_keys(colors, [c.label for c in choices], [c.name for c in choices])
-    # trajectory.csv: a row per run and step, the columns of trajectory_header
+    # the whole record as text, a row per run and step: an upper bound on what is written,
+    # as beyond trajectories.CSV_ROW_LIMIT rows the CSV keeps every k-th step and the rest
+    # goes to trajectory.npz at 8 bytes a value
     request = run_request(len(choices), prob, steps, seeds, DEFAULT_TUNE_SEEDS if tune else 0)
     budget.check(
         request.writing("trajectory.csv", (steps + 1) * seeds * len(choices), 6 + prob.dim)

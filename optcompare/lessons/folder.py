@@ -44,8 +44,8 @@ def lesson_files(
         "summary.json": output.json_file(doc),
     }
     for key, result in res.results.items():
-        name = "trajectory.csv" if len(res.results) == 1 else f"trajectory-{key}.csv"
-        files[name] = output.trajectory_file(result)
+        stem = "trajectory" if len(res.results) == 1 else f"trajectory-{key}"
+        files.update(output.trajectory_files(result, stem))
     for name, (header, rows) in res.tables.items():
         files[name] = output.csv_file(header, rows)
     for name, fig in res.figures.items():

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from optcompare.plotting.overlap import reveal
+from optcompare.plotting.seeds import faint_key, faint_paths, median_legend, median_run
 from optcompare.plotting.style import (
     LEGEND,
     LOCAL_MINIMUM_STYLE,
@@ -19,7 +20,6 @@ from optcompare.plotting.style import (
     Ink,
     by_label_note,
     label_counts,
-    legend_labels,
     new_axes,
     note_handles,
     problem_title,
@@ -28,7 +28,6 @@ from optcompare.plotting.style import (
     style_axes,
     valid,
 )
-from optcompare.stats import median_run_index
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -104,28 +103,6 @@ def view(result: Result) -> Window:
     return (x_lo, x_hi), (y_lo, y_hi)
 
 
-def median_run(runs: list[Run]) -> Run:
-    """The run drawn as "the median run": :func:`optcompare.stats.median_run_index` of
-    the final losses, a diverged run counting as +inf.
-
-    With an odd count its final loss is the median; with an even count it is the
-    lower of the two middle runs.  ``summary.json`` names its seed
-    (``median_run_seed``).
-    """
-    final = [np.inf if r.diverged_at is not None else r.final_loss for r in runs]
-    return runs[median_run_index(final)]
-
-
-def _median_legend(result: Result) -> dict[str, str]:
-    """Legend text per label; a label of several runs names its median run's seed."""
-    legend = legend_labels(result)
-    for label in result.labels:
-        runs = result.runs_of(label)
-        if len(runs) > 1:
-            legend[label] += f"\nmedian run: seed {median_run(runs).seed}"
-    return legend
-
-
 def fill_box(ax: Axes, window: Window) -> Window:
     """``window`` with its shorter side grown (about its centre) to the axes box's shape.
 
@@ -187,10 +164,13 @@ def plot_path(
     holds the problem's window (widened to hold every start) and grows its
     shorter side until it fills the axes box, rather than shrinking the box.
 
-    A label with several runs (seeds) shows every path faintly and its median
-    run (:func:`median_run`, the run whose final loss is the median, as in
-    ``summary.json``) strongly, with the start and end markers; the legend names
-    its seed.
+    A label with several runs (seeds) shows its median run (:func:`median_run`,
+    the run whose final loss is the median, as in ``summary.json``) strongly,
+    with the start and end markers, and the legend names its seed.  Its other
+    runs are drawn faintly, as one LineCollection per label, at an opacity that
+    falls as more of them overlap (:func:`~optcompare.plotting.seeds.faint_alpha`:
+    0.25 up to 10 paths, 2.5 / n beyond, at least 0.03); the legend says how many
+    and at what opacity.
 
     Two median paths that lie on top of each other (:mod:`optcompare.plotting.overlap`)
     are told apart by dashing the later one, and a legend note says that the paths
@@ -217,25 +197,22 @@ def plot_path(
     ink = result_inks(result, colors, by)
     if dim == 1:
         return _plot_path_1d(result, ax, ink, by)
-    legend = _median_legend(result)
+    legend = median_legend(result)
     window = view(result)
     every = max(1, (result.steps + 1) // MAX_MARKERS)
 
     (x_lo, x_hi), (y_lo, y_hi) = window
     counts = label_counts(result)
-    strong = {id(median_run(result.runs_of(label))) for label in result.labels}
+    medians = {label: median_run(result.runs_of(label)) for label in result.labels}
+    strong = {id(run) for run in medians.values()}
     first: dict[str, Any] = {}
     shapes: list[tuple[str, np.ndarray]] = []
     diverged_in_view = False
     # long paths first: a short path drawn along a long one stays on top, visible
-    for run in sorted(result.runs, key=lambda r: -_length(r, window)):
+    for run in sorted(medians.values(), key=lambda r: -_length(r, window)):
         n = valid(run)
         x, y = run.x[:n, 0], run.x[:n, 1]
         color = ink[run.label].color
-        if id(run) not in strong:
-            # another seed of a label: faint, so the median run stands out
-            ax.plot(x, y, color=color, lw=0.8, alpha=0.25, zorder=2, label=legend[run.label])
-            continue
         (line,) = ax.plot(
             x,
             y,
@@ -312,9 +289,10 @@ def plot_path(
     )
     if diverged_in_view:
         handles.append(_marker_key("X", "diverged"))
-    if any(c > 1 for c in counts.values()):
+    faint = {label: counts[label] - 1 for label in result.labels if counts[label] > 1}
+    if faint:
         handles.append(Line2D([], [], color="0.3", lw=1.8, label="median run (middle final loss)"))
-        handles.append(Line2D([], [], color="0.3", lw=0.8, alpha=0.35, label="other seeds"))
+        handles.append(faint_key(faint))
 
     if dim == 2:
         style_axes(ax, f"{problem_title(problem)}: optimization paths", "x", "y")
@@ -335,6 +313,8 @@ def plot_path(
     ax.set_aspect("equal")
     if dim == 2:
         draw_contours(ax, result, ((x_lo, x_hi), (y_lo, y_hi)), grid)
+    # after the layout pass, which would otherwise transform every faint path once more
+    faint_paths(ax, result, strong, ink, lambda run: run.x[: valid(run), :2])
     handles += note_handles(reveal(ax, first, shapes, "paths"))
     ax.legend(
         handles=handles, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND, **OUTSIDE
@@ -361,28 +341,34 @@ def _marker_key(marker: str, label: str, face: str = "0.6") -> Line2D:
 def _plot_path_1d(result: Result, ax: Axes, ink: Mapping[str, Ink], by: By) -> Axes:
     """A 1-D problem's "path": x against step, the minima as dashed lines."""
     problem = result.problem
-    legend = _median_legend(result)
+    legend = median_legend(result)
     strong = {id(median_run(result.runs_of(label))) for label in result.labels}
+    faint = faint_paths(
+        ax,
+        result,
+        strong,
+        ink,
+        lambda run: np.column_stack([np.arange(valid(run)), run.x[: valid(run), 0]]),
+    )
     handles: dict[str, Any] = {}
     shapes: list[tuple[str, np.ndarray]] = []
     for run in result.runs:
+        if id(run) not in strong:
+            continue
         n = valid(run)
         steps = np.arange(n)
-        if id(run) in strong:
-            (handles[run.label],) = ax.plot(
-                steps,
-                run.x[:n, 0],
-                color=ink[run.label].color,
-                lw=1.8,
-                ls=ink[run.label].linestyle,
-                marker=ink[run.label].marker,
-                markevery=max(1, n // 12),
-                label=legend[run.label],
-                zorder=3,
-            )
-            shapes.append((run.label, np.column_stack([steps, run.x[:n, 0]])))
-        else:
-            ax.plot(steps, run.x[:n, 0], color=ink[run.label].color, lw=0.8, alpha=0.25)
+        (handles[run.label],) = ax.plot(
+            steps,
+            run.x[:n, 0],
+            color=ink[run.label].color,
+            lw=1.8,
+            ls=ink[run.label].linestyle,
+            marker=ink[run.label].marker,
+            markevery=max(1, n // 12),
+            label=legend[run.label],
+            zorder=3,
+        )
+        shapes.append((run.label, np.column_stack([steps, run.x[:n, 0]])))
     lines = [handles[label] for label in result.labels]
     for k, m in enumerate(problem.minima()):
         lines.append(
@@ -392,6 +378,8 @@ def _plot_path_1d(result: Result, ax: Axes, ink: Mapping[str, Ink], by: By) -> A
     ax.set_ylim(lo, hi)
     style_axes(ax, f"{problem_title(problem)}: x over the steps", "step", "x")
     ax.grid(True, alpha=0.3)
+    if faint:
+        lines.append(faint_key(faint))
     lines += note_handles(reveal(ax, handles, shapes, "curves"))
     ax.legend(
         handles=lines, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND, **OUTSIDE

@@ -1,14 +1,14 @@
 """From a :class:`~optcompare.experiments.records.Result` to plain rows and documents (no I/O).
 
-``trajectory_rows`` gives the rows of ``trajectory.csv`` and
-``summary_document`` the content of ``summary.json``; the CLI's table and the
-files are made from these, so they always agree.
+``summary_document`` gives the content of ``summary.json`` (and
+:mod:`optcompare.summary.trajectories` the text of ``trajectory.csv``); the CLI's
+table and the files are made from these, so they always agree.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,6 +18,7 @@ from optcompare._version import __version__
 from optcompare.experiments import basins as basin_rules
 from optcompare.experiments.basins import outcome_name, shown_codes
 from optcompare.experiments.stationary import POLISH_ITERATIONS
+from optcompare.summary.trajectories import csv_plan
 
 if TYPE_CHECKING:
     from optcompare.experiments.basins import Basins
@@ -156,36 +157,12 @@ def summary_document(result: Result, command: str) -> dict[str, Any]:
         "lr_schedule": result.lr_schedule or "constant",
         "clipping": clipping_entry(result.clip_norm, result.clip_value),
         "tuning": result.tuning or None,
+        # how many rows trajectory.csv holds, every how many steps, and whether the whole
+        # record is in trajectory.npz (beyond trajectories.CSV_ROW_LIMIT rows)
+        "trajectory_csv": csv_plan(result).entry(),
         "aggregates": aggregate(result),
         "runs": [summary_row(r) for r in result.runs],
     }
-
-
-def trajectory_header(dim: int) -> list[str]:
-    return [
-        "label",
-        "optimizer",
-        "seed",
-        "step",
-        "loss",
-        "grad_norm",
-        *[f"x{i}" for i in range(dim)],
-    ]
-
-
-def trajectory_rows(result: Result) -> Iterator[list[Any]]:
-    """Rows of trajectory.csv: steps 0..N per run, stopping before a divergence."""
-    for r in result.runs:
-        for k in range(r.last_step + 1):
-            yield [
-                r.label,
-                r.optimizer,
-                r.seed,
-                k,
-                repr(float(r.loss[k])),
-                repr(float(r.grad_norm[k])),
-                *(repr(float(v)) for v in r.x[k]),
-            ]
 
 
 def _header(command: str) -> dict[str, Any]:

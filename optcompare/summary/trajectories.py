@@ -1,0 +1,173 @@
+"""A run's recorded trajectories as files: the text of trajectory.csv and the arrays of
+trajectory.npz (no I/O; :mod:`optcompare.output` writes them).
+
+``trajectory.csv`` has one row per run and step while that makes at most
+:data:`CSV_ROW_LIMIT` rows.  A longer record keeps every k-th step of each run
+(k the smallest whole number that fits the limit; step 0 and each run's last
+valid step always stay), and the whole record also goes to ``trajectory.npz``,
+which one ``np.load`` reads.  A CSV of millions of rows is read by no one as
+text, and formatting it dominated the time of ``run --seeds 1000``.
+
+The CSV's numbers are Python's ``repr`` of each float64, the shortest text that
+reads back as the same number, so ``float(cell)`` gives the recorded value
+exactly.  Rows are formatted a run at a time by one ``%`` over the whole block,
+without a Python loop per step.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from optcompare.experiments.records import Result
+
+#: The most rows trajectory.csv holds; beyond it the CSV keeps every k-th step and the
+#: whole record also goes to trajectory.npz.  A million rows of a 2-D problem is about
+#: 100 MB of text, about what a spreadsheet or pandas still opens comfortably.
+CSV_ROW_LIMIT = 1_000_000
+
+#: csv.writer's default line end, which trajectory.csv has always used.
+LINE_END = "\r\n"
+
+
+def header(dim: int) -> list[str]:
+    """The columns of trajectory.csv."""
+    return [
+        "label",
+        "optimizer",
+        "seed",
+        "step",
+        "loss",
+        "grad_norm",
+        *[f"x{i}" for i in range(dim)],
+    ]
+
+
+def kept_steps(last: int, every: int) -> np.ndarray:
+    """Steps 0, every, 2 every, ... up to ``last``, and ``last`` itself (none if ``last`` < 0)."""
+    if last < 0:
+        return np.zeros(0, dtype=np.int64)
+    steps = np.arange(0, last + 1, every, dtype=np.int64)
+    return steps if steps[-1] == last else np.append(steps, last)
+
+
+def _last_steps(result: Result) -> np.ndarray:
+    return np.array([r.last_step for r in result.runs], dtype=np.int64)
+
+
+def _rows(last: np.ndarray, every: int) -> int:
+    """Rows of trajectory.csv for runs ending at steps ``last``, keeping every ``every``-th."""
+    last = last[last >= 0]
+    # ceil((last + 1) / every) multiples of every, plus the last step when it is not one
+    return int(np.sum(-(-(last + 1) // every) + (last % every != 0)))
+
+
+@dataclass(frozen=True)
+class CsvPlan:
+    """What trajectory.csv holds: ``rows`` rows, every ``every``-th step of each run.
+
+    ``full`` is False when steps were left out (``every`` > 1); the whole record then
+    goes to trajectory.npz as well.
+    """
+
+    rows: int
+    every: int
+    limit: int
+
+    @property
+    def full(self) -> bool:
+        return self.every == 1
+
+    def entry(self) -> dict[str, Any]:
+        """summary.json's ``trajectory_csv``: rows, the step stride, the limit, and whether
+        the whole record is in the .npz file beside the CSV."""
+        return {
+            "rows": self.rows,
+            "every": self.every,
+            "row_limit": self.limit,
+            "npz": not self.full,
+        }
+
+
+def csv_plan(result: Result, limit: int | None = None) -> CsvPlan:
+    """The smallest stride k whose rows fit ``limit`` (default :data:`CSV_ROW_LIMIT`).
+
+    A run always keeps step 0 and its last step, so a limit below two rows per
+    run cannot be met; the stride then grows until each run keeps just those.
+    """
+    limit = CSV_ROW_LIMIT if limit is None else int(limit)
+    last = _last_steps(result)
+    every = 1
+    if _rows(last, 1) > limit:
+        # rows fall as k grows (a run keeps ceil(last / k) + 1 of them) and are at least
+        # rows(1) / k, so the answer lies in [rows(1) // limit, longest run]: bisect
+        lo = max(2, _rows(last, 1) // max(limit, 1))
+        hi = max(int(last.max(initial=0)), lo)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if _rows(last, mid) <= limit else (mid + 1, hi)
+        every = lo
+    rows = _rows(last, every)
+    return CsvPlan(rows=rows, every=every, limit=limit)
+
+
+def _prefix(label: str, optimizer: str, seed: int) -> str:
+    """The run's first three cells as csv.writer quotes them, ready for ``%`` (``%`` doubled)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow([label, optimizer, seed])
+    return buf.getvalue().replace("%", "%%") + ","
+
+
+def csv_chunks(result: Result, every: int = 1) -> Iterator[str]:
+    """The text of trajectory.csv: the header, then one block of rows per run.
+
+    Each run's rows stop before a divergence; ``every`` > 1 keeps steps 0, every,
+    2 every, ... and the run's last valid step.
+    """
+    dim = result.problem.dim
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator=LINE_END).writerow(header(dim))
+    yield buf.getvalue()
+    # '%r' is repr(float): the shortest text that reads back as the same float64;
+    # the step goes through '%d' as a float, exact far beyond any step count allowed
+    cells = "%d," + ",".join(["%r"] * (2 + dim)) + LINE_END
+    for r in result.runs:
+        steps = kept_steps(r.last_step, every)
+        if steps.size == 0:
+            continue
+        block = np.empty((steps.size, 3 + dim))
+        block[:, 0] = steps
+        block[:, 1] = r.loss[steps]
+        block[:, 2] = r.grad_norm[steps]
+        block[:, 3:] = r.x[steps]
+        row = _prefix(r.label, r.optimizer, r.seed) + cells
+        yield (row * steps.size) % tuple(block.ravel().tolist())
+
+
+def npz_arrays(result: Result) -> dict[str, Any]:
+    """The whole record, one entry per run in summary.json's order of ``runs``.
+
+    ``x`` (runs, steps+1, dim), ``loss`` and ``grad_norm`` (runs, steps+1) hold NaN
+    from a run's divergence on, as :class:`~optcompare.experiments.records.Run` does;
+    ``step`` (steps+1,), ``seed``, ``label``, ``optimizer`` and ``diverged_at``
+    (runs,; -1 for a run that did not diverge).
+    """
+    runs = result.runs
+    return {
+        "x": np.stack([r.x for r in runs]),
+        "loss": np.stack([r.loss for r in runs]),
+        "grad_norm": np.stack([r.grad_norm for r in runs]),
+        "step": np.arange(result.steps + 1, dtype=np.int64),
+        "seed": np.array([r.seed for r in runs], dtype=np.int64),
+        "label": np.array([r.label for r in runs], dtype=str),
+        "optimizer": np.array([r.optimizer for r in runs], dtype=str),
+        "diverged_at": np.array(
+            [-1 if r.diverged_at is None else r.diverged_at for r in runs], dtype=np.int64
+        ),
+    }
