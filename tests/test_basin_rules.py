@@ -163,3 +163,52 @@ def test_the_six_hump_saddle_at_the_origin():
     ends = ended(p, [(0.0, 0.0), (0.02, -0.01)])
     assert list(ends.outcome) == [SADDLE, SADDLE]
     np.testing.assert_allclose(ends.point, 0.0, atol=1e-14)
+
+
+# -- the row helpers: numpy's results bit for bit, without its slow short-axis reductions ---
+
+
+def awkward_rows(shape: tuple[int, ...]) -> np.ndarray:
+    """Random rows with the values a shortcut gets wrong: signed zeros, NaN, infinities,
+    tiny and huge magnitudes."""
+    rng = np.random.default_rng(7)
+    a = rng.normal(size=shape) * 10.0 ** rng.integers(-200, 200, size=shape)
+    special = np.array([0.0, -0.0, np.nan, np.inf, -np.inf, 5e-324, 1e300, -1e-300])
+    flat = a.reshape(-1)
+    flat[: 3 * len(special) : 3] = special
+    return a
+
+
+@pytest.mark.parametrize("shape", [(40, 2), (13, 3, 2), (25, 3), (30, 1)])
+def test_row_helpers_are_numpy_bit_for_bit(shape):
+    from optcompare.experiments.stationary import finite_rows, largest_abs, row_norms
+
+    a = awkward_rows(shape)
+    with np.errstate(all="ignore"):
+        want = np.linalg.norm(a, axis=-1)
+        got = row_norms(a)
+    assert same_bits(got, want)
+    if a.ndim == 2:
+        assert np.array_equal(finite_rows(a), np.all(np.isfinite(a), axis=1))
+        assert same_bits(largest_abs(a), np.abs(a).max(axis=1))
+
+
+def same_bits(got: np.ndarray, want: np.ndarray) -> bool:
+    """Equal shapes and values, NaN where NaN, the same sign of every zero."""
+    number = ~np.isnan(want)
+    return (
+        got.shape == want.shape
+        and np.array_equal(got, want, equal_nan=True)
+        and np.array_equal(np.signbit(got[number]), np.signbit(want[number]))
+    )
+
+
+def test_row_norms_of_two_columns_round_like_numpy():
+    from optcompare.experiments.stationary import row_norms
+
+    # squares that overflow, underflow and carry rounding in their sum
+    a = np.array([[3e200, 4e200], [3e-200, 4e-200], [0.1, 0.2], [1.0, 1e-17], [-0.0, -0.0]])
+    with np.errstate(all="ignore"):
+        got, want = row_norms(a), np.linalg.norm(a, axis=1)
+    assert same_bits(got, want)
+    assert np.isinf(got[0]) and got[1] == 0.0 and not np.signbit(got[-1])

@@ -35,7 +35,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optcompare.experiments.stationary import EIG_TOL, GRAD_TOL, eigh, hessians, polish
+from optcompare.experiments.stationary import (
+    EIG_TOL,
+    GRAD_TOL,
+    eigh,
+    finite_rows,
+    hessians,
+    largest_abs,
+    polish,
+    row_norms,
+)
 from optcompare.problem import Problem
 
 # the outcomes other than a listed minimum; negative, so they never clash with an index
@@ -78,9 +87,9 @@ def stationary_kind(problem: Problem, P: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
         g = problem.grad(P)
         lam, V = eigh(hessians(problem, P))
-        top = np.maximum(1.0, np.abs(lam).max(axis=1))
-        size = np.maximum(1.0, np.linalg.norm(P, axis=1))
-        stationary = np.linalg.norm(g, axis=1) <= GRAD_TOL * top * size
+        top = np.maximum(1.0, largest_abs(lam))
+        size = np.maximum(1.0, row_norms(P))
+        stationary = row_norms(g) <= GRAD_TOL * top * size
         zero = np.abs(lam) <= EIG_TOL * top[:, None]
         up = (lam > 0) & ~zero
         down = (lam < 0) & ~zero
@@ -91,7 +100,7 @@ def stationary_kind(problem: Problem, P: np.ndarray) -> np.ndarray:
             up[:, j] |= zero[:, j] & (fp > f0) & (fm > f0)
             down[:, j] |= zero[:, j] & (fp < f0) & (fm < f0)
     kind = np.where(up.all(axis=1), UNLISTED_MINIMUM, np.where(down.all(axis=1), MAXIMUM, SADDLE))
-    return np.where(stationary & np.all(np.isfinite(P), axis=1), kind, NOT_CONVERGED)
+    return np.where(stationary & finite_rows(P), kind, NOT_CONVERGED)
 
 
 @dataclass(frozen=True)
@@ -135,14 +144,14 @@ def classify(
     point[alive] = polish(problem, final_x[alive], max_step=reach)
     kind = np.full(n, NOT_CONVERGED)
     kind[alive] = stationary_kind(problem, point[alive])
-    dist = np.linalg.norm(point - final_x, axis=1)
+    dist = row_norms(point - final_x)
     with np.errstate(invalid="ignore"):
         reached = (kind != NOT_CONVERGED) & (dist <= reach) & settled & (~moving | (dist <= move))
 
     mins = np.array([m.x for m in problem.minima()], dtype=float).reshape(-1, final_x.shape[1])
     if len(mins):
-        d_point = np.linalg.norm(point[:, None, :] - mins[None], axis=-1)
-        d_end = np.linalg.norm(final_x[:, None, :] - mins[None], axis=-1)
+        d_point = row_norms(point[:, None, :] - mins[None])
+        d_end = row_norms(final_x[:, None, :] - mins[None])
         with np.errstate(invalid="ignore"):
             at = np.nanargmin(np.where(np.isnan(d_point), np.inf, d_point), axis=1)
             listed = d_point[np.arange(n), at] <= MATCH_FRACTION * diag
