@@ -211,11 +211,11 @@ def basins_files(
     results: Sequence[Basins], problem: Problem, command: str, fmt: str = "png", plot: bool = True
 ) -> tuple[dict[str, Any], Contents]:
     """basins.csv (one row per optimizer and start), summary.json and the figure."""
-    from optcompare.summary import documents
+    from optcompare.summary import basins_csv, documents
 
     doc = documents.basins_document(results, problem, command)
     files: Files = {
-        "basins.csv": csv_file(*documents.basins_table(results)),
+        "basins.csv": lambda p: write_chunks(p, basins_csv.csv_chunks(results)),
         "summary.json": json_file(doc),
     }
     if plot:
