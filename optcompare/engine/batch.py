@@ -19,6 +19,7 @@ point (value and gradient in one call), check for divergence, record.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -158,11 +159,12 @@ def run_batch(
 
     diverged_at = joined("diverged_at")
     if recorder is not None:
-        recorder.finish(diverged_at)
-        summaries = recorder.summaries(diverged_at, problem.f_star, tol)
+        recorder.finish()
+        best, first_below = recorder.summaries(problem.f_star, tol)
+        area: Any = functools.partial(recorder.area, diverged_at, problem.f_star)
     else:
-        summaries = Summaries(
-            *(np.concatenate([getattr(c.summaries, k) for c in chunks]) for k in SUMMARIES)
+        best, area, first_below = (
+            np.concatenate([getattr(c.summaries, k) for c in chunks]) for k in SUMMARIES
         )
     only = chunks[0]  # record_state runs as one chunk
     return Trajectory(
@@ -170,9 +172,9 @@ def run_batch(
         diverged_at=diverged_at,
         final_x=joined("final_x"),
         final_loss=joined("final_loss"),
-        best_loss=summaries.best,
-        auc=summaries.auc,
-        first_below=summaries.first_below,
+        best_loss=best,
+        area=area,
+        first_below=first_below,
         diverged_x=joined("diverged_x"),
         limit=runaway_limit(problem),
         x=None if recorder is None else recorder.x,
@@ -220,12 +222,15 @@ def _advance(
         grad_failed = np.zeros(runs, dtype=bool) if clipping is not None else None
         rec_state: dict[str, np.ndarray] = {}
         rec_eff = np.full((steps, runs, dim), np.nan) if job.record_state else None
-        if rec is not None:
-            rec.write(0, rows, x, loss, g_true)
+        part = None if rec is None else rec.part(rows)
+        if part is not None:
+            part.write(0, x, loss, g_true)
         live: np.ndarray | None = None  # None: every run of the chunk, in order
         x_all = x  # the whole chunk (frozen runs at their last good iterate), for on_step
         if not alive.all():
             x, loss, g_true, state, h, live = _drop(x, loss, g_true, state, values, ~alive, None)
+            if part is not None:
+                part.retire(0, np.flatnonzero(~alive), live)
             observe = _observer(problem, seeds[live])
 
         for t in range(1, steps + 1):
@@ -241,8 +246,9 @@ def _advance(
                 x_new = np.clip(x_new, bounds[0], bounds[1])
             loss_new, g_new = problem.value_and_grad(x_new)
 
-            # NaN fails every comparison, so these tests catch NaN, inf and runaways;
-            # the whole-chunk test is three cheap reductions, rows are checked only if it fails
+            # NaN fails every comparison, so these tests catch NaN, inf and runaways; the
+            # whole-chunk test is three reductions (not BLAS dot products: their threads
+            # spin against other processes), rows are checked only if it fails
             if grad_bad is not None or not (
                 x_new.max(initial=-np.inf) <= limit
                 and x_new.min(initial=np.inf) >= -limit
@@ -262,13 +268,15 @@ def _advance(
                     x, g = x[~bad], g[~bad]  # for the effective step below
                     kept = _drop(x_new, loss_new, g_new, state, values, bad, live)
                     x_new, loss_new, g_new, state, h, live = kept
+                    if part is not None:
+                        part.retire(t, gone, live)
                     lr0 = h.lr  # the live runs' own lr, before any schedule
                     observe = _observer(problem, seeds[live])
             if rec_eff is not None:
                 _record_state(rec_state, rec_eff, t, state, live, x, x_new, g)
             x, loss, g_true = _coordinate_major(x_new), loss_new, _coordinate_major(g_new)
-            if rec is not None:
-                rec.write(t, rows if live is None else rows.start + live, x, loss, g_true)
+            if part is not None:
+                part.write(t, x, loss, g_true)
             else:
                 assert running is not None
                 running.add(t, loss, live)

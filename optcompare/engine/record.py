@@ -1,10 +1,10 @@
 """What the engine keeps of each step, and the per-run summaries made from it.
 
 Recording on, the step loop only copies the iterate, the loss and the squared
-gradient norm into preallocated buffers; everything else (NaN after
-divergence, the best loss, the area under the curve, the first step below
-the tolerance, the square root of the norms) is derived once at the end, in
-blocks of steps.  Recording off, :class:`Running` accumulates the same
+gradient norm into preallocated buffers (a diverged run's columns are NaN from
+its step on); everything else (the best loss, the area under the
+curve, the first step below the tolerance, the square root of the norms) is
+derived once at the end, in blocks of steps.  Recording off, :class:`Running` accumulates the same
 summaries step by step in O(runs) memory.  Both give the same numbers: the
 best loss, the area and the first step bit for bit.
 
@@ -67,32 +67,12 @@ class Recorder:
         self.loss = np.empty((steps + 1, runs))
         self.grad_sq = np.empty((steps + 1, runs))
 
-    def write(
-        self, t: int, rows: slice | np.ndarray, x: np.ndarray, loss: np.ndarray, g: np.ndarray
-    ) -> None:
-        """Step ``t`` of the runs ``rows`` (a slice, or positions once some have left):
-        x and g are (runs, dim) views of (dim, runs) data."""
-        self.xt[t][:, rows] = x.T
-        self.loss[t, rows] = loss
-        gt = g.T
-        if isinstance(rows, slice):
-            sq = self.grad_sq[t, rows]
-            np.multiply(gt[0], gt[0], out=sq)
-            for row in gt[1:]:  # a few coordinates: one pass each, no temporary
-                sq += row * row
-        else:
-            self.grad_sq[t, rows] = np.einsum("dr,dr->r", gt, gt)
+    def part(self, rows: slice) -> Part:
+        """The writer of one chunk of runs (the runs ``rows``)."""
+        return Part(self, rows)
 
-    def finish(self, diverged_at: np.ndarray) -> None:
-        """NaN from each diverged run's step on (frozen runs were recorded as they were),
-        then the norms from their squares."""
-        steps = self.loss.shape[0]
-        cols = np.flatnonzero(diverged_at >= 0)
-        if len(cols):
-            late = np.arange(steps)[:, None] >= diverged_at[cols][None, :]
-            self.loss[:, cols] = np.where(late, np.nan, self.loss[:, cols])
-            self.grad_sq[:, cols] = np.where(late, np.nan, self.grad_sq[:, cols])
-            self.xt[:, :, cols] = np.where(late[:, None, :], np.nan, self.xt[:, :, cols])
+    def finish(self) -> None:
+        """The gradient norms from their squares."""
         np.sqrt(self.grad_sq, out=self.grad_sq)
 
     @property
@@ -103,24 +83,75 @@ class Recorder:
     def grad_norm(self) -> np.ndarray:
         return self.grad_sq
 
-    def summaries(self, diverged_at: np.ndarray, f_star: float | None, tol: float) -> Summaries:
-        """Best loss, area under the curve and first step below tol, from the record
-        (after :meth:`finish`: NaN marks the steps that do not count)."""
+    def summaries(self, f_star: float | None, tol: float) -> tuple[np.ndarray, np.ndarray]:
+        """Best loss and first step below tol of each run, from the record (after
+        :meth:`finish`: NaN marks the steps that do not count)."""
         steps, runs = self.loss.shape
         best = np.full(runs, np.inf)
-        total = np.zeros(runs)
         first = np.full(runs, -1, dtype=np.int64)
         for lo in range(0, steps, BLOCK_STEPS):
             block = self.loss[lo : lo + BLOCK_STEPS]
             np.fmin(best, np.fmin.reduce(block, axis=0), out=best)  # fmin skips NaN
-            counted = score(block, f_star)
-            counted[np.isnan(counted)] = 0.0
-            for row in counted:  # step by step, in the order Running adds them
-                total += row
             hit = below(block, f_star, tol)  # NaN compares False
             new = (first < 0) & hit.any(axis=0)
             first[new] = lo + np.argmax(hit[:, new], axis=0)
-        return Summaries(best, total / valid_steps(diverged_at, steps - 1), first)
+        return best, first
+
+    def area(self, diverged_at: np.ndarray, f_star: float | None) -> np.ndarray:
+        """The area under each run's curve (the mean score over the steps that count),
+        added step by step in the order :class:`Running` adds them."""
+        steps, runs = self.loss.shape
+        total = np.zeros(runs)
+        for lo in range(0, steps, BLOCK_STEPS):
+            counted = score(self.loss[lo : lo + BLOCK_STEPS], f_star)
+            counted[np.isnan(counted)] = 0.0
+            for row in counted:
+                total += row
+        return total / valid_steps(diverged_at, steps - 1)
+
+
+class Part:
+    """Writes one chunk's steps into a :class:`Recorder`.
+
+    While every run of the chunk is going, a step is three contiguous copies.
+    Once some have diverged, the chunk's rows are assembled in templates whose
+    diverged columns hold NaN, set once, and then copied whole.
+    """
+
+    def __init__(self, rec: Recorder, rows: slice) -> None:
+        self.rec, self.rows = rec, rows
+        self.live: np.ndarray | None = None  # chunk positions still going; None: all
+        self.tx = self.tloss = self.tsq = np.empty(0)
+
+    def write(self, t: int, x: np.ndarray, loss: np.ndarray, g: np.ndarray) -> None:
+        """Step ``t`` of the runs still going: x and g are (runs, dim) views of (dim, runs)."""
+        rec, rows, live, gt = self.rec, self.rows, self.live, g.T
+        if live is None:
+            rec.xt[t][:, rows] = x.T
+            rec.loss[t, rows] = loss
+            sq = rec.grad_sq[t, rows]
+            np.multiply(gt[0], gt[0], out=sq)
+            for row in gt[1:]:  # a few coordinates: one pass each, no temporary
+                sq += row * row
+            return
+        self.tx[:, live] = x.T
+        self.tloss[live] = loss
+        self.tsq[live] = np.einsum("dr,dr->r", gt, gt)
+        rec.xt[t][:, rows] = self.tx
+        rec.loss[t, rows] = self.tloss
+        rec.grad_sq[t, rows] = self.tsq
+
+    def retire(self, t: int, gone: np.ndarray, live: np.ndarray) -> None:
+        """The runs at chunk positions ``gone`` diverged at step ``t``: NaN from there on.
+        ``live`` are the positions still going."""
+        if self.live is None:
+            width = self.rows.stop - self.rows.start
+            self.tx = np.full((self.rec.xt.shape[1], width), np.nan)
+            self.tloss, self.tsq = np.full(width, np.nan), np.full(width, np.nan)
+        self.tx[:, gone] = self.tloss[gone] = self.tsq[gone] = np.nan
+        here = self.rows.start + gone  # step t may be written already (step 0 is)
+        self.rec.xt[t][:, here] = self.rec.loss[t, here] = self.rec.grad_sq[t, here] = np.nan
+        self.live = live
 
 
 class Running:

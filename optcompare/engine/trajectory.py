@@ -8,7 +8,9 @@ step at which it did (-1 for runs that did not).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -24,8 +26,10 @@ class Trajectory:
         diverged_at: (runs,) first step with a non-finite or runaway iterate, -1 if none.
         final_x: (runs, dim) last iterate before any divergence.
         final_loss, best_loss: (runs,) loss at final_x, and the lowest loss seen.
-        auc: (runs,) mean over steps 0..N of log10(loss - f* + 1e-12), or of
+        auc: (runs,) mean over steps 0..N of log10(loss - f* + 1e-12), or of the
             loss when f* is unknown; lower is better (the area under the loss curve).
+            From a recorded trajectory it is computed on first use (``area`` holds
+            the function), as it costs a logarithm of every recorded loss.
         first_below: (runs,) first step with loss - f* <= tol, -1 if never or f* unknown.
         diverged_x: (runs, dim) the iterate that made each run diverge (NaN if none).
         limit: the |x| beyond which an iterate counted as runaway.
@@ -45,7 +49,7 @@ class Trajectory:
     final_x: np.ndarray
     final_loss: np.ndarray
     best_loss: np.ndarray
-    auc: np.ndarray
+    area: np.ndarray | Callable[[], np.ndarray]
     first_below: np.ndarray
     diverged_x: np.ndarray | None = None
     limit: float = np.inf
@@ -58,6 +62,10 @@ class Trajectory:
     wall_time: float = 0.0
     clipped: np.ndarray | None = None
     gradient_failed: np.ndarray | None = None
+
+    @cached_property
+    def auc(self) -> np.ndarray:
+        return self.area() if callable(self.area) else self.area
 
     @property
     def runs(self) -> int:

@@ -54,35 +54,40 @@ def _runs_from(
 ) -> list[Run]:
     with np.errstate(all="ignore"):  # a runaway final_x may overflow the distance
         dist = problem.nearest_minimum_distance(tr.final_x)
-    out = []
     # run() always records whole trajectories
     assert tr.x is not None and tr.loss is not None and tr.grad_norm is not None
+    shared = {k: v for k, v in choice.values.items() if not isinstance(v, np.ndarray)}
+    per_run = {k: v.tolist() for k, v in choice.values.items() if isinstance(v, np.ndarray)}
+    # plain Python numbers once for the whole batch, not one numpy scalar at a time
+    seed_list, diverged = seeds.tolist(), tr.diverged_at.tolist()
+    first, final_loss, best = tr.first_below.tolist(), tr.final_loss.tolist(), tr.best_loss.tolist()
+    distance = [None if d != d else d for d in dist.tolist()]  # NaN: no known minimum
+    clipped = None if tr.clipped is None else tr.clipped.tolist()
+    x, loss, grad_norm = tr.x, tr.loss, tr.grad_norm
+    out = []
     for i in range(tr.runs):
-        values = {
-            k: (v[i].item() if isinstance(v, np.ndarray) else v) for k, v in choice.values.items()
-        }
-        d = int(tr.diverged_at[i])
+        d = diverged[i]
         out.append(
             Run(
                 label=choice.label,
                 optimizer=choice.name,
-                hyperparameters=values,
-                seed=int(seeds[i]),
+                hyperparameters={**shared, **{k: v[i] for k, v in per_run.items()}},
+                seed=seed_list[i],
                 start=starts[i].copy(),
-                x=tr.x[:, i, :],
-                loss=tr.loss[:, i],
-                grad_norm=tr.grad_norm[:, i],
+                x=x[:, i, :],
+                loss=loss[:, i],
+                grad_norm=grad_norm[:, i],
                 diverged_at=None if d < 0 else d,
-                steps_to_tol=None if tr.first_below[i] < 0 else int(tr.first_below[i]),
+                steps_to_tol=None if first[i] < 0 else first[i],
                 final_x=tr.final_x[i],
-                final_loss=float(tr.final_loss[i]),
-                best_loss=float(tr.best_loss[i]),
-                distance_to_min=None if np.isnan(dist[i]) else float(dist[i]),
+                final_loss=final_loss[i],
+                best_loss=best[i],
+                distance_to_min=distance[i],
                 wall_time=share,
                 state={k: v[:, i, :] for k, v in tr.state.items()},
                 effective_step=None if tr.effective_step is None else tr.effective_step[:, i, :],
-                diverged_reason=tr.divergence_reason(i, problem),
-                clipped_steps=None if tr.clipped is None else int(tr.clipped[i]),
+                diverged_reason=None if d < 0 else tr.divergence_reason(i, problem),
+                clipped_steps=None if clipped is None else clipped[i],
             )
         )
     return out
