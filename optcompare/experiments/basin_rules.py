@@ -183,11 +183,11 @@ class Tail:
         if t == self.begin:
             self.start[rows] = self.prev[rows] = x
         elif t > self.begin:
-            self.path[rows] += np.linalg.norm(x - self.prev[rows], axis=1)
+            self.path[rows] += row_norms(x - self.prev[rows])
             self.prev[rows] = x
 
     def move(self, final_x: np.ndarray) -> np.ndarray:
-        return np.linalg.norm(final_x - self.start, axis=1)
+        return row_norms(final_x - self.start)
 
 
 def tail_steps(steps: int) -> int:
