@@ -42,6 +42,10 @@ RUNAWAY_FACTOR = 1e6
 CHUNK_RUNS = 8192
 
 
+# the reductions of the divergence test, called as ufuncs: no wrapper per step
+_max, _min, _sum = np.maximum.reduce, np.minimum.reduce, np.add.reduce
+
+
 def runaway_limit(problem: Problem) -> float:
     """|x| beyond which a run is called diverged: far outside the problem's window."""
     span = max((max(abs(lo), abs(hi)) for lo, hi in problem.window()), default=1.0)
@@ -250,9 +254,9 @@ def _advance(
             # whole-chunk test is three reductions (not BLAS dot products: their threads
             # spin against other processes), rows are checked only if it fails
             if grad_bad is not None or not (
-                x_new.max(initial=-np.inf) <= limit
-                and x_new.min(initial=np.inf) >= -limit
-                and np.isfinite(loss_new.sum())
+                _max(x_new, axis=None, initial=-np.inf) <= limit
+                and _min(x_new, axis=None, initial=np.inf) >= -limit
+                and np.isfinite(_sum(loss_new))
             ):
                 bad = ~((np.abs(x_new).max(axis=1, initial=0.0) <= limit) & np.isfinite(loss_new))
                 if grad_bad is not None and grad_failed is not None:

@@ -120,7 +120,7 @@ class Part:
 
     def __init__(self, rec: Recorder, rows: slice) -> None:
         self.rec, self.rows = rec, rows
-        self.live: np.ndarray | None = None  # chunk positions still going; None: all
+        self.live: np.ndarray | None = None  # mask of the runs still going; None: all
         self.tx = self.tloss = self.tsq = np.empty(0)
 
     def write(self, t: int, x: np.ndarray, loss: np.ndarray, g: np.ndarray) -> None:
@@ -134,7 +134,9 @@ class Part:
             for row in gt[1:]:  # a few coordinates: one pass each, no temporary
                 sq += row * row
             return
-        self.tx[:, live] = x.T
+        # boolean masks, one coordinate row at a time: the cheapest scatter numpy has
+        for d, row in enumerate(x.T):
+            self.tx[d][live] = row
         self.tloss[live] = loss
         self.tsq[live] = np.einsum("dr,dr->r", gt, gt)
         rec.xt[t][:, rows] = self.tx
@@ -151,7 +153,8 @@ class Part:
         self.tx[:, gone] = self.tloss[gone] = self.tsq[gone] = np.nan
         here = self.rows.start + gone  # step t may be written already (step 0 is)
         self.rec.xt[t][:, here] = self.rec.loss[t, here] = self.rec.grad_sq[t, here] = np.nan
-        self.live = live
+        self.live = np.zeros(len(self.tloss), dtype=bool)
+        self.live[live] = True
 
 
 class Running:

@@ -57,6 +57,7 @@ uses a decay of 0.9, PyTorch 0.99.
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,10 +93,13 @@ def update(x: np.ndarray, g: np.ndarray, s: RMSpropState, h: Hyper, loss=None):
     if not off(h.weight_decay):
         g = g + h.weight_decay * x
     v = s.v * h.alpha + ((1 - h.alpha) * g) * g
-    gm = choose(h.centered, lambda: lerp(s.gm, g, 1 - h.alpha), lambda: s.gm)
-    # rounding can push v - gm^2 a hair below zero; NaN then marks the run diverged, as in torch
-    with np.errstate(invalid="ignore"):
+    if off(h.centered):
+        gm, d = s.gm, v
+    else:
+        gm = lerp(s.gm, g, 1 - h.alpha)
         d = choose(h.centered, lambda: v + (-1 * gm) * gm, lambda: v)
+    # rounding can push v - gm^2 a hair below zero; NaN then marks the run diverged, as in torch
+    with np.errstate(invalid="ignore") if not off(h.centered) else nullcontext():
         a = choose(h.eps_in_sqrt, lambda: np.sqrt(d + h.eps), lambda: np.sqrt(d) + h.eps)
     if off(h.momentum):
         return x + ((-h.lr) * g) / a, RMSpropState(t=s.t + 1, v=v, gm=gm, b=s.b)
