@@ -190,12 +190,11 @@ def sweep_files(
     colors: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Any], Contents]:
     """sweep.csv (one row per optimizer, value and seed), summary.json and the figure."""
-    from optcompare.summary import documents
+    from optcompare.summary import csv_columns, documents
 
-    rows = result.rows()
     doc = documents.sweep_document(result, command)
     files: Files = {
-        "sweep.csv": csv_file(list(rows[0]), (r.values() for r in rows)),
+        "sweep.csv": lambda p: write_chunks(p, csv_columns.sweep_chunks(result)),
         "summary.json": json_file(doc),
     }
     if plot:
@@ -211,11 +210,11 @@ def basins_files(
     results: Sequence[Basins], problem: Problem, command: str, fmt: str = "png", plot: bool = True
 ) -> tuple[dict[str, Any], Contents]:
     """basins.csv (one row per optimizer and start), summary.json and the figure."""
-    from optcompare.summary import basins_csv, documents
+    from optcompare.summary import csv_columns, documents
 
     doc = documents.basins_document(results, problem, command)
     files: Files = {
-        "basins.csv": lambda p: write_chunks(p, basins_csv.csv_chunks(results)),
+        "basins.csv": lambda p: write_chunks(p, csv_columns.basins_chunks(results)),
         "summary.json": json_file(doc),
     }
     if plot:

@@ -1,5 +1,6 @@
-"""basins.csv formatted a column at a time (``optcompare.summary.basins_csv``) is the text
-that ``csv.writer`` makes of the cell-by-cell rows of ``documents.basins_table``."""
+"""basins.csv and sweep.csv formatted a column at a time (``optcompare.summary.csv_columns``)
+are the text that ``csv.writer`` makes of the cell-by-cell rows of ``documents.basins_table``
+and ``SweepResult.rows``."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ import pytest
 from optcompare import output
 from optcompare.experiments.basins import DIVERGED, STILL_MOVING, run_basins
 from optcompare.experiments.choices import make_optimizers
+from optcompare.experiments.sweep import sweep
 from optcompare.problem import make_problem
-from optcompare.summary import basins_csv
+from optcompare.summary import csv_columns
 from optcompare.summary.documents import basins_table
 
 CAMEL = make_problem("six-hump-camel")
@@ -26,14 +28,17 @@ def results():
     return [run_basins(c, CAMEL, grid=17, steps=120) for c in choices]
 
 
-def reference(results) -> str:
-    """What csv.writer writes from basins_table's rows (one cell at a time)."""
+def written(header, rows) -> str:
+    """What csv.writer writes (one cell at a time)."""
     buf = io.StringIO()
     w = csv.writer(buf)
-    header, rows = basins_table(results)
     w.writerow(header)
     w.writerows(rows)
     return buf.getvalue()
+
+
+def reference(results) -> str:
+    return written(*basins_table(results))
 
 
 def awkward(b):
@@ -59,12 +64,12 @@ def awkward(b):
 
 
 def test_the_text_is_csv_writer_of_the_rows(results):
-    assert "".join(basins_csv.csv_chunks(results)) == reference(results)
+    assert "".join(csv_columns.basins_chunks(results)) == reference(results)
 
 
 def test_quoted_labels_and_special_numbers(results):
     odd = [awkward(results[0]), results[1]]
-    text = "".join(basins_csv.csv_chunks(odd))
+    text = "".join(csv_columns.basins_chunks(odd))
     assert text == reference(odd)
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[1][0] == 'sgd "a, b" 100% {x}'
@@ -80,7 +85,7 @@ def test_quoted_labels_and_special_numbers(results):
 
 def test_missing_point_and_tail_are_nan_columns(results):
     bare = replace(results[0], point=None, tail_move=None, tail_path=None)
-    text = "".join(basins_csv.csv_chunks([bare]))
+    text = "".join(csv_columns.basins_chunks([bare]))
     assert text == reference([bare])
     rows = list(csv.reader(io.StringIO(text)))[1:]
     assert {r[c] for r in rows for c in (6, 7, 8, 9)} == {"nan"}
@@ -88,7 +93,7 @@ def test_missing_point_and_tail_are_nan_columns(results):
 
 def test_rows_follow_the_grid_and_outcomes(results):
     b = results[1]
-    rows = list(csv.reader(io.StringIO("".join(basins_csv.csv_chunks([b])))))[1:]
+    rows = list(csv.reader(io.StringIO("".join(csv_columns.basins_chunks([b])))))[1:]
     ny, nx = b.outcome.shape
     assert len(rows) == ny * nx
     for i, j in [(0, 0), (0, nx - 1), (ny - 1, 0), (5, 7)]:
@@ -105,3 +110,46 @@ def test_basins_files_writes_that_text_with_csv_line_ends(results, tmp_path):
     data = (tmp_path / "basins.csv").read_bytes()
     assert data == reference(results).encode()
     assert data.count(b"\r\n") == 1 + sum(b.outcome.size for b in results)
+
+
+# -- sweep.csv ------------------------------------------------------------------------------
+
+
+def sweep_reference(result) -> str:
+    rows = result.rows()
+    return written(list(rows[0]), (r.values() for r in rows))
+
+
+@pytest.fixture(scope="module")
+def sweeps():
+    one = sweep(["sgd", "adam:amsgrad=true"], "rosenbrock", ["lr=1e-4:10:9:log"], seeds=3, steps=60)
+    two = sweep(
+        ["sgd"], "quadratic:kappa=50", ["lr=1e-3:1:4:log", "momentum=0:0.99:3"], seeds=2, steps=40
+    )
+    return one, two
+
+
+def test_sweep_text_is_csv_writer_of_the_rows(sweeps):
+    one, two = sweeps
+    assert any(r["diverged"] is not False for r in one.rows())  # both kinds of cell
+    assert any(r["diverged"] is False for r in one.rows())
+    for s in sweeps:
+        assert "".join(csv_columns.sweep_chunks(s)) == sweep_reference(s)
+    assert "".join(csv_columns.sweep_chunks(two)).startswith(
+        "label,optimizer,lr,momentum,seed,final_loss,best_loss,auc,diverged\r\n"
+    )
+
+
+def test_sweep_labels_are_quoted_as_csv_writer_does(sweeps):
+    one, _ = sweeps
+    odd = replace(one, outcomes=[replace(one.outcomes[0], label='sgd "x, y"', optimizer="a\nb")])
+    text = "".join(csv_columns.sweep_chunks(odd))
+    assert text == sweep_reference(odd)
+    assert list(csv.reader(io.StringIO(text)))[1][:2] == ['sgd "x, y"', "a\nb"]
+
+
+def test_sweep_files_writes_that_text(sweeps, tmp_path):
+    one, _ = sweeps
+    _, contents = output.sweep_files(one, "optcompare sweep", plot=False)
+    contents.files["sweep.csv"](tmp_path / "sweep.csv")
+    assert (tmp_path / "sweep.csv").read_bytes() == sweep_reference(one).encode()

@@ -1,14 +1,21 @@
-"""The text of basins.csv: one row per optimizer and start (no I/O; :mod:`optcompare.output`
-writes it).
+"""The text of basins.csv and sweep.csv, formatted a column at a time (no I/O;
+:mod:`optcompare.output` writes it).
 
-The rows are those of :func:`optcompare.summary.documents.basins_table`, formatted a
-column at a time instead of a cell at a time: at ``--grid 401`` a basins run has
-160,801 starts per optimizer, and formatting their 1.3 million numbers one by one,
-then quoting each cell again in ``csv.writer``, took longer than everything else
-the command does but the engine.  Numbers are Python's ``repr`` of each float64 (the
-shortest text that reads back as the same number), as before.  The grid's
-coordinates and the few stationary points are formatted once per distinct value;
-text cells (label, outcome) are quoted by ``csv.writer`` once per distinct value.
+Both files have a row per run: 160,801 per optimizer for ``basins --grid 401``, one
+per swept value and seed for a sweep.  Building each row as Python objects and
+letting ``csv.writer`` format and quote it cell by cell took longer than the
+engine (basins: 1.3 million numbers; a sweep of 200,000 runs of 10 steps: twenty
+times the engine).  Here each column is formatted in one pass and the rows are
+joined, giving the same bytes as before:
+
+- numbers are Python's ``repr`` of each float64, the shortest text that reads back
+  as the same number, which is what ``csv.writer`` writes for a float; a column of
+  few distinct values (the grid's coordinates, stationary points) formats each once;
+- text cells (labels, outcome names) are quoted by ``csv.writer`` itself, once per
+  distinct value; lines end in ``csv.writer``'s ``\\r\\n``.
+
+The rows are those of :func:`optcompare.summary.documents.basins_table` and of
+:meth:`optcompare.experiments.sweep.SweepResult.rows` (the tests compare them).
 """
 
 from __future__ import annotations
@@ -25,9 +32,10 @@ from optcompare.experiments.basins import outcome_name
 
 if TYPE_CHECKING:
     from optcompare.experiments.basins import Basins
+    from optcompare.experiments.sweep import SweepResult
 
 #: The columns of basins.csv.
-HEADER = [
+BASINS_HEADER = [
     "label",
     "x0",
     "y0",
@@ -39,66 +47,113 @@ HEADER = [
     "tail_net_move",
     "tail_path",
 ]
-#: csv.writer's default line end, which basins.csv has always used.
+#: The columns of sweep.csv after label, optimizer and the swept hyperparameters.
+SWEEP_RESULTS = ["seed", "final_loss", "best_loss", "auc", "diverged"]
+#: csv.writer's default line end, which both files have always used.
 LINE_END = "\r\n"
 
 
-def _line(cells: Sequence[object]) -> str:
+def csv_line(cells: Sequence[object]) -> str:
+    """One line as csv.writer writes it."""
     buf = io.StringIO()
     csv.writer(buf, lineterminator=LINE_END).writerow(cells)
     return buf.getvalue()
 
 
-def _cell(text: str) -> str:
+def csv_cell(text: str) -> str:
     """``text`` as csv.writer writes it among other cells (quoted only where it must be)."""
-    return _line([text, ""])[: -len("," + LINE_END)]
+    return csv_line([text, ""])[: -len("," + LINE_END)]
 
 
-def _floats(a: np.ndarray) -> list[str]:
+def float_texts(a: np.ndarray) -> list[str]:
     """repr of every value (a float64 array, any shape, read in C order)."""
     return list(map(repr, np.asarray(a, dtype=float).ravel().tolist()))
 
 
-def _few_floats(a: np.ndarray) -> list[str]:
-    """:func:`_floats` of an array holding few distinct values, each formatted once.
+def few_float_texts(a: np.ndarray) -> list[str]:
+    """:func:`float_texts` of an array holding few distinct values, each formatted once.
 
     Values are told apart by their bits, so -0.0 and 0.0 keep their own text.
     """
     a = np.ascontiguousarray(a, dtype=float).ravel()
     bits, inverse = np.unique(a.view(np.int64), return_inverse=True)
-    texts = np.array(_floats(bits.view(np.float64)), dtype=object)
+    texts = np.array(float_texts(bits.view(np.float64)), dtype=object)
     return texts[inverse.ravel()].tolist()
 
 
-def _columns(b: Basins) -> list[list[str]]:
+def code_texts(codes: np.ndarray, text: dict[int, str]) -> list[str]:
+    """``text[c]`` for every whole number c of ``codes``, each looked up once."""
+    distinct, inverse = np.unique(codes, return_inverse=True)
+    return np.array([text[int(c)] for c in distinct], dtype=object)[inverse.ravel()].tolist()
+
+
+def _block(columns: Sequence[Sequence[str]]) -> str:
+    return LINE_END.join(map(",".join, zip(*columns, strict=True))) + LINE_END
+
+
+# -- basins.csv ---------------------------------------------------------------------------
+
+
+def _basins_columns(b: Basins) -> list[Sequence[str]]:
     """Every cell of one optimizer's rows, column by column (starts row by row, x inner)."""
     ny, nx = b.outcome.shape
     n = b.outcome.size
-    point = b.point if b.point is not None else np.full((n, 2), np.nan)
+    point = np.full((n, 2), np.nan) if b.point is None else np.asarray(b.point, dtype=float)
     move = b.tail_move if b.tail_move is not None else np.full(n, np.nan)
     path = b.tail_path if b.tail_path is not None else np.full(n, np.nan)
-    xs, ys = _floats(b.xs), _floats(b.ys)
-    codes, inverse = np.unique(b.outcome, return_inverse=True)
-    names = np.array([_cell(outcome_name(int(c), b.minima)) for c in codes], dtype=object)
-    point = np.asarray(point, dtype=float)
+    xs, ys = float_texts(b.xs), float_texts(b.ys)
+    names = {int(c): csv_cell(outcome_name(int(c), b.minima)) for c in np.unique(b.outcome)}
     return [
+        list(repeat(csv_cell(b.label), n)),
         xs * ny,  # x varies fastest, as in the grid's starts
         [y for y in ys for _ in range(nx)],
-        names[inverse.ravel()].tolist(),
-        _floats(b.final_x[..., 0]),
-        _floats(b.final_x[..., 1]),
-        _few_floats(point[..., 0]),
-        _few_floats(point[..., 1]),
-        _floats(move),
-        _floats(path),
+        code_texts(b.outcome, names),
+        float_texts(b.final_x[..., 0]),
+        float_texts(b.final_x[..., 1]),
+        few_float_texts(point[..., 0]),
+        few_float_texts(point[..., 1]),
+        float_texts(move),
+        float_texts(path),
     ]
 
 
-def csv_chunks(results: Sequence[Basins]) -> Iterator[str]:
+def basins_chunks(results: Sequence[Basins]) -> Iterator[str]:
     """The text of basins.csv: the header line, then one block of rows per optimizer."""
-    yield _line(HEADER)
+    yield csv_line(BASINS_HEADER)
     for b in results:
-        if b.outcome.size == 0:
+        if b.outcome.size:
+            yield _block(_basins_columns(b))
+
+
+# -- sweep.csv ----------------------------------------------------------------------------
+
+
+def sweep_header(result: SweepResult) -> list[str]:
+    """label, optimizer, each swept hyperparameter, then :data:`SWEEP_RESULTS`."""
+    return ["label", "optimizer", *(name for name, _ in result.axes), *SWEEP_RESULTS]
+
+
+def sweep_chunks(result: SweepResult) -> Iterator[str]:
+    """The text of sweep.csv: the header line, then one block of rows per optimizer.
+
+    ``diverged`` is ``False``, or the step at which the run diverged.
+    """
+    yield csv_line(sweep_header(result))
+    for o in result.outcomes:
+        tr = o.trajectory
+        if tr.runs == 0:
             continue
-        rows = zip(repeat(_cell(b.label)), *_columns(b))
-        yield LINE_END.join(map(",".join, rows)) + LINE_END
+        diverged = np.asarray(tr.diverged_at, dtype=np.int64)
+        steps = {int(s): "False" if s < 0 else str(int(s)) for s in np.unique(diverged)}
+        yield _block(
+            [
+                list(repeat(csv_cell(o.label), tr.runs)),
+                list(repeat(csv_cell(o.optimizer), tr.runs)),
+                *(float_texts(o.grid.values[name]) for name in o.grid.names),
+                list(map(str, np.asarray(o.grid.seeds, dtype=np.int64).tolist())),
+                float_texts(tr.final_loss),
+                float_texts(tr.best_loss),
+                float_texts(tr.auc),
+                code_texts(diverged, steps),
+            ]
+        )
