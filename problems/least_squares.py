@@ -116,13 +116,24 @@ class LeastSquares(Problem):
         # the `batch` smallest of n uniforms are a uniformly random subset of that size
         u = noise.uniform(seeds, step, self.n, stream=3)
         idx = np.argpartition(u, self.batch - 1, axis=1)[:, : self.batch]  # (runs, batch)
-        A, b = self.A[idx], self.b[idx]  # (runs, batch, dim), (runs, batch)
-        r = np.einsum("rbd,rd->rb", A, X) - b
-        loss = 0.5 * np.mean(r**2, axis=1)
-        g = np.einsum("rb,rbd->rd", r, A) / self.batch
+        loss, g = self._components(X, idx)
         if self.noise > 0:
             g = g + self.noise * noise.normal(seeds, step, self.dim, stream=1)
         return loss, g
+
+    def _components(self, X: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The mean loss and gradient of the samples ``idx`` ((runs, k)) at each row of X."""
+        A, b = self.A[idx], self.b[idx]  # (runs, k, dim), (runs, k)
+        r = np.einsum("rbd,rd->rb", A, X) - b
+        return 0.5 * np.mean(r**2, axis=1), np.einsum("rb,rbd->rd", r, A) / idx.shape[1]
+
+    def component_grad(self, X: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """(1/k) sum_i (a_i . x - b_i) a_i over the samples idx ((runs, k)): the finite-sum
+        oracle of the variance-reduced methods (:mod:`optcompare.engine.oracle`)."""
+        return self._components(X, idx)[1]
+
+    def passes_per_step(self) -> float:
+        return self.batch / self.n
 
     def evaluation_cost(self) -> int:
         # the recorded loss is the full data set's, whatever the mini-batch

@@ -18,7 +18,6 @@ point (value and gradient in one call), check for divergence, record.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import time
 from collections.abc import Callable, Mapping
@@ -27,12 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from optcompare.engine.clipping import Clipping, clip_gradient
+from optcompare.engine.clipping import Clipping
+from optcompare.engine.oracle import Oracle
 from optcompare.engine.record import SUMMARIES, Recorder, Running, Summaries
 from optcompare.engine.trajectory import Trajectory
-from optcompare.optimizers.base import Optimizer, hyper, state_arrays
+from optcompare.engine.working import at, clip, coordinate_major, drop, observer, record_state
+from optcompare.optimizers.base import Optimizer, hyper
 from optcompare.problem import Problem
-from optcompare.problem.base import Problem as BaseProblem
 
 #: An iterate this many times farther out than the plot window counts as diverged.
 RUNAWAY_FACTOR = 1e6
@@ -50,11 +50,6 @@ def runaway_limit(problem: Problem) -> float:
     """|x| beyond which a run is called diverged: far outside the problem's window."""
     span = max((max(abs(lo), abs(hi)) for lo, hi in problem.window()), default=1.0)
     return RUNAWAY_FACTOR * max(1.0, span)
-
-
-def _coordinate_major(a: np.ndarray) -> np.ndarray:
-    """A (runs, dim) array whose transpose is C-contiguous (copied only if needed)."""
-    return a if a.T.flags.c_contiguous else np.ascontiguousarray(a.T).T
 
 
 @dataclass
@@ -134,7 +129,7 @@ def run_batch(
     x0 = np.asarray(x0, dtype=float)
     runs, dim = x0.shape
     seeds = np.asarray(seeds, dtype=np.int64)
-    recorder = Recorder(steps, runs, dim) if record else None
+    recorder = Recorder(steps, runs, dim, optimizer.direction is not None) if record else None
     job = _Job(
         optimizer,
         problem,
@@ -182,6 +177,8 @@ def run_batch(
         diverged_x=joined("diverged_x"),
         limit=runaway_limit(problem),
         x=None if recorder is None else recorder.x,
+        passes=_passes(problem, recorder, steps, runs),
+        metrics={} if recorder is None else recorder.metrics(problem),
         loss=None if recorder is None else recorder.loss,
         grad_norm=None if recorder is None else recorder.grad_norm,
         state=only.state,
@@ -208,14 +205,15 @@ def _advance(
     lr0 = h.lr
     limit = runaway_limit(problem)
     bounds = problem.bounds()
-    observe = _observer(problem, seeds)
+    observe = observer(problem, seeds)
+    oracle = Oracle(problem, seeds) if optimizer.direction is not None else None
     clipping = job.clipping
     done_before = rows.start * steps  # run-steps of the chunks before this one
 
     with np.errstate(all="ignore"):
-        x = _coordinate_major(np.array(x0, dtype=float, copy=True))
-        loss, g_true = problem.value_and_grad(x)
-        g_true = _coordinate_major(np.asarray(g_true, dtype=float))
+        x = coordinate_major(np.array(x0, dtype=float, copy=True))
+        loss, g_true = problem.value_and_grad_at(x, 0)
+        g_true = coordinate_major(np.asarray(g_true, dtype=float))
         state = optimizer.init(x, h)
         alive = np.isfinite(loss) & np.all(np.isfinite(x), axis=1)
         diverged_at = np.where(alive, -1, 0)
@@ -228,27 +226,32 @@ def _advance(
         rec_eff = np.full((steps, runs, dim), np.nan) if job.record_state else None
         part = None if rec is None else rec.part(rows)
         if part is not None:
-            part.write(0, x, loss, g_true)
+            part.write(0, x, loss, g_true, None if oracle is None else np.zeros(runs))
         live: np.ndarray | None = None  # None: every run of the chunk, in order
         x_all = x  # the whole chunk (frozen runs at their last good iterate), for on_step
         if not alive.all():
-            x, loss, g_true, state, h, live = _drop(x, loss, g_true, state, values, ~alive, None)
+            x, loss, g_true, state, h, live = drop(x, loss, g_true, state, values, ~alive, None)
+            oracle = None if oracle is None else oracle.take(alive)
             if part is not None:
                 part.retire(0, np.flatnonzero(~alive), live)
-            observe = _observer(problem, seeds[live])
+            observe = observer(problem, seeds[live])
 
         for t in range(1, steps + 1):
             if job.lr_factors is not None:
                 h.lr = lr0 * job.lr_factors[t - 1]
-            seen_loss, g = observe(x, loss, g_true, t)
+            if oracle is not None:  # the method builds its own direction (variance reduction)
+                seen_loss, g, state = optimizer.direction(x, state, oracle, h, t)  # type: ignore[misc]
+                g = coordinate_major(np.asarray(g, dtype=float))
+            else:
+                seen_loss, g = observe(x, loss, g_true, t)
             grad_bad = None
             if clipping is not None and clipped is not None:  # off: no extra work per step
-                g, changed, grad_bad = _clip(g, clipping)
-                clipped[_at(live)] += changed
+                g, changed, grad_bad = clip(g, clipping)
+                clipped[at(live)] += changed
             x_new, state = optimizer.update(x, g, state, h, seen_loss)
             if bounds is not None:
                 x_new = np.clip(x_new, bounds[0], bounds[1])
-            loss_new, g_new = problem.value_and_grad(x_new)
+            loss_new, g_new = problem.value_and_grad_at(x_new, t)
 
             # NaN fails every comparison, so these tests catch NaN, inf and runaways; the
             # whole-chunk test is three reductions (not BLAS dot products: their threads
@@ -262,7 +265,7 @@ def _advance(
                 if grad_bad is not None and grad_failed is not None:
                     # the step was not taken: the iterate whose gradient failed is the culprit
                     x_new = np.where(grad_bad[:, None], x, x_new)
-                    grad_failed[_at(live)] |= grad_bad
+                    grad_failed[at(live)] |= grad_bad
                     bad |= grad_bad
                 if bad.any():
                     gone = (np.arange(len(bad)) if live is None else live)[bad]
@@ -270,17 +273,18 @@ def _advance(
                     diverged_x[gone] = x_new[bad]
                     final_x[gone], final_loss[gone] = x[bad], loss[bad]
                     x, g = x[~bad], g[~bad]  # for the effective step below
-                    kept = _drop(x_new, loss_new, g_new, state, values, bad, live)
+                    kept = drop(x_new, loss_new, g_new, state, values, bad, live)
                     x_new, loss_new, g_new, state, h, live = kept
                     if part is not None:
                         part.retire(t, gone, live)
                     lr0 = h.lr  # the live runs' own lr, before any schedule
-                    observe = _observer(problem, seeds[live])
+                    observe = observer(problem, seeds[live])
+                    oracle = None if oracle is None else oracle.take(~bad)
             if rec_eff is not None:
-                _record_state(rec_state, rec_eff, t, state, live, x, x_new, g)
-            x, loss, g_true = _coordinate_major(x_new), loss_new, _coordinate_major(g_new)
+                record_state(rec_state, rec_eff, t, state, live, x, x_new, g)
+            x, loss, g_true = coordinate_major(x_new), loss_new, coordinate_major(g_new)
             if part is not None:
-                part.write(t, x, loss, g_true)
+                part.write(t, x, loss, g_true, None if oracle is None else oracle.work)
             else:
                 assert running is not None
                 running.add(t, loss, live)
@@ -294,7 +298,7 @@ def _advance(
             if job.progress is not None:
                 job.progress((done_before + t * runs) // max(job.total_runs, 1))
 
-    where = _at(live)
+    where = at(live)
     final_x[where], final_loss[where] = x, loss
     return _Chunk(
         diverged_at=diverged_at,
@@ -309,84 +313,12 @@ def _advance(
     )
 
 
-def _observer(problem: Problem, seeds: np.ndarray) -> Callable[..., tuple[Any, np.ndarray]]:
-    """``observe(x, loss, g, t) -> (loss seen, gradient seen)`` for this problem.
-
-    Deterministic problems hand back the values the engine already has; a problem
-    that only adds Gaussian noise gets it added to them; a problem with its own
-    ``observe`` (mini-batches, a gradient that changes with the step) is asked.
-    """
-    if type(problem).observe is not BaseProblem.observe or problem.stochastic:
-
-        def asked(x: np.ndarray, loss: np.ndarray, g: np.ndarray, t: int):
-            seen_loss, seen_g = problem.observe(x, seeds, t)
-            return seen_loss, _coordinate_major(np.asarray(seen_g, dtype=float))
-
-        return asked
-    if problem.noise > 0:
-        return lambda x, loss, g, t: (loss, problem.add_noise(g, seeds, t))
-    return lambda x, loss, g, t: (loss, g)
-
-
-def _at(live: np.ndarray | None) -> np.ndarray | slice:
-    """The chunk positions of the working rows (all of them while none has diverged)."""
-    return slice(None) if live is None else live
-
-
-def _drop(
-    x: np.ndarray,
-    loss: np.ndarray,
-    g: np.ndarray,
-    state: Any,
-    values: Mapping[str, Any],
-    bad: np.ndarray,
-    live: np.ndarray | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any, Any, np.ndarray]:
-    """The working arrays without the rows ``bad``: iterates, losses, gradients, the
-    optimizer state and the per-run hyperparameters; and the positions still going."""
-    keep = ~bad
-    positions = (np.arange(len(bad)) if live is None else live)[keep]
-    fields = {
-        f.name: _coordinate_major(v[keep]) if v.ndim == 2 and v.shape[1] > 1 else v[keep]
-        for f in dataclasses.fields(state)
-        if isinstance(v := getattr(state, f.name), np.ndarray) and len(v) == len(bad)
-    }
-    h = hyper({k: (v[positions] if isinstance(v, np.ndarray) else v) for k, v in values.items()})
-    return (
-        _coordinate_major(x[keep]),
-        loss[keep],
-        _coordinate_major(g[keep]),
-        dataclasses.replace(state, **fields),
-        h,
-        positions,
-    )
-
-
-def _record_state(
-    rec_state: dict[str, np.ndarray],
-    rec_eff: np.ndarray,
-    t: int,
-    state: Any,
-    live: np.ndarray | None,
-    x: np.ndarray,
-    x_new: np.ndarray,
-    g: np.ndarray,
-) -> None:
-    """The optimizer state after step ``t`` and the effective step -(x_t - x_{t-1}) / g_t
-    of the runs still going (the others stay NaN)."""
-    steps, runs, _ = rec_eff.shape
-    rows = _at(live)
-    for name, arr in state_arrays(state).items():
-        if arr.shape != x.shape:
-            continue
-        rec_state.setdefault(name, np.full(rec_eff.shape, np.nan))[t - 1, rows] = arr
-    rec_eff[t - 1, rows] = np.where(g != 0, -(x_new - x) / g, np.nan)
-
-
-def _clip(g: np.ndarray, rule: Clipping) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """The clipped gradient; the runs whose gradient it changed; and the runs whose
-    gradient norm is not finite (None when there are none)."""
-    g_clipped, norms = clip_gradient(g, rule)
-    finite = np.isfinite(norms)
-    changed = finite & np.any(g_clipped != g, axis=1)
-    return _coordinate_major(g_clipped), changed, (None if finite.all() else ~finite)
+def _passes(problem: Problem, rec: Recorder | None, steps: int, runs: int) -> np.ndarray | None:
+    """(steps+1, runs) passes over the data spent by each step: counted by the oracle for
+    methods that ask it, else the problem's cost of one observed gradient per step."""
+    if rec is not None and rec.passes is not None:
+        return rec.passes
+    if rec is None:
+        return None
+    per_step = np.arange(steps + 1) * problem.passes_per_step()
+    return np.broadcast_to(per_step[:, None], (steps + 1, runs))

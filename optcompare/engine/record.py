@@ -16,8 +16,11 @@ out as the (steps+1, runs, dim) view every later layer reads.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from optcompare.problem.base import Problem as BaseProblem
 
 #: Steps per block when summaries are derived from a recorded trajectory: big
 #: enough for few Python iterations, small enough to stay in cache.
@@ -61,11 +64,13 @@ def valid_steps(diverged_at: np.ndarray, steps: int) -> np.ndarray:
 class Recorder:
     """The whole trajectory of ``runs`` runs over ``steps`` steps."""
 
-    def __init__(self, steps: int, runs: int, dim: int) -> None:
+    def __init__(self, steps: int, runs: int, dim: int, passes: bool = False) -> None:
         # np.empty: pages are touched once, by the step that writes them
         self.xt = np.empty((steps + 1, dim, runs))
         self.loss = np.empty((steps + 1, runs))
         self.grad_sq = np.empty((steps + 1, runs))
+        # work counted per run by the oracle of methods that build their own direction
+        self.passes = np.empty((steps + 1, runs)) if passes else None
 
     def part(self, rows: slice) -> Part:
         """The writer of one chunk of runs (the runs ``rows``)."""
@@ -74,6 +79,22 @@ class Recorder:
     def finish(self) -> None:
         """The gradient norms from their squares."""
         np.sqrt(self.grad_sq, out=self.grad_sq)
+
+    def metrics(self, problem: Any) -> dict[str, np.ndarray]:
+        """The problem's extra measurements at every recorded iterate, name ->
+        (steps+1, runs), NaN where the iterate is (none unless the problem has some)."""
+        if type(problem).metrics is BaseProblem.metrics:
+            return {}
+        out: dict[str, np.ndarray] = {}
+        steps, dim, runs = self.xt.shape
+        flat = self.xt.transpose(0, 2, 1).reshape(-1, dim)  # (steps x runs, dim)
+        valid = ~np.isnan(self.loss.ravel())
+        for lo in range(0, len(flat), BLOCK_STEPS * runs):
+            block, ok = flat[lo : lo + BLOCK_STEPS * runs], valid[lo : lo + BLOCK_STEPS * runs]
+            for name, values in problem.metrics(block[ok]).items():
+                column = out.setdefault(name, np.full(steps * runs, np.nan))
+                column[lo : lo + len(block)][ok] = values
+        return {name: v.reshape(steps, runs) for name, v in out.items()}
 
     @property
     def x(self) -> np.ndarray:
@@ -123,9 +144,15 @@ class Part:
         self.live: np.ndarray | None = None  # mask of the runs still going; None: all
         self.tx = self.tloss = self.tsq = np.empty(0)
 
-    def write(self, t: int, x: np.ndarray, loss: np.ndarray, g: np.ndarray) -> None:
-        """Step ``t`` of the runs still going: x and g are (runs, dim) views of (dim, runs)."""
+    def write(
+        self, t: int, x: np.ndarray, loss: np.ndarray, g: np.ndarray, work: np.ndarray | None
+    ) -> None:
+        """Step ``t`` of the runs still going: x and g are (runs, dim) views of (dim, runs);
+        ``work`` their passes over the data so far (kept when the recorder counts them)."""
         rec, rows, live, gt = self.rec, self.rows, self.live, g.T
+        if rec.passes is not None and work is not None:
+            rec.passes[t, rows] = np.nan
+            rec.passes[t, rows][slice(None) if live is None else live] = work
         if live is None:
             rec.xt[t][:, rows] = x.T
             rec.loss[t, rows] = loss

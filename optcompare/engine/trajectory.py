@@ -22,6 +22,10 @@ class Trajectory:
     Attributes:
         x: (steps+1, runs, dim) iterates, or None when only summaries were kept.
         loss: (steps+1, runs) noise-free objective, or None likewise.
+        passes: (steps+1, runs) passes over the data spent up to each step (a full
+            gradient is one; a mini-batch batch/n), or None likewise.
+        metrics: the problem's extra measurements (``Problem.metrics``), name ->
+            (steps+1, runs), when recorded.
         grad_norm: (steps+1, runs) noise-free gradient norm, or None likewise.
         diverged_at: (runs,) first step with a non-finite or runaway iterate, -1 if none.
         final_x: (runs, dim) last iterate before any divergence.
@@ -54,6 +58,8 @@ class Trajectory:
     diverged_x: np.ndarray | None = None
     limit: float = np.inf
     x: np.ndarray | None = None
+    passes: np.ndarray | None = None
+    metrics: dict[str, np.ndarray] = field(default_factory=dict)
     loss: np.ndarray | None = None
     grad_norm: np.ndarray | None = None
     state: dict[str, np.ndarray] = field(default_factory=dict)

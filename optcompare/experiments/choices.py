@@ -121,12 +121,14 @@ def check_start(problem: Problem, x0: np.ndarray, param: str = "start") -> None:
 def starts_for(
     x0: np.ndarray, seeds: np.ndarray, jitter: float, problem: Problem | None = None
 ) -> np.ndarray:
-    """One start per seed: x0, moved by N(0, jitter^2) per coordinate from each seed's stream.
+    """One start per seed: x0 (or the problem's own draw per seed, ``start_points``),
+    moved by N(0, jitter^2) per coordinate from each seed's stream.
 
     With ``problem``, every moved start is checked as :func:`check_start` checks one
     (the error names ``jitter``).
     """
-    x = np.tile(np.asarray(x0, dtype=float), (len(seeds), 1))
+    drawn = None if problem is None else problem.start_points(np.asarray(seeds, dtype=np.int64))
+    x = np.tile(np.asarray(x0, dtype=float), (len(seeds), 1)) if drawn is None else drawn
     if jitter > 0:
         with np.errstate(over="ignore", invalid="ignore"):  # refused just below
             x = x + jitter * noise.normal(seeds, 0, x.shape[1], stream=4)

@@ -56,6 +56,11 @@ class Optimizer:
         related: how it relates to its neighbours, for ``optcompare explain``.
         check: optional cross-parameter validation, ``check(values, owner)``.
         presets: named settings chosen by the ``variant`` key (a choice parameter).
+        direction: for methods that build their own search direction from a finite
+            sum's components (variance reduction): ``direction(x, state, oracle, h, t)
+            -> (loss seen, direction, state)``, called instead of observing the
+            gradient (:mod:`optcompare.engine.oracle`); the update then takes the
+            direction as its gradient.  None (the default) for every other method.
     """
 
     name: str
@@ -68,6 +73,7 @@ class Optimizer:
     related: str = ""
     check: Callable[[Mapping[str, Any], str], None] | None = None
     presets: tuple[Preset, ...] = ()
+    direction: Callable[..., tuple[Any, np.ndarray, Any]] | None = None
 
     def _preset(self, settings: Mapping[str, Any], who: str) -> Preset:
         key = next(p for p in self.params if p.name == "variant")

@@ -109,6 +109,29 @@ class Problem:
         """
         return self.f(X), self.grad(X)
 
+    def value_and_grad_at(self, X: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """The objective and its gradient at step ``step`` (0: the start), as recorded.
+
+        The engine evaluates every step through this; it is :meth:`value_and_grad`
+        unless the objective itself moves with time (a drifting target overrides it).
+        """
+        return self.value_and_grad(X)
+
+    def passes_per_step(self) -> float:
+        """Passes over the data that one observed gradient costs: 1 (a full gradient)
+        unless a finite-sum problem samples a mini-batch (then batch / n)."""
+        return 1.0
+
+    def start_points(self, seeds: np.ndarray) -> np.ndarray | None:
+        """(runs, dim) start points drawn from each run's seed (a network's random
+        initialisation), or None (the default): every run starts at the start point."""
+        return None
+
+    def metrics(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """Measurements recorded beside the loss at every step, name -> (runs,) values
+        (a learning problem's test loss and accuracy); none by default."""
+        return {}
+
     def start(self) -> np.ndarray:
         """The default start point, shape (dim,)."""
         return np.array(self.default_start, dtype=float)
