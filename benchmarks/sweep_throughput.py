@@ -2,13 +2,18 @@
 
 6 optimizers x 100 learning rates x 10 seeds x 1000 steps on Rosenbrock: 6,000
 runs, 6 million run-steps.  Prints the whole command's wall time (start-up and
-figure included), the engine's run-steps per second and peak memory, and, when
-torch is importable, the speed of the same kind of runs one at a time through
-torch.optim and the ratio.  Target: the command under 2 s on a 2-core machine.
+figure included), the engine's run-steps per second and peak memory.  Target: the
+command under 2 s on a 2-core machine.
+
+``--memory`` prints only the peak traced memory of one sweep and the process's peak
+RSS, as JSON (engine_vs_peers.py runs it in a fresh process).  Comparisons with
+torch.optim live in engine_vs_peers.py: advancing torch one run at a time, as this
+script once did, is not an honest peer.
 """
 
 from __future__ import annotations
 
+import json
 import resource
 import subprocess
 import sys
@@ -62,34 +67,39 @@ def engine() -> tuple[float, float]:
     return min(times), peak
 
 
-def torch_loop(sample: int = 12, steps: int = STEPS) -> float | None:
-    """run-steps per second of one-at-a-time torch.optim runs (None without torch)."""
+def memory() -> dict[str, float]:
+    """Peak traced memory of one sweep after an untraced one, and the process's peak RSS."""
+    from optcompare.experiments.sweep import sweep
+
+    args = (OPTS, "rosenbrock", [f"lr=1e-4:10:{LRS}:log"])
+    sweep(*args, seeds=SEEDS, steps=STEPS)
+    tracemalloc.start()
+    sweep(*args, seeds=SEEDS, steps=STEPS)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"traced_mib": peak / 2**20, "rss_mib": peak_rss_mib()}
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory in MiB.
+
+    Linux's ru_maxrss survives exec, so a child started by a big process (or by one that
+    imported torch) would report its parent's peak; /proc's VmHWM belongs to this image.
+    """
     try:
-        import torch
-    except ImportError:
-        return None
-    torch.set_default_dtype(torch.float64)
-    classes = {
-        "sgd": torch.optim.SGD,
-        "adagrad": torch.optim.Adagrad,
-        "adadelta": torch.optim.Adadelta,
-        "rprop": torch.optim.Rprop,
-        "rmsprop": torch.optim.RMSprop,
-        "adam": torch.optim.Adam,
-    }
-    t = time.perf_counter()
-    for k in range(sample):
-        x = torch.tensor([-1.2, 1.0], requires_grad=True)
-        opt = classes[OPTS[k % len(OPTS)]]([x], lr=1e-3, foreach=False)
-        for _ in range(steps):
-            opt.zero_grad()
-            loss = (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
-            loss.backward()
-            opt.step()
-    return sample * steps / (time.perf_counter() - t)
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    scale = 2**20 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB elsewhere
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
 
 
 def main() -> None:
+    if sys.argv[1:] == ["--memory"]:  # a fresh process, so the peak RSS is the sweep's
+        print(json.dumps(memory()))
+        return
     runs = len(OPTS) * LRS * SEEDS
     total = runs * STEPS
     print(
@@ -104,15 +114,11 @@ def main() -> None:
         f"peak traced memory {peak / 2**20:.1f} MiB "
         f"(process max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)"
     )
-    ref = torch_loop()
-    if ref is None:
-        print("torch not importable: skipped the one-at-a-time torch.optim comparison")
-    else:
-        print(
-            f"torch.optim one run at a time: {ref:,.0f} run-steps/s; "
-            f"optcompare's batch is {rate / ref:,.0f}x faster"
-        )
+    print(
+        "for torch.optim batched and a hand-fused numpy loop in the same process, run "
+        "benchmarks/engine_vs_peers.py"
+    )
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
