@@ -254,9 +254,11 @@ def run_basins(
 
 
 #: Values basins keep per start after its batch: outcome, final iterate, stationary
-#: point, tail move and path; the tail's running arrays; and the row of basins.csv,
-#: built as a list of Python objects before it is written (about 0.9 kB per start
-#: measured at --grid 401, figure included).
+#: point, tail move and path; the tail's running arrays; and the text of basins.csv.
+#: The 128 once covered rows built as lists of Python objects (about 0.9 kB per start
+#: measured at --grid 401); the text is now formatted a column at a time, one optimizer
+#: at a time, and ``basins --opt all --grid 401`` peaked at 0.25 GB instead of 0.93 GB,
+#: but the estimate is kept: lower, it would admit requests the README has not measured.
 BASINS_KEPT_VALUES = 12 + 128
 
 
