@@ -160,6 +160,7 @@ class Request:
         recorded_width: values kept per recorded run and step.
         kept_width: values kept per run once its batch is done (summaries).
         file, rows, columns: the largest data file written, its size (0: none).
+        value_bytes: bytes of one value in that file (CSV text by default).
         reduce: what to use less of, e.g. "fewer --seeds or fewer --steps".
     """
 
@@ -176,10 +177,14 @@ class Request:
     columns: int = 0
     reduce: str = "fewer --steps"
     file: str = ""
+    value_bytes: int = CSV_VALUE_BYTES
 
-    def writing(self, file: str, rows: int, columns: int) -> Request:
-        """The same request that also writes ``file`` of ``rows`` x ``columns``."""
-        return replace(self, file=file, rows=rows, columns=columns)
+    def writing(
+        self, file: str, rows: int, columns: int, value_bytes: int = CSV_VALUE_BYTES
+    ) -> Request:
+        """The same request that also writes ``file`` of ``rows`` x ``columns`` values of
+        ``value_bytes`` each (default: CSV text; 8 for a binary array file)."""
+        return replace(self, file=file, rows=rows, columns=columns, value_bytes=value_bytes)
 
 
 @dataclass(frozen=True)
@@ -203,7 +208,7 @@ def needs(request: Request) -> Needs:
     return Needs(
         work=float(r.runs) * r.steps * r.cost + float(batches) * r.steps * STEP_OVERHEAD,
         memory=(working + recorded + kept) * VALUE_BYTES,
-        written=float(r.rows) * r.columns * CSV_VALUE_BYTES,
+        written=float(r.rows) * r.columns * r.value_bytes,
     )
 
 

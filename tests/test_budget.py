@@ -157,8 +157,9 @@ REFUSALS = [
         ["run", "--opt", "sgd", "--problem", "rosenbrock", "--seeds", "10000"]
         + ["--steps", "20000"],
         r"this run would need 6.4 GB of memory \(10,000 runs of dimension 2, 10,000 of them "
-        r"recorded at 20,001 steps; the budget allows 2 GB\) and 32 GB written to "
-        r"trajectory.csv .*--budget-scale 33 ",
+        # 2e8 run-steps: the CSV keeps a million rows, trajectory.npz takes 2e8 x 4 x 8 bytes
+        r"recorded at 20,001 steps; the budget allows 2 GB\) and 6.4 GB written to "
+        r"trajectory.npz \(2e8 rows x 4 columns.*--budget-scale 6.5 ",
     ),
     (
         ["run", "--opt", "sgd", "--opt", "adam", "--problem", "rosenbrock", "--tune"]

@@ -408,7 +408,7 @@ ERRORS = [
     ),
     (
         ["run", "--opt", "adam", "--problem", "rosenbrock", "--steps", "10000000"],
-        "1.6 GB written to trajectory.csv (1e7 rows x 8 columns",
+        "this run would need 1e10 dimension-steps of work (1 runs x 1e7 steps",
     ),
     (["run", "--opt", "adam", "--problem", "rosenbrock", "--out", ""], "the folder name is empty"),
     (

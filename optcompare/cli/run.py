@@ -63,18 +63,14 @@ def _compare(
     from optcompare.experiments.run import run as run_api
     from optcompare.plotting.colors import check_color_keys
     from optcompare.problem import make_problem
+    from optcompare.summary.trajectories import largest_trajectory_file
 
     check_output_flags(as_json, quiet)
     prob = make_problem(problem)
     choices = make_optimizers(list(opts))
     check_color_keys(colors, [c.label for c in choices], [c.name for c in choices])
-    # the whole record as text, a row per run and step: an upper bound on what is written,
-    # as beyond trajectories.CSV_ROW_LIMIT rows the CSV keeps every k-th step and the rest
-    # goes to trajectory.npz at 8 bytes a value
     request = run_request(len(choices), prob, steps, seeds, DEFAULT_TUNE_SEEDS if tune else 0)
-    budget.check(
-        request.writing("trajectory.csv", (steps + 1) * seeds * len(choices), 6 + prob.dim)
-    )
+    budget.check(largest_trajectory_file(request, (steps + 1) * seeds * len(choices), prob.dim))
     progress = progress_bar(quiet, as_json)
     try:
         result = run_api(

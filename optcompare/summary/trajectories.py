@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from optcompare import budget
+
 if TYPE_CHECKING:
     from optcompare.experiments.records import Result
 
@@ -47,6 +49,19 @@ def header(dim: int) -> list[str]:
         "grad_norm",
         *[f"x{i}" for i in range(dim)],
     ]
+
+
+def largest_trajectory_file(request: budget.Request, rows: int, dim: int) -> budget.Request:
+    """``request`` with the larger of the run's two trajectory files, for the budget's
+    written-bytes check: trajectory.csv (at most :data:`CSV_ROW_LIMIT` rows of text)
+    and, beyond that limit, trajectory.npz (every value, 8 bytes each)."""
+    columns = len(header(dim))
+    csv_file = request.writing("trajectory.csv", min(rows, CSV_ROW_LIMIT), columns)
+    if rows <= CSV_ROW_LIMIT:
+        return csv_file
+    # the npz holds x, loss and grad_norm per run and step
+    npz_file = request.writing("trajectory.npz", rows, dim + 2, budget.VALUE_BYTES)
+    return max(csv_file, npz_file, key=lambda r: budget.needs(r).written)
 
 
 def kept_steps(last: int, every: int) -> np.ndarray:
