@@ -136,3 +136,12 @@ def test_a_problem_can_draw_each_runs_start_from_its_seed():
     starts = np.array([r.start for r in result.runs])
     np.testing.assert_allclose(starts, [[0.5, -1.0], [0.6, -1.2], [0.7, -1.4]])
     np.testing.assert_array_equal(result.runs[2].x[0], starts[2])
+
+
+def test_the_clock_of_each_step_adds_up_to_the_step_loop():
+    tr = run_batch(
+        SGD, SGD.resolve({}), make_problem("rosenbrock"), np.zeros((3, 2)), [0, 1, 2], 50
+    )
+    assert tr.seconds.shape == (51,) and tr.seconds[0] == 0.0
+    assert np.all(np.diff(tr.seconds) >= 0) and tr.seconds[-1] > 0
+    assert tr.seconds[-1] * 3 <= tr.wall_time

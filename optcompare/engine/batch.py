@@ -67,6 +67,7 @@ class _Job:
     progress: Callable[[int], None] | None
     on_step: Callable[[int, np.ndarray, slice], None] | None
     total_runs: int
+    clock: np.ndarray  # (steps+1,) seconds the chunks spent up to each step, summed
 
 
 @dataclass
@@ -142,6 +143,7 @@ def run_batch(
         progress,
         on_step,
         runs,
+        np.zeros(steps + 1),
     )
     width = runs if record_state else CHUNK_RUNS
     chunks = []
@@ -185,6 +187,7 @@ def run_batch(
         effective_step=only.effective_step,
         lr=None if lr_factors is None else np.asarray(lr_factors, dtype=float),
         wall_time=wall,
+        seconds=job.clock / max(runs, 1),
         clipped=joined("clipped"),
         gradient_failed=joined("grad_failed"),
     )
@@ -236,6 +239,7 @@ def _advance(
                 part.retire(0, np.flatnonzero(~alive), live)
             observe = observer(problem, seeds[live])
 
+        began = time.perf_counter()
         for t in range(1, steps + 1):
             if job.lr_factors is not None:
                 h.lr = lr0 * job.lr_factors[t - 1]
@@ -295,6 +299,7 @@ def _advance(
                 else:
                     x_all = x
                 job.on_step(t, x_all, rows)
+            job.clock[t] += time.perf_counter() - began
             if job.progress is not None:
                 job.progress((done_before + t * runs) // max(job.total_runs, 1))
 

@@ -42,6 +42,8 @@ class Trajectory:
             each coordinate actually got (NaN where g_t = 0), when recorded.
         lr: (steps,) learning-rate multiplier applied at each step.
         wall_time: seconds spent in the step loop.
+        seconds: (steps+1,) the step loop's seconds up to each step, per run (the
+            batch's time divided by its runs): the x-axis "time".
         clipped: (runs,) steps at which gradient clipping changed the gradient, or
             None when clipping was off.
         gradient_failed: (runs,) True where a run diverged because its gradient's norm
@@ -66,6 +68,7 @@ class Trajectory:
     effective_step: np.ndarray | None = None
     lr: np.ndarray | None = None
     wall_time: float = 0.0
+    seconds: np.ndarray | None = None
     clipped: np.ndarray | None = None
     gradient_failed: np.ndarray | None = None
 
