@@ -179,3 +179,17 @@ def test_value_and_grad_is_f_and_grad_bit_for_bit(spec):
     f, g = prob.value_and_grad(X)
     assert _same(np.asarray(f), np.asarray(prob.f(X)))
     assert _same(np.asarray(g), np.asarray(prob.grad(X)))
+
+
+def test_without_summaries_the_end_points_are_the_same_and_summaries_are_refused():
+    opt = OPTIMIZERS.get("rmsprop")
+    vals = opt.resolve({"lr": np.array([1e-3, 1e-2, 0.1, 30.0])})
+    full = run_batch(opt, vals, PROBLEM, STARTS, np.arange(RUNS), STEPS, record=False)
+    bare = run_batch(
+        opt, vals, PROBLEM, STARTS, np.arange(RUNS), STEPS, record=False, summaries=False
+    )
+    for field in ("final_x", "final_loss", "diverged_at"):
+        assert _same(getattr(full, field), getattr(bare, field)), field
+    for summary in ("best_loss", "auc", "first_below"):
+        with pytest.raises(ValueError, match="summaries=False"):
+            getattr(bare, summary)

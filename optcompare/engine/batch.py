@@ -67,6 +67,7 @@ class _Job:
     progress: Callable[[int], None] | None
     on_step: Callable[[int, np.ndarray, slice], None] | None
     total_runs: int
+    summaries: bool
     clock: np.ndarray  # (steps+1,) seconds the chunks spent up to each step, summed
 
 
@@ -100,6 +101,7 @@ def run_batch(
     record_state: bool = False,
     progress: Callable[[int], None] | None = None,
     on_step: Callable[[int, np.ndarray, slice], None] | None = None,
+    summaries: bool = True,
 ) -> Trajectory:
     """Run ``optimizer`` with hyperparameters ``values`` from every row of ``x0``.
 
@@ -126,6 +128,9 @@ def run_batch(
             iterates of one chunk (a diverged run frozen at its last good one) and
             the slice of the batch's runs they are; for summaries of part of a run
             that must not cost a whole recorded trajectory.
+        summaries: keep each run's best loss, area under the curve and first step
+            below tol (the default); a caller that needs none of them (basins) saves
+            their cost per step when nothing is recorded.
     """
     x0 = np.asarray(x0, dtype=float)
     runs, dim = x0.shape
@@ -143,6 +148,7 @@ def run_batch(
         progress,
         on_step,
         runs,
+        summaries,
         np.zeros(steps + 1),
     )
     width = runs if record_state else CHUNK_RUNS
@@ -159,11 +165,14 @@ def run_batch(
         return None if parts[0] is None else np.concatenate(parts)
 
     diverged_at = joined("diverged_at")
+    best: Any = None
+    area: Any = None
+    first_below: Any = None
     if recorder is not None:
         recorder.finish()
         best, first_below = recorder.summaries(problem.f_star, tol)
-        area: Any = functools.partial(recorder.area, diverged_at, problem.f_star)
-    else:
+        area = functools.partial(recorder.area, diverged_at, problem.f_star)
+    elif summaries:
         best, area, first_below = (
             np.concatenate([getattr(c.summaries, k) for c in chunks]) for k in SUMMARIES
         )
@@ -173,9 +182,9 @@ def run_batch(
         diverged_at=diverged_at,
         final_x=joined("final_x"),
         final_loss=joined("final_loss"),
-        best_loss=best,
+        best=best,
         area=area,
-        first_below=first_below,
+        first=first_below,
         diverged_x=joined("diverged_x"),
         limit=runaway_limit(problem),
         x=None if recorder is None else recorder.x,
@@ -222,7 +231,9 @@ def _advance(
         diverged_at = np.where(alive, -1, 0)
         diverged_x = np.where(alive[:, None], np.nan, x)  # the offending iterates
         final_x, final_loss = np.array(x), np.array(loss)
-        running = None if rec is not None else Running(loss, alive, problem.f_star, job.tol)
+        running = (
+            Running(loss, alive, problem.f_star, job.tol) if rec is None and job.summaries else None
+        )
         clipped = np.zeros(runs, dtype=np.int64) if clipping is not None else None
         grad_failed = np.zeros(runs, dtype=bool) if clipping is not None else None
         rec_state: dict[str, np.ndarray] = {}
@@ -289,8 +300,7 @@ def _advance(
             x, loss, g_true = coordinate_major(x_new), loss_new, coordinate_major(g_new)
             if part is not None:
                 part.write(t, x, loss, g_true, None if oracle is None else oracle.work)
-            else:
-                assert running is not None
+            elif running is not None:
                 running.add(t, loss, live)
             if job.on_step is not None:
                 if live is not None:

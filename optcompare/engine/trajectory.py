@@ -14,6 +14,16 @@ from functools import cached_property
 
 import numpy as np
 
+#: A per-run summary: its values, a function that computes them on first use, or
+#: None when the caller said it needs none (``run_batch(..., summaries=False)``).
+Summary = np.ndarray | Callable[[], np.ndarray] | None
+
+
+def _resolved(summary: Summary, name: str) -> np.ndarray:
+    if summary is None:
+        raise ValueError(f"{name} was not computed: the batch ran with summaries=False")
+    return summary() if callable(summary) else summary
+
 
 @dataclass(frozen=True)
 class Trajectory:
@@ -32,9 +42,12 @@ class Trajectory:
         final_loss, best_loss: (runs,) loss at final_x, and the lowest loss seen.
         auc: (runs,) mean over steps 0..N of log10(loss - f* + 1e-12), or of the
             loss when f* is unknown; lower is better (the area under the loss curve).
-            From a recorded trajectory it is computed on first use (``area`` holds
-            the function), as it costs a logarithm of every recorded loss.
+            From a recorded trajectory it is computed on first use, as it costs a
+            logarithm of every recorded loss.
         first_below: (runs,) first step with loss - f* <= tol, -1 if never or f* unknown.
+        best, area, first: what ``best_loss``, ``auc`` and ``first_below`` read (values,
+            a function computing them, or None when ``run_batch`` was told
+            ``summaries=False``; reading them then raises ValueError).
         diverged_x: (runs, dim) the iterate that made each run diverge (NaN if none).
         limit: the |x| beyond which an iterate counted as runaway.
         state: per-step optimizer state (name -> (steps, runs, dim)) when recorded.
@@ -54,9 +67,9 @@ class Trajectory:
     diverged_at: np.ndarray
     final_x: np.ndarray
     final_loss: np.ndarray
-    best_loss: np.ndarray
-    area: np.ndarray | Callable[[], np.ndarray]
-    first_below: np.ndarray
+    best: Summary
+    area: Summary
+    first: Summary
     diverged_x: np.ndarray | None = None
     limit: float = np.inf
     x: np.ndarray | None = None
@@ -73,8 +86,16 @@ class Trajectory:
     gradient_failed: np.ndarray | None = None
 
     @cached_property
+    def best_loss(self) -> np.ndarray:
+        return _resolved(self.best, "best_loss")
+
+    @cached_property
     def auc(self) -> np.ndarray:
-        return self.area() if callable(self.area) else self.area
+        return _resolved(self.area, "auc")
+
+    @cached_property
+    def first_below(self) -> np.ndarray:
+        return _resolved(self.first, "first_below")
 
     @property
     def runs(self) -> int:

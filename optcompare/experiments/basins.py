@@ -233,6 +233,7 @@ def run_basins(
         record=False,
         progress=progress,
         on_step=tail,
+        summaries=False,  # only the end points and the tail decide a basin
     )
     move = tail.move(tr.final_x)
     ends = classify(problem, tr.final_x, tr.diverged_at, move, tail.path, tail_steps(steps))
