@@ -1,5 +1,8 @@
 """Classic two-dimensional test functions from the benchmark literature."""
 
+# Gradients are np.stack([gx, gy]).T: (runs, 2) with each coordinate one contiguous row,
+# the engine's memory order (a copy per step otherwise).
+
 from __future__ import annotations
 
 import math
@@ -36,7 +39,7 @@ class Beale(Problem):
         u1, u2, u3 = 1.5 - x + x * y, 2.25 - x + x * y**2, 2.625 - x + x * y**3
         gx = 2.0 * (u1 * (y - 1.0) + u2 * (y**2 - 1.0) + u3 * (y**3 - 1.0))
         gy = 2.0 * x * (u1 + 2.0 * y * u2 + 3.0 * y**2 * u3)
-        return np.stack([gx, gy], axis=1)
+        return np.stack([gx, gy]).T
 
 
 @register_problem
@@ -68,7 +71,12 @@ class Himmelblau(Problem):
     def grad(self, X: np.ndarray) -> np.ndarray:
         x, y = X[:, 0], X[:, 1]
         u, v = x**2 + y - 11.0, x + y**2 - 7.0
-        return np.stack([4.0 * x * u + 2.0 * v, 2.0 * u + 4.0 * y * v], axis=1)
+        return np.stack([4.0 * x * u + 2.0 * v, 2.0 * u + 4.0 * y * v]).T
+
+    def value_and_grad(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x, y = X[:, 0], X[:, 1]
+        u, v = x**2 + y - 11.0, x + y**2 - 7.0  # f = u^2 + v^2 shares them with the gradient
+        return u**2 + v**2, np.stack([4.0 * x * u + 2.0 * v, 2.0 * u + 4.0 * y * v]).T
 
 
 @register_problem
@@ -89,7 +97,7 @@ class Booth(Problem):
 
     def grad(self, X: np.ndarray) -> np.ndarray:
         x, y = X[:, 0], X[:, 1]
-        return np.stack([10.0 * x + 8.0 * y - 34.0, 8.0 * x + 10.0 * y - 38.0], axis=1)
+        return np.stack([10.0 * x + 8.0 * y - 34.0, 8.0 * x + 10.0 * y - 38.0]).T
 
 
 @register_problem
@@ -110,7 +118,7 @@ class Matyas(Problem):
 
     def grad(self, X: np.ndarray) -> np.ndarray:
         x, y = X[:, 0], X[:, 1]
-        return np.stack([0.52 * x - 0.48 * y, 0.52 * y - 0.48 * x], axis=1)
+        return np.stack([0.52 * x - 0.48 * y, 0.52 * y - 0.48 * x]).T
 
 
 @register_problem
@@ -142,7 +150,7 @@ class ThreeHumpCamel(Problem):
 
     def grad(self, X: np.ndarray) -> np.ndarray:
         x, y = X[:, 0], X[:, 1]
-        return np.stack([4.0 * x - 4.2 * x**3 + x**5 + y, x + 2.0 * y], axis=1)
+        return np.stack([4.0 * x - 4.2 * x**3 + x**5 + y, x + 2.0 * y]).T
 
 
 @register_problem
@@ -179,7 +187,7 @@ class SixHumpCamel(Problem):
         x, y = X[:, 0], X[:, 1]
         gx = 8.0 * x - 8.4 * x**3 + 2.0 * x**5 + y
         gy = x - 8.0 * y + 16.0 * y**3
-        return np.stack([gx, gy], axis=1)
+        return np.stack([gx, gy]).T
 
 
 @register_problem
@@ -226,7 +234,7 @@ class GoldsteinPrice(Problem):
         s, t, g, h = self._parts(X)
         dg = 12.0 * (s + 1.0) * (s - 1.0) * (s - 2.0)
         dh = 12.0 * t * (t - 1.0) * (t - 3.0)
-        return np.stack([dg * h + 2.0 * g * dh, dg * h - 3.0 * g * dh], axis=1)
+        return np.stack([dg * h + 2.0 * g * dh, dg * h - 3.0 * g * dh]).T
 
 
 @register_problem
@@ -262,7 +270,7 @@ class McCormick(Problem):
     def grad(self, X: np.ndarray) -> np.ndarray:
         x, y = X[:, 0], X[:, 1]
         c, d = np.cos(x + y), 2.0 * (x - y)
-        return np.stack([c + d - 1.5, c - d + 2.5], axis=1)
+        return np.stack([c + d - 1.5, c - d + 2.5]).T
 
 
 _B = 5.1 / (4.0 * math.pi**2)
@@ -304,4 +312,4 @@ class Branin(Problem):
         x, y = X[:, 0], X[:, 1]
         g = y - _B * x**2 + _C * x - 6.0
         gx = 2.0 * g * (_C - 2.0 * _B * x) - 10.0 * (1.0 - _T) * np.sin(x)
-        return np.stack([gx, 2.0 * g], axis=1)
+        return np.stack([gx, 2.0 * g]).T

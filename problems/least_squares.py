@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ MAX_DATA = 1_000_000
 _BATCH = Param(
     "batch",
     None,
-    "mini-batch size, 1..n (default n: the full batch)",
+    "mini-batch size, 1..n (default n: the full batch; 1 for sag, svrg, s2gd, sarah)",
     kind="int",
     low=1,
     per_run=False,
@@ -92,6 +93,9 @@ class LeastSquares(Problem):
                 f"whole number in [1, {self.n}] (at most n)"
             )
         self.stochastic = self.batch < self.n
+        #: samples per stochastic gradient of the variance-reduced methods (sag, svrg, ...):
+        #: the batch key when given, else 1, the single-sample gradients of their papers
+        self.component_batch = 1 if batch is None else self.batch
 
         rng = np.random.default_rng(self.data_seed)
         S = (1.0 - self.corr) * np.eye(self.dim) + self.corr
@@ -131,6 +135,17 @@ class LeastSquares(Problem):
         """(1/k) sum_i (a_i . x - b_i) a_i over the samples idx ((runs, k)): the finite-sum
         oracle of the variance-reduced methods (:mod:`optcompare.engine.oracle`)."""
         return self._components(X, idx)[1]
+
+    @functools.cached_property
+    def l_max(self) -> float:
+        """The largest smoothness constant of one component: max_i |a_i|^2, the largest
+        eigenvalue of a_i a_i^T (step sizes of the variance-reduced methods scale by it)."""
+        return float(np.max(np.einsum("nd,nd->n", self.A, self.A)))
+
+    @functools.cached_property
+    def mu(self) -> float:
+        """The strong-convexity constant: the smallest eigenvalue of A^T A / n."""
+        return float(np.linalg.eigvalsh(self.A.T @ self.A / self.n)[0])
 
     def passes_per_step(self) -> float:
         return self.batch / self.n

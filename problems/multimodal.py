@@ -1,5 +1,8 @@
 """Multimodal functions: many local minima, ripples, cones and plateaus."""
 
+# Gradients are np.stack([gx, gy]).T: (runs, 2) with each coordinate one contiguous row,
+# the engine's memory order (a copy per step otherwise).
+
 from __future__ import annotations
 
 import itertools
@@ -172,7 +175,7 @@ class Levi13(Problem):
             + 2.0 * (y - 1.0) * (1.0 + np.sin(2.0 * np.pi * y) ** 2)
             + 2.0 * np.pi * (y - 1.0) ** 2 * np.sin(4.0 * np.pi * y)
         )
-        return np.stack([gx, gy], axis=1)
+        return np.stack([gx, gy]).T
 
 
 @register_problem
@@ -205,4 +208,4 @@ class Easom(Problem):
         E = np.exp(-((x - np.pi) ** 2) - (y - np.pi) ** 2)
         gx = np.cos(y) * E * (np.sin(x) + 2.0 * (x - np.pi) * np.cos(x))
         gy = np.cos(x) * E * (np.sin(y) + 2.0 * (y - np.pi) * np.cos(y))
-        return np.stack([gx, gy], axis=1)
+        return np.stack([gx, gy]).T

@@ -1,5 +1,8 @@
 """Saddles: functions with no minimum whose critical point traps slow methods."""
 
+# Gradients are np.stack([gx, gy]).T: (runs, 2) with each coordinate one contiguous row,
+# the engine's memory order (a copy per step otherwise).
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,7 +31,7 @@ class Saddle(Problem):
         return X[:, 0] ** 2 - X[:, 1] ** 2
 
     def grad(self, X: np.ndarray) -> np.ndarray:
-        return np.stack([2.0 * X[:, 0], -2.0 * X[:, 1]], axis=1)
+        return np.stack([2.0 * X[:, 0], -2.0 * X[:, 1]]).T
 
 
 @register_problem
@@ -54,4 +57,4 @@ class MonkeySaddle(Problem):
 
     def grad(self, X: np.ndarray) -> np.ndarray:
         x, y = X[:, 0], X[:, 1]
-        return np.stack([3.0 * x**2 - 3.0 * y**2, -6.0 * x * y], axis=1)
+        return np.stack([3.0 * x**2 - 3.0 * y**2, -6.0 * x * y]).T
