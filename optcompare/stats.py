@@ -107,3 +107,58 @@ def median_run_index(final: np.ndarray | Sequence[float]) -> int:
         raise ValueError("the median run of no runs")
     order = np.argsort(a, kind="stable")
     return int(order[(n - 1) // 2])
+
+
+#: Points of the common grid that per-run curves are read on along the passes or time
+#: axis: more than a figure has pixels across, so a median drawn on it keeps each step.
+GRID_POINTS = 1001
+
+
+def on_common_grid(
+    xs: Sequence[np.ndarray],
+    ys: Sequence[np.ndarray],
+    end: float | None = None,
+    points: int = GRID_POINTS,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-run curves y(x) read on one grid of x, so that runs whose steps fall at
+    different x (passes, seconds) get one median and band per grid point.
+
+    A run's value at a grid point g is its value at its last recorded step with
+    x <= g (a step function, not a line between steps): what the run holds after
+    spending g, never progress it has not yet paid for.  A run whose y ends in NaN
+    diverged: it is +inf beyond its last valid x, as diverged runs are everywhere
+    in this module.
+
+    Args:
+        xs, ys: per run, x at each recorded step (non-decreasing; NaN after a
+            divergence allowed) and the value there.
+        end: the grid's last x (default: the least final x of the runs that did not
+            diverge, so each of them has a value everywhere; the largest valid x when
+            all diverged).  A larger ``end``, such as a budget of K passes, holds each
+            run's last value up to it: its last step was the last it could afford.
+        points: grid points from the runs' largest first x (0 for passes and time)
+            to ``end`` (:data:`GRID_POINTS` by default; one when they coincide).
+
+    Returns:
+        grid (points,) and values (runs, points): +inf for diverged runs, never NaN.
+    """
+    if len(xs) == 0 or len(xs) != len(ys):
+        raise ValueError("on_common_grid needs one x and one y array per run, at least one run")
+    curves = []
+    for x, y in zip(xs, ys, strict=True):
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        ok = np.isfinite(x) & ~np.isnan(y)
+        if not ok[0]:
+            raise ValueError("every run needs a valid first point")
+        curves.append((x[ok], y[ok], bool(np.isnan(y[-1]))))
+    start = max(float(x[0]) for x, _, _ in curves)
+    if end is None:
+        kept = [float(x[-1]) for x, _, gone in curves if not gone]
+        end = min(kept) if kept else max(float(x[-1]) for x, _, _ in curves)
+    grid = np.array([start]) if end <= start else np.linspace(start, end, int(points))
+    values = np.empty((len(curves), len(grid)))
+    for i, (x, y, gone) in enumerate(curves):
+        values[i] = y[np.searchsorted(x, grid, side="right") - 1]
+        if gone:
+            values[i, grid > x[-1]] = np.inf
+    return grid, values

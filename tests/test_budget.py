@@ -145,7 +145,7 @@ REFUSALS = [
     ),
     (
         ["run", "--opt", "adam", "--problem", "rosenbrock:dim=100000", "--steps", "1000"],
-        r"this run would need 2 GB written to trajectory.csv \(1,001 rows x 100,006 columns; "
+        r"this run would need 2 GB written to trajectory.csv \(1,001 rows x 100,007 columns; "
         r"the budget allows 1 GB\); raise it with --budget-scale 2.1 or OPTCOMPARE_BUDGET=2.1, "
         r"or use fewer --steps, fewer --seeds or a smaller dim",
     ),
@@ -157,9 +157,10 @@ REFUSALS = [
         ["run", "--opt", "sgd", "--problem", "rosenbrock", "--seeds", "10000"]
         + ["--steps", "20000"],
         r"this run would need 6.4 GB of memory \(10,000 runs of dimension 2, 10,000 of them "
-        # 2e8 run-steps: the CSV keeps a million rows, trajectory.npz takes 2e8 x 4 x 8 bytes
-        r"recorded at 20,001 steps; the budget allows 2 GB\) and 6.4 GB written to "
-        r"trajectory.npz \(2e8 rows x 4 columns.*--budget-scale 6.5 ",
+        # 2e8 run-steps: the CSV keeps a million rows, trajectory.npz takes 2e8 x 5 x 8 bytes
+        # (x0, x1, loss, grad_norm, passes)
+        r"recorded at 20,001 steps; the budget allows 2 GB\) and 8 GB written to "
+        r"trajectory.npz \(2e8 rows x 5 columns.*--budget-scale 8.1 ",
     ),
     (
         ["run", "--opt", "sgd", "--opt", "adam", "--problem", "rosenbrock", "--tune"]
@@ -205,14 +206,14 @@ def test_the_suggested_scale_admits_the_request(cli, monkeypatch):
     args = ["run", "--opt", "sgd", "--problem", "rosenbrock", "--no-plot", "-q"]
     code, _, err = cli(*args, "--budget-scale", "1e-7")
     assert code == 2
-    # written bytes decide: 1,001 rows x 8 columns x 20 bytes = 160,160 > 1e9 x scale
+    # written bytes decide: 1,001 rows x 9 columns x 20 bytes = 180,180 > 1e9 x scale
     k = re.search(r"--budget-scale ([\d.]+) or OPTCOMPARE_BUDGET=([\d.]+)", err)
-    assert k and k.group(1) == k.group(2) == "0.00017"
-    assert cli(*args, "--budget-scale", "0.00016")[0] == 2
+    assert k and k.group(1) == k.group(2) == "0.00019"
+    assert cli(*args, "--budget-scale", "0.00018")[0] == 2
     assert cli(*args, "--budget-scale", k.group(1))[0] == 0
     monkeypatch.setenv(budget.ENV, k.group(1))
     assert cli(*args)[0] == 0
-    monkeypatch.setenv(budget.ENV, "0.00016")
+    monkeypatch.setenv(budget.ENV, "0.00018")
     assert cli(*args)[0] == 2
 
 

@@ -34,8 +34,11 @@ def test_the_first_command_a_user_types(cli, tmp_path):
     assert folder.name.endswith("-rosenbrock-rmsprop")
     assert "rmsprop" in out and str(folder.relative_to(tmp_path)) in out.replace("\n", "")
     rows = read_csv(folder / "trajectory.csv")
-    assert list(rows[0]) == ["label", "optimizer", "seed", "step", "loss", "grad_norm", "x0", "x1"]
+    header = ["label", "optimizer", "seed", "step", "loss", "grad_norm", "passes", "x0", "x1"]
+    assert list(rows[0]) == header
     assert [int(r["step"]) for r in rows] == list(range(1001))  # default: 1000 steps
+    # rosenbrock is no finite sum: a gradient is one pass
+    assert [float(r["passes"]) for r in rows] == list(range(1001))
     assert float(rows[0]["loss"]) == pytest.approx(24.2)
     doc = json.loads((folder / "summary.json").read_text())
     expected = optcompare.run("rmsprop", "rosenbrock").runs[0]

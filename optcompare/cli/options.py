@@ -204,6 +204,39 @@ def comparison_options(f: Callable) -> Callable:
     )(f)
 
 
+passes_option = click.option(
+    "--passes",
+    type=FiniteFloat(min=0, min_open=True, max=1e9),
+    default=None,
+    metavar="K",
+    help="A work budget instead of --steps: each run spends at most K passes over the data "
+    "(a full gradient is one pass, a mini-batch of b of n samples b/n).",
+)
+
+x_axis_option = click.option(
+    "--x-axis",
+    "x_axis",
+    type=click.Choice(["steps", "passes", "time"]),
+    default=None,
+    help="The loss figure's x-axis (default: passes when a variance-reduced method meets a "
+    "finite-sum problem or --passes is given, else steps; time is the step loop's clock).",
+)
+
+
+def steps_unless_passes(ctx: click.Context, steps: int, passes: float | None) -> int | None:
+    """The steps to run, or None when --passes sets the budget instead.
+
+    Raises:
+        click.UsageError: both --steps and --passes were given (exit 2).
+    """
+    if passes is None:
+        return steps
+    source = ctx.get_parameter_source("steps")
+    if source is not None and source.name != "DEFAULT":
+        raise click.UsageError("--steps and --passes set the same budget; give one of them")
+    return None
+
+
 objective_option = click.option(
     "--objective",
     type=click.Choice(["final", "best", "auc"]),

@@ -12,8 +12,11 @@ from optcompare.cli.options import (
     comparison_options,
     out_option,
     output_options,
+    passes_option,
     problem_options,
     report_option,
+    steps_unless_passes,
+    x_axis_option,
 )
 
 RUN_EPILOG = """\b
@@ -26,6 +29,8 @@ Examples:
       --seeds 20 --tune
   optcompare run --opt adam --problem rosenbrock --start -1.5,2 \\
       --out demo --format svg
+  optcompare run --opt sgd:lr=0.05 --opt adam:lr=0.05 \\
+      --problem least-squares:n=40,batch=1 --passes 30 --seeds 5
 """
 
 ANIMATE_EPILOG = """\b
@@ -55,10 +60,13 @@ def _compare(
     colors=None,
     clip_norm=None,
     clip_value=None,
+    passes=None,
+    x_axis=None,
 ):
     from optcompare import budget
     from optcompare.cli.results import check_output_flags, progress_bar
     from optcompare.experiments.choices import make_optimizers
+    from optcompare.experiments.passes import check_budget, steps_for
     from optcompare.experiments.run import DEFAULT_TUNE_SEEDS, run_request
     from optcompare.experiments.run import run as run_api
     from optcompare.plotting.colors import check_color_keys
@@ -66,9 +74,13 @@ def _compare(
     from optcompare.summary.trajectories import largest_trajectory_file
 
     check_output_flags(as_json, quiet)
+    given_steps = steps_unless_passes(ctx, steps, passes)
     prob = make_problem(problem)
     choices = make_optimizers(list(opts))
     check_color_keys(colors, [c.label for c in choices], [c.name for c in choices])
+    budget_passes = check_budget(passes)
+    if budget_passes is not None:  # the steps the budget buys, for the budget's checks
+        steps = max(steps_for(c.optimizer, prob, budget_passes) for c in choices)
     request = run_request(len(choices), prob, steps, seeds, DEFAULT_TUNE_SEEDS if tune else 0)
     budget.check(largest_trajectory_file(request, (steps + 1) * seeds * len(choices), prob.dim))
     progress = progress_bar(quiet, as_json)
@@ -76,7 +88,9 @@ def _compare(
         result = run_api(
             list(opts),
             prob,
-            steps=steps,
+            steps=given_steps,
+            passes=passes,
+            x_axis=x_axis,
             start=start,
             seed=seed,
             seeds=seeds,
@@ -104,6 +118,8 @@ def _default_folder(result):
 
 @click.command(epilog=RUN_EPILOG, context_settings=HELP)
 @problem_options()
+@passes_option
+@x_axis_option
 @comparison_options
 @output_options
 @color_option
@@ -119,6 +135,8 @@ def run(
     clip_norm,
     clip_value,
     problems_dir,
+    passes,
+    x_axis,
     seeds,
     jitter,
     tol,
@@ -156,6 +174,8 @@ def run(
         colors,
         clip_norm,
         clip_value,
+        passes,
+        x_axis,
     )
     doc, files = output.run_files(result, command_line(ctx), fmt, plot=not no_plot, colors=colors)
     deliver(
@@ -172,6 +192,8 @@ def run(
 
 @click.command(epilog=ANIMATE_EPILOG, context_settings=HELP)
 @problem_options()
+@passes_option
+@x_axis_option
 @comparison_options
 @click.option(
     "--fps",
@@ -204,6 +226,8 @@ def animate(
     clip_norm,
     clip_value,
     problems_dir,
+    passes,
+    x_axis,
     seeds,
     jitter,
     tol,
@@ -248,6 +272,8 @@ def animate(
         colors,
         clip_norm,
         clip_value,
+        passes,
+        x_axis,
     )
     doc, files = output.animation_files(result, command_line(ctx), frames, fps, colors=colors)
     deliver(

@@ -12,7 +12,9 @@ from optcompare.cli.options import (
     color_option,
     objective_option,
     output_options,
+    passes_option,
     problem_options,
+    steps_unless_passes,
 )
 
 SWEEP_EPILOG = """\b
@@ -35,6 +37,7 @@ Examples:
 
 @click.command(epilog=SWEEP_EPILOG, context_settings=HELP)
 @problem_options()
+@passes_option
 @click.option(
     "--param",
     "params",
@@ -72,6 +75,7 @@ def sweep(
     clip_norm,
     clip_value,
     problems_dir,
+    passes,
     params,
     seeds,
     jitter,
@@ -96,6 +100,7 @@ def sweep(
     from optcompare.experiments.sweep import sweep as run_sweep
 
     check_output_flags(as_json, quiet)
+    given_steps = steps_unless_passes(ctx, steps, passes)
     output.check_target(out, "sweep")  # before the work, not after it
     if colors:
         from optcompare.experiments.choices import make_optimizers
@@ -111,7 +116,8 @@ def sweep(
             list(params),
             seeds=seeds,
             seed=seed,
-            steps=steps,
+            steps=given_steps,
+            passes=passes,
             objective=objective,
             start=start,
             jitter=jitter,

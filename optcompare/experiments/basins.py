@@ -132,6 +132,7 @@ class Basins:
     tail_move: np.ndarray | None = None
     tail_path: np.ndarray | None = None
     clipping: Clipping | None = None
+    clipped: np.ndarray | None = None  # (ny, nx) steps clipping changed the gradient; None: off
 
     def names(self) -> list[str]:
         """The name of every outcome, in display order."""
@@ -251,6 +252,7 @@ def run_basins(
         tail_move=move.reshape(shape),
         tail_path=tail.path.reshape(shape),
         clipping=clipping,
+        clipped=None if tr.clipped is None else tr.clipped.reshape(shape),
     )
 
 

@@ -33,7 +33,13 @@ class OptimizerChoice:
 
 @dataclass(frozen=True)
 class Run:
-    """One run of one optimizer: its settings and its trajectory as numpy arrays."""
+    """One run of one optimizer: its settings and its trajectory as numpy arrays.
+
+    Under a budget in passes (:attr:`Result.passes`) the arrays end at the run's last
+    step within the budget (one NaN row further when it diverged within it), so runs
+    of a method whose cost varies per run have different lengths; ``steps_run`` then
+    says how many steps the engine ran (``clipped_steps`` counts over those).
+    """
 
     label: str
     optimizer: str
@@ -54,6 +60,9 @@ class Run:
     effective_step: np.ndarray | None = None
     diverged_reason: str | None = None
     clipped_steps: int | None = None  # steps whose gradient clipping changed; None: off
+    passes: np.ndarray | None = None  # (steps+1,) passes over the data spent by each step
+    seconds: np.ndarray | None = None  # (steps+1,) the step loop's clock at each step
+    steps_run: int | None = None  # steps the engine ran, when a passes budget cut the run
 
     @property
     def last_step(self) -> int:
@@ -62,7 +71,10 @@ class Run:
 
 @dataclass(frozen=True)
 class Result:
-    """A comparison: the problem, the settings, and one :class:`Run` per optimizer and seed."""
+    """A comparison: the problem, the settings, and one :class:`Run` per optimizer and seed.
+
+    ``steps`` is the most steps any run has (under a passes budget, runs differ).
+    """
 
     problem: Problem
     steps: int
@@ -74,6 +86,8 @@ class Result:
     jitter: float = 0.0
     clip_norm: float | None = None
     clip_value: float | None = None
+    passes: float | None = None  # the work budget in passes (None: ``steps`` were given)
+    x_axis: str = "steps"  # what figures put on x: "steps", "passes" or "time"
 
     @property
     def labels(self) -> list[str]:

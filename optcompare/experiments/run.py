@@ -29,6 +29,14 @@ from optcompare.experiments.choices import (
     starts_for,
 )
 from optcompare.experiments.grid import OBJECTIVES
+from optcompare.experiments.passes import (
+    check_axis,
+    check_budget,
+    cut,
+    default_axis,
+    steps_for,
+    varies,
+)
 from optcompare.experiments.records import OptimizerChoice, Result, Run
 from optcompare.experiments.tuning import TUNE_GRID, TUNE_SEED_OFFSET, tune_lr
 from optcompare.params import check_number
@@ -51,11 +59,15 @@ def _runs_from(
     seeds: np.ndarray,
     starts: np.ndarray,
     share: float,
+    last: np.ndarray | None = None,
 ) -> list[Run]:
+    """One :class:`Run` per run of ``tr``; with ``last`` (a passes budget's cut, whose
+    summaries ``tr`` then holds) each run's arrays end at its last step within it."""
     with np.errstate(all="ignore"):  # a runaway final_x may overflow the distance
         dist = problem.nearest_minimum_distance(tr.final_x)
     # run() always records whole trajectories
     assert tr.x is not None and tr.loss is not None and tr.grad_norm is not None
+    assert tr.passes is not None and tr.seconds is not None
     shared = {k: v for k, v in choice.values.items() if not isinstance(v, np.ndarray)}
     per_run = {k: v.tolist() for k, v in choice.values.items() if isinstance(v, np.ndarray)}
     # plain Python numbers once for the whole batch, not one numpy scalar at a time
@@ -63,10 +75,13 @@ def _runs_from(
     first, final_loss, best = tr.first_below.tolist(), tr.final_loss.tolist(), tr.best_loss.tolist()
     distance = [None if d != d else d for d in dist.tolist()]  # NaN: no known minimum
     clipped = None if tr.clipped is None else tr.clipped.tolist()
-    x, loss, grad_norm = tr.x, tr.loss, tr.grad_norm
+    # rows kept per run: all, or up to the budget's cut (and a diverged run's NaN step)
+    full = tr.steps + 1
+    ends = [full] * tr.runs if last is None else (last + 1 + (tr.diverged_at >= 0)).tolist()
+    x, loss, grad_norm, passes = tr.x, tr.loss, tr.grad_norm, tr.passes
     out = []
     for i in range(tr.runs):
-        d = diverged[i]
+        d, m = diverged[i], ends[i]
         out.append(
             Run(
                 label=choice.label,
@@ -74,9 +89,9 @@ def _runs_from(
                 hyperparameters={**shared, **{k: v[i] for k, v in per_run.items()}},
                 seed=seed_list[i],
                 start=starts[i].copy(),
-                x=x[:, i, :],
-                loss=loss[:, i],
-                grad_norm=grad_norm[:, i],
+                x=x[:m, i, :],
+                loss=loss[:m, i],
+                grad_norm=grad_norm[:m, i],
                 diverged_at=None if d < 0 else d,
                 steps_to_tol=None if first[i] < 0 else first[i],
                 final_x=tr.final_x[i],
@@ -84,10 +99,15 @@ def _runs_from(
                 best_loss=best[i],
                 distance_to_min=distance[i],
                 wall_time=share,
-                state={k: v[:, i, :] for k, v in tr.state.items()},
-                effective_step=None if tr.effective_step is None else tr.effective_step[:, i, :],
+                state={name: v[: m - 1, i, :] for name, v in tr.state.items()},
+                effective_step=None
+                if tr.effective_step is None
+                else tr.effective_step[: m - 1, i, :],
                 diverged_reason=None if d < 0 else tr.divergence_reason(i, problem),
                 clipped_steps=None if clipped is None else clipped[i],
+                passes=passes[:m, i],
+                seconds=tr.seconds[:m],
+                steps_run=None if m == full else tr.steps,
             )
         )
     return out
@@ -100,10 +120,12 @@ def run_request(
     seeds: int,
     tune_seeds: int = 0,
     record_state: bool = False,
+    record_tuning: bool = False,
 ) -> budget.Request:
     """What :func:`run` asks of the budget: ``optimizers`` x ``seeds`` recorded runs
     (iterate, loss and gradient norm at every step; optimizer state too with
-    ``record_state``) and, with ``tune_seeds``, the tuning grid's unrecorded runs."""
+    ``record_state``) and, with ``tune_seeds``, the tuning grid's runs (unrecorded
+    unless ``record_tuning``: a passes budget's cut of variable-cost methods needs them)."""
     tuning = len(TUNE_GRID) * int(tune_seeds)
     width = problem.dim + budget.RECORDED_EXTRAS
     if record_state:
@@ -115,7 +137,7 @@ def run_request(
         dim=problem.dim,
         cost=problem.evaluation_cost(),
         batch_runs=max(int(seeds), tuning),
-        recorded_runs=optimizers * int(seeds),
+        recorded_runs=optimizers * (int(seeds) + (tuning if record_tuning else 0)),
         recorded_width=width,
         reduce="fewer --steps, fewer --seeds"
         + (" or no --tune" if tuning else "")
@@ -127,7 +149,8 @@ def run(
     optimizers: str | Sequence[str | Spec],
     problem: str | Spec | Problem,
     *,
-    steps: int = DEFAULT_STEPS,
+    steps: int | None = None,
+    passes: float | None = None,
     start: str | Sequence[float] | None = None,
     seed: int = 0,
     seeds: int = 1,
@@ -140,6 +163,7 @@ def run(
     tune_seeds: int = DEFAULT_TUNE_SEEDS,
     objective: str = "final",
     record_state: bool = False,
+    x_axis: str | None = None,
     progress: Report | None = None,
 ) -> Result:
     """Run each optimizer on ``problem`` and return every trajectory.
@@ -148,7 +172,10 @@ def run(
         optimizers: one spec or a list, e.g. ``["sgd:lr=0.001,momentum=0.9", "adam"]``;
             ``"all"`` means the six classic optimizers at their defaults.
         problem: a spec such as ``"rosenbrock"`` or ``"quadratic:kappa=100"``, or a Problem.
-        steps: optimizer steps per run (default 500); 0 only evaluates the start.
+        steps: optimizer steps per run (default :data:`DEFAULT_STEPS`, 1000); 0 only
+            evaluates the start.  Not together with ``passes``.
+        passes: a work budget in passes over the data instead of steps (default None):
+            each run spends at most this many (:mod:`optcompare.experiments.passes`).
         start: start point (default: the problem's), as ``"-1.5,2"`` or numbers.
         seed: the first seed; runs use seeds ``seed, seed+1, ..., seed+seeds-1``.
         seeds: independent runs per optimizer (own noise streams; own jittered starts).
@@ -163,6 +190,9 @@ def run(
             the median ``objective`` over ``tune_seeds`` other seeds, then evaluate it.
         objective: "final", "best" or "auc" (for tuning).
         record_state: also keep each optimizer's internal state and effective step.
+        x_axis: "steps", "passes" or "time" for figures (default None: passes when a
+            variance-reduced method meets a finite-sum problem or ``passes`` is given,
+            else steps).
         progress: optional ``report(done, total)``, called after every step with the
             run-steps (runs x steps, tuning included) done and planned.
 
@@ -171,7 +201,18 @@ def run(
     """
     prob = make_problem(problem)
     choices = make_optimizers(optimizers)
-    steps = check_number(steps, "steps", "int", low=0)
+    if steps is not None and passes is not None:
+        raise SpecError("give steps or passes, not both")
+    budget_passes = check_budget(passes)
+    axis = check_axis(x_axis or default_axis([c.optimizer for c in choices], prob, budget_passes))
+    steps = check_number(DEFAULT_STEPS if steps is None else steps, "steps", "int", low=0)
+    if budget_passes is not None:
+        steps = max(steps_for(c.optimizer, prob, budget_passes) for c in choices)
+        if lr_schedule is not None and any(varies(c.optimizer) for c in choices):
+            raise SpecError(
+                "an lr schedule with a budget in passes needs a fixed cost per step; "
+                "variance-reduced methods spend passes per run as they go: give steps"
+            )
     seeds = check_number(seeds, "seeds", "int", low=1)
     seed = check_number(seed, "seed", "int", low=0, high=SEED_MAX)
     jitter = check_number(jitter, "jitter", low=0)
@@ -182,32 +223,47 @@ def run(
         )
     steps = int(steps)
     clipping = make_clipping(clip_norm, clip_value)
+    # tuning a method that varies its cost per step within a budget records its runs
+    recorded_tuning = budget_passes is not None and any(varies(c.optimizer) for c in choices)
     budget.check(
-        run_request(len(choices), prob, steps, seeds, tune_seeds if tune else 0, record_state)
+        run_request(
+            len(choices),
+            prob,
+            steps,
+            seeds,
+            tune_seeds if tune else 0,
+            record_state,
+            recorded_tuning,
+        )
     )
     x0 = prob.start() if start is None else parse_point(start, prob.dim)
     check_start(prob, x0)
-    factors = schedule_factors(lr_schedule, steps)
+    own_steps = [
+        steps if budget_passes is None else steps_for(c.optimizer, prob, budget_passes)
+        for c in choices
+    ]
     run_seeds = seed + np.arange(int(seeds), dtype=np.int64)
     starts = starts_for(x0, run_seeds, jitter, prob)
     runs: list[Run] = []
     tuning: dict[str, dict[str, Any]] = {}
     t_seeds = seed + TUNE_SEED_OFFSET + np.arange(int(tune_seeds), dtype=np.int64)
     per_choice = len(run_seeds) + (len(TUNE_GRID) * len(t_seeds) if tune else 0)
-    tally = plan(progress, len(choices) * per_choice * steps)
-    for choice in choices:
+    tally = plan(progress, per_choice * sum(own_steps))
+    for choice, n_steps in zip(choices, own_steps, strict=True):
+        factors = schedule_factors(lr_schedule, n_steps)
         if tune:
             tuned = tune_lr(
                 choice,
                 prob,
                 x0,
-                steps,
+                n_steps,
                 t_seeds,
                 objective=objective,
                 jitter=jitter,
                 lr_factors=factors,
                 clipping=clipping,
                 tally=tally,
+                passes=budget_passes,
             )
             # the tuned lr goes into the label, so every table and figure shows it
             # ... replacing an lr the spec gave (tuning overrides it)
@@ -224,14 +280,18 @@ def run(
             prob,
             starts,
             run_seeds,
-            steps,
+            n_steps,
             tol=tol,
             lr_factors=factors,
             clipping=clipping,
             record_state=record_state,
             progress=tally.batch(len(run_seeds)),
         )
-        runs.extend(_runs_from(choice, prob, tr, run_seeds, starts, tr.wall_time / len(run_seeds)))
+        last = None
+        if budget_passes is not None:
+            tr, last = cut(tr, budget_passes, prob.f_star, tol)
+        share = tr.wall_time / len(run_seeds)
+        runs.extend(_runs_from(choice, prob, tr, run_seeds, starts, share, last))
     return Result(
         problem=prob,
         steps=steps,
@@ -243,4 +303,6 @@ def run(
         jitter=float(jitter),
         clip_norm=None if clipping is None else clipping.norm,
         clip_value=None if clipping is None else clipping.value,
+        passes=budget_passes,
+        x_axis=axis,
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,9 @@ from optcompare.engine.clipping import Clipping, make_clipping
 from optcompare.engine.schedules import lr_factors
 from optcompare.errors import SpecError
 from optcompare.experiments.choices import check_start, make_optimizers, parse_point
-from optcompare.experiments.grid import OBJECTIVES, SweepOutcome, make_grid, run_grid
+from optcompare.experiments.grid import OBJECTIVES, SweepOutcome, make_grid, run_grid, score
+from optcompare.experiments.passes import check_budget, cut, steps_for, summaries_only, varies
+from optcompare.experiments.tuning import DEFAULT_TOL
 from optcompare.params import check_number
 from optcompare.problem import Problem, make_problem
 from optcompare.progress import Report, plan
@@ -90,9 +92,11 @@ class SweepResult:
     seeds: np.ndarray
     outcomes: list[SweepOutcome]
     clipping: Clipping | None = None
+    passes: float | None = None  # the work budget in passes (None: ``steps`` were given)
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per optimizer, parameter value(s) and seed (sweep.csv)."""
+        """One row per optimizer, parameter value(s) and seed (sweep.csv); with clipping
+        on, ``clipped_steps``: the steps at which clipping changed the run's gradient."""
         out = []
         for o in self.outcomes:
             tr = o.trajectory
@@ -107,6 +111,8 @@ class SweepResult:
                     auc=float(tr.auc[i]),
                     diverged=False if tr.diverged_at[i] < 0 else int(tr.diverged_at[i]),
                 )
+                if tr.clipped is not None:
+                    row["clipped_steps"] = int(tr.clipped[i])
                 out.append(row)
         return out
 
@@ -138,10 +144,16 @@ class SweepResult:
 SWEEP_KEPT_VALUES = 10 + 64
 
 
-def sweep_request(optimizers: int, problem: Problem, steps: int, per_choice: int) -> budget.Request:
+def sweep_request(
+    optimizers: int, problem: Problem, steps: int, per_choice: int, recorded: int = 0
+) -> budget.Request:
     """What :func:`sweep` asks of the budget: ``per_choice`` runs (grid points x seeds)
-    for each of ``optimizers``, one batch each, keeping summaries only."""
+    for each of ``optimizers``, one batch each, keeping summaries only; a budget in
+    passes records the batches of the ``recorded`` optimizers whose cost varies per run,
+    one at a time, to cut each run at the budget."""
     return budget.Request(
+        recorded_runs=per_choice if recorded else 0,
+        recorded_width=problem.dim + budget.RECORDED_EXTRAS + 1,  # and the passes
         what="this sweep",
         runs=optimizers * per_choice,
         steps=steps,
@@ -160,7 +172,8 @@ def sweep(
     *,
     seeds: int = 1,
     seed: int = 0,
-    steps: int = 500,
+    steps: int | None = None,
+    passes: float | None = None,
     objective: str = "final",
     start=None,
     jitter: float = 0.0,
@@ -176,6 +189,10 @@ def sweep(
         problem: a problem spec or Problem.
         params: ``["lr=1e-4:10:25:log"]`` or two of them.
         seeds: runs per grid point (seeds ``seed..seed+seeds-1``).
+        steps: steps per run (default 500); not together with ``passes``.
+        passes: a work budget in passes over the data instead (default None; see
+            :mod:`optcompare.experiments.passes`): each run is scored on its steps
+            within it.
         clip_norm, clip_value: gradient clipping, as for :func:`optcompare.run`
             (default None: none).
         progress: optional ``report(done, total)`` in run-steps, after every step.
@@ -183,7 +200,21 @@ def sweep(
     prob = make_problem(problem)
     choices = make_optimizers(optimizers)
     axes = tuple(parse_param(p) for p in params)
-    steps = check_number(steps, "steps", "int", low=0)
+    if steps is not None and passes is not None:
+        raise SpecError("give steps or passes, not both")
+    budget_passes = check_budget(passes)
+    steps = check_number(500 if steps is None else steps, "steps", "int", low=0)
+    own_steps = [
+        int(steps) if budget_passes is None else steps_for(c.optimizer, prob, budget_passes)
+        for c in choices
+    ]
+    steps = max(own_steps)
+    cut_runs = [budget_passes is not None and varies(c.optimizer) for c in choices]
+    if lr_schedule is not None and any(cut_runs):
+        raise SpecError(
+            "an lr schedule with a budget in passes needs a fixed cost per step; "
+            "variance-reduced methods spend passes per run as they go: give steps"
+        )
     seeds = check_number(seeds, "seeds", "int", low=1)
     seed = check_number(seed, "seed", "int", low=0, high=SEED_MAX)
     jitter = check_number(jitter, "jitter", low=0)
@@ -201,28 +232,34 @@ def sweep(
                     "optimizers",
                 )
     per_choice = math.prod(len(v) for _, v in axes) * int(seeds)
-    budget.check(sweep_request(len(choices), prob, int(steps), per_choice))
+    budget.check(sweep_request(len(choices), prob, int(steps), per_choice, sum(cut_runs)))
     run_seeds = seed + np.arange(int(seeds), dtype=np.int64)
     grid = make_grid(axes, run_seeds)
     for choice in choices:  # every value checked before any run starts
         choice.optimizer.resolve({**choice.given, **grid.values}, owner=choice.name)
     x0 = prob.start() if start is None else parse_point(start, prob.dim)
     check_start(prob, x0)
-    factors = lr_factors(lr_schedule, steps)
-    tally = plan(progress, len(choices) * len(grid.seeds) * steps)
-    outcomes = [
-        run_grid(
+    tally = plan(progress, len(grid.seeds) * sum(own_steps))
+    outcomes = []
+    for choice, n_steps, within in zip(choices, own_steps, cut_runs, strict=True):
+        o = run_grid(
             choice,
             prob,
             grid,
             x0,
-            steps,
+            n_steps,
             objective=objective,
             jitter=jitter,
-            lr_factors=factors,
+            lr_factors=lr_factors(lr_schedule, n_steps),
             clipping=clipping,
             tally=tally,
+            record=within,
         )
-        for choice in choices
-    ]
-    return SweepResult(prob, steps, objective, axes, run_seeds, outcomes, clipping)
+        if within:
+            assert budget_passes is not None
+            kept, _ = cut(o.trajectory, budget_passes, prob.f_star, DEFAULT_TOL)
+            o = replace(
+                o, trajectory=summaries_only(kept), scores=score(kept, objective, prob.f_star)
+            )
+        outcomes.append(o)
+    return SweepResult(prob, steps, objective, axes, run_seeds, outcomes, clipping, budget_passes)

@@ -27,7 +27,7 @@ from optcompare.plotting.style import (
     style_axes,
     valid,
 )
-from optcompare.stats import BAND, quantiles
+from optcompare.stats import BAND, on_common_grid, quantiles
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -71,12 +71,39 @@ def _gap(y: np.ndarray, f_star: float | None) -> np.ndarray:
     return y if f_star is None else np.maximum(y - f_star, LOSS_FLOOR)
 
 
-def median_bands(result: Result) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Per label of several runs: (q25, median, q75) of the loss at each step.
+#: The x-axes of the loss figure, and their labels.
+X_LABELS = {
+    "steps": "step",
+    "passes": "passes over the data",
+    "time": "seconds (step loop, per run)",
+}
 
-    Taken by :func:`optcompare.stats.quantiles` over the raw losses (a diverged
-    run is +inf from its divergence step on), then turned into loss - f*, so the
-    median line's last value is ``summary.json``'s ``final_loss_median`` - f*.
+
+def x_of(run: Run, x_axis: str) -> np.ndarray:
+    """Where each recorded step of ``run`` lies on ``x_axis`` (steps, passes or time)."""
+    if x_axis == "passes" and run.passes is not None:
+        return np.asarray(run.passes, dtype=float)
+    if x_axis == "time" and run.seconds is not None:
+        return np.asarray(run.seconds, dtype=float)
+    if x_axis not in X_LABELS:
+        raise ValueError(f"unknown x-axis '{x_axis}'; choose {', '.join(X_LABELS)}")
+    return np.arange(len(run.loss), dtype=float)
+
+
+def median_bands(
+    result: Result, x_axis: str = "steps"
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Per label of several runs: x, and (q25, median, q75) of the loss at each x.
+
+    On the steps axis x is every step; on the passes and time axes, where runs'
+    steps fall at different x, it is one common grid
+    (:func:`optcompare.stats.on_common_grid`: each run holds the loss of its last
+    step at or before a grid point), from 0 to the budget when ``result.passes``
+    set one, else to where the shortest run that did not diverge ends.
+    Quantiles are :func:`optcompare.stats.quantiles` of the raw losses (a diverged
+    run is +inf from its divergence on), then turned into loss - f*, so on the
+    steps axis the median line's last value is ``summary.json``'s
+    ``final_loss_median`` - f*.
     """
     f_star = result.problem.f_star
     out = {}
@@ -84,11 +111,16 @@ def median_bands(result: Result) -> dict[str, tuple[np.ndarray, np.ndarray, np.n
         runs = result.runs_of(label)
         if len(runs) < 2:
             continue
-        Y = np.full((len(runs), max(valid(r) for r in runs)), np.inf)
-        for i, r in enumerate(runs):
-            Y[i, : valid(r)] = r.loss[: valid(r)]
+        if x_axis == "steps":
+            x = np.arange(max(valid(r) for r in runs), dtype=float)
+            Y = np.full((len(runs), len(x)), np.inf)
+            for i, r in enumerate(runs):
+                Y[i, : valid(r)] = r.loss[: valid(r)]
+        else:
+            end = result.passes if x_axis == "passes" else None
+            x, Y = on_common_grid([x_of(r, x_axis) for r in runs], [r.loss for r in runs], end)
         q = quantiles(Y, (BAND[0], 0.5, BAND[1]), axis=0)
-        out[label] = (_gap(q[0], f_star), _gap(q[1], f_star), _gap(q[2], f_star))
+        out[label] = (x, _gap(q[0], f_star), _gap(q[1], f_star), _gap(q[2], f_star))
     return out
 
 
@@ -97,8 +129,10 @@ def plot_loss(
     ax: Axes | None = None,
     colors: Mapping[str, str] | None = None,
     by: By = "optimizer",
+    x_axis: str | None = None,
 ) -> Axes:
-    """Loss against step: one line per run, or a median and band per label of seeds.
+    """Loss against steps, passes over the data or time: one line per run, or a median
+    and band per label of seeds.
 
     With a known minimum value f* the curve is loss - f* (clipped at 1e-16);
     otherwise the raw loss.  The y axis is logarithmic when every value is
@@ -120,12 +154,18 @@ def plot_loss(
         colors: colours by label or optimizer name, over the fixed colour of
             each optimizer (:mod:`optcompare.plotting.colors`).
         by: "optimizer" (default) or "label": one palette colour per label.
+        x_axis: "steps", "passes" (:attr:`Run.passes`) or "time" (:attr:`Run.seconds`,
+            the step loop's clock per run); default None: ``result.x_axis``.  Bands on
+            the passes and time axes are taken on one common grid (:func:`median_bands`).
 
     Returns:
         The Axes drawn on.
     """
     from matplotlib.ticker import MaxNLocator
 
+    axis = result.x_axis if x_axis is None else x_axis
+    if axis not in X_LABELS:
+        raise ValueError(f"unknown x-axis '{axis}'; choose {', '.join(X_LABELS)}")
     if ax is None:
         ax = new_axes(LOSS_FIGSIZE)
     ink = result_inks(result, colors, by)
@@ -137,8 +177,8 @@ def plot_loss(
         ax.set_yscale("log")
     top = loss_top(curves, log)
 
-    bands = median_bands(result)
-    if top is None and any(np.isinf(q75).any() for _, _, q75 in bands.values()) and every.size:
+    bands = median_bands(result, axis)
+    if top is None and any(np.isinf(q75).any() for *_, q75 in bands.values()) and every.size:
         # a band that reaches +inf needs a top edge to end at
         hi, lo = float(every.max()), float(every.min())
         top = hi * 2.0 if log else hi + 0.08 * max(hi - lo, abs(hi), 1e-12)
@@ -150,12 +190,12 @@ def plot_loss(
         single = None
         if label not in bands:
             ((single, line),) = [(r, y) for r, y in curves if r.label == label]
+            xs = x_of(single, axis)[: len(line)]
         else:
-            q25, line, q75 = bands[label]
+            xs, q25, line, q75 = bands[label]
             upper = q75 if top is None else np.minimum(q75, top)  # clipped at the top edge
-            steps = np.arange(len(line))
             ax.fill_between(
-                steps,
+                xs,
                 gaps(q25),
                 upper,
                 where=np.isfinite(q25),
@@ -164,10 +204,11 @@ def plot_loss(
                 lw=0,
                 zorder=2,
                 label="_nolegend_",
+                # each run holds its loss until its next step: the grid reads steps
+                step="post" if axis != "steps" else None,
             )
-        steps = np.arange(len(line))
         (drawn[label],) = ax.plot(
-            steps,
+            xs,
             gaps(line),
             color=color,
             lw=2.0,
@@ -177,8 +218,9 @@ def plot_loss(
             marker="o" if len(line) == 1 else marker,
             ms=6,
             markevery=max(1, len(line) // 12),
+            drawstyle="default" if axis == "steps" else "steps-post",
         )
-        shapes.append((label, np.column_stack([steps, line])))
+        shapes.append((label, np.column_stack([xs, line])))
         k = last_finite(line)
         if k is not None and (
             k < len(line) - 1 or (single is not None and single.diverged_at is not None)
@@ -187,17 +229,24 @@ def plot_loss(
             # single run that blew up, ends in an x (on the top edge when off the chart)
             end = line[k] if top is None else min(line[k], top)
             ax.scatter(
-                [k], [end], marker="x", s=90, linewidths=2.5, color=color, zorder=5, clip_on=False
+                [xs[k]],
+                [end],
+                marker="x",
+                s=90,
+                linewidths=2.5,
+                color=color,
+                zorder=5,
+                clip_on=False,
             )
     if top is not None:
         ax.set_ylim(margin(float(every.min()), top, log), top)
     if max((len(y) for _, y in curves), default=0) <= 1:
         ax.set_xlim(-1.0, 1.0)  # only the start: one point at step 0
         ax.set_xticks([0])
-    else:
+    elif axis == "steps":
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     ylabel = "loss" if f_star is None else "loss - f*"
-    style_axes(ax, f"{problem_title(result.problem)}: loss", "step", ylabel, grid=True)
+    style_axes(ax, f"{problem_title(result.problem)}: loss", X_LABELS[axis], ylabel, grid=True)
     handles = [drawn[label] for label in result.labels]
     notes = reveal(ax, drawn, shapes, "loss curves")
     if f_star is not None:

@@ -49,6 +49,9 @@ BASINS_HEADER = [
 ]
 #: The columns of sweep.csv after label, optimizer and the swept hyperparameters.
 SWEEP_RESULTS = ["seed", "final_loss", "best_loss", "auc", "diverged"]
+#: The last column of basins.csv and sweep.csv with clipping on: the steps at which
+#: clipping changed each run's gradient (how often it acted, run by run).
+CLIPPED = "clipped_steps"
 #: csv.writer's default line end, which both files have always used.
 LINE_END = "\r\n"
 
@@ -117,20 +120,35 @@ def _basins_columns(b: Basins) -> list[Sequence[str]]:
     ]
 
 
+def basins_header(results: Sequence[Basins]) -> list[str]:
+    """:data:`BASINS_HEADER`, and :data:`CLIPPED` when clipping was on."""
+    clipping = bool(results) and results[0].clipped is not None
+    return [*BASINS_HEADER, CLIPPED] if clipping else list(BASINS_HEADER)
+
+
+def _counts(c: np.ndarray) -> list[str]:
+    return list(map(str, np.asarray(c, dtype=np.int64).ravel().tolist()))
+
+
 def basins_chunks(results: Sequence[Basins]) -> Iterator[str]:
     """The text of basins.csv: the header line, then one block of rows per optimizer."""
-    yield csv_line(BASINS_HEADER)
+    yield csv_line(basins_header(results))
     for b in results:
         if b.outcome.size:
-            yield _block(_basins_columns(b))
+            columns = _basins_columns(b)
+            if b.clipped is not None:
+                columns.append(_counts(b.clipped))
+            yield _block(columns)
 
 
 # -- sweep.csv ----------------------------------------------------------------------------
 
 
 def sweep_header(result: SweepResult) -> list[str]:
-    """label, optimizer, each swept hyperparameter, then :data:`SWEEP_RESULTS`."""
-    return ["label", "optimizer", *(name for name, _ in result.axes), *SWEEP_RESULTS]
+    """label, optimizer, each swept hyperparameter, then :data:`SWEEP_RESULTS` (and
+    :data:`CLIPPED` when clipping was on)."""
+    clipped = [CLIPPED] if result.clipping is not None else []
+    return ["label", "optimizer", *(name for name, _ in result.axes), *SWEEP_RESULTS, *clipped]
 
 
 def sweep_chunks(result: SweepResult) -> Iterator[str]:
@@ -145,6 +163,7 @@ def sweep_chunks(result: SweepResult) -> Iterator[str]:
             continue
         diverged = np.asarray(tr.diverged_at, dtype=np.int64)
         steps = {int(s): "False" if s < 0 else str(int(s)) for s in np.unique(diverged)}
+        clipped = [] if tr.clipped is None else [_counts(tr.clipped)]
         yield _block(
             [
                 list(repeat(csv_cell(o.label), tr.runs)),
@@ -155,5 +174,6 @@ def sweep_chunks(result: SweepResult) -> Iterator[str]:
                 float_texts(tr.best_loss),
                 float_texts(tr.auc),
                 code_texts(diverged, steps),
+                *clipped,
             ]
         )

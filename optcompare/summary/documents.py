@@ -73,6 +73,10 @@ def summary_row(r: Run) -> dict[str, Any]:
         "diverged_reason": r.diverged_reason,
         # steps at which clipping changed the gradient (null: clipping was off)
         "clipped_steps": r.clipped_steps,
+        # passes over the data spent up to the run's last valid step
+        "passes": None if r.passes is None or r.last_step < 0 else plain(r.passes[r.last_step]),
+        # steps the engine ran when a budget in passes cut the run (null: all count)
+        "steps_run": r.steps_run,
         "wall_time": round(r.wall_time, 6),
     }
 
@@ -151,6 +155,10 @@ def summary_document(result: Result, command: str) -> dict[str, Any]:
         "command": command,
         "problem": problem_entry(result),
         "steps": result.steps,
+        # the work budget in passes over the data (null: the steps were given)
+        "passes": result.passes,
+        # what the loss figure has on its x-axis: steps, passes or time
+        "x_axis": result.x_axis,
         "tol": result.tol,
         "seeds": result.seeds,
         "jitter": result.jitter,
@@ -175,6 +183,7 @@ def sweep_document(sweep, command: str) -> dict[str, Any]:
         **_header(command),
         "problem": {"spec": sweep.problem.spec, "f_star": plain(sweep.problem.f_star)},
         "steps": sweep.steps,
+        "passes": sweep.passes,
         "objective": sweep.objective,
         "clipping": _clipping_of(sweep),
         "seeds": [int(s) for s in sweep.seeds],
@@ -189,7 +198,8 @@ def basins_table(results: Sequence[Basins]) -> tuple[list[str], list[list[Any]]]
     ``outcome`` is the outcome's name (:func:`~optcompare.experiments.basins.outcome_name`);
     ``x_point, y_point`` the stationary point the run ended at (nan when none);
     ``tail_net_move`` and ``tail_path`` the net displacement and path length over the
-    last ``tail_steps`` steps (summary.json), which decide "still moving".
+    last ``tail_steps`` steps (summary.json), which decide "still moving"; with clipping
+    on, ``clipped_steps`` the steps at which clipping changed the run's gradient.
     """
     header = [
         "label",
@@ -203,6 +213,8 @@ def basins_table(results: Sequence[Basins]) -> tuple[list[str], list[list[Any]]]
         "tail_net_move",
         "tail_path",
     ]
+    if results and results[0].clipped is not None:
+        header.append("clipped_steps")
     rows = []
     for b in results:
         X, Y = np.meshgrid(b.xs, b.ys)
@@ -221,8 +233,9 @@ def basins_table(results: Sequence[Basins]) -> tuple[list[str], list[list[Any]]]
             path.ravel(),
         )
         names = [outcome_name(int(o), b.minima) for o in b.outcome.ravel()]
-        for name, (x, y, fx, fy, px, py, m, ln) in zip(
-            names, zip(*columns, strict=True), strict=True
+        clipped = [] if b.clipped is None else b.clipped.ravel().tolist()
+        for k, (name, (x, y, fx, fy, px, py, m, ln)) in enumerate(
+            zip(names, zip(*columns, strict=True), strict=True)
         ):
             rows.append(
                 [
@@ -236,6 +249,7 @@ def basins_table(results: Sequence[Basins]) -> tuple[list[str], list[list[Any]]]
                     repr(float(py)),
                     repr(float(m)),
                     repr(float(ln)),
+                    *([] if b.clipped is None else [clipped[k]]),
                 ]
             )
     return header, rows

@@ -27,7 +27,7 @@ import numpy as np
 from optcompare import budget
 
 if TYPE_CHECKING:
-    from optcompare.experiments.records import Result
+    from optcompare.experiments.records import Result, Run
 
 #: The most rows trajectory.csv holds; beyond it the CSV keeps every k-th step and the
 #: whole record also goes to trajectory.npz.  A million rows of a 2-D problem is about
@@ -47,6 +47,7 @@ def header(dim: int) -> list[str]:
         "step",
         "loss",
         "grad_norm",
+        "passes",
         *[f"x{i}" for i in range(dim)],
     ]
 
@@ -59,8 +60,8 @@ def largest_trajectory_file(request: budget.Request, rows: int, dim: int) -> bud
     csv_file = request.writing("trajectory.csv", min(rows, CSV_ROW_LIMIT), columns)
     if rows <= CSV_ROW_LIMIT:
         return csv_file
-    # the npz holds x, loss and grad_norm per run and step
-    npz_file = request.writing("trajectory.npz", rows, dim + 2, budget.VALUE_BYTES)
+    # the npz holds x, loss, grad_norm and passes per run and step
+    npz_file = request.writing("trajectory.npz", rows, dim + 3, budget.VALUE_BYTES)
     return max(csv_file, npz_file, key=lambda r: budget.needs(r).written)
 
 
@@ -151,34 +152,56 @@ def csv_chunks(result: Result, every: int = 1) -> Iterator[str]:
     yield buf.getvalue()
     # '%r' is repr(float): the shortest text that reads back as the same float64;
     # the step goes through '%d' as a float, exact far beyond any step count allowed
-    cells = "%d," + ",".join(["%r"] * (2 + dim)) + LINE_END
+    cells = "%d," + ",".join(["%r"] * (3 + dim)) + LINE_END
     for r in result.runs:
         steps = kept_steps(r.last_step, every)
         if steps.size == 0:
             continue
-        block = np.empty((steps.size, 3 + dim))
+        block = np.empty((steps.size, 4 + dim))
         block[:, 0] = steps
         block[:, 1] = r.loss[steps]
         block[:, 2] = r.grad_norm[steps]
-        block[:, 3:] = r.x[steps]
+        block[:, 3] = _passes(r)[steps]
+        block[:, 4:] = r.x[steps]
         row = _prefix(r.label, r.optimizer, r.seed) + cells
         yield (row * steps.size) % tuple(block.ravel().tolist())
+
+
+def _passes(run: Run) -> np.ndarray:
+    """The run's passes at each step (a record made without them: one pass a step)."""
+    if run.passes is not None:
+        return run.passes
+    return np.arange(len(run.loss), dtype=float)
+
+
+def _padded(a: np.ndarray, length: int) -> np.ndarray:
+    """``a`` along its first axis to ``length`` rows, NaN after its own."""
+    if len(a) == length:
+        return a
+    out = np.full((length, *a.shape[1:]), np.nan)
+    out[: len(a)] = a
+    return out
 
 
 def npz_arrays(result: Result) -> dict[str, Any]:
     """The whole record, one entry per run in summary.json's order of ``runs``.
 
-    ``x`` (runs, steps+1, dim), ``loss`` and ``grad_norm`` (runs, steps+1) hold NaN
-    from a run's divergence on, as :class:`~optcompare.experiments.records.Run` does;
-    ``step`` (steps+1,), ``seed``, ``label``, ``optimizer`` and ``diverged_at``
-    (runs,; -1 for a run that did not diverge).
+    ``x`` (runs, steps+1, dim), ``loss``, ``grad_norm`` and ``passes`` (runs, steps+1)
+    hold NaN from a run's divergence on, as :class:`~optcompare.experiments.records.Run`
+    does, and after its last step (``last_step``) when a budget in passes ended runs
+    at different steps; ``step`` (steps+1,), ``seed``, ``label``, ``optimizer``,
+    ``diverged_at`` (runs,; -1 for a run that did not diverge) and ``last_step``
+    (runs,; its last recorded step).
     """
     runs = result.runs
+    n = result.steps + 1
     return {
-        "x": np.stack([r.x for r in runs]),
-        "loss": np.stack([r.loss for r in runs]),
-        "grad_norm": np.stack([r.grad_norm for r in runs]),
-        "step": np.arange(result.steps + 1, dtype=np.int64),
+        "x": np.stack([_padded(r.x, n) for r in runs]),
+        "loss": np.stack([_padded(r.loss, n) for r in runs]),
+        "grad_norm": np.stack([_padded(r.grad_norm, n) for r in runs]),
+        "passes": np.stack([_padded(_passes(r), n) for r in runs]),
+        "last_step": np.array([len(r.loss) - 1 for r in runs], dtype=np.int64),
+        "step": np.arange(n, dtype=np.int64),
         "seed": np.array([r.seed for r in runs], dtype=np.int64),
         "label": np.array([r.label for r in runs], dtype=str),
         "optimizer": np.array([r.optimizer for r in runs], dtype=str),
