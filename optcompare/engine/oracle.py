@@ -39,9 +39,10 @@ class Oracle:
         self.work += self.problem.passes_per_step()
         return self.problem.observe(x, self.seeds, step)
 
-    def full(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The exact objective and gradient: one pass."""
-        self.work += 1.0
+    def full(self, x: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The exact objective and gradient: one pass, charged to every run, or only to
+        the runs ``rows`` (indices) when x holds just their rows."""
+        self._charge(1.0, rows)
         return self.problem.value_and_grad(x)
 
     def sample(self, step: int, k: int = 1) -> np.ndarray:
@@ -51,11 +52,22 @@ class Oracle:
         u = noise.uniform(self.seeds, step, k, stream=SAMPLE_STREAM)
         return np.minimum((u * n).astype(np.int64), n - 1)
 
-    def component(self, x: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        """The mean gradient of the components ``idx`` ((runs, k)) at x: k / n passes."""
+    def component(
+        self, x: np.ndarray, idx: np.ndarray, rows: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The mean gradient of the components ``idx`` ((runs, k)) at x: k / n passes
+        (charged to the runs ``rows`` only when x and idx hold just their rows)."""
         n = self._components()
-        self.work += idx.shape[1] / n
+        self._charge(idx.shape[1] / n, rows)
         return self.problem.component_grad(x, idx)  # type: ignore[attr-defined]
+
+    def _charge(self, passes: float, rows: np.ndarray | None) -> None:
+        # methods whose runs are in different phases (random or adaptive inner loops)
+        # ask for some runs only, and only those runs have done the work
+        if rows is None:
+            self.work += passes
+        else:
+            self.work[rows] += passes
 
     def take(self, keep: np.ndarray) -> Oracle:
         """The same oracle for the runs ``keep`` (a mask), their work carried over."""
