@@ -107,7 +107,9 @@ class LeastSquares(Problem):
     # einsum rather than matrix products: BLAS may round a product differently for
     # different batch shapes, and a run's values should not depend on its batch
     def f(self, X: np.ndarray) -> np.ndarray:
-        r = np.einsum("nd,rd->rn", self.A, X) - self.b
+        # C order: each run's residuals contiguous, so the mean sums them in the same
+        # (pairwise) order whatever the batch; the engine keeps X coordinate-major
+        r = np.einsum("nd,rd->rn", self.A, X, order="C") - self.b
         return 0.5 * np.mean(r**2, axis=1)
 
     def grad(self, X: np.ndarray) -> np.ndarray:

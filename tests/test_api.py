@@ -7,7 +7,8 @@ import pytest
 
 import optcompare
 from optcompare.errors import SpecError
-from optcompare.optimizers import OPTIMIZERS
+from optcompare.optimizers import OPTIMIZERS, VARIANCE_REDUCED
+from optcompare.optimizers.finite_sum import is_finite_sum
 from optcompare.problem import make_problem, problem_names
 
 DETERMINISTIC_2D = [
@@ -17,8 +18,11 @@ DETERMINISTIC_2D = [
 
 @pytest.mark.parametrize("problem", DETERMINISTIC_2D)
 def test_every_optimizer_finishes_with_finite_numbers_or_is_marked_diverged(problem):
-    result = optcompare.run(OPTIMIZERS.names(), problem, steps=200)
-    assert len(result.runs) == len(OPTIMIZERS.names())
+    # the variance-reduced methods run where there is a finite sum (they refuse elsewhere)
+    finite_sum = is_finite_sum(make_problem(problem))
+    names = [n for n in OPTIMIZERS.names() if finite_sum or n not in VARIANCE_REDUCED]
+    result = optcompare.run(names, problem, steps=200)
+    assert len(result.runs) == len(names)
     for r in result.runs:
         if r.diverged_at is None:
             assert np.all(np.isfinite(r.x)) and np.all(np.isfinite(r.loss))

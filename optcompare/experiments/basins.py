@@ -33,7 +33,7 @@ from optcompare.experiments.basin_rules import (
     classify,
     tail_steps,
 )
-from optcompare.experiments.choices import make_optimizers
+from optcompare.experiments.choices import for_problem, make_optimizers
 from optcompare.experiments.records import OptimizerChoice
 from optcompare.params import check_number
 from optcompare.problem import Minimum, Problem, make_problem
@@ -308,7 +308,7 @@ def basins(
         One :class:`Basins` per optimizer choice.
     """
     prob = make_problem(problem)
-    choices = make_optimizers(optimizers)
+    choices = for_problem(make_optimizers(optimizers), prob)
     grid = check_number(grid, "grid", "int", low=2, high=401)
     steps = check_number(steps, "steps", "int", low=0)
     clipping = make_clipping(clip_norm, clip_value)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -11,8 +11,9 @@ from optcompare import noise
 from optcompare.engine.batch import runaway_limit
 from optcompare.errors import SpecError
 from optcompare.experiments.records import OptimizerChoice
-from optcompare.optimizers import CLASSIC, OPTIMIZERS
-from optcompare.problem import Problem
+from optcompare.optimizers import CLASSIC, OPTIMIZERS, VARIANCE_REDUCED
+from optcompare.optimizers.finite_sum import fill, is_finite_sum
+from optcompare.problem import Problem, problem_class, problem_names
 from optcompare.specs import Spec, parse_spec
 
 
@@ -54,6 +55,48 @@ def make_optimizers(specs: str | Sequence[str | Spec]) -> list[OptimizerChoice]:
             c = OptimizerChoice(c.optimizer, c.values, f"{c.label} #{seen[c.label]}", c.given)
         labelled.append(c)
     return labelled
+
+
+def finite_sum_problems() -> list[str]:
+    """The registered problems that offer the finite-sum oracle (component gradients)."""
+    return [n for n in problem_names() if hasattr(problem_class(n), "component_grad")]
+
+
+def for_problem(choices: Sequence[OptimizerChoice], problem: Problem) -> list[OptimizerChoice]:
+    """The choices with the defaults that depend on the problem filled in (the
+    variance-reduced methods' lr = c / L_max, m = 2n), checked against it.
+
+    Raises:
+        SpecError: a variance-reduced method on a problem without the finite-sum
+            oracle (naming the problems that have it), or with gradient noise, which
+            their component gradients do not carry.
+    """
+    vr = [c for c in choices if c.name in VARIANCE_REDUCED]
+    if not vr:
+        return list(choices)
+    names = ", ".join(dict.fromkeys(c.name for c in vr))
+    if not is_finite_sum(problem):
+        raise SpecError(
+            f"{{p}} {names} need{'s' * (len(vr) == 1)} a finite-sum problem with component "
+            f"gradients, and {problem.name} is not one; use " + ", ".join(finite_sum_problems()),
+            "optimizers",
+        )
+    if problem.noise > 0:
+        raise SpecError(
+            f"{{p}} {names} take exact component gradients, so noise={problem.noise:g} "
+            f"would not reach them; drop noise from the problem (their sampling is the noise)",
+            "optimizers",
+        )
+    return [
+        OptimizerChoice(c.optimizer, problem_defaults(c.name, c.values, problem), c.label, c.given)
+        for c in choices
+    ]
+
+
+def problem_defaults(name: str, values: Mapping[str, Any], problem: Problem) -> dict[str, Any]:
+    """An optimizer's values with the defaults that depend on the problem filled in."""
+    defaults = VARIANCE_REDUCED.get(name)
+    return dict(values) if defaults is None else fill(values, defaults, problem)
 
 
 def parse_point(text: str | Sequence[float], dim: int, param: str = "start") -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 from optcompare.engine import Trajectory, run_batch
 from optcompare.engine.clipping import Clipping
 from optcompare.errors import SpecError
-from optcompare.experiments.choices import starts_for
+from optcompare.experiments.choices import problem_defaults, starts_for
 from optcompare.experiments.records import OptimizerChoice
 from optcompare.problem import Problem
 from optcompare.progress import Tally
@@ -89,6 +89,7 @@ def run_grid(
     """
     settings = {**choice.given, **grid.values}
     values = choice.optimizer.resolve(settings, owner=choice.name)
+    values = problem_defaults(choice.name, values, problem)
     starts = starts_for(x0, grid.seeds, jitter, problem)
     tr = run_batch(
         choice.optimizer,

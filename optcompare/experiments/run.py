@@ -23,9 +23,11 @@ from optcompare.engine.schedules import lr_factors as schedule_factors
 from optcompare.errors import SpecError
 from optcompare.experiments.choices import (
     check_start,
+    for_problem,
     label_of,
     make_optimizers,
     parse_point,
+    problem_defaults,
     starts_for,
 )
 from optcompare.experiments.grid import OBJECTIVES
@@ -200,7 +202,7 @@ def run(
         A :class:`Result` with one :class:`Run` per optimizer and seed.
     """
     prob = make_problem(problem)
-    choices = make_optimizers(optimizers)
+    choices = for_problem(make_optimizers(optimizers), prob)
     if steps is not None and passes is not None:
         raise SpecError("give steps or passes, not both")
     budget_passes = check_budget(passes)
@@ -271,9 +273,8 @@ def run(
             label = f"{base} lr={tuned['lr']:.3g} (tuned)"
             tuning[label] = tuned
             given = {**choice.given, "lr": tuned["lr"]}
-            choice = OptimizerChoice(
-                choice.optimizer, choice.optimizer.resolve(given), label, choice.given
-            )
+            values = problem_defaults(choice.name, choice.optimizer.resolve(given), prob)
+            choice = OptimizerChoice(choice.optimizer, values, label, choice.given)
         tr = run_batch(
             choice.optimizer,
             choice.values,

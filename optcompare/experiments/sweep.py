@@ -21,7 +21,7 @@ from optcompare import budget, stats
 from optcompare.engine.clipping import Clipping, make_clipping
 from optcompare.engine.schedules import lr_factors
 from optcompare.errors import SpecError
-from optcompare.experiments.choices import check_start, make_optimizers, parse_point
+from optcompare.experiments.choices import check_start, for_problem, make_optimizers, parse_point
 from optcompare.experiments.grid import OBJECTIVES, SweepOutcome, make_grid, run_grid, score
 from optcompare.experiments.passes import check_budget, cut, steps_for, summaries_only, varies
 from optcompare.experiments.tuning import DEFAULT_TOL
@@ -198,7 +198,7 @@ def sweep(
         progress: optional ``report(done, total)`` in run-steps, after every step.
     """
     prob = make_problem(problem)
-    choices = make_optimizers(optimizers)
+    choices = for_problem(make_optimizers(optimizers), prob)
     axes = tuple(parse_param(p) for p in params)
     if steps is not None and passes is not None:
         raise SpecError("give steps or passes, not both")

@@ -5,7 +5,20 @@ Each module holds one family: its update rule in the docstring, a state record,
 :class:`~optcompare.optimizers.base.Optimizer`.
 """
 
-from optcompare.optimizers import adadelta, adagrad, adam, adamax, nadam, rmsprop, rprop, sgd
+from optcompare.optimizers import (
+    adadelta,
+    adagrad,
+    adam,
+    adamax,
+    nadam,
+    rmsprop,
+    rprop,
+    s2gd,
+    sag,
+    sarah,
+    sgd,
+    svrg,
+)
 from optcompare.optimizers.base import Optimizer
 from optcompare.registry import Registry
 
@@ -20,10 +33,28 @@ for _opt in (
     adam.ADAMW,
     nadam.OPTIMIZER,
     adamax.OPTIMIZER,
+    sag.OPTIMIZER,
+    svrg.OPTIMIZER,
+    s2gd.OPTIMIZER,
+    sarah.OPTIMIZER,
+    sarah.PLUS,
 ):
     OPTIMIZERS.register(_opt.name, _opt)
 
 #: The six classic optimizers that ``--opt all`` means.
 CLASSIC = ("sgd", "adagrad", "adadelta", "rprop", "rmsprop", "adam")
 
-__all__ = ["CLASSIC", "OPTIMIZERS", "Optimizer"]
+#: The variance-reduced methods on finite sums: they need a problem with the oracle
+#: (component gradients), and their defaults depend on it (``finite_sum.fill``).
+VARIANCE_REDUCED = {
+    opt.name: module.DEFAULTS
+    for module, opt in (
+        (sag, sag.OPTIMIZER),
+        (svrg, svrg.OPTIMIZER),
+        (s2gd, s2gd.OPTIMIZER),
+        (sarah, sarah.OPTIMIZER),
+        (sarah, sarah.PLUS),
+    )
+}
+
+__all__ = ["CLASSIC", "OPTIMIZERS", "VARIANCE_REDUCED", "Optimizer"]
