@@ -161,6 +161,7 @@ class Request:
         kept_width: values kept per run once its batch is done (summaries).
         file, rows, columns: the largest data file written, its size (0: none).
         value_bytes: bytes of one value in that file (CSV text by default).
+        state_width: optimizer state per run beyond the working copies (SAG's table).
         reduce: what to use less of, e.g. "fewer --seeds or fewer --steps".
     """
 
@@ -178,6 +179,11 @@ class Request:
     reduce: str = "fewer --steps"
     file: str = ""
     value_bytes: int = CSV_VALUE_BYTES
+    state_width: int = 0
+
+    def holding(self, state_width: int) -> Request:
+        """The same request whose optimizer keeps ``state_width`` more values per run."""
+        return replace(self, state_width=state_width)
 
     def writing(
         self, file: str, rows: int, columns: int, value_bytes: int = CSV_VALUE_BYTES
@@ -201,7 +207,7 @@ def needs(request: Request) -> Needs:
     r = request
     # the batch's own width is at least the cost of one evaluation (a data problem
     # holds residuals per sample and mini-batch rows per run while it steps)
-    working = float(r.batch_runs) * max(r.dim, r.cost) * WORKING_COPIES
+    working = float(r.batch_runs) * (max(r.dim, r.cost) * WORKING_COPIES + r.state_width)
     recorded = float(r.recorded_runs) * (r.steps + 1) * r.recorded_width
     kept = float(r.runs) * r.kept_width
     batches = math.ceil(r.runs / max(r.batch_runs, 1))

@@ -422,3 +422,16 @@ def test_a_request_beyond_any_scale_says_so():
     huge = budget.Request("this run", runs=10**14, steps=10**9, dim=2, cost=2, batch_runs=10**14)
     with pytest.raises(SpecError, match=r"beyond any --budget-scale \(at most 1e\+12\)"):
         budget.check(huge)
+
+
+def test_a_table_of_sample_gradients_counts_in_memory():
+    """SAG keeps n sample gradients per run: n (dim + 1) values per run of the batch."""
+    from optcompare.experiments.choices import make_optimizers, state_width
+    from optcompare.problem import make_problem
+
+    prob = make_problem("least-squares:n=500,dim=3")
+    assert state_width(make_optimizers(["sag"]), prob) == 500 * 4
+    assert state_width(make_optimizers(["svrg", "adam"]), prob) == 0
+    plain = budget.Request(what="x", runs=10, steps=5, dim=3, cost=3, batch_runs=10)
+    held = plain.holding(2000)
+    assert budget.needs(held).memory - budget.needs(plain).memory == 10 * 2000 * 8

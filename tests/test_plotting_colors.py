@@ -337,3 +337,11 @@ def test_overlap_is_judged_by_drawn_length_not_by_steps_spent():
     ax.set_xlim(-0.5, 1.5)
     ax.set_ylim(-1, 1)
     assert coincident(ax, [("a", a), ("b", b)]) == []  # by steps, b would be 90% "on" a
+
+
+def test_every_registered_optimizer_has_a_colour_of_its_own():
+    from optcompare.optimizers import OPTIMIZERS
+
+    names = OPTIMIZERS.names()
+    colours = [optimizer_color(n).lower() for n in names]
+    assert len(set(colours)) == len(names), dict(zip(names, colours, strict=True))

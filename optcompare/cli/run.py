@@ -65,7 +65,7 @@ def _compare(
 ):
     from optcompare import budget
     from optcompare.cli.results import check_output_flags, progress_bar
-    from optcompare.experiments.choices import make_optimizers
+    from optcompare.experiments.choices import make_optimizers, state_width
     from optcompare.experiments.passes import check_budget, steps_for
     from optcompare.experiments.run import DEFAULT_TUNE_SEEDS, run_request
     from optcompare.experiments.run import run as run_api
@@ -81,7 +81,9 @@ def _compare(
     budget_passes = check_budget(passes)
     if budget_passes is not None:  # the steps the budget buys, for the budget's checks
         steps = max(steps_for(c.optimizer, prob, budget_passes) for c in choices)
-    request = run_request(len(choices), prob, steps, seeds, DEFAULT_TUNE_SEEDS if tune else 0)
+    request = run_request(
+        len(choices), prob, steps, seeds, DEFAULT_TUNE_SEEDS if tune else 0
+    ).holding(state_width(choices, prob))
     budget.check(largest_trajectory_file(request, (steps + 1) * seeds * len(choices), prob.dim))
     progress = progress_bar(quiet, as_json)
     try:

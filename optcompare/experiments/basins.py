@@ -33,7 +33,7 @@ from optcompare.experiments.basin_rules import (
     classify,
     tail_steps,
 )
-from optcompare.experiments.choices import for_problem, make_optimizers
+from optcompare.experiments.choices import for_problem, make_optimizers, state_width
 from optcompare.experiments.records import OptimizerChoice
 from optcompare.params import check_number
 from optcompare.problem import Minimum, Problem, make_problem
@@ -312,7 +312,9 @@ def basins(
     grid = check_number(grid, "grid", "int", low=2, high=401)
     steps = check_number(steps, "steps", "int", low=0)
     clipping = make_clipping(clip_norm, clip_value)
-    budget.check(basins_request(len(choices), prob, grid, steps))
+    budget.check(
+        basins_request(len(choices), prob, grid, steps).holding(state_width(choices, prob))
+    )
     factors = schedule_factors(lr_schedule, steps)
     tally = plan(progress, len(choices) * grid * grid * steps)
     return [

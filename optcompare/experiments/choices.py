@@ -161,6 +161,13 @@ def check_start(problem: Problem, x0: np.ndarray, param: str = "start") -> None:
         )
 
 
+def state_width(choices: Sequence[OptimizerChoice], problem: Problem) -> int:
+    """The most optimizer state per run that grows with the problem, over ``choices``
+    (``Optimizer.state_values``; 0 for the usual few arrays of the iterate's size)."""
+    sizes = [c.optimizer.state_values(problem) for c in choices if c.optimizer.state_values]
+    return max(sizes, default=0)
+
+
 def starts_for(
     x0: np.ndarray, seeds: np.ndarray, jitter: float, problem: Problem | None = None
 ) -> np.ndarray:

@@ -29,6 +29,7 @@ from optcompare.experiments.choices import (
     parse_point,
     problem_defaults,
     starts_for,
+    state_width,
 )
 from optcompare.experiments.grid import OBJECTIVES
 from optcompare.experiments.passes import (
@@ -236,7 +237,7 @@ def run(
             tune_seeds if tune else 0,
             record_state,
             recorded_tuning,
-        )
+        ).holding(state_width(choices, prob))
     )
     x0 = prob.start() if start is None else parse_point(start, prob.dim)
     check_start(prob, x0)

@@ -21,7 +21,13 @@ from optcompare import budget, stats
 from optcompare.engine.clipping import Clipping, make_clipping
 from optcompare.engine.schedules import lr_factors
 from optcompare.errors import SpecError
-from optcompare.experiments.choices import check_start, for_problem, make_optimizers, parse_point
+from optcompare.experiments.choices import (
+    check_start,
+    for_problem,
+    make_optimizers,
+    parse_point,
+    state_width,
+)
 from optcompare.experiments.grid import OBJECTIVES, SweepOutcome, make_grid, run_grid, score
 from optcompare.experiments.passes import check_budget, cut, steps_for, summaries_only, varies
 from optcompare.experiments.tuning import DEFAULT_TOL
@@ -232,7 +238,8 @@ def sweep(
                     "optimizers",
                 )
     per_choice = math.prod(len(v) for _, v in axes) * int(seeds)
-    budget.check(sweep_request(len(choices), prob, int(steps), per_choice, sum(cut_runs)))
+    request = sweep_request(len(choices), prob, int(steps), per_choice, sum(cut_runs))
+    budget.check(request.holding(state_width(choices, prob)))
     run_seeds = seed + np.arange(int(seeds), dtype=np.int64)
     grid = make_grid(axes, run_seeds)
     for choice in choices:  # every value checked before any run starts

@@ -61,6 +61,9 @@ class Optimizer:
             -> (loss seen, direction, state)``, called instead of observing the
             gradient (:mod:`optcompare.engine.oracle`); the update then takes the
             direction as its gradient.  None (the default) for every other method.
+        state_values: values of state per run that grow with the problem (SAG's table
+            of n sample gradients), ``state_values(problem)``, for the memory budget;
+            None when the state is a few arrays of the iterate's size.
     """
 
     name: str
@@ -74,6 +77,7 @@ class Optimizer:
     check: Callable[[Mapping[str, Any], str], None] | None = None
     presets: tuple[Preset, ...] = ()
     direction: Callable[..., tuple[Any, np.ndarray, Any]] | None = None
+    state_values: Callable[[Any], int] | None = None
 
     def _preset(self, settings: Mapping[str, Any], who: str) -> Preset:
         key = next(p for p in self.params if p.name == "variant")

@@ -94,6 +94,7 @@ def update(x: np.ndarray, d: np.ndarray, s: SAGState, h: Hyper, loss=None):
 
 
 OPTIMIZER = Optimizer(
+    state_values=lambda problem: problem.n * (problem.dim + 1),  # the table y and seen
     name="sag",
     params=(fs.lr_param(LR_FACTOR, "Schmidt et al.'s practical choice"),),
     init=init,

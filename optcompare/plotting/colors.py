@@ -2,9 +2,10 @@
 
 The seven original optimizers each own a colour of Okabe & Ito's colour-blind-safe
 palette (:data:`OPTIMIZER_COLORS`; its eighth, yellow, is too faint); any other name
-(``nadam``, ``adamax``, a user's optimizer) gets a colour of Paul Tol's "muted"
-palette chosen by a checksum of the name, so it never depends on which
-optimizers share the figure or in which order they appear.
+gets a colour of Paul Tol's "muted" palette: fixed for the later registered ones
+(:data:`REGISTERED_COLORS`: ``nadam``, ``adamax``, the variance-reduced methods), chosen
+by a checksum of the name for a user's, so it never depends on which optimizers share
+the figure or in which order they appear.
 
 Several labels of one optimizer in a figure (``adam lr=0.05``, ``adam lr=0.5``)
 are its *variants*: the first three get shades of its hue (as given, darker,
@@ -67,6 +68,19 @@ VARIANT_PALETTE = (
     "#AA4499",
 )
 
+#: The later registered optimizers' own colours from :data:`VARIANT_PALETTE`, so no two
+#: registered names share one (a checksum picks for any other name): nadam and adamax
+#: keep the colours their checksum gave them first.
+REGISTERED_COLORS: Mapping[str, str] = {
+    "nadam": "#117733",  # green
+    "adamax": "#CC6677",  # rose
+    "sag": "#332288",  # indigo
+    "svrg": "#999933",  # olive
+    "s2gd": "#882255",  # wine
+    "sarah": "#44AA99",  # teal
+    "sarah-plus": "#AA4499",  # purple
+}
+
 #: Line styles and markers for variants beyond the three shades.
 _LINESTYLES = ("-", "--", ":", "-.")
 _MARKERS = (None, "s", "^", "D", "v", "P")
@@ -92,6 +106,8 @@ def optimizer_color(name: str) -> str:
     key = name.strip().lower()
     if key in OPTIMIZER_COLORS:
         return OPTIMIZER_COLORS[key]
+    if key in REGISTERED_COLORS:
+        return REGISTERED_COLORS[key]
     return VARIANT_PALETTE[zlib.crc32(key.encode()) % len(VARIANT_PALETTE)]
 
 
