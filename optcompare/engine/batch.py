@@ -160,9 +160,11 @@ def run_batch(
         chunks.append(_advance(job, own, x0[rows], seeds[rows], rows))
     wall = time.perf_counter() - start
 
-    def joined(name: str) -> Any:
-        parts = [getattr(c, name) for c in chunks]
-        return None if parts[0] is None else np.concatenate(parts)
+    def joined(name: str, of: Any = None) -> Any:
+        parts = [getattr(c if of is None else of(c), name) for c in chunks]
+        if parts[0] is None or len(parts) == 1:  # one chunk: its arrays, not copies
+            return parts[0]
+        return np.concatenate(parts)
 
     diverged_at = joined("diverged_at")
     best: Any = None
@@ -173,9 +175,7 @@ def run_batch(
         best, first_below = recorder.summaries(problem.f_star, tol)
         area = functools.partial(recorder.area, diverged_at, problem.f_star)
     elif summaries:
-        best, area, first_below = (
-            np.concatenate([getattr(c.summaries, k) for c in chunks]) for k in SUMMARIES
-        )
+        best, area, first_below = (joined(k, lambda c: c.summaries) for k in SUMMARIES)
     only = chunks[0]  # record_state runs as one chunk
     return Trajectory(
         steps=steps,
@@ -230,7 +230,9 @@ def _advance(
         alive = np.isfinite(loss) & np.all(np.isfinite(x), axis=1)
         diverged_at = np.where(alive, -1, 0)
         diverged_x = np.where(alive[:, None], np.nan, x)  # the offending iterates
-        final_x, final_loss = np.array(x), np.array(loss)
+        # the end of every run, kept apart only once some run ends early (diverges)
+        final_x: np.ndarray | None = None
+        final_loss: np.ndarray | None = None
         running = (
             Running(loss, alive, problem.f_star, job.tol) if rec is None and job.summaries else None
         )
@@ -244,6 +246,7 @@ def _advance(
         live: np.ndarray | None = None  # None: every run of the chunk, in order
         x_all = x  # the whole chunk (frozen runs at their last good iterate), for on_step
         if not alive.all():
+            final_x, final_loss = np.array(x), np.array(loss)  # the starts that failed stay
             x, loss, g_true, state, h, live = drop(x, loss, g_true, state, values, ~alive, None)
             oracle = None if oracle is None else oracle.take(alive)
             if part is not None:
@@ -286,6 +289,9 @@ def _advance(
                     gone = (np.arange(len(bad)) if live is None else live)[bad]
                     diverged_at[gone] = t
                     diverged_x[gone] = x_new[bad]
+                    if final_x is None or final_loss is None:
+                        final_x, final_loss = np.zeros((runs, dim)), np.zeros(runs)
+                        final_x[at(live)], final_loss[at(live)] = x, loss
                     final_x[gone], final_loss[gone] = x[bad], loss[bad]
                     x, g = x[~bad], g[~bad]  # for the effective step below
                     kept = drop(x_new, loss_new, g_new, state, values, bad, live)
@@ -313,8 +319,10 @@ def _advance(
             if job.progress is not None:
                 job.progress((done_before + t * runs) // max(job.total_runs, 1))
 
-    where = at(live)
-    final_x[where], final_loss[where] = x, loss
+    if final_x is None or final_loss is None:  # no run ended early
+        final_x, final_loss = np.ascontiguousarray(x), loss
+    else:
+        final_x[at(live)], final_loss[at(live)] = x, loss
     return _Chunk(
         diverged_at=diverged_at,
         diverged_x=diverged_x,

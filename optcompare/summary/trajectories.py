@@ -3,8 +3,9 @@ trajectory.npz (no I/O; :mod:`optcompare.output` writes them).
 
 ``trajectory.csv`` has one row per run and step while that makes at most
 :data:`CSV_ROW_LIMIT` rows.  A longer record keeps every k-th step of each run
-(k the smallest whole number that fits the limit; step 0 and each run's last
-valid step always stay), and the whole record also goes to ``trajectory.npz``,
+as a preview (k the smallest whole number that fits a quarter of the limit; step
+0 and each run's last valid step always stay), and the whole record also goes to
+``trajectory.npz``,
 which one ``np.load`` reads.  A CSV of millions of rows is read by no one as
 text, and formatting it dominated the time of ``run --seeds 1000``.
 
@@ -34,6 +35,12 @@ if TYPE_CHECKING:
 #: 100 MB of text, about what a spreadsheet or pandas still opens comfortably.
 CSV_ROW_LIMIT = 1_000_000
 
+#: A record beyond :data:`CSV_ROW_LIMIT` has its whole in trajectory.npz, and its CSV
+#: becomes a preview of at most this share of the limit (a quarter: 250,000 rows).
+#: Formatting a float as exact text costs about half a microsecond, so a preview of a
+#: million rows would take two seconds of a 1,000-seed run for rows no one reads.
+PREVIEW_SHARE = 4
+
 #: csv.writer's default line end, which trajectory.csv has always used.
 LINE_END = "\r\n"
 
@@ -57,7 +64,9 @@ def largest_trajectory_file(request: budget.Request, rows: int, dim: int) -> bud
     written-bytes check: trajectory.csv (at most :data:`CSV_ROW_LIMIT` rows of text)
     and, beyond that limit, trajectory.npz (every value, 8 bytes each)."""
     columns = len(header(dim))
-    csv_file = request.writing("trajectory.csv", min(rows, CSV_ROW_LIMIT), columns)
+    csv_file = request.writing(
+        "trajectory.csv", rows if rows <= CSV_ROW_LIMIT else CSV_ROW_LIMIT // PREVIEW_SHARE, columns
+    )
     if rows <= CSV_ROW_LIMIT:
         return csv_file
     # the npz holds x, loss, grad_norm and passes per run and step
@@ -94,7 +103,7 @@ class CsvPlan:
 
     rows: int
     every: int
-    limit: int
+    limit: int  # the rows allowed: the limit itself, or the preview's share of it
 
     @property
     def full(self) -> bool:
@@ -112,15 +121,17 @@ class CsvPlan:
 
 
 def csv_plan(result: Result, limit: int | None = None) -> CsvPlan:
-    """The smallest stride k whose rows fit ``limit`` (default :data:`CSV_ROW_LIMIT`).
+    """Every step while the rows fit ``limit`` (default :data:`CSV_ROW_LIMIT`); beyond
+    it the smallest stride k whose rows fit the preview, ``limit // PREVIEW_SHARE``.
 
-    A run always keeps step 0 and its last step, so a limit below two rows per
+    A run always keeps step 0 and its last step, so a preview below two rows per
     run cannot be met; the stride then grows until each run keeps just those.
     """
     limit = CSV_ROW_LIMIT if limit is None else int(limit)
     last = _last_steps(result)
     every = 1
     if _rows(last, 1) > limit:
+        limit = limit // PREVIEW_SHARE
         # rows fall as k grows (a run keeps ceil(last / k) + 1 of them) and are at least
         # rows(1) / k, so the answer lies in [rows(1) // limit, longest run]: bisect
         lo = max(2, _rows(last, 1) // max(limit, 1))
@@ -130,7 +141,7 @@ def csv_plan(result: Result, limit: int | None = None) -> CsvPlan:
             lo, hi = (lo, mid) if _rows(last, mid) <= limit else (mid + 1, hi)
         every = lo
     rows = _rows(last, every)
-    return CsvPlan(rows=rows, every=every, limit=limit)
+    return CsvPlan(rows=rows, every=every, limit=CSV_ROW_LIMIT if every == 1 else limit)
 
 
 def _prefix(label: str, optimizer: str, seed: int) -> str:
