@@ -172,7 +172,10 @@ def run_batch(
     first_below: Any = None
     if recorder is not None:
         recorder.finish()
-        best, first_below = recorder.summaries(problem.f_star, tol)
+        # derived from the record on first use: a caller that reads only trajectories
+        # pays nothing for them
+        derived = functools.cache(functools.partial(recorder.summaries, problem.f_star, tol))
+        best, first_below = (lambda: derived()[0]), (lambda: derived()[1])
         area = functools.partial(recorder.area, diverged_at, problem.f_star)
     elif summaries:
         best, area, first_below = (joined(k, lambda c: c.summaries) for k in SUMMARIES)

@@ -135,14 +135,15 @@ class Part:
     """Writes one chunk's steps into a :class:`Recorder`.
 
     While every run of the chunk is going, a step is three contiguous copies.
-    Once some have diverged, the chunk's rows are assembled in templates whose
-    diverged columns hold NaN, set once, and then copied whole.
+    Once some have diverged, the runs still going are scattered into their
+    columns by a boolean mask (numpy's cheapest scatter, one coordinate row at a
+    time) and the diverged columns get NaN.
     """
 
     def __init__(self, rec: Recorder, rows: slice) -> None:
         self.rec, self.rows = rec, rows
         self.live: np.ndarray | None = None  # mask of the runs still going; None: all
-        self.tx = self.tloss = self.tsq = np.empty(0)
+        self.dead = np.zeros(0, dtype=np.int64)  # columns of the runs that diverged
 
     def write(
         self, t: int, x: np.ndarray, loss: np.ndarray, g: np.ndarray, work: np.ndarray | None
@@ -150,37 +151,31 @@ class Part:
         """Step ``t`` of the runs still going: x and g are (runs, dim) views of (dim, runs);
         ``work`` their passes over the data so far (kept when the recorder counts them)."""
         rec, rows, live, gt = self.rec, self.rows, self.live, g.T
+        xt, row_loss, sq = rec.xt[t][:, rows], rec.loss[t, rows], rec.grad_sq[t, rows]
         if rec.passes is not None and work is not None:
-            rec.passes[t, rows] = np.nan
-            rec.passes[t, rows][slice(None) if live is None else live] = work
+            done = rec.passes[t, rows]
+            done[slice(None) if live is None else live] = work
+            done[self.dead] = np.nan
         if live is None:
-            rec.xt[t][:, rows] = x.T
-            rec.loss[t, rows] = loss
-            sq = rec.grad_sq[t, rows]
+            xt[...] = x.T
+            row_loss[...] = loss
             np.multiply(gt[0], gt[0], out=sq)
             for row in gt[1:]:  # a few coordinates: one pass each, no temporary
                 sq += row * row
             return
-        # boolean masks, one coordinate row at a time: the cheapest scatter numpy has
         for d, row in enumerate(x.T):
-            self.tx[d][live] = row
-        self.tloss[live] = loss
-        self.tsq[live] = np.einsum("dr,dr->r", gt, gt)
-        rec.xt[t][:, rows] = self.tx
-        rec.loss[t, rows] = self.tloss
-        rec.grad_sq[t, rows] = self.tsq
+            xt[d][live] = row
+        row_loss[live] = loss
+        sq[live] = np.einsum("dr,dr->r", gt, gt)
+        xt[:, self.dead] = row_loss[self.dead] = sq[self.dead] = np.nan
 
     def retire(self, t: int, gone: np.ndarray, live: np.ndarray) -> None:
         """The runs at chunk positions ``gone`` diverged at step ``t``: NaN from there on.
         ``live`` are the positions still going."""
-        if self.live is None:
-            width = self.rows.stop - self.rows.start
-            self.tx = np.full((self.rec.xt.shape[1], width), np.nan)
-            self.tloss, self.tsq = np.full(width, np.nan), np.full(width, np.nan)
-        self.tx[:, gone] = self.tloss[gone] = self.tsq[gone] = np.nan
+        self.dead = np.union1d(self.dead, gone)
         here = self.rows.start + gone  # step t may be written already (step 0 is)
         self.rec.xt[t][:, here] = self.rec.loss[t, here] = self.rec.grad_sq[t, here] = np.nan
-        self.live = np.zeros(len(self.tloss), dtype=bool)
+        self.live = np.zeros(self.rows.stop - self.rows.start, dtype=bool)
         self.live[live] = True
 
 
