@@ -2,10 +2,12 @@
 
 from . import (  # noqa: F401  (importing each module registers its problems)
     classic2d,
+    drift,
     least_squares,
     multimodal,
     quadratics,
     reddi,
+    rnn_cliff,
     rosenbrock,
     saddles,
 )

@@ -232,8 +232,8 @@ def test_camel_minima_from_the_notes():
 @pytest.mark.parametrize("spec", SPECS)
 def test_no_point_is_below_the_listed_minimum(spec):
     p = problem(spec)
-    if not p.minima():
-        pytest.skip("unbounded below: no minimum")
+    if p.f_star is None:
+        pytest.skip("no known minimum value (unbounded below, or unknown)")
     if p.bounds() is not None:
         pytest.skip("box-constrained: points outside bounds() are infeasible (own test file)")
     rng = np.random.default_rng(1)
@@ -296,7 +296,8 @@ def test_start_lies_in_the_window(spec):
         assert isinstance(lo, float) and isinstance(hi, float)
         assert lo < hi and lo <= s <= hi
     assert np.all(np.isfinite(p.f(start[None, :])))
-    assert np.linalg.norm(p.grad(start[None, :])) > 1e-6  # not a stationary point
+    if type(p).value_and_grad_at is Problem.value_and_grad_at:  # a moving target may start on it
+        assert np.linalg.norm(p.grad(start[None, :])) > 1e-6  # not a stationary point
 
 
 @pytest.mark.parametrize("name", DIM_FAMILIES)

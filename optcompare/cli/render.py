@@ -32,6 +32,8 @@ def _point(x, limit: int = 8) -> str:
 def _minima(p, limit: int = 3) -> str:
     mins = p.global_minima()  # f* is stated: local minima do not belong here
     if not mins:
+        if p.minima_note:
+            return p.minima_note
         if hasattr(p, "gradient_text"):  # a formula: we only know what the user told us
             return "not given (add ;minima=X,Y to the spec)"
         return "none (unbounded below)"

@@ -213,8 +213,14 @@ def run_basins(
     """
     if problem.dim != 2:
         raise SpecError(f"basins needs a 2-D problem; '{problem.spec}' has dimension {problem.dim}")
+    if type(problem).value_and_grad_at is not Problem.value_and_grad_at:
+        raise SpecError(
+            f"basins needs an objective that stays put; '{problem.spec}' moves with every "
+            "step, so where a run ends depends on when it stops"
+        )
     if not problem.minima():
-        raise SpecError(f"basins needs known minima; '{problem.spec}' has none")
+        why = f" ({problem.minima_note})" if problem.minima_note else ""
+        raise SpecError(f"basins needs known minima; '{problem.spec}' has none{why}")
     if not 2 <= grid <= 401:
         raise SpecError(
             f"{{p}} {grid} is not allowed; {{p}} must be a whole number from 2 to 401", "grid"

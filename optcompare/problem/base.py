@@ -81,6 +81,13 @@ class Problem:
     default_start: ClassVar[tuple[float, ...]] = ()
     default_window: ClassVar[tuple[tuple[float, float], ...]] = ()
     known_minima: ClassVar[tuple[Minimum, ...]] = ()
+    #: f* of a problem whose minimisers are not isolated points (a curve of zero loss):
+    #: no point to list, so no distance to a minimum, but loss - f* still means something.
+    #: None (the default): f* comes from the listed global minima.
+    known_f_star: ClassVar[float | None] = None
+    #: Why no minimum point is listed, shown by ``list`` and ``explain`` ("" : unbounded
+    #: below, or not known).
+    minima_note: ClassVar[str] = ""
 
     def __init__(self, **settings: Any) -> None:
         self.settings: dict[str, Any] = settings
@@ -132,6 +139,12 @@ class Problem:
         (a learning problem's test loss and accuracy); none by default."""
         return {}
 
+    def summary_numbers(self, x: np.ndarray, loss: np.ndarray) -> dict[str, float]:
+        """Numbers this problem adds to each run's entry of summary.json, name -> value,
+        from the run's recorded iterates (steps+1, dim) and losses (steps+1,), NaN after a
+        divergence (a drifting target's tracking error); none by default."""
+        return {}
+
     def start(self) -> np.ndarray:
         """The default start point, shape (dim,)."""
         return np.array(self.default_start, dtype=float)
@@ -150,9 +163,10 @@ class Problem:
 
     @property
     def f_star(self) -> float | None:
-        """The global minimum value, or None when unknown or unbounded."""
+        """The global minimum value: the lowest listed global minimum, else
+        :attr:`known_f_star` (None when unknown or unbounded)."""
         mins = self.global_minima()
-        return min(m.f for m in mins) if mins else None
+        return min(m.f for m in mins) if mins else self.known_f_star
 
     def evaluation_cost(self) -> int:
         """The work of one evaluation of f and its gradient at one point, in values

@@ -105,6 +105,29 @@ def problem_entry(result: Result) -> dict[str, Any]:
     }
 
 
+def problem_numbers(problem: Problem, r: Run) -> dict[str, Any]:
+    """What the problem adds to a run's entry (:meth:`Problem.summary_numbers`: a drifting
+    target's ``tracking_error``); null where the run diverged."""
+    return {k: plain(v) for k, v in problem.summary_numbers(r.x, r.loss).items()}
+
+
+def problem_number_medians(problem: Problem, runs: Sequence[Run]) -> dict[str, Any]:
+    """``<name>_median`` of each of the problem's numbers over ``runs`` (lower is better):
+    a diverged run counts as +inf, by the rule of :mod:`optcompare.stats`."""
+    per_run = [problem.summary_numbers(r.x, r.loss) for r in runs]
+    return {
+        f"{k}_median": plain(
+            stats.median(
+                [
+                    np.inf if r.diverged_at is not None else v[k]
+                    for r, v in zip(runs, per_run, strict=True)
+                ]
+            )
+        )
+        for k in (per_run[0] if per_run else {})
+    }
+
+
 def aggregate(result: Result) -> list[dict[str, Any]]:
     """Per label, over its seeds: median and 25-75% range of the end results.
 
@@ -136,6 +159,7 @@ def aggregate(result: Result) -> list[dict[str, Any]]:
                 "final_loss_q25": plain(q25),
                 "final_loss_q75": plain(q75),
                 "best_loss_median": plain(stats.median(best)),
+                **problem_number_medians(result.problem, runs),
                 "distance_to_minimum_median": plain(stats.median(dist)) if dist else None,
                 "reached_tol": len(reached),
                 # over the runs that reached it (a fraction, not a step, when they are few)
@@ -169,7 +193,7 @@ def summary_document(result: Result, command: str) -> dict[str, Any]:
         # record is in trajectory.npz (beyond trajectories.CSV_ROW_LIMIT rows)
         "trajectory_csv": csv_plan(result).entry(),
         "aggregates": aggregate(result),
-        "runs": [summary_row(r) for r in result.runs],
+        "runs": [{**summary_row(r), **problem_numbers(result.problem, r)} for r in result.runs],
     }
 
 
