@@ -87,6 +87,8 @@ def _key_numbers(name: str, n: dict) -> list[str]:
         return [fmt(n[f"{k}_ratio_0.001"]) for k in ("sgd", "rmsprop", "adam")]
     if name == "rmsprop-variants":
         return [fmt(v["first_step"]) for v in n["variants"].values()]
+    if name == "variance-reduction":
+        return [fmt(v["gap_final"]) for v in n["optimizers"].values()]
     raise AssertionError(f"no key numbers listed for lesson {name}; add them here")
 
 

@@ -16,6 +16,7 @@ from optcompare.lessons import (
     rmsprop_variants,
     rprop_minibatch,
     saddle,
+    variance_reduction,
 )
 from optcompare.lessons.base import Lesson, LessonResult
 from optcompare.registry import Registry
@@ -33,6 +34,7 @@ for _module in (
     saddle,
     gradient_scale,
     rmsprop_variants,
+    variance_reduction,
 ):
     LESSONS.register(_module.LESSON.name, _module.LESSON)
 
