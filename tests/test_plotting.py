@@ -290,8 +290,10 @@ def test_path_of_a_diverged_run(diverged):
     holds(ax, diverged.problem.window())
 
 
-def test_path_projects_more_dimensions():
-    result = optcompare.run(["adam:lr=0.05", "rprop"], "rosenbrock:dim=5", steps=30)
+def test_path_coords_view_draws_the_first_two_of_more_dimensions():
+    result = optcompare.run(
+        ["adam:lr=0.05", "rprop"], "rosenbrock:dim=5", steps=30, path_view="coords"
+    )
     ax = plot_path(result)
     assert not any(isinstance(c, ContourSet) for c in ax.collections)
     assert ax.get_xlabel() == "x0 (first coordinate)"

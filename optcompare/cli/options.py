@@ -223,6 +223,17 @@ x_axis_option = click.option(
 )
 
 
+path_view_option = click.option(
+    "--path-view",
+    "path_view",
+    type=click.Choice(["pca", "coords"]),
+    default=None,
+    help="How the path figure shows more than two coordinates: pca projects every iterate "
+    "onto the paths' first two principal components, centred at the best point, over f's "
+    "contours on that plane (the default above 2-D); coords draws the first two coordinates.",
+)
+
+
 def steps_unless_passes(ctx: click.Context, steps: int, passes: float | None) -> int | None:
     """The steps to run, or None when --passes sets the budget instead.
 

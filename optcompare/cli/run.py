@@ -13,6 +13,7 @@ from optcompare.cli.options import (
     out_option,
     output_options,
     passes_option,
+    path_view_option,
     problem_options,
     report_option,
     steps_unless_passes,
@@ -31,6 +32,8 @@ Examples:
       --out demo --format svg
   optcompare run --opt sgd:lr=0.05 --opt adam:lr=0.05 \\
       --problem least-squares:n=40,batch=1 --passes 30 --seeds 5
+  optcompare run --opt sgd:lr=0.002,momentum=0.9 --opt adam:lr=0.05 \\
+      --problem rosenbrock:dim=5 --path-view coords
 """
 
 ANIMATE_EPILOG = """\b
@@ -62,12 +65,13 @@ def _compare(
     clip_value=None,
     passes=None,
     x_axis=None,
+    path_view=None,
 ):
     from optcompare import budget
     from optcompare.cli.results import check_output_flags, progress_bar
     from optcompare.experiments.choices import make_optimizers, state_width
     from optcompare.experiments.passes import check_budget, steps_for
-    from optcompare.experiments.run import DEFAULT_TUNE_SEEDS, run_request
+    from optcompare.experiments.run import DEFAULT_TUNE_SEEDS, metric_count, run_request
     from optcompare.experiments.run import run as run_api
     from optcompare.plotting.colors import check_color_keys
     from optcompare.problem import make_problem
@@ -84,7 +88,8 @@ def _compare(
     request = run_request(
         len(choices), prob, steps, seeds, DEFAULT_TUNE_SEEDS if tune else 0
     ).holding(state_width(choices, prob))
-    budget.check(largest_trajectory_file(request, (steps + 1) * seeds * len(choices), prob.dim))
+    rows = (steps + 1) * seeds * len(choices)
+    budget.check(largest_trajectory_file(request, rows, prob.dim, metric_count(prob)))
     progress = progress_bar(quiet, as_json)
     try:
         result = run_api(
@@ -93,6 +98,7 @@ def _compare(
             steps=given_steps,
             passes=passes,
             x_axis=x_axis,
+            path_view=path_view,
             start=start,
             seed=seed,
             seeds=seeds,
@@ -122,6 +128,7 @@ def _default_folder(result):
 @problem_options()
 @passes_option
 @x_axis_option
+@path_view_option
 @comparison_options
 @output_options
 @color_option
@@ -139,6 +146,7 @@ def run(
     problems_dir,
     passes,
     x_axis,
+    path_view,
     seeds,
     jitter,
     tol,
@@ -178,6 +186,7 @@ def run(
         clip_value,
         passes,
         x_axis,
+        path_view,
     )
     doc, files = output.run_files(result, command_line(ctx), fmt, plot=not no_plot, colors=colors)
     deliver(
@@ -196,6 +205,7 @@ def run(
 @problem_options()
 @passes_option
 @x_axis_option
+@path_view_option
 @comparison_options
 @click.option(
     "--fps",
@@ -230,6 +240,7 @@ def animate(
     problems_dir,
     passes,
     x_axis,
+    path_view,
     seeds,
     jitter,
     tol,
@@ -276,6 +287,7 @@ def animate(
         clip_value,
         passes,
         x_axis,
+        path_view,
     )
     doc, files = output.animation_files(result, command_line(ctx), frames, fps, colors=colors)
     deliver(

@@ -63,6 +63,9 @@ class Run:
     passes: np.ndarray | None = None  # (steps+1,) passes over the data spent by each step
     seconds: np.ndarray | None = None  # (steps+1,) the step loop's clock at each step
     steps_run: int | None = None  # steps the engine ran, when a passes budget cut the run
+    # the problem's extra measurements (Problem.metrics: test loss and accuracy), name ->
+    # (steps+1,) values at each step, NaN after divergence; empty when it has none
+    metrics: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def last_step(self) -> int:
@@ -88,6 +91,14 @@ class Result:
     clip_value: float | None = None
     passes: float | None = None  # the work budget in passes (None: ``steps`` were given)
     x_axis: str = "steps"  # what figures put on x: "steps", "passes" or "time"
+    # how the path figure shows more than two coordinates: "pca" (the paths' principal
+    # plane) or "coords" (the first two coordinates); "coords" up to two dimensions
+    path_view: str = "coords"
+
+    @property
+    def metric_names(self) -> list[str]:
+        """The names of the runs' recorded extra measurements, in the problem's order."""
+        return list(self.runs[0].metrics) if self.runs else []
 
     @property
     def labels(self) -> list[str]:

@@ -53,6 +53,38 @@ DEFAULT_STEPS = 1000
 DEFAULT_TOL = 1e-6
 #: Seeds each tuning grid point runs with (the median decides).
 DEFAULT_TUNE_SEEDS = 3
+#: How the path figure shows a problem of more than two coordinates: the plane of the
+#: paths' first two principal components, or the first two coordinates.
+PATH_VIEWS = ("pca", "coords")
+
+
+def check_path_view(path_view: str | None, problem: Problem) -> str:
+    """The path view to use: ``path_view``, or by default "pca" above two dimensions and
+    "coords" up to two (where the coordinates are the whole picture).
+
+    Raises:
+        SpecError: an unknown view, or "pca" for a problem of at most two coordinates.
+    """
+    if path_view is None:
+        return "pca" if problem.dim > 2 else "coords"
+    if path_view not in PATH_VIEWS:
+        raise SpecError(
+            f"{{p}} '{path_view}' is not allowed; choose {', '.join(PATH_VIEWS)}", "path_view"
+        )
+    if path_view == "pca" and problem.dim <= 2:
+        raise SpecError(
+            f"{{p}} 'pca' projects paths of more than two coordinates; {problem.spec} has "
+            f"{problem.dim}, drawn as they are",
+            "path_view",
+        )
+    return path_view
+
+
+def metric_count(problem: Problem) -> int:
+    """How many extra measurements the problem records per step (``Problem.metrics``),
+    found by measuring one point (the origin), for the budget's recorded width."""
+    with np.errstate(all="ignore"):
+        return len(problem.metrics(np.zeros((1, problem.dim))))
 
 
 def _runs_from(
@@ -81,7 +113,7 @@ def _runs_from(
     # rows kept per run: all, or up to the budget's cut (and a diverged run's NaN step)
     full = tr.steps + 1
     ends = [full] * tr.runs if last is None else (last + 1 + (tr.diverged_at >= 0)).tolist()
-    x, loss, grad_norm, passes = tr.x, tr.loss, tr.grad_norm, tr.passes
+    x, loss, grad_norm, passes, metrics = tr.x, tr.loss, tr.grad_norm, tr.passes, tr.metrics
     out = []
     for i in range(tr.runs):
         d, m = diverged[i], ends[i]
@@ -111,6 +143,7 @@ def _runs_from(
                 passes=passes[:m, i],
                 seconds=tr.seconds[:m],
                 steps_run=None if m == full else tr.steps,
+                metrics={name: v[:m, i] for name, v in metrics.items()},
             )
         )
     return out
@@ -126,11 +159,12 @@ def run_request(
     record_tuning: bool = False,
 ) -> budget.Request:
     """What :func:`run` asks of the budget: ``optimizers`` x ``seeds`` recorded runs
-    (iterate, loss and gradient norm at every step; optimizer state too with
-    ``record_state``) and, with ``tune_seeds``, the tuning grid's runs (unrecorded
-    unless ``record_tuning``: a passes budget's cut of variable-cost methods needs them)."""
+    (iterate, loss, gradient norm and the problem's metrics at every step; optimizer
+    state too with ``record_state``) and, with ``tune_seeds``, the tuning grid's runs
+    (unrecorded unless ``record_tuning``: a passes budget's cut of variable-cost methods
+    needs them)."""
     tuning = len(TUNE_GRID) * int(tune_seeds)
-    width = problem.dim + budget.RECORDED_EXTRAS
+    width = problem.dim + budget.RECORDED_EXTRAS + metric_count(problem)
     if record_state:
         width += budget.STATE_COPIES * problem.dim
     return budget.Request(
@@ -167,6 +201,7 @@ def run(
     objective: str = "final",
     record_state: bool = False,
     x_axis: str | None = None,
+    path_view: str | None = None,
     progress: Report | None = None,
 ) -> Result:
     """Run each optimizer on ``problem`` and return every trajectory.
@@ -196,6 +231,10 @@ def run(
         x_axis: "steps", "passes" or "time" for figures (default None: passes when a
             variance-reduced method meets a finite-sum problem or ``passes`` is given,
             else steps).
+        path_view: how the path figure shows more than two coordinates: "pca" (the plane
+            of the paths' first two principal components, with f's contours on it) or
+            "coords" (the first two coordinates, no contours); default None: "pca"
+            above two dimensions, "coords" otherwise ("pca" is refused there).
         progress: optional ``report(done, total)``, called after every step with the
             run-steps (runs x steps, tuning included) done and planned.
 
@@ -208,6 +247,7 @@ def run(
         raise SpecError("give steps or passes, not both")
     budget_passes = check_budget(passes)
     axis = check_axis(x_axis or default_axis([c.optimizer for c in choices], prob, budget_passes))
+    view = check_path_view(path_view, prob)
     steps = check_number(DEFAULT_STEPS if steps is None else steps, "steps", "int", low=0)
     if budget_passes is not None:
         steps = max(steps_for(c.optimizer, prob, budget_passes) for c in choices)
@@ -307,4 +347,5 @@ def run(
         clip_value=None if clipping is None else clipping.value,
         passes=budget_passes,
         x_axis=axis,
+        path_view=view,
     )

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from optcompare.plotting.loss import loss_curves, loss_top
-from optcompare.plotting.paths import draw_contours, fill_box, view
+from optcompare.plotting.paths import fill_box, view
+from optcompare.plotting.projection import draw_contours, make_view
 from optcompare.plotting.style import (
     LOCAL_MINIMUM_STYLE,
     MINIMUM_STYLE,
@@ -103,7 +104,9 @@ def path_animation(
     The contours, minima, axes limits and layout are built once; each frame only
     updates the lines' data up to its step.  The path panel has equal aspect, its
     view chosen as on :func:`~optcompare.plotting.paths.plot_path` (the problem's
-    window, widened to hold every start, its shorter side grown to fill the panel).
+    window, widened to hold every start, its shorter side grown to fill the panel;
+    above two dimensions the plane of ``result.path_view``: the paths' principal
+    components with f's contours, or the first two coordinates).
     Frames are the steps 0..steps
     subsampled evenly: ``min(frames, steps + 1)`` of them, the last one
     included.  Save it with
@@ -138,17 +141,20 @@ def path_animation(
     ink = result_inks(result, colors, by)
     counts = label_counts(result)
     f_star = problem.f_star
-    window = view(result)
+    pv = make_view(result)
+    window = view(result, pv)
+    flat = {id(run): pv.xy(run.x) for run in result.runs}  # each run's path on the plane
 
     # static parts, drawn once (the contours once the view is final, below)
+    on_plane, _ = pv.minima(problem, window)
     for kind, style, size in (("global", MINIMUM_STYLE, 180), ("local", LOCAL_MINIMUM_STYLE, 75)):
-        M = np.array([m.x[:2] for m in problem.minima() if m.kind == kind], dtype=float)
+        M = np.array([xy for k, xy in on_plane if k == kind], dtype=float)
         if len(M):
             ax_path.scatter(M[:, 0], M[:, 1], **{**style, "s": size})
     ax_path.set_xlim(*window[0])
     ax_path.set_ylim(*window[1])
-    names = ("x", "y") if problem.dim == 2 else ("x0", "x1")
-    style_axes(ax_path, "paths", *names)
+    names = ("x", "y") if problem.dim == 2 else pv.axis_labels()
+    style_axes(ax_path, "paths" if pv.plane is None else "paths (principal plane)", *names)
 
     curves, every, log = loss_curves(result)
     if log:
@@ -199,8 +205,8 @@ def path_animation(
         (tip,) = ax_loss.plot([], [], ls="none", marker="o", ms=5, color=color, zorder=5)
         if len(y) > 0:
             ax_path.scatter(
-                run.x[:1, 0],
-                run.x[:1, 1],
+                flat[id(run)][:1, 0],
+                flat[id(run)][:1, 1],
                 marker="o",
                 s=50,
                 color="white",
@@ -223,10 +229,11 @@ def path_animation(
     def update(k: int):
         for run, y, path, head, loss, tip in artists:
             n = min(k + 1, len(y))
-            path.set_data(run.x[:n, 0], run.x[:n, 1])
+            xy = flat[id(run)]
+            path.set_data(xy[:n, 0], xy[:n, 1])
             loss.set_data(np.arange(n), y[:n])
             if n > 0:
-                head.set_data(run.x[n - 1 : n, 0], run.x[n - 1 : n, 1])
+                head.set_data(xy[n - 1 : n, 0], xy[n - 1 : n, 1])
                 tip.set_data([n - 1], y[n - 1 : n])
                 # a run that diverged by step k stays as an X where it left
                 gone = run.diverged_at is not None and k >= run.diverged_at
@@ -242,8 +249,8 @@ def path_animation(
     ax_path.set_xlim(x_lo, x_hi)
     ax_path.set_ylim(y_lo, y_hi)
     ax_path.set_aspect("equal")
-    if problem.dim == 2:
-        draw_contours(ax_path, result, ((x_lo, x_hi), (y_lo, y_hi)), grid=120)
+    if pv.has_contours:
+        draw_contours(ax_path, result, ((x_lo, x_hi), (y_lo, y_hi)), 120, pv)
     fig.draw_without_rendering()
     fig.set_layout_engine(None)
     _freeze_background(fig, canvas, [ax_path, ax_loss], update(int(idx[0])))

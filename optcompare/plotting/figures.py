@@ -13,6 +13,7 @@ import numpy as np
 from optcompare.plotting.basins import figure_legend, panel_legend, plot_basins, shown_codes
 from optcompare.plotting.loss import plot_loss
 from optcompare.plotting.paths import path_figsize, plot_path, view
+from optcompare.plotting.projection import make_view
 from optcompare.plotting.steps import plot_effective_step
 from optcompare.plotting.style import (
     DPI,
@@ -67,15 +68,22 @@ def path_figure(
     grid: int = 200,
     colors: Mapping[str, str] | None = None,
     by: By = "optimizer",
+    path_view: str | None = None,
 ) -> Figure:
     """A slide-ready figure of :func:`plot_path` (constrained layout, saved at 150 dpi).
 
     ``figsize`` defaults to :func:`~optcompare.plotting.paths.path_figsize` of the
-    view: :data:`PATH_FIGSIZE` for a square window (1-D problems too).
+    view: :data:`PATH_FIGSIZE` for a square window (1-D problems and the PCA view too).
+    ``path_view`` as in :func:`plot_path` (default None: ``result.path_view``).
     """
+    pv = make_view(result, path_view)  # once: the PCA plane sets the size and the drawing
     if figsize is None:
-        figsize = PATH_FIGSIZE if result.problem.dim < 2 else path_figsize(view(result))
-    return root_figure(plot_path(result, ax=new_axes(figsize), grid=grid, colors=colors, by=by))
+        # the PCA plane's legend holds more notes, and its window is the paths' own box:
+        # a full-height figure shows more of f's landscape around a long, flat path
+        flat = result.problem.dim < 2 or pv.plane is not None
+        figsize = PATH_FIGSIZE if flat else path_figsize(view(result, pv))
+    ax = new_axes(figsize)
+    return root_figure(plot_path(result, ax=ax, grid=grid, colors=colors, by=by, path_view=pv))
 
 
 def comparison_figures(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from textwrap import fill
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -10,6 +11,7 @@ import numpy as np
 from optcompare.plotting.overlap import reveal
 from optcompare.plotting.style import (
     LEGEND,
+    LEGEND_WIDTH,
     LOSS_FIGSIZE,
     LOSS_FLOOR,
     OUTSIDE,
@@ -50,13 +52,31 @@ def loss_top(curves: list[tuple[Run, np.ndarray]], log: bool) -> float | None:
     return top if every.max() > top else None
 
 
-def loss_curves(result: Result) -> tuple[list[tuple[Run, np.ndarray]], np.ndarray, bool]:
-    """Each run's loss - f* (floored for log axes), every finite value, and whether a
-    log scale fits (all positive, spanning more than a decade)."""
-    f_star = result.problem.f_star
+#: The recorded metric drawn dashed beside the training loss (``Problem.metrics``).
+TEST_LOSS = "test_loss"
+
+
+def shows_test(result: Result, test: bool | None = None) -> bool:
+    """Whether the loss figure draws the test loss: ``test``, by default whenever the
+    runs recorded one."""
+    recorded = TEST_LOSS in result.metric_names
+    return recorded if test is None else bool(test) and recorded
+
+
+def _loss_of(run: Run) -> np.ndarray:
+    return run.loss
+
+
+def loss_curves(
+    result: Result, raw: bool = False, of: Callable[[Run], np.ndarray] = _loss_of
+) -> tuple[list[tuple[Run, np.ndarray]], np.ndarray, bool]:
+    """Each run's loss - f* (floored for log axes; the loss itself with ``raw`` or when
+    f* is unknown), every finite value, and whether a log scale fits (all positive,
+    spanning more than a decade).  ``of`` reads another recorded series instead."""
+    f_star = None if raw else result.problem.f_star
     curves = []
     for run in result.runs:
-        y = np.asarray(run.loss[: valid(run)], dtype=float)
+        y = np.asarray(of(run)[: valid(run)], dtype=float)
         if f_star is not None:
             y = np.maximum(y - f_star, LOSS_FLOOR)
         curves.append((run, y))
@@ -91,7 +111,10 @@ def x_of(run: Run, x_axis: str) -> np.ndarray:
 
 
 def median_bands(
-    result: Result, x_axis: str = "steps"
+    result: Result,
+    x_axis: str = "steps",
+    raw: bool = False,
+    of: Callable[[Run], np.ndarray] = _loss_of,
 ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """Per label of several runs: x, and (q25, median, q75) of the loss at each x.
 
@@ -103,9 +126,10 @@ def median_bands(
     Quantiles are :func:`optcompare.stats.quantiles` of the raw losses (a diverged
     run is +inf from its divergence on), then turned into loss - f*, so on the
     steps axis the median line's last value is ``summary.json``'s
-    ``final_loss_median`` - f*.
+    ``final_loss_median`` - f*.  ``raw`` and ``of`` as in :func:`loss_curves` (the
+    median of the test loss: ``final_test_loss_median``).
     """
-    f_star = result.problem.f_star
+    f_star = None if raw else result.problem.f_star
     out = {}
     for label in result.labels:
         runs = result.runs_of(label)
@@ -115,10 +139,10 @@ def median_bands(
             x = np.arange(max(valid(r) for r in runs), dtype=float)
             Y = np.full((len(runs), len(x)), np.inf)
             for i, r in enumerate(runs):
-                Y[i, : valid(r)] = r.loss[: valid(r)]
+                Y[i, : valid(r)] = of(r)[: valid(r)]
         else:
             end = result.passes if x_axis == "passes" else None
-            x, Y = on_common_grid([x_of(r, x_axis) for r in runs], [r.loss for r in runs], end)
+            x, Y = on_common_grid([x_of(r, x_axis) for r in runs], [of(r) for r in runs], end)
         q = quantiles(Y, (BAND[0], 0.5, BAND[1]), axis=0)
         out[label] = (x, _gap(q[0], f_star), _gap(q[1], f_star), _gap(q[2], f_star))
     return out
@@ -130,9 +154,10 @@ def plot_loss(
     colors: Mapping[str, str] | None = None,
     by: By = "optimizer",
     x_axis: str | None = None,
+    test: bool | None = None,
 ) -> Axes:
     """Loss against steps, passes over the data or time: one line per run, or a median
-    and band per label of seeds.
+    and band per label of seeds; the test loss dashed beside it where it was recorded.
 
     With a known minimum value f* the curve is loss - f* (clipped at 1e-16);
     otherwise the raw loss.  The y axis is logarithmic when every value is
@@ -148,6 +173,11 @@ def plot_loss(
     A curve that another one covers is revealed by dashing the covering one,
     with a legend note (:mod:`optcompare.plotting.overlap`).
 
+    A problem that records a test loss (``Problem.metrics``' ``test_loss``: the model
+    on held-out rows) gets it as a dashed line of each label's colour (its median over
+    seeds, no band), and the legend says which line is which.  Both are then the raw
+    losses: f* is the training loss's minimum, which the test loss does not share.
+
     Args:
         result: what :func:`optcompare.run` returned.
         ax: Axes to draw on; a new figure's Axes when None.
@@ -157,6 +187,7 @@ def plot_loss(
         x_axis: "steps", "passes" (:attr:`Run.passes`) or "time" (:attr:`Run.seconds`,
             the step loop's clock per run); default None: ``result.x_axis``.  Bands on
             the passes and time axes are taken on one common grid (:func:`median_bands`).
+        test: draw the recorded test loss (default None: whenever there is one).
 
     Returns:
         The Axes drawn on.
@@ -170,14 +201,23 @@ def plot_loss(
         ax = new_axes(LOSS_FIGSIZE)
     ink = result_inks(result, colors, by)
     legend = legend_labels(result, band=True)
-    f_star = result.problem.f_star
+    raw = shows_test(result, test)
+    f_star = None if raw else result.problem.f_star
 
-    curves, every, log = loss_curves(result)
+    curves, every, log = loss_curves(result, raw)
+    tests: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    if raw:
+        tests, test_curves = _test_lines(result, axis)
+        every = finite([every, *(y for _, y in test_curves)])
+        log = bool(every.size) and every.min() > 0 and every.max() / 10.0 > every.min()
+        curves_for_top = curves + test_curves
+    else:
+        curves_for_top = curves
     if log:
         ax.set_yscale("log")
-    top = loss_top(curves, log)
+    top = loss_top(curves_for_top, log)
 
-    bands = median_bands(result, axis)
+    bands = median_bands(result, axis, raw)
     if top is None and any(np.isinf(q75).any() for *_, q75 in bands.values()) and every.size:
         # a band that reaches +inf needs a top edge to end at
         hi, lo = float(every.max()), float(every.min())
@@ -221,6 +261,18 @@ def plot_loss(
             drawstyle="default" if axis == "steps" else "steps-post",
         )
         shapes.append((label, np.column_stack([xs, line])))
+        if label in tests:
+            tx, ty = tests[label]
+            ax.plot(
+                tx,
+                gaps(ty),
+                color=color,
+                lw=1.6,
+                ls=TEST_STYLE,
+                label="_nolegend_",
+                zorder=3,
+                drawstyle="default" if axis == "steps" else "steps-post",
+            )
         k = last_finite(line)
         if k is not None and (
             k < len(line) - 1 or (single is not None and single.diverged_at is not None)
@@ -246,8 +298,11 @@ def plot_loss(
     elif axis == "steps":
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     ylabel = "loss" if f_star is None else "loss - f*"
-    style_axes(ax, f"{problem_title(result.problem)}: loss", X_LABELS[axis], ylabel, grid=True)
+    what = "training and test loss" if raw else "loss"
+    style_axes(ax, f"{problem_title(result.problem)}: {what}", X_LABELS[axis], ylabel, grid=True)
     handles = [drawn[label] for label in result.labels]
+    if raw:
+        handles += _test_keys(result)
     notes = reveal(ax, drawn, shapes, "loss curves")
     if f_star is not None:
         lowest = min(
@@ -265,3 +320,41 @@ def plot_loss(
         handles=handles, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND, **kw
     )
     return ax
+
+
+#: The dashes of a test-loss line (longer than a variant's line style, so they differ).
+TEST_STYLE = (0, (5, 2.5))
+
+
+def _test_metric(run: Run) -> np.ndarray:
+    return run.metrics[TEST_LOSS]
+
+
+def _test_lines(
+    result: Result, axis: str
+) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], list[tuple[Run, np.ndarray]]]:
+    """Per label, the test loss line (x, y): the run's own, or the median over its seeds
+    (:func:`median_bands` of the test loss); and each run's test loss for the y limits."""
+    curves, _, _ = loss_curves(result, raw=True, of=_test_metric)
+    bands = median_bands(result, axis, raw=True, of=_test_metric)
+    lines = {}
+    for label in result.labels:
+        if label in bands:
+            xs, _, median, _ = bands[label]
+            lines[label] = (xs, median)
+        else:
+            ((run, y),) = [(r, y) for r, y in curves if r.label == label]
+            lines[label] = (x_of(run, axis)[: len(y)], y)
+    return lines, curves
+
+
+def _test_keys(result: Result) -> list[Any]:
+    """Legend keys saying which line is the training loss and which the test loss."""
+    from matplotlib.lines import Line2D
+
+    several = any(len(result.runs_of(label)) > 1 for label in result.labels)
+    held_out = "test loss (held-out rows)" + (", median over seeds" if several else "")
+    return [
+        Line2D([], [], color="0.3", lw=2.0, label="training loss"),
+        Line2D([], [], color="0.3", lw=1.6, ls=TEST_STYLE, label=fill(held_out, LEGEND_WIDTH)),
+    ]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from optcompare.plotting.overlap import reveal
+from optcompare.plotting.projection import PathView, Window, draw_contours, make_view
 from optcompare.plotting.seeds import faint_key, faint_paths, median_legend, median_run
 from optcompare.plotting.style import (
     LEGEND,
@@ -33,64 +34,17 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.lines import Line2D
 
-    from optcompare.experiments.records import Result, Run
-
-#: A view of the plane: ((x_lo, x_hi), (y_lo, y_hi)).
-Window = tuple[tuple[float, float], tuple[float, float]]
+    from optcompare.experiments.records import Result
 
 
-def _contour_levels(Z: np.ndarray, bounded: bool, n: int = 18) -> np.ndarray | None:
-    """Contour levels for the finite values of Z, or None when Z is flat.
-
-    Log-spaced in f - min(f) when the problem is bounded below and the values
-    span many decades (so narrow valleys such as Rosenbrock's show); linear
-    otherwise (saddles, small ranges).
-    """
-    z = Z[np.isfinite(Z)]
-    if z.size == 0:
-        return None
-    lo, hi = float(z.min()), float(z.max())
-    span = hi - lo
-    # matplotlib's level arithmetic overflows (with a warning) for values near 1e308
-    if not span > 0 or max(abs(lo), abs(hi)) > 1e300:
-        return None
-    d = z - lo
-    d = d[d > 0]
-    floor = max(float(np.percentile(d, 0.5)), span * 1e-6) if d.size else span
-    if bounded and span / floor > 100.0:
-        levels = lo + np.logspace(np.log10(floor), np.log10(span), n)
-        levels = np.concatenate([[lo], levels])
-    else:
-        levels = np.linspace(lo, hi, n + 1)
-    levels[0], levels[-1] = lo, hi
-    return np.unique(levels)
-
-
-def draw_contours(ax: Axes, result: Result, window: Window, grid: int) -> None:
-    from matplotlib import colormaps
-
-    problem = result.problem
-    gx = np.linspace(*window[0], grid)
-    gy = np.linspace(*window[1], grid)
-    XX, YY = np.meshgrid(gx, gy)
-    with np.errstate(all="ignore"):
-        Z = np.asarray(problem.f(np.column_stack([XX.ravel(), YY.ravel()])), dtype=float)
-    Z = Z.reshape(grid, grid)
-    levels = _contour_levels(Z, bounded=problem.f_star is not None)
-    if levels is None or levels.size < 2:
-        return
-    # pale greys, white in the valleys, so coloured paths stay the strongest ink
-    shades = colormaps["Greys"](np.linspace(0.0, 0.5, levels.size - 1))
-    Zm = np.ma.masked_invalid(Z)
-    ax.contourf(XX, YY, Zm, levels=levels, colors=shades, zorder=0)
-    ax.contour(XX, YY, Zm, levels=levels, colors="0.45", linewidths=0.5, alpha=0.6, zorder=1)
-
-
-def view(result: Result) -> Window:
-    """The problem's window (first two coordinates), widened to hold every start.
+def view(result: Result, pv: PathView | None = None) -> Window:
+    """The window of the path figure: in the PCA view (``pv``) the projected paths' box;
+    else the problem's window (first two coordinates), widened to hold every start.
 
     A start outside the window would otherwise leave an empty picture.
     """
+    if pv is not None and (box := pv.window(result)) is not None:
+        return box
     (x_lo, x_hi), (y_lo, y_hi) = (tuple(float(v) for v in w) for w in result.problem.window()[:2])
     starts = np.array([r.start[:2] for r in result.runs], dtype=float)
     starts = starts[np.all(np.isfinite(starts), axis=1)]
@@ -134,10 +88,10 @@ def path_figsize(window: Window) -> tuple[float, float]:
     return PATH_FIGSIZE[0], float(np.clip(5.5 * ratio, 3.2, 7.0)) + extra
 
 
-def _length(run: Run, window: Window) -> float:
-    """The length of a run's path (first two coordinates) in fractions of the window."""
+def _length(xy: np.ndarray, window: Window) -> float:
+    """The length of a path on the figure's plane in fractions of the window."""
     (x_lo, x_hi), (y_lo, y_hi) = window
-    xy = run.x[: valid(run), :2] / np.array([x_hi - x_lo, y_hi - y_lo])
+    xy = xy / np.array([x_hi - x_lo, y_hi - y_lo])
     d = np.hypot(*np.diff(xy, axis=0).T)
     return float(np.sum(d[np.isfinite(d)]))
 
@@ -148,13 +102,19 @@ def plot_path(
     colors: Mapping[str, str] | None = None,
     grid: int = 200,
     by: By = "optimizer",
+    path_view: str | PathView | None = None,
 ) -> Axes:
     """The iterates of each run over the objective's contours.
 
     For a 2-D problem the contours of f over ``problem.window()`` (log-spaced
-    levels of f - min f where that helps) underlie the paths; for more
-    coordinates only the first two of each path are drawn (a projection, no
-    contours).  Each path starts at a circle and ends at a square, or at an "x"
+    levels of f - min f where that helps) underlie the paths.  Above two
+    dimensions the "pca" view (the default there) projects every iterate onto
+    the plane of the paths' first two principal components, centred at the best
+    point found, and draws f's contours on that plane; its axes say how much of
+    the paths' variance each direction holds, and a listed minimum off the plane
+    is named in the legend instead of drawn (:mod:`optcompare.plotting.projection`).
+    The "coords" view draws the first two coordinates (a projection, no contours).
+    Each path starts at a circle and ends at a square, or at an "x"
     where it diverged; stars mark the known minima, drawn above every marker.
     Markers along a path fall every k steps (k = (steps + 1) // 30, at least 1),
     and the legend says so.
@@ -184,6 +144,8 @@ def plot_path(
             each optimizer (:mod:`optcompare.plotting.colors`).
         grid: contour grid points per axis.
         by: "optimizer" (default) or "label": one palette colour per label.
+        path_view: "pca" or "coords", or a :class:`PathView` already made (default
+            None: ``result.path_view``).
 
     Returns:
         The Axes drawn on.
@@ -198,7 +160,8 @@ def plot_path(
     if dim == 1:
         return _plot_path_1d(result, ax, ink, by)
     legend = median_legend(result)
-    window = view(result)
+    pv = path_view if isinstance(path_view, PathView) else make_view(result, path_view)
+    window = view(result, pv)
     every = max(1, (result.steps + 1) // MAX_MARKERS)
 
     (x_lo, x_hi), (y_lo, y_hi) = window
@@ -208,10 +171,11 @@ def plot_path(
     first: dict[str, Any] = {}
     shapes: list[tuple[str, np.ndarray]] = []
     diverged_in_view = False
+    flat = {id(run): pv.xy(run.x[: valid(run)]) for run in medians.values()}
     # long paths first: a short path drawn along a long one stays on top, visible
-    for run in sorted(medians.values(), key=lambda r: -_length(r, window)):
+    for run in sorted(medians.values(), key=lambda r: -_length(flat[id(r)], window)):
         n = valid(run)
-        x, y = run.x[:n, 0], run.x[:n, 1]
+        x, y = flat[id(run)].T
         color = ink[run.label].color
         (line,) = ax.plot(
             x,
@@ -265,11 +229,12 @@ def plot_path(
             )
     handles: list[Any] = [first[label] for label in result.labels]
 
+    on_plane, off_plane = pv.minima(problem, window)
     for kind, style, name in (
         ("global", MINIMUM_STYLE, "minimum"),
         ("local", LOCAL_MINIMUM_STYLE, "local minimum"),
     ):
-        M = np.array([m.x[:2] for m in problem.minima() if m.kind == kind], dtype=float)
+        M = np.array([xy for k, xy in on_plane if k == kind], dtype=float)
         if len(M):
             # above the start and end markers (zorder 6 and 5): a run that reaches the
             # minimum must not hide it
@@ -294,16 +259,14 @@ def plot_path(
         handles.append(Line2D([], [], color="0.3", lw=1.8, label="median run (middle final loss)"))
         handles.append(faint_key(faint))
 
-    if dim == 2:
-        style_axes(ax, f"{problem_title(problem)}: optimization paths", "x", "y")
-    else:
-        style_axes(
-            ax,
-            f"{problem_title(problem)}: optimization paths\n"
-            f"first two of {dim} coordinates (projection)",
-            "x0 (first coordinate)",
-            "x1 (second coordinate)",
-        )
+    off = [f"{k} minimum {d:.3g} off this plane (not drawn)" for k, d in off_plane]
+    off = off[:2] + ([f"{len(off) - 2} more minima off it"] if off[2:] else [])
+    origin = pv.origin_note(problem)
+    handles += note_handles(([origin] if origin else []) + off)
+    below = pv.subtitle()
+    title = f"{problem_title(problem)}: optimization paths" + (f"\n{below}" if below else "")
+    style_axes(ax, title, *pv.axis_labels())
+    if not pv.has_contours:
         ax.grid(True, alpha=0.3)
     # lay out with the legend in place, then fill the box the layout leaves
     ax.legend(handles=handles, fontsize=LEGEND, **OUTSIDE)
@@ -311,10 +274,10 @@ def plot_path(
     ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(y_lo, y_hi)
     ax.set_aspect("equal")
-    if dim == 2:
-        draw_contours(ax, result, ((x_lo, x_hi), (y_lo, y_hi)), grid)
+    if pv.has_contours:
+        draw_contours(ax, result, ((x_lo, x_hi), (y_lo, y_hi)), grid, pv)
     # after the layout pass, which would otherwise transform every faint path once more
-    faint_paths(ax, result, strong, ink, lambda run: run.x[: valid(run), :2])
+    faint_paths(ax, result, strong, ink, lambda run: pv.xy(run.x[: valid(run)]))
     handles += note_handles(reveal(ax, first, shapes, "paths"))
     ax.legend(
         handles=handles, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND, **OUTSIDE

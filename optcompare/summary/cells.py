@@ -64,3 +64,27 @@ def get(doc: Any, *keys: str) -> Any:
 def dicts(value: Any) -> list[dict[str, Any]]:
     """The dicts of a JSON list (anything else is skipped)."""
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def metric_header(metric: str, medians: bool) -> str:
+    """The run table's header of a recorded metric: "final test loss", or with
+    ``medians`` "median final test acc." (accuracy shortened to keep columns narrow)."""
+    words = metric.replace("_", " ").replace("accuracy", "acc.")
+    return f"median final {words}" if medians else f"final {words}"
+
+
+def metric_cells(entry: dict[str, Any], metrics: list[str], medians: bool) -> list[str]:
+    """A row's cells of the recorded metrics (final values, or their medians): accuracies
+    as percentages, losses as losses.  As for the loss, a diverged run ends at an infinite
+    test loss and at no accuracy (the worst), and so does a median that touches one."""
+    if medians:
+        count = entry.get("diverged")  # how many of the label's runs diverged
+        diverged = isinstance(count, int) and not isinstance(count, bool) and count > 0
+        values = [entry.get(f"final_{m}_median") for m in metrics]
+    else:
+        diverged = entry.get("diverged") not in (False, None)
+        values = [None if diverged else entry.get(f"final_{m}") for m in metrics]
+    return [
+        percent(v) if m.endswith("accuracy") else loss(v, diverged)
+        for m, v in zip(metrics, values, strict=True)
+    ]

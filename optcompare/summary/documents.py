@@ -55,8 +55,28 @@ def compact(v: Any, digits: int = 4, missing: str = "-", other: Callable[[Any], 
     return other(v)
 
 
+def higher_is_better(metric: str) -> bool:
+    """Whether a larger value of a recorded metric is better: accuracies (a name ending in
+    "accuracy"); every other metric is a loss, lower being better."""
+    return metric.endswith("accuracy")
+
+
+def metric_ends(r: Run) -> dict[str, Any]:
+    """A run's ``final_<metric>`` (at its last valid step) and ``best_<metric>`` (the
+    lowest loss or highest accuracy over its valid steps) for each recorded metric."""
+    out: dict[str, Any] = {}
+    n = r.last_step + 1
+    for name, values in r.metrics.items():
+        v = values[:n]
+        pick = np.fmax if higher_is_better(name) else np.fmin  # fmin/fmax skip NaN
+        out[f"final_{name}"] = plain(v[-1]) if n > 0 else None
+        out[f"best_{name}"] = plain(pick.reduce(v)) if n > 0 else None
+    return out
+
+
 def summary_row(r: Run) -> dict[str, Any]:
-    """One run's entry of summary.json."""
+    """One run's entry of summary.json (``final_test_loss`` and the like after
+    ``best_loss`` when the problem records metrics: :func:`metric_ends`)."""
     return {
         "label": r.label,
         "optimizer": r.optimizer,
@@ -66,6 +86,7 @@ def summary_row(r: Run) -> dict[str, Any]:
         "steps": len(r.loss) - 1,
         "final_loss": plain(r.final_loss),
         "best_loss": plain(r.best_loss),
+        **metric_ends(r),
         "final_x": plain(r.final_x),
         "distance_to_minimum": plain(r.distance_to_min),
         "steps_to_tol": r.steps_to_tol,
@@ -105,6 +126,27 @@ def problem_entry(result: Result) -> dict[str, Any]:
     }
 
 
+def metric_medians(runs: Sequence[Run]) -> dict[str, Any]:
+    """``final_<metric>_median`` and ``best_<metric>_median`` over ``runs`` for each
+    recorded metric, by the rule of :mod:`optcompare.stats`: a diverged run's final value
+    counts as the worst (+inf for a loss, -inf for an accuracy), and a median that touches
+    it is null in the JSON; best values are those the run reached before diverging."""
+    out: dict[str, Any] = {}
+    ends = [metric_ends(r) for r in runs]
+    for name in runs[0].metrics if runs else ():
+        sign = -1.0 if higher_is_better(name) else 1.0  # stats.median ranks +inf worst
+        for which in ("final", "best"):
+            values = [
+                np.inf
+                if (which == "final" and r.diverged_at is not None) or e[f"{which}_{name}"] is None
+                else sign * e[f"{which}_{name}"]
+                for r, e in zip(runs, ends, strict=True)
+            ]
+            # + 0.0: a negated accuracy of 0 comes back as 0.0, not -0.0
+            out[f"{which}_{name}_median"] = plain(sign * stats.median(values) + 0.0)
+    return out
+
+
 def problem_numbers(problem: Problem, r: Run) -> dict[str, Any]:
     """What the problem adds to a run's entry (:meth:`Problem.summary_numbers`: a drifting
     target's ``tracking_error``); null where the run diverged."""
@@ -134,6 +176,7 @@ def aggregate(result: Result) -> list[dict[str, Any]]:
     Statistics follow :mod:`optcompare.stats`: a diverged run counts as
     +inf loss, and a quantile that touches it is null (inf) in the JSON.
     ``median_run_seed`` names the run that figures draw as "the median run".
+    Recorded metrics add their medians (:func:`metric_medians`).
     """
     rows = []
     for label in result.labels:
@@ -159,6 +202,7 @@ def aggregate(result: Result) -> list[dict[str, Any]]:
                 "final_loss_q25": plain(q25),
                 "final_loss_q75": plain(q75),
                 "best_loss_median": plain(stats.median(best)),
+                **metric_medians(runs),
                 **problem_number_medians(result.problem, runs),
                 "distance_to_minimum_median": plain(stats.median(dist)) if dist else None,
                 "reached_tol": len(reached),
@@ -184,6 +228,11 @@ def summary_document(result: Result, command: str) -> dict[str, Any]:
         # what the loss figure has on its x-axis: steps, passes or time
         "x_axis": result.x_axis,
         "tol": result.tol,
+        # the problem's extra measurements at every step (trajectory.csv columns after
+        # grad_norm; final_ and best_ values per run, their medians per label)
+        "metrics": result.metric_names,
+        # how path.png shows more than two coordinates: "pca" or "coords"
+        "path_view": result.path_view,
         "seeds": result.seeds,
         "jitter": result.jitter,
         "lr_schedule": result.lr_schedule or "constant",

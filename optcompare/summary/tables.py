@@ -23,6 +23,8 @@ from optcompare.summary.cells import (
     get,
     is_number,
     loss,
+    metric_cells,
+    metric_header,
     number,
     percent,
     text,
@@ -124,12 +126,17 @@ def run_table(doc: dict[str, Any], name: str | None = None) -> Table:
     runs = dicts(doc.get("runs"))
     seeds = max((_count(a.get("runs")) for a in aggregates), default=0)
     medians = seeds > 1
-    columns = [Column("optimizer", "left"), *map(Column, SEED_HEADERS if medians else HEADERS)]
+    metrics = [text(m) for m in doc.get("metrics") or () if isinstance(m, str)]
+    columns = [
+        Column("optimizer", "left"),
+        *map(Column, SEED_HEADERS if medians else HEADERS),
+        *(Column(metric_header(m, medians)) for m in metrics),
+    ]
     if medians:
         listed = bool(dicts(get(doc, "problem", "minima")))
-        rows = [_aggregate_row(a, listed) for a in aggregates]
+        rows = [_aggregate_row(a, listed) + metric_cells(a, metrics, True) for a in aggregates]
     else:
-        rows = [_run_row(r) for r in runs]
+        rows = [_run_row(r) + metric_cells(r, metrics, False) for r in runs]
     return Table(
         caption=_run_caption(doc, seeds, name),
         columns=tuple(columns),
@@ -248,7 +255,14 @@ def _missing_reasons(doc: dict[str, Any], medians: bool) -> dict[str, str]:
     dist = "the run diverged"
     if not dicts(get(doc, "problem", "minima")):
         dist = "the problem lists no minimum"
-    return {"steps to tol": tol, "dist. to min": dist, "median dist. to min": dist}
+    reasons = {"steps to tol": tol, "dist. to min": dist, "median dist. to min": dist}
+    for m in doc.get("metrics") or ():
+        if isinstance(m, str) and m.endswith("accuracy"):
+            # a diverged run's accuracy counts as the worst, as its loss counts as inf
+            reasons[metric_header(m, medians)] = (
+                "at least half of the runs diverged" if medians else "the run diverged"
+            )
+    return reasons
 
 
 # --- sweeps and basins ----------------------------------------------------------------------------

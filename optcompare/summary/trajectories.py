@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -45,32 +45,36 @@ PREVIEW_SHARE = 4
 LINE_END = "\r\n"
 
 
-def header(dim: int) -> list[str]:
-    """The columns of trajectory.csv."""
-    return [
-        "label",
-        "optimizer",
-        "seed",
-        "step",
-        "loss",
-        "grad_norm",
-        "passes",
-        *[f"x{i}" for i in range(dim)],
-    ]
+def header(dim: int, metrics: Sequence[str] = ()) -> list[str]:
+    """The columns of trajectory.csv: label, optimizer, seed, step, loss, grad_norm, the
+    problem's metrics in its order (``test_loss``, ``test_accuracy``), passes, x0, x1, ...
+
+    Raises:
+        ValueError: a metric named like another column.
+    """
+    fixed = ["label", "optimizer", "seed", "step", "loss", "grad_norm"]
+    coords = [f"x{i}" for i in range(dim)]
+    clash = set(metrics) & {*fixed, "passes", *coords}
+    if clash:
+        raise ValueError(f"a problem's metric is named like a column: {', '.join(sorted(clash))}")
+    return [*fixed, *metrics, "passes", *coords]
 
 
-def largest_trajectory_file(request: budget.Request, rows: int, dim: int) -> budget.Request:
+def largest_trajectory_file(
+    request: budget.Request, rows: int, dim: int, metrics: int = 0
+) -> budget.Request:
     """``request`` with the larger of the run's two trajectory files, for the budget's
     written-bytes check: trajectory.csv (at most :data:`CSV_ROW_LIMIT` rows of text)
-    and, beyond that limit, trajectory.npz (every value, 8 bytes each)."""
-    columns = len(header(dim))
+    and, beyond that limit, trajectory.npz (every value, 8 bytes each); ``metrics`` is
+    how many extra measurements each row holds."""
+    columns = len(header(dim)) + metrics
     csv_file = request.writing(
         "trajectory.csv", rows if rows <= CSV_ROW_LIMIT else CSV_ROW_LIMIT // PREVIEW_SHARE, columns
     )
     if rows <= CSV_ROW_LIMIT:
         return csv_file
-    # the npz holds x, loss, grad_norm and passes per run and step
-    npz_file = request.writing("trajectory.npz", rows, dim + 3, budget.VALUE_BYTES)
+    # the npz holds x, loss, grad_norm, passes and the metrics per run and step
+    npz_file = request.writing("trajectory.npz", rows, dim + 3 + metrics, budget.VALUE_BYTES)
     return max(csv_file, npz_file, key=lambda r: budget.needs(r).written)
 
 
@@ -157,23 +161,26 @@ def csv_chunks(result: Result, every: int = 1) -> Iterator[str]:
     Each run's rows stop before a divergence; ``every`` > 1 keeps steps 0, every,
     2 every, ... and the run's last valid step.
     """
-    dim = result.problem.dim
+    dim, names = result.problem.dim, result.metric_names
     buf = io.StringIO()
-    csv.writer(buf, lineterminator=LINE_END).writerow(header(dim))
+    csv.writer(buf, lineterminator=LINE_END).writerow(header(dim, names))
     yield buf.getvalue()
     # '%r' is repr(float): the shortest text that reads back as the same float64;
     # the step goes through '%d' as a float, exact far beyond any step count allowed
-    cells = "%d," + ",".join(["%r"] * (3 + dim)) + LINE_END
+    k = len(names)
+    cells = "%d," + ",".join(["%r"] * (3 + k + dim)) + LINE_END
     for r in result.runs:
         steps = kept_steps(r.last_step, every)
         if steps.size == 0:
             continue
-        block = np.empty((steps.size, 4 + dim))
+        block = np.empty((steps.size, 4 + k + dim))
         block[:, 0] = steps
         block[:, 1] = r.loss[steps]
         block[:, 2] = r.grad_norm[steps]
-        block[:, 3] = _passes(r)[steps]
-        block[:, 4:] = r.x[steps]
+        for j, name in enumerate(names):
+            block[:, 3 + j] = r.metrics[name][steps]
+        block[:, 3 + k] = _passes(r)[steps]
+        block[:, 4 + k :] = r.x[steps]
         row = _prefix(r.label, r.optimizer, r.seed) + cells
         yield (row * steps.size) % tuple(block.ravel().tolist())
 
@@ -197,20 +204,23 @@ def _padded(a: np.ndarray, length: int) -> np.ndarray:
 def npz_arrays(result: Result) -> dict[str, Any]:
     """The whole record, one entry per run in summary.json's order of ``runs``.
 
-    ``x`` (runs, steps+1, dim), ``loss``, ``grad_norm`` and ``passes`` (runs, steps+1)
-    hold NaN from a run's divergence on, as :class:`~optcompare.experiments.records.Run`
+    ``x`` (runs, steps+1, dim), ``loss``, ``grad_norm``, ``passes`` and each of the
+    problem's metrics under its name (``test_loss``, ``test_accuracy``: runs, steps+1) hold
+    NaN from a run's divergence on, as :class:`~optcompare.experiments.records.Run`
     does, and after its last step (``last_step``) when a budget in passes ended runs
     at different steps; ``step`` (steps+1,), ``seed``, ``label``, ``optimizer``,
     ``diverged_at`` (runs,; -1 for a run that did not diverge) and ``last_step``
     (runs,; its last recorded step).
     """
-    runs = result.runs
+    runs, names = result.runs, result.metric_names
+    header(result.problem.dim, names)  # a metric named like another array is refused
     n = result.steps + 1
     return {
         "x": np.stack([_padded(r.x, n) for r in runs]),
         "loss": np.stack([_padded(r.loss, n) for r in runs]),
         "grad_norm": np.stack([_padded(r.grad_norm, n) for r in runs]),
         "passes": np.stack([_padded(_passes(r), n) for r in runs]),
+        **{name: np.stack([_padded(r.metrics[name], n) for r in runs]) for name in names},
         "last_step": np.array([len(r.loss) - 1 for r in runs], dtype=np.int64),
         "step": np.arange(n, dtype=np.int64),
         "seed": np.array([r.seed for r in runs], dtype=np.int64),
