@@ -36,6 +36,8 @@ class Param:
         low, high: bounds for numbers; ``low_open``/``high_open`` make them strict.
         choices: the allowed strings for kind "choice".
         per_run: whether one value per run (an array) is accepted.
+        default_rule: how a default of None is worked out once the problem is known
+            ("1/L_max", "2n"), shown by ``list`` and ``explain`` in its place; default None.
     """
 
     name: str
@@ -48,6 +50,7 @@ class Param:
     high_open: bool = False
     choices: tuple[str, ...] = ()
     per_run: bool = True
+    default_rule: str | None = None
 
     def allowed(self) -> str:
         """What values are allowed, as a phrase: "a number in [0, 1)"."""

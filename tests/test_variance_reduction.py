@@ -323,3 +323,26 @@ def test_explain_states_rule_defaults_paper_and_gradDescent(name):
     rule = OPTIMIZERS.get(name).rule
     for needed in ("Update rule", "Defaults:", "L_max", "Paper", "gradDescent's implementation"):
         assert needed in rule, needed
+
+
+@pytest.mark.parametrize("name", VR)
+def test_list_and_explain_show_the_default_as_its_rule(cli, name):
+    """A default filled from the problem reads as its rule (not '-'), and the rule is the
+    value the run records."""
+    p = make_problem(LS1)
+    opt = OPTIMIZERS.get(name)
+    rules = {q.name: q.default_rule for q in opt.params if q.default is None}
+    assert rules["lr"] and rules.get("m", "2n") == "2n"
+    factor = float(rules["lr"].removesuffix("/L_max"))
+    values = optcompare.run(name, LS1, steps=1).runs[0].hyperparameters
+    assert values["lr"] == pytest.approx(factor / p.l_max, rel=1e-15)
+    code, out, err = cli("list")
+    assert code == 0, err
+    row = next(line for line in out.splitlines() if line.split()[:1] == [name])
+    assert f"lr={rules['lr']}" in row and "lr=-" not in row
+    code, out, err = cli("explain", name)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert any(line.split()[:2] == ["lr", rules["lr"]] for line in lines)
+    if "m" in rules:
+        assert any(line.split()[:2] == ["m", "2n"] for line in lines)

@@ -50,7 +50,7 @@ def print_catalog() -> None:
     rows = []
     for name in OPTIMIZERS:
         opt = OPTIMIZERS.get(name)
-        defaults = ", ".join(f"{p.name}={num(p.default)}" for p in opt.params)
+        defaults = ", ".join(f"{p.name}={p.default_rule or num(p.default)}" for p in opt.params)
         rows.append([name, opt.summary, defaults])
     out.print(
         table(
@@ -95,7 +95,7 @@ def print_optimizer(opt) -> None:
     rows = [
         [
             p.name,
-            str(p.default) if isinstance(p.default, str) else num(p.default),
+            p.default_rule or (str(p.default) if isinstance(p.default, str) else num(p.default)),
             p.allowed(),
             p.help,
         ]

@@ -34,11 +34,12 @@ def lr_param(factor: float, source: str) -> Param:
         f"step size (default {factor:g} / L_max of the problem, {source})",
         low=0.0,
         low_open=True,
+        default_rule=f"{factor:g}/L_max",
     )
 
 
 def m_param(help: str = "inner-loop length (default 2n)") -> Param:
-    return Param("m", None, help, kind="int", low=1)
+    return Param("m", None, help, kind="int", low=1, default_rule="2n")
 
 
 def two_n(problem: Any) -> float:
