@@ -166,7 +166,7 @@ def run_files(
         def drawer(kind: str) -> Callable[[], Figure]:
             return lambda: plotting.comparison_figure(result, kind, colors=colors)
 
-        for kind in ("loss", "path"):
+        for kind in plotting.comparison_kinds(result):  # regions too, for a classifier
             files[f"{kind}.{fmt}"] = figure_file(drawer(kind), fmt)
     return doc, Contents("run", files)
 

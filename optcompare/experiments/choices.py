@@ -171,13 +171,16 @@ def state_width(choices: Sequence[OptimizerChoice], problem: Problem) -> int:
 def starts_for(
     x0: np.ndarray, seeds: np.ndarray, jitter: float, problem: Problem | None = None
 ) -> np.ndarray:
-    """One start per seed: x0 (or the problem's own draw per seed, ``start_points``),
-    moved by N(0, jitter^2) per coordinate from each seed's stream.
+    """One start per seed: x0 (or, when x0 is the problem's default start, the problem's
+    own draw per seed, ``start_points``), moved by N(0, jitter^2) per coordinate from
+    each seed's stream.
 
     With ``problem``, every moved start is checked as :func:`check_start` checks one
     (the error names ``jitter``).
     """
-    drawn = None if problem is None else problem.start_points(np.asarray(seeds, dtype=np.int64))
+    # a start other than the default is the user's (--start): every run starts there
+    own = problem is not None and np.array_equal(x0, problem.start())
+    drawn = problem.start_points(np.asarray(seeds, dtype=np.int64)) if own and problem else None
     x = np.tile(np.asarray(x0, dtype=float), (len(seeds), 1)) if drawn is None else drawn
     if jitter > 0:
         with np.errstate(over="ignore", invalid="ignore"):  # refused just below

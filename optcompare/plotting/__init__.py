@@ -1,4 +1,5 @@
-"""Figures: loss curves, optimization paths, sweeps, basins, animations, effective steps.
+"""Figures: loss curves, optimization paths, sweeps, basins, animations, effective steps,
+decision regions.
 
 Plot functions follow matplotlib's convention: they take ``ax=None``, create
 axes only when none is given, draw, and return the Axes.  They never show or
@@ -9,8 +10,8 @@ save anything; :func:`loss_figure`, :func:`path_figure`, :func:`sweep_figure`,
 writes files.  In a notebook, display ``ax.figure``.
 
 One module per figure family (``loss``, ``paths``, ``sweeps``, ``basins``,
-``steps``, ``animation``), the Figure builders in ``figures``, and the shared
-look (sizes, colours, legends) in ``style``, which the lessons use too.
+``steps``, ``animation``, ``regions``), the Figure builders in ``figures``, and the
+shared look (sizes, colours, legends) in ``style``, which the lessons use too.
 
 Several seeds of one optimizer are summarised by their median and 25-75%
 band; a diverged run counts as +inf from its divergence on, so a median that
@@ -23,6 +24,7 @@ from optcompare.plotting.figures import (
     basins_figure,
     comparison_figure,
     comparison_figures,
+    comparison_kinds,
     effective_step_figure,
     loss_figure,
     path_figure,
@@ -30,6 +32,7 @@ from optcompare.plotting.figures import (
 )
 from optcompare.plotting.loss import plot_loss
 from optcompare.plotting.paths import median_run, plot_path
+from optcompare.plotting.regions import has_regions, plot_regions, regions_figure
 from optcompare.plotting.steps import plot_effective_step
 from optcompare.plotting.style import (
     DPI,
@@ -59,7 +62,9 @@ __all__ = [
     "check_colors",
     "comparison_figure",
     "comparison_figures",
+    "comparison_kinds",
     "effective_step_figure",
+    "has_regions",
     "inks",
     "label_palette",
     "loss_figure",
@@ -72,8 +77,10 @@ __all__ = [
     "plot_effective_step",
     "plot_loss",
     "plot_path",
+    "plot_regions",
     "plot_sweep",
     "plot_sweep_heatmap",
+    "regions_figure",
     "result_colors",
     "result_inks",
     "sweep_figure",

@@ -14,6 +14,7 @@ from optcompare.plotting.basins import figure_legend, panel_legend, plot_basins,
 from optcompare.plotting.loss import plot_loss
 from optcompare.plotting.paths import path_figsize, plot_path, view
 from optcompare.plotting.projection import make_view
+from optcompare.plotting.regions import has_regions, regions_figure
 from optcompare.plotting.steps import plot_effective_step
 from optcompare.plotting.style import (
     DPI,
@@ -86,25 +87,32 @@ def path_figure(
     return root_figure(plot_path(result, ax=ax, grid=grid, colors=colors, by=by, path_view=pv))
 
 
+def comparison_kinds(result: Result) -> tuple[str, ...]:
+    """The figures a comparison has: "loss" and "path", and "regions" for a classifier
+    of points in the plane (:func:`~optcompare.plotting.regions.has_regions`)."""
+    return ("loss", "path", "regions") if has_regions(result.problem) else ("loss", "path")
+
+
 def comparison_figures(
     result: Result, colors: Mapping[str, str] | None = None, by: By = "optimizer"
 ) -> dict[str, Figure]:
-    """Every figure of a comparison by name: ``{"loss": ..., "path": ...}``."""
-    return {
-        "loss": loss_figure(result, colors=colors, by=by),
-        "path": path_figure(result, colors=colors, by=by),
-    }
+    """Every figure of a comparison by name: ``{"loss": ..., "path": ...}`` (and
+    ``"regions"``, see :func:`comparison_kinds`)."""
+    return {k: comparison_figure(result, k, colors, by) for k in comparison_kinds(result)}
 
 
 def comparison_figure(
     result: Result, kind: str, colors: Mapping[str, str] | None = None, by: By = "optimizer"
 ) -> Figure:
-    """The figure ``kind`` ("loss" or "path") of a comparison."""
+    """The figure ``kind`` ("loss", "path" or "regions") of a comparison."""
     if kind == "loss":
         return loss_figure(result, colors=colors, by=by)
     if kind == "path":
         return path_figure(result, colors=colors, by=by)
-    raise ValueError(f"unknown figure kind '{kind}'; choose 'loss' or 'path'")
+    if kind == "regions" and has_regions(result.problem):
+        return regions_figure(result, colors=colors, by=by)
+    *others, last = (f"'{k}'" for k in comparison_kinds(result))
+    raise ValueError(f"unknown figure kind '{kind}'; choose {', '.join(others)} or {last}")
 
 
 def sweep_figure(

@@ -131,13 +131,24 @@ class Problem:
 
     def start_points(self, seeds: np.ndarray) -> np.ndarray | None:
         """(runs, dim) start points drawn from each run's seed (a network's random
-        initialisation), or None (the default): every run starts at the start point."""
+        initialisation), or None (the default): every run starts at the start point.
+        Used when the runs start at :meth:`start`; a start given instead is used as given."""
         return None
 
     def metrics(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """Measurements recorded beside the loss at every step, name -> (runs,) values
         (a learning problem's test loss and accuracy); none by default."""
         return {}
+
+    def plane_data(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """A classifier of points in the plane: its points (n, 2), their labels (n,) and
+        which rows are held out (n,) bool, for the decision-region figure; None (the
+        default) for every other problem.  Such a problem also implements :meth:`predict`."""
+        return None
+
+    def predict(self, X: np.ndarray, points: np.ndarray) -> np.ndarray:
+        """The label each model (row of X) predicts at each of the points (m, 2): (runs, m)."""
+        raise NotImplementedError(f"problem {self.name} is not a classifier of points")
 
     def summary_numbers(self, x: np.ndarray, loss: np.ndarray) -> dict[str, float]:
         """Numbers this problem adds to each run's entry of summary.json, name -> value,

@@ -41,6 +41,7 @@ CAPTIONS = {
     "path": "Optimization paths over the contours of the loss",
     "sweep": "Objective against the swept hyperparameters",
     "basins": "Basins: where each start ends",
+    "regions": "Decision regions of each optimizer's final model, with the data",
     "animation": "The paths as they grow, beside the loss curves",
 }
 
