@@ -143,8 +143,10 @@ def test_measured_sgd_matches_its_expected_loss():
         expected = expected_gaps(p, lrs)
         assert s["expected_settled"] == pytest.approx(np.mean(expected[late]), rel=1e-8)
         assert s["expected_final"] == pytest.approx(expected[-1], rel=1e-8)
-        # 8 seeds of 1,500 correlated steps: the time average is within 25% of E
-        assert 0.8 < measured / np.mean(expected[late]) < 1.25, lab
+        # 8 seeds of 1,500 steps correlated over ~1/(lr mu) steps (1,000 for the decayed
+        # lr at its end): a time average within a factor 1.5 of E (measured: 1.01, 1.06,
+        # 1.18), while a factor 2 off (the 1/2 of e^T H e / 2 lost) would show
+        assert 2 / 3 < measured / np.mean(expected[late]) < 1.5, lab
 
 
 def test_claim_vr_methods_fall_linearly_where_sgd_stalls():

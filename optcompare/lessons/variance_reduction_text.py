@@ -88,9 +88,9 @@ def _sgd_floor_sentence(n: dict[str, Any], lab: str) -> str:
         f"over the same steps is {fmt(s['expected_settled'])}, and the floor it tends to "
         f"at this lr {fmt(s['floor'])}."
         + (
-            f" The median ({fmt(o['gap_final'])}) lies below the mean: at the floor a run "
-            f"spends most steps below its average and a few far above."
-            if rate < STALL and o["gap_final"] < s["measured_settled"]
+            f" The median ({fmt(o['gap_final'])}) lies below the mean: near its floor a "
+            f"run spends most steps below its average and a few far above."
+            if o["gap_final"] < s["measured_settled"]
             else ""
         )
     )
