@@ -179,8 +179,8 @@ def test_the_loss_figure_draws_the_test_loss_dashed_in_each_colour():
     ax = plot_loss(result)
     assert ax.get_ylabel() == "loss"  # raw: f* is the training loss's minimum
     lines = ax.get_lines()
-    dashed = [ln for ln in lines if ln.get_linestyle() == "--"]
-    assert len(dashed) == 2
+    dashed = [ln for ln in lines if ln.get_gid() == "test_loss"]
+    assert len(dashed) == 2 and all(ln.get_linestyle() == "--" for ln in dashed)
     for run, line in zip(result.runs, dashed, strict=True):
         # the legend of a diverged run adds where it diverged
         (solid,) = [ln for ln in lines if ln.get_label().startswith(run.label)]
@@ -191,15 +191,13 @@ def test_the_loss_figure_draws_the_test_loss_dashed_in_each_colour():
     assert "test loss (held-out rows)" in legend and "training loss" in legend
     # asked not to: the figure is loss - f* as for any problem
     assert plot_loss(result, test=False).get_ylabel() == "loss - f*"
-    assert not [
-        ln for ln in plot_loss(result, test=False).get_lines() if ln.get_linestyle() == "--"
-    ]
+    assert not [ln for ln in plot_loss(result, test=False).get_lines() if ln.get_gid()]
 
 
 def test_with_seeds_the_test_line_is_the_median_over_seeds():
     result = optcompare.run(["sgd:lr=0.1"], _HeldOut(), steps=15, seeds=3, jitter=0.4)
     ax = loss_figure(result).axes[0]
-    (dashed,) = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
+    (dashed,) = [ln for ln in ax.get_lines() if ln.get_gid() == "test_loss"]
     by_hand = np.median(np.stack([r.metrics["test_loss"] for r in result.runs]), axis=0)
     np.testing.assert_allclose(dashed.get_ydata(), by_hand, rtol=1e-14)
     legend = [t.get_text().replace("\n", " ") for t in ax.get_legend().get_texts()]
@@ -231,3 +229,15 @@ def test_the_command_line_writes_and_prints_the_metrics(tmp_path, monkeypatch):
     assert first.startswith("label,optimizer,seed,step,loss,grad_norm,test_loss,test_accuracy,")
     assert {"loss.png", "path.png"} <= {p.name for p in out.iterdir()}
     assert output.own_files(out)  # the manifest lists what was written
+
+
+def test_a_covering_training_curve_is_dotted_where_dashes_mean_test_loss():
+    # momentum 0 is plain SGD: the second training curve covers the first
+    result = optcompare.run(["sgd:lr=0.1", "sgd:lr=0.1,momentum=0"], _HeldOut(), steps=30)
+    ax = plot_loss(result)
+    styles = {ln.get_label(): ln.get_linestyle() for ln in ax.get_lines()}
+    assert styles[result.labels[0]] == "-" and styles[result.labels[1]] == ":"
+    assert sum(ln.get_gid() == "test_loss" for ln in ax.get_lines()) == 2  # the test losses
+    legend = " ".join(t.get_text().replace("\n", " ") for t in ax.get_legend().get_texts())
+    assert f"{result.labels[1]} dotted)" in legend
+    assert "f* = 0 (training)" in legend

@@ -170,13 +170,15 @@ def plot_loss(
     of :mod:`optcompare.stats`).  A diverged run counts as +inf from its
     divergence step on, so the median stops (ending in an "x") once half of
     the runs diverged, and the band reaches the top edge once a quarter did.
-    A curve that another one covers is revealed by dashing the covering one,
-    with a legend note (:mod:`optcompare.plotting.overlap`).
+    A curve that another one covers is revealed by dashing the covering one
+    (dotting it where test losses are dashed), with a legend note
+    (:mod:`optcompare.plotting.overlap`).
 
     A problem that records a test loss (``Problem.metrics``' ``test_loss``: the model
     on held-out rows) gets it as a dashed line of each label's colour (its median over
     seeds, no band), and the legend says which line is which.  Both are then the raw
-    losses: f* is the training loss's minimum, which the test loss does not share.
+    losses: f* is the training loss's minimum, which the test loss does not share; a
+    thin grey line marks f* when it is known (``test=False`` draws loss - f* instead).
 
     Args:
         result: what :func:`optcompare.run` returned.
@@ -270,6 +272,7 @@ def plot_loss(
                 lw=1.6,
                 ls=TEST_STYLE,
                 label="_nolegend_",
+                gid=TEST_LOSS,
                 zorder=3,
                 drawstyle="default" if axis == "steps" else "steps-post",
             )
@@ -303,7 +306,12 @@ def plot_loss(
     handles = [drawn[label] for label in result.labels]
     if raw:
         handles += _test_keys(result)
-    notes = reveal(ax, drawn, shapes, "loss curves")
+        if result.problem.f_star is not None:
+            f = result.problem.f_star
+            handles.append(
+                ax.axhline(f, color="0.55", lw=0.9, zorder=1, label=f"f* = {f:.4g} (training)")
+            )
+    notes = reveal(ax, drawn, shapes, "loss curves", dots=raw)
     if f_star is not None:
         lowest = min(
             (float(np.nanmin(r.loss[: valid(r)] - f_star)) for r in result.runs if valid(r) > 0),
@@ -322,8 +330,8 @@ def plot_loss(
     return ax
 
 
-#: The dashes of a test-loss line (longer than a variant's line style, so they differ).
-TEST_STYLE = (0, (5, 2.5))
+#: The line style of a test-loss line (a covering training curve is dotted instead).
+TEST_STYLE = "--"
 
 
 def _test_metric(run: Run) -> np.ndarray:

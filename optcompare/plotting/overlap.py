@@ -35,6 +35,8 @@ NEAR = 0.006
 SHARE = 0.6
 #: The dash pattern (points on, off) of a curve that covers another.
 DASHES = (0, (4.0, 3.0))
+#: The pattern instead where dashes already mean something (a loss figure's test loss).
+DOTS = ":"
 
 _MAX_POINTS = 400  # points tested per curve, evenly spread along its drawn length
 
@@ -132,19 +134,21 @@ def reveal(
     curves: Sequence[tuple[str, np.ndarray]],
     what: str,
     near: float = NEAR,
+    dots: bool = False,
 ) -> list[str]:
     """Dash the later curve of every pair where it hides the earlier; legend notes saying so.
 
     ``lines`` maps each curve's name to its drawn line; ``what`` names the curves
     in the plural ("paths", "loss curves").  One note per hidden curve, e.g.
     "rmsprop lies under rprop (99%), adam (99%)", then one that says what the
-    percentages measure and which curves are dashed.
+    percentages measure and which curves are dashed (dotted with ``dots``, where
+    dashed lines mean something else).
     """
     under: dict[str, list[str]] = {}
     dashed: list[str] = []
     for c in coincident(ax, curves, near=near):
         second = lines[c.second]
-        second.set_linestyle(DASHES)
+        second.set_linestyle(DOTS if dots else DASHES)
         second.set_zorder(max(second.get_zorder(), lines[c.first].get_zorder()) + 0.1)
         under.setdefault(c.first, []).append(f"{c.second} ({c.share:.0%})")
         dashed += [c.second] if c.second not in dashed else []
@@ -153,6 +157,7 @@ def reveal(
     one = what[:-1] if what.endswith("s") else what
     notes = [f"{first} lies under {', '.join(over)}" for first, over in under.items()]
     notes.append(
-        f"(% of its {one}'s length within {near:.1%} of the axes; {', '.join(dashed)} dashed)"
+        f"(% of its {one}'s length within {near:.1%} of the axes; {', '.join(dashed)} "
+        + ("dotted)" if dots else "dashed)")
     )
     return notes
