@@ -145,3 +145,15 @@ def test_the_clock_of_each_step_adds_up_to_the_step_loop():
     assert tr.seconds.shape == (51,) and tr.seconds[0] == 0.0
     assert np.all(np.diff(tr.seconds) >= 0) and tr.seconds[-1] > 0
     assert tr.seconds[-1] * 3 <= tr.wall_time
+
+
+def test_passes_are_counted_exactly_not_summed_in_floating_point():
+    """3,000 single-sample steps on n = 100 are 30 passes exactly, whether the oracle
+    counts them or the problem's cost per step does (0.01 added 3,000 times is not 30)."""
+    prob = make_problem("least-squares:n=100,batch=1")
+    sgd1 = dataclasses.replace(SGD, name="oracle-sgd", direction=_one_sample)
+    for opt in (sgd1, SGD):
+        tr = run_batch(opt, SGD.resolve({"lr": 1e-3}), prob, [[0.0, 0.0]], [0], 3000)
+        assert tr.passes[3000, 0] == 30.0
+        assert tr.passes[1234, 0] == 12.34
+    assert sum([0.01] * 3000) != 30.0  # why it has to be counted

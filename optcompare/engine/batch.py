@@ -346,5 +346,9 @@ def _passes(problem: Problem, rec: Recorder | None, steps: int, runs: int) -> np
         return rec.passes
     if rec is None:
         return None
-    per_step = np.arange(steps + 1) * problem.passes_per_step()
+    n = getattr(problem, "n", None)
+    if n:  # counted in whole components, then divided once: 3,000 steps of 1/100 are 30
+        per_step = np.arange(steps + 1) * round(problem.passes_per_step() * n) / n
+    else:
+        per_step = np.arange(steps + 1) * problem.passes_per_step()
     return np.broadcast_to(per_step[:, None], (steps + 1, runs))

@@ -24,25 +24,34 @@ SAMPLE_STREAM = 5
 class Oracle:
     """One chunk's window on a problem, with the work of each run counted.
 
+    Work is counted exactly, in component gradients for a finite sum (a full
+    gradient is n of them) and in passes otherwise, and reported in passes: 3,000
+    single-sample steps on n = 100 are 30 passes, not 30.0000000000019.
+
     Attributes:
         n: the number of components of a finite-sum problem (None otherwise).
-        work: (runs,) passes over the data each run has spent so far.
     """
 
-    def __init__(self, problem: Problem, seeds: np.ndarray, work: np.ndarray | None = None):
+    def __init__(self, problem: Problem, seeds: np.ndarray, count: np.ndarray | None = None):
         self.problem, self.seeds = problem, seeds
         self.n: int | None = getattr(problem, "n", None)
-        self.work = np.zeros(len(seeds)) if work is None else work
+        self.unit = float(self.n or 1)  # counted units per pass
+        self.count = np.zeros(len(seeds)) if count is None else count
+
+    @property
+    def work(self) -> np.ndarray:
+        """(runs,) passes over the data each run has spent so far."""
+        return self.count / self.unit
 
     def observe(self, x: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
         """The loss and gradient every other optimizer sees at ``step``."""
-        self.work += self.problem.passes_per_step()
+        self.count += self.problem.passes_per_step() * self.unit
         return self.problem.observe(x, self.seeds, step)
 
     def full(self, x: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The exact objective and gradient: one pass, charged to every run, or only to
         the runs ``rows`` (indices) when x holds just their rows."""
-        self._charge(1.0, rows)
+        self._charge(self.unit, rows)
         return self.problem.value_and_grad(x)
 
     def sample(self, step: int, k: int = 1) -> np.ndarray:
@@ -57,21 +66,21 @@ class Oracle:
     ) -> np.ndarray:
         """The mean gradient of the components ``idx`` ((runs, k)) at x: k / n passes
         (charged to the runs ``rows`` only when x and idx hold just their rows)."""
-        n = self._components()
-        self._charge(idx.shape[1] / n, rows)
+        self._components()
+        self._charge(float(idx.shape[1]), rows)
         return self.problem.component_grad(x, idx)  # type: ignore[attr-defined]
 
-    def _charge(self, passes: float, rows: np.ndarray | None) -> None:
+    def _charge(self, units: float, rows: np.ndarray | None) -> None:
         # methods whose runs are in different phases (random or adaptive inner loops)
         # ask for some runs only, and only those runs have done the work
         if rows is None:
-            self.work += passes
+            self.count += units
         else:
-            self.work[rows] += passes
+            self.count[rows] += units
 
     def take(self, keep: np.ndarray) -> Oracle:
         """The same oracle for the runs ``keep`` (a mask), their work carried over."""
-        return Oracle(self.problem, self.seeds[keep], self.work[keep])
+        return Oracle(self.problem, self.seeds[keep], self.count[keep])
 
     def _components(self) -> int:
         if self.n is None or not hasattr(self.problem, "component_grad"):
