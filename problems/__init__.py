@@ -4,6 +4,7 @@ from . import (  # noqa: F401  (importing each module registers its problems)
     classic2d,
     drift,
     least_squares,
+    logistic,
     mlp,
     multimodal,
     quadratics,
