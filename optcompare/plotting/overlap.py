@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
@@ -34,9 +34,9 @@ NEAR = 0.006
 #: A curve is hidden when at least this share of its drawn length lies under a later one.
 SHARE = 0.6
 #: The dash pattern (points on, off) of a curve that covers another.
-DASHES = (0, (4.0, 3.0))
+DASHES: Final = (0, (4.0, 3.0))
 #: The pattern instead where dashes already mean something (a loss figure's test loss).
-DOTS = ":"
+DOTS: Final = ":"
 
 _MAX_POINTS = 400  # points tested per curve, evenly spread along its drawn length
 
