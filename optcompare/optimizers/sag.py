@@ -94,7 +94,8 @@ def update(x: np.ndarray, d: np.ndarray, s: SAGState, h: Hyper, loss=None):
 
 
 OPTIMIZER = Optimizer(
-    state_values=lambda problem: problem.n * (problem.dim + 1),  # the table y and seen
+    # the table y and seen (none on a problem that is no finite sum: refused elsewhere)
+    state_values=lambda problem: getattr(problem, "n", 0) * (problem.dim + 1),
     name="sag",
     params=(fs.lr_param(LR_FACTOR, "Schmidt et al.'s practical choice"),),
     init=init,
