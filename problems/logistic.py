@@ -22,43 +22,13 @@ import numpy as np
 
 from optcompare import noise as _noise
 from optcompare.data import uci
+from optcompare.data.shapes import DEFAULT_N, DEFAULT_NOISE, SHAPES, make_shape
 from optcompare.data.split import split
 from optcompare.errors import SpecError
 from optcompare.params import Param
 from optcompare.problem import Minimum, Problem, register_problem
 
 from . import logistic_solve as solve
-
-_SCALE = Param(
-    "scale",
-    "standard",
-    "standard: z-score each feature with the training rows' mean and population std; "
-    "raw: the features as they are",
-    kind="choice",
-    choices=("standard", "raw"),
-    per_run=False,
-)
-_L2 = Param(
-    "l2", 0.01, "weight of the penalty (L/2)|W|^2 (not on intercepts)", low=0.0, per_run=False
-)
-_BATCH = Param(
-    "batch",
-    None,
-    "mini-batch size, 1..the training rows (default: all of them; 1 for sag, svrg, ...)",
-    kind="int",
-    low=1,
-    per_run=False,
-)
-_TEST = Param(
-    "test",
-    0.2,
-    "fraction of the rows held out as the test set (stratified; 0: train on all)",
-    low=0.0,
-    high=1.0,
-    high_open=True,
-    per_run=False,
-)
-_DATA_SEED = Param("data_seed", 0, "seed of the train/test split", kind="int", low=0, per_run=False)
 
 _REFERENCE = (
     "logistic and multinomial regression, e.g. Hastie, Tibshirani & Friedman, "
@@ -69,17 +39,19 @@ _REFERENCE = (
 class _Classifier(Problem):
     """What logistic and softmax regression share: data, split, scaling, model, f*."""
 
+    #: (n, data_noise) of a synthetic shape; None for a real data set
+    shape_settings: tuple[int, float] | None = None
+
     def __init__(self, **settings: Any) -> None:
         super().__init__(**settings)
         owner = f"problem {self.name}"
         self.data = str(settings.get("data", self.params[0].default))
-        self.scale = str(settings.get("scale", _SCALE.default))
-        self.l2 = float(settings.get("l2", _L2.default))
-        self.test = float(settings.get("test", _TEST.default))
-        self.data_seed = int(settings.get("data_seed", _DATA_SEED.default))
-        dataset = uci.load(self.data)
-        features, labels = dataset.features, dataset.labels
-        self.classes = dataset.classes
+        self.scale = str(settings.get("scale", solve.SCALE.default))
+        self.l2 = float(settings.get("l2", solve.L2.default))
+        self.test = float(settings.get("test", solve.TEST.default))
+        self.data_seed = int(settings.get("data_seed", solve.DATA_SEED.default))
+        features, labels, self.label_values = self._dataset(settings, owner)
+        self.features = features
         try:
             train, held = split(labels, self.test, self.data_seed)
         except ValueError as e:
@@ -95,9 +67,9 @@ class _Classifier(Problem):
         self.A, self.t = np.ascontiguousarray(scaled[train]), labels[train]
         self.A_test, self.t_test = np.ascontiguousarray(scaled[held]), labels[held]
         self.n, self.p = self.A.shape
-        self.m = len(self.classes) - 1  # free classes: the last is the reference
+        self.m = len(self.label_values) - 1  # free classes: the last is the reference
         self.dim = self.m * (self.p + 1)
-        batch = settings.get("batch", _BATCH.default)
+        batch = settings.get("batch", solve.BATCH.default)
         self.batch = self.n if batch is None else int(batch)
         if not 1 <= self.batch <= self.n:
             raise SpecError(
@@ -108,6 +80,43 @@ class _Classifier(Problem):
         #: samples per stochastic gradient of the variance-reduced methods (sag, svrg, ...):
         #: the batch key when given, else 1, the single-sample gradients of their papers
         self.component_batch = 1 if batch is None else self.batch
+
+    def _dataset(
+        self, settings: dict[str, Any], owner: str
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Features (n, p), class index per row (the reference class last) and the label
+        each class index stands for (what :meth:`predict` returns)."""
+        if self.data in SHAPES:
+            n = settings.get("n")
+            noise = settings.get("data_noise")
+            self.shape_settings = (
+                DEFAULT_N if n is None else int(n),
+                DEFAULT_NOISE if noise is None else float(noise),
+            )
+            points, labels = make_shape(self.data, *self.shape_settings, self.data_seed)
+            # +1 is class 0 (y = +1, the positive class), -1 the reference
+            return points, np.where(labels > 0, 0, 1), np.array([1.0, -1.0])
+        for key in ("n", "data_noise"):
+            if settings.get(key) is not None:
+                raise SpecError(
+                    f"{owner}: {key}={settings[key]} is not allowed with data={self.data}; "
+                    f"{key} sets the synthetic shapes only ({', '.join(SHAPES)})"
+                )
+        self.shape_settings = None
+        d = uci.load(self.data)
+        return d.features, d.labels, np.arange(len(d.classes))
+
+    def plane_data(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The points, their labels (+1, -1) and the held-out mask, for the synthetic
+        shapes (the decision-region figure); None for the real data sets."""
+        if self.shape_settings is None:
+            return None
+        held = np.zeros(len(self.features), dtype=bool)
+        held[self.test_idx] = True
+        labels = np.empty(len(self.features))
+        labels[self.train_idx] = self.label_values[self.t]
+        labels[self.test_idx] = self.label_values[self.t_test]
+        return self.features, labels, held
 
     # -- the model ---------------------------------------------------------------------
     def _unpack(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -162,11 +171,12 @@ class _Classifier(Problem):
         return F, G
 
     def predict(self, X: np.ndarray, features: np.ndarray) -> np.ndarray:
-        """(runs, k) class index each row of X predicts at rows ``features`` (k, p) given
-        unscaled, as in the data set: the largest logit, a tie going to the reference
-        (last) class, so the all-zero start predicts it everywhere."""
+        """(runs, k) label each row of X predicts at rows ``features`` (k, p) given
+        unscaled, as in the data set (the class index; +1 or -1 for the shapes): the
+        largest logit, a tie going to the reference (last) class, so the all-zero start
+        predicts it everywhere."""
         A = (np.asarray(features, dtype=float) - self.shift) / self.spread
-        return solve.predicted(self._logits(X, A)[1])
+        return self.label_values[solve.predicted(self._logits(X, A)[1])]
 
     def metrics(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """``test_loss``: F with the test rows in place of the training rows (the same
@@ -225,7 +235,15 @@ class _Classifier(Problem):
         return np.zeros(self.dim)
 
     def _solution(self) -> solve.Solution | None:
-        key = (self.name, self.data, self.scale, self.l2, self.test, self.data_seed)
+        key = (
+            self.name,
+            self.data,
+            self.shape_settings,
+            self.scale,
+            self.l2,
+            self.test,
+            self.data_seed,
+        )
         return solve.newton(key, self.A, self.t, self.m, self.l2, self.f)
 
     def window(self) -> tuple[tuple[float, float], ...]:
@@ -241,35 +259,40 @@ class _Classifier(Problem):
 
 @register_problem
 class Logistic(_Classifier):
-    """Binary logistic regression on UCI breast cancer (y = +1 malignant, -1 benign).
+    """Binary logistic regression on UCI breast cancer (y = +1 malignant, -1 benign), or
+    on a synthetic shape in the plane (y = its label; ``n`` and ``data_noise`` as the
+    mlp's, :mod:`optcompare.data.shapes`), whose decision regions are then drawn.
 
-    Parameters: the 30 weights in the data set's column order, then the intercept.
+    Parameters: the weights in the data set's column order, then the intercept.
     f* and the minimiser come from Newton's method, computed once per setting; with
     ``l2=0`` on linearly separable training rows there is no minimiser (the weights
     grow for ever) and f* is reported as unknown.
     """
 
     name = "logistic"
-    description = "logistic regression on real data (breast cancer)"
+    description = "logistic regression (breast cancer, or a 2-D shape)"
     formula = (
         "F(w, b) = (1/n) sum_i log(1 + exp(-y_i (a_i . w + b))) + (L/2) |w|^2, "
-        "y = +1 malignant, -1 benign; mini-batch of `batch` rows when given"
+        "y = +1 malignant, -1 benign (a shape: its label); mini-batch of `batch` rows when "
+        "given; test_loss: the same F on the held-out rows"
     )
     reference = _REFERENCE
     params = (
         Param(
             "data",
             "breast-cancer",
-            "the data set (UCI, shipped)",
+            "the data set: UCI breast cancer (shipped) or a synthetic shape in the plane",
             kind="choice",
-            choices=("breast-cancer",),
+            choices=("breast-cancer", *SHAPES),
             per_run=False,
         ),
-        _SCALE,
-        _L2,
-        _BATCH,
-        _TEST,
-        _DATA_SEED,
+        solve.SCALE,
+        solve.L2,
+        solve.BATCH,
+        solve.TEST,
+        solve.DATA_SEED,
+        solve.N,
+        solve.DATA_NOISE,
     )
 
 
@@ -286,7 +309,8 @@ class Softmax(_Classifier):
     description = "softmax regression on real data (iris, wine)"
     formula = (
         "F(W, b) = (1/n) sum_i [log(1 + sum_k exp(z_ik)) - z_i,y_i] + (L/2) |W|^2, "
-        "z_ik = a_i . W_k + b_k, z = 0 for the last class"
+        "z_ik = a_i . W_k + b_k, z = 0 for the last class; test_loss: the same F on the "
+        "held-out rows"
     )
     reference = _REFERENCE
     params = (
@@ -298,9 +322,9 @@ class Softmax(_Classifier):
             choices=("iris", "wine"),
             per_run=False,
         ),
-        _SCALE,
-        _L2,
-        _BATCH,
-        _TEST,
-        _DATA_SEED,
+        solve.SCALE,
+        solve.L2,
+        solve.BATCH,
+        solve.TEST,
+        solve.DATA_SEED,
     )

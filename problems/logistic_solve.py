@@ -1,6 +1,6 @@
 """The pieces of logistic and softmax regression that are not batched over runs.
 
-The per-sample loss and its slope with respect to the logits (numerically
+Their spec keys, the per-sample loss and its slope with respect to the logits (numerically
 stable: log(1 + exp(.)) through exp(-|u|) and log1p, the softmax with its
 largest logit subtracted), the predicted class, and the minimiser found by
 Newton's method, computed once per setting and kept for the process.
@@ -13,10 +13,65 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from optcompare.data.shapes import DEFAULT_N, DEFAULT_NOISE
+from optcompare.params import Param
+
 #: Newton's iterations at most; from zero it needs about ten on the shipped data.
 MAX_ITERATIONS = 100
 #: Full Newton steps taken once the decrement is below 1e-20 (about 1e-10 in the weights).
 POLISH = 3
+
+
+# -- the spec keys both problems take ------------------------------------------------
+
+SCALE = Param(
+    "scale",
+    "standard",
+    "standard: z-score each feature with the training rows' mean and population std; "
+    "raw: the features as they are",
+    kind="choice",
+    choices=("standard", "raw"),
+    per_run=False,
+)
+L2 = Param(
+    "l2", 0.01, "weight of the penalty (L/2)|W|^2 (not on intercepts)", low=0.0, per_run=False
+)
+BATCH = Param(
+    "batch",
+    None,
+    "mini-batch size, 1..the training rows (default: all of them; 1 for sag, svrg, ...)",
+    kind="int",
+    low=1,
+    per_run=False,
+)
+TEST = Param(
+    "test",
+    0.2,
+    "fraction of the rows held out as the test set (stratified; 0: train on all)",
+    low=0.0,
+    high=1.0,
+    high_open=True,
+    per_run=False,
+)
+DATA_SEED = Param("data_seed", 0, "seed of the train/test split", kind="int", low=0, per_run=False)
+
+N = Param(
+    "n",
+    None,
+    f"number of points of a synthetic shape (default {DEFAULT_N}; shapes only)",
+    kind="int",
+    low=4,
+    high=10_000,
+    per_run=False,
+)
+# not "noise": that key is the gradient noise of every problem
+DATA_NOISE = Param(
+    "data_noise",
+    None,
+    f"std of the noise on a shape's points (default {DEFAULT_NOISE}; shapes only)",
+    low=0.0,
+    per_run=False,
+)
 
 
 def loss_and_slope(

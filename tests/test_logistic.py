@@ -14,6 +14,7 @@ import pytest
 
 import optcompare
 from optcompare.data import uci
+from optcompare.data.shapes import SHAPES, make_shape
 from optcompare.data.split import split
 from optcompare.errors import SpecError
 from optcompare.optimizers import OPTIMIZERS, VARIANCE_REDUCED
@@ -28,6 +29,8 @@ SPECS = [
     "softmax:data=wine",
     "softmax:data=wine,scale=raw,l2=0.05",
     "softmax:data=iris,test=0,l2=0.001",
+    "logistic:data=moons",
+    "logistic:data=spirals,n=120,data_noise=0.2,scale=raw",
 ]
 
 
@@ -38,12 +41,17 @@ def design(spec: str) -> tuple[np.ndarray, np.ndarray, int, float]:
     """Training rows (scaled as the issue says), class of each row, K and L, built here
     from the data set and the split, not from the problem's own arrays."""
     p = make_problem(spec)
-    d = uci.load(p.data)
-    train, _ = split(d.labels, p.test, p.data_seed)
-    A = d.features[train]
+    if p.data in SHAPES:
+        features, labels = make_shape(p.data, *p.shape_settings, p.data_seed)
+        labels, K = np.where(labels > 0, 0, 1), 2  # +1 is y = +1, -1 the reference
+    else:
+        d = uci.load(p.data)
+        features, labels, K = d.features, d.labels, len(d.classes)
+    train, _ = split(labels, p.test, p.data_seed)
+    A = features[train]
     if p.scale == "standard":
         A = (A - A.mean(axis=0)) / A.std(axis=0, ddof=0)
-    return A, d.labels[train], len(d.classes), p.l2
+    return A, labels[train], K, p.l2
 
 
 def jacobian(A: np.ndarray, K: int) -> np.ndarray:
@@ -192,6 +200,29 @@ def test_softmax_parameter_order_is_class_major_then_intercepts():
     z = np.stack([np.full(len(A), 3.0), A[:, 2], np.zeros(len(A))], axis=1)
     expect = np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(len(A)), t])
     assert p.f(theta)[0] == pytest.approx(expect + 0.5 * 0.01 * 1.0, rel=1e-13)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_logistic_on_a_shape_draws_its_decision_regions(shape):
+    p = make_problem(f"logistic:data={shape}")
+    assert p.dim == 3 and p.n == 160
+    points, labels, held = p.plane_data()
+    assert points.shape == (200, 2) and set(np.unique(labels)) == {-1.0, 1.0}
+    np.testing.assert_array_equal(np.flatnonzero(held), p.test_idx)
+    x = np.array([p.minima()[0].x])
+    # +1 exactly where the logit w . (scaled point) + b is positive
+    z = (points - p.shift) / p.spread @ x[0, :2] + x[0, 2]
+    np.testing.assert_array_equal(p.predict(x, points)[0], np.where(z > 0, 1.0, -1.0))
+    right = p.predict(x, points[held])[0] == labels[held]
+    assert p.metrics(x)["test_accuracy"][0] == np.mean(right)
+
+
+def test_shape_keys_belong_to_the_shapes():
+    with pytest.raises(SpecError, match="n=50 is not allowed with data=breast-cancer"):
+        make_problem("logistic:n=50")
+    with pytest.raises(SpecError, match="data_noise=0.2 is not allowed with data=breast-cancer"):
+        make_problem("logistic:data_noise=0.2")
+    assert make_problem("logistic").plane_data() is None
 
 
 # -- metrics -------------------------------------------------------------------------
