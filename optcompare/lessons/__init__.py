@@ -16,6 +16,7 @@ from optcompare.lessons import (
     rmsprop_variants,
     rprop_minibatch,
     saddle,
+    small_network,
     variance_reduction,
 )
 from optcompare.lessons.base import Lesson, LessonResult
@@ -35,6 +36,7 @@ for _module in (
     gradient_scale,
     rmsprop_variants,
     variance_reduction,
+    small_network,
 ):
     LESSONS.register(_module.LESSON.name, _module.LESSON)
 
