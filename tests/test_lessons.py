@@ -89,6 +89,14 @@ def _key_numbers(name: str, n: dict) -> list[str]:
         return [fmt(v["first_step"]) for v in n["variants"].values()]
     if name == "variance-reduction":
         return [fmt(v["gap_final"]) for v in n["optimizers"].values()]
+    if name == "small-network":
+        from optcompare.lessons.small_network_text import steps_text
+
+        return [
+            s
+            for v in n["optimizers"].values()
+            for s in (steps_text(v["leave"], n["steps"]), fmt(v["train_final"]["median"]))
+        ]
     raise AssertionError(f"no key numbers listed for lesson {name}; add them here")
 
 

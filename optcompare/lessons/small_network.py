@@ -144,7 +144,13 @@ def run(ext: str = "png") -> LessonResult:
         "",
     )
     figures["plateau"] = fig
-    figures["regions"] = regions_figure(main, colors=colors)
+    fig = regions_figure(main, colors=colors)
+    fig.suptitle(
+        f"{PROBLEM}, PyTorch's default lrs: decision regions of each optimizer's median run "
+        f"after {STEPS} steps",
+        fontsize=14,
+    )
+    figures["regions"] = fig
 
     text = page(
         TITLE,
@@ -180,7 +186,8 @@ def run(ext: str = "png") -> LessonResult:
                 f"plateau.{ext}",
                 "one short line per initialisation and optimizer, from the step it reached "
                 "the best linear model's loss (hollow) to the step it left the plateau "
-                "(filled); a triangle at the right edge: not within the budget. The spread "
+                "(filled), seed 0 at the top of each row; a triangle at the right edge: not "
+                "within the budget. The spread "
                 "along a row is the spread over initialisations.",
             ),
             (

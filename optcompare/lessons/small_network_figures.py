@@ -194,5 +194,13 @@ def plateau_chart(
         Line2D([], [], ls="none", marker=">", color="0.3", label=f"not by step {steps}"),
         Line2D([], [], color="black", lw=2.2, label="median step of leaving"),
     ]
-    ax.legend(handles=keys, fontsize=LEGEND - 1, loc="lower right", framealpha=0.9)
+    # below the axes: inside, it would cover the late exits of the bottom rows
+    ax.legend(
+        handles=keys,
+        fontsize=LEGEND - 1,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.1),
+        ncols=4,
+        frameon=False,
+    )
     return ax
