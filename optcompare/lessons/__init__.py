@@ -12,6 +12,7 @@ from optcompare.lessons import (
     adam_nonconvergence,
     gradient_scale,
     noisy_gradients,
+    non_stationary,
     ravine,
     rmsprop_variants,
     rprop_minibatch,
@@ -37,6 +38,7 @@ for _module in (
     rmsprop_variants,
     variance_reduction,
     small_network,
+    non_stationary,
 ):
     LESSONS.register(_module.LESSON.name, _module.LESSON)
 
