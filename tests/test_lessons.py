@@ -97,6 +97,11 @@ def _key_numbers(name: str, n: dict) -> list[str]:
             for v in n["optimizers"].values()
             for s in (steps_text(v["leave"], n["steps"]), fmt(v["train_final"]["median"]))
         ]
+    if name == "exploding-gradients":
+        return [
+            *(fmt(v["final_median"]) for v in n["methods"].values()),
+            *(fmt(v["largest_max"]) for v in n["methods"].values()),
+        ]
     if name == "non-stationary":
         return [fmt(v) for o in n["optimizers"].values() for v in o["periods"]]
     raise AssertionError(f"no key numbers listed for lesson {name}; add them here")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from optcompare.lessons import (
     adagrad_decay,
     adam_nonconvergence,
+    exploding_gradients,
     gradient_scale,
     noisy_gradients,
     non_stationary,
@@ -39,6 +40,7 @@ for _module in (
     variance_reduction,
     small_network,
     non_stationary,
+    exploding_gradients,
 ):
     LESSONS.register(_module.LESSON.name, _module.LESSON)
 
