@@ -89,6 +89,12 @@ def _key_numbers(name: str, n: dict) -> list[str]:
         return [fmt(v["first_step"]) for v in n["variants"].values()]
     if name == "variance-reduction":
         return [fmt(v["gap_final"]) for v in n["optimizers"].values()]
+    if name == "feature-scaling":
+        return [
+            "below 1e-15" if v["gap_final"] < 1e-15 else fmt(v["gap_final"])
+            for scale in n["scales"].values()
+            for v in scale["optimizers"].values()
+        ]
     if name == "small-network":
         from optcompare.lessons.small_network_text import steps_text
 

@@ -11,6 +11,7 @@ from optcompare.lessons import (
     adagrad_decay,
     adam_nonconvergence,
     exploding_gradients,
+    feature_scaling,
     gradient_scale,
     noisy_gradients,
     non_stationary,
@@ -39,6 +40,7 @@ for _module in (
     rmsprop_variants,
     variance_reduction,
     small_network,
+    feature_scaling,
     non_stationary,
     exploding_gradients,
 ):
