@@ -85,8 +85,8 @@ def setup(n: dict[str, Any]) -> str:
         f"and {fmt(raw['f_star'], 6)} (raw), by Newton's method (two objectives: the "
         f"penalty acts on the weights of standardised features in one and of raw features "
         f"in the other); the start's loss - f* is "
-        f"{fmt(std['gap_start'])} and {fmt(raw['gap_start'])}. {n['seeds']} run per "
-        f"setting: full-batch gradients from a fixed start involve no randomness."
+        f"{fmt(std['gap_start'])} and {fmt(raw['gap_start'])}. Runs per setting: "
+        f"{n['seeds']}, as full-batch gradients from a fixed start involve no randomness."
     )
 
 
