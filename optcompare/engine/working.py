@@ -15,7 +15,6 @@ import numpy as np
 from optcompare.engine.clipping import Clipping, clip_gradient
 from optcompare.optimizers.base import hyper, state_arrays
 from optcompare.problem import Problem
-from optcompare.problem.base import Problem as BaseProblem
 
 
 def coordinate_major(a: np.ndarray) -> np.ndarray:
@@ -26,11 +25,12 @@ def coordinate_major(a: np.ndarray) -> np.ndarray:
 def observer(problem: Problem, seeds: np.ndarray) -> Callable[..., tuple[Any, np.ndarray]]:
     """``observe(x, loss, g, t) -> (loss seen, gradient seen)`` for this problem.
 
-    Deterministic problems hand back the values the engine already has; a problem
-    that only adds Gaussian noise gets it added to them; a problem with its own
-    ``observe`` (mini-batches, a gradient that changes with the step) is asked.
+    A problem whose ``stochastic`` is true (mini-batches, a gradient that changes
+    with the step) is asked every step.  Any other hands back the values the engine
+    already has, with its Gaussian ``noise`` added: its own ``observe`` would only
+    evaluate the same point again (a full batch), doubling the cost of a step.
     """
-    if type(problem).observe is not BaseProblem.observe or problem.stochastic:
+    if problem.stochastic:
 
         def asked(x: np.ndarray, loss: np.ndarray, g: np.ndarray, t: int):
             seen_loss, seen_g = problem.observe(x, seeds, t)

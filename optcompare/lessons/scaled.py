@@ -23,7 +23,8 @@ class Scaled(Problem):
         super().__init__()
         self.base, self.scale = base, float(scale)
         self.dim = base.dim
-        self.stochastic = base.stochastic
+        # the base's noise reaches the optimizer only through observe, so it is asked
+        self.stochastic = base.stochastic or base.noise > 0
 
     @property
     def spec(self) -> str:

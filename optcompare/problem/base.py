@@ -200,6 +200,9 @@ class Problem:
     def observe(self, X: np.ndarray, seeds: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
         """The loss and gradient the optimizer sees at step ``step`` (1-based).
 
+        The engine asks this only of problems whose ``stochastic`` is true; for any
+        other the observed gradient is :meth:`value_and_grad`'s plus ``noise``.
+
         Deterministic problems return the true values; with ``noise=SIGMA`` the
         gradient gets N(0, SIGMA^2) per coordinate from each run's own stream.
         """
