@@ -13,7 +13,6 @@ and whose other lines are the features followed by the class index (0, 1, ...).
 from __future__ import annotations
 
 import functools
-import hashlib
 from dataclasses import dataclass
 from importlib import resources
 
@@ -104,6 +103,8 @@ def raw_bytes(name: str) -> bytes:
 
 def sha256(name: str) -> str:
     """The SHA-256 of the shipped file, as hex (NOTICE.md lists the expected ones)."""
+    import hashlib  # here: OpenSSL's module costs 3 MB of memory in every process
+
     return hashlib.sha256(raw_bytes(name)).hexdigest()
 
 
