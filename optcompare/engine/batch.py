@@ -199,7 +199,7 @@ def run_batch(
         effective_step=only.effective_step,
         lr=None if lr_factors is None else np.asarray(lr_factors, dtype=float),
         wall_time=wall,
-        seconds=job.clock / max(runs, 1),
+        seconds=None if recorder is None else job.clock / max(runs, 1),
         clipped=joined("clipped"),
         gradient_failed=joined("grad_failed"),
     )
@@ -296,7 +296,8 @@ def _advance(
                         final_x, final_loss = np.zeros((runs, dim)), np.zeros(runs)
                         final_x[at(live)], final_loss[at(live)] = x, loss
                     final_x[gone], final_loss[gone] = x[bad], loss[bad]
-                    x, g = x[~bad], g[~bad]  # for the effective step below
+                    if rec_eff is not None:  # the effective step below needs them
+                        x, g = x[~bad], g[~bad]
                     kept = drop(x_new, loss_new, g_new, state, values, bad, live)
                     x_new, loss_new, g_new, state, h, live = kept
                     if part is not None:

@@ -56,7 +56,7 @@ class Trajectory:
         lr: (steps,) learning-rate multiplier applied at each step.
         wall_time: seconds spent in the step loop.
         seconds: (steps+1,) the step loop's seconds up to each step, per run (the
-            batch's time divided by its runs): the x-axis "time".
+            batch's time divided by its runs; recorded batches only): the x-axis "time".
         clipped: (runs,) steps at which gradient clipping changed the gradient, or
             None when clipping was off.
         gradient_failed: (runs,) True where a run diverged because its gradient's norm
