@@ -869,3 +869,240 @@ def test_the_page_in_a_real_browser(cli, tmp_path):
     pixels = imread(shot)[..., :3]
     assert pixels.shape[:2] == (2000, 1280)
     assert pixels.std() > 0.05  # not a blank page
+
+
+# --- the step slider ------------------------------------------------------------------------------
+
+
+class DevTools:
+    """Headless chromium driven over its DevTools pipe (file descriptors 3 and 4, NUL-separated JSON).
+
+    No network port and no client library: the test talks to the browser the way its
+    own tools do, to move the slider, press keys and read back what the page drew.
+    """
+
+    def __init__(self, browser: str, tmp: Path) -> None:
+        import fcntl
+        import os
+
+        self._to_browser = os.pipe()
+        self._from_browser = os.pipe()
+        # the browser's ends moved above 9, so that they are not 3 or 4 already
+        a = fcntl.fcntl(self._to_browser[0], fcntl.F_DUPFD, 10)
+        b = fcntl.fcntl(self._from_browser[1], fcntl.F_DUPFD, 10)
+        os.close(self._to_browser[0])
+        os.close(self._from_browser[1])
+        # the browser reads commands on fd 3 and writes replies on fd 4
+        self.proc = subprocess.Popen(
+            [
+                "/bin/bash",  # dash cannot name a file descriptor above 9
+                "-c",
+                f'exec "$0" "$@" 3<&{a} 4>&{b} {a}<&- {b}>&-',
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
+                "--remote-debugging-pipe",
+                f"--user-data-dir={tmp / 'profile'}",
+                "about:blank",
+            ],
+            pass_fds=(a, b),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={"HOME": str(tmp), "PATH": "/usr/bin:/bin"},
+        )
+        os.close(a)
+        os.close(b)
+        self._buf = b""
+        self._id = 0
+        self.session = ""
+
+    def call(self, method: str, session: bool = True, **params):
+        import os
+        import select
+
+        self._id += 1
+        msg = {"id": self._id, "method": method, "params": params}
+        if session and self.session:
+            msg["sessionId"] = self.session
+        os.write(self._to_browser[1], json.dumps(msg).encode() + b"\0")
+        while True:
+            while b"\0" not in self._buf:
+                ready, _, _ = select.select([self._from_browser[0]], [], [], 60)
+                assert ready, f"no reply from chromium to {method}"
+                chunk = os.read(self._from_browser[0], 1 << 20)
+                assert chunk, f"chromium closed the pipe during {method}"
+                self._buf += chunk
+            raw, self._buf = self._buf.split(b"\0", 1)
+            reply = json.loads(raw)
+            if reply.get("id") == self._id:
+                assert "error" not in reply, reply
+                return reply["result"]
+
+    def open(self, url: str, width: int = 1400, height: int = 1100) -> None:
+        target = self.call("Target.createTarget", session=False, url="about:blank")
+        self.session = self.call(
+            "Target.attachToTarget", session=False, targetId=target["targetId"], flatten=True
+        )["sessionId"]
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+        self.call("Page.navigate", url=url)
+        import time
+
+        for _ in range(200):
+            if self.js("document.readyState") == "complete":
+                return
+            time.sleep(0.05)
+        raise AssertionError("the page did not load")
+
+    def js(self, expression: str):
+        reply = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        assert "exceptionDetails" not in reply, reply
+        return reply["result"].get("value")
+
+    def key(self, key: str, code: int, shift: bool = False) -> None:
+        for kind in ("keyDown", "keyUp"):
+            self.call(
+                "Input.dispatchKeyEvent",
+                type=kind,
+                key=key,
+                code=key,
+                windowsVirtualKeyCode=code,
+                modifiers=8 if shift else 0,
+            )
+
+    def screenshot(self, path: Path) -> None:
+        data = self.call("Page.captureScreenshot", format="png")["data"]
+        path.write_bytes(base64.b64decode(data))
+
+    def close(self) -> None:
+        import os
+
+        try:
+            self.call("Browser.close", session=False)
+            self.proc.wait(timeout=30)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            for fd in (self._to_browser[1], self._from_browser[0]):
+                os.close(fd)
+
+
+def _scrub_data(page: str) -> dict:
+    (section,) = [a for a in Tags(page).named("section") if a.get("id") == "scrub"]
+    return json.loads(section["data-scrub"] or "")
+
+
+def test_the_slider_embeds_each_median_run_thinned_to_at_most_2000_points(cli, tmp_path):
+    steps = 2500
+    args = ["--opt", "sgd:lr=0.001", "--opt", "adam:lr=0.02", "--problem", "rosenbrock"]
+    more = ["--steps", str(steps), "--seeds", "3", "--jitter", "0.3"]
+    code, _, err = cli("run", *args, *more, "--out", "r", "--no-plot", "-q")
+    assert code == 0, err
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    result = optcompare.run(
+        ["sgd:lr=0.001", "adam:lr=0.02"], "rosenbrock", steps=steps, seeds=3, jitter=0.3
+    )
+    page = build_report(tmp_path / "r")
+    data = _scrub_data(page)
+    assert data["last"] == steps and len(data["series"]) == 2
+    for agg, series in zip(summary["aggregates"], data["series"], strict=True):
+        (run,) = [
+            r for r in result.runs if r.label == agg["label"] and r.seed == agg["median_run_seed"]
+        ]
+        assert series["label"] == run.label
+        step = np.array(series["step"])
+        assert 1000 < step.size <= 2000 and step[0] == 0 and step[-1] == steps
+        assert np.all(np.diff(step) > 0)
+        assert np.array_equal(series["x"], run.x[step, 0])
+        assert np.array_equal(series["y"], run.x[step, 1])
+        assert np.array_equal(series["loss"], run.loss[step])
+    assert "median run (by final loss) of 3 seeds" in page
+    assert f"at most 2,000 of its recorded rows (up to {steps + 1:,})" in page
+
+
+def test_a_folder_without_a_trajectory_has_no_slider(tmp_path):
+    page = build_report(make_folder(tmp_path / "r", {"kind": "run", "aggregates": []}))
+    assert 'id="scrub"' not in page
+
+
+def test_the_slider_in_a_real_browser_draws_the_run_up_to_the_chosen_step(cli, tmp_path):
+    """Move the slider and press keys in chromium; what is drawn is the run at that step."""
+    browser = _browser()
+    if browser is None:
+        pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
+    from matplotlib.image import imread
+
+    specs = ["sgd:lr=0.002,momentum=0.9", "adam:lr=0.05", "rmsprop:lr=0.01"]
+    steps = 300
+    opts = [a for s in specs for a in ("--opt", s)]
+    code, _, err = cli(
+        "run", *opts, "--problem", "rosenbrock", "--steps", str(steps), "--out", "r", "-q"
+    )
+    assert code == 0, err
+    url = write_report(tmp_path / "r").resolve().as_uri()
+    result = optcompare.run(specs, "rosenbrock", steps=steps)
+
+    def drawn() -> dict:
+        return tools.js(
+            "(function () { var out = {step: +document.getElementById('scrub')"
+            ".getAttribute('data-drawn-step'), label: document.getElementById('scrub-label')"
+            ".textContent, lines: []};"
+            "document.querySelectorAll('#scrub polyline').forEach(function (p) {"
+            "out.lines.push([p.getAttribute('class'), +p.getAttribute('data-i'),"
+            "+p.getAttribute('data-drawn-points'), p.getAttribute('data-last'),"
+            "p.getAttribute('points').trim().split(' ').length]); });"
+            "return out; })()"
+        )
+
+    def check(step: int) -> None:
+        now = drawn()
+        assert now["step"] == step and now["label"] == f"step {step} of {steps}"
+        assert len(now["lines"]) == 2 * len(specs)
+        for kind, i, points, last, listed in now["lines"]:
+            run = result.runs[i]
+            assert points == listed == step + 1  # steps 0 to `step`, none thinned
+            at, _, value = last.partition(":")
+            assert int(at) == step
+            if kind == "scrub-path":
+                assert [float(v) for v in value.split(",")] == run.x[step].tolist()
+            else:
+                assert float(value) == run.loss[step]
+
+    tools = DevTools(browser, tmp_path)
+    try:
+        tools.open(url)
+        check(steps)  # the page opens on the whole run
+        tools.js(
+            "(function () { var s = document.getElementById('scrub-step'); s.value = '37';"
+            "s.dispatchEvent(new Event('input')); })()"
+        )
+        check(37)
+        tools.key("ArrowLeft", 37)
+        check(36)
+        tools.key("ArrowRight", 39, shift=True)
+        check(66)
+        tools.key("Home", 36)
+        check(0)
+        tools.key("ArrowRight", 39)
+        tools.key("ArrowRight", 39)
+        check(2)
+        tools.js("document.getElementById('scrub').scrollIntoView()")
+        shot = tmp_path / "slider.png"
+        tools.screenshot(shot)
+    finally:
+        tools.close()
+    pixels = imread(shot)[..., :3]
+    assert pixels.shape[:2] == (1100, 1400) and pixels.std() > 0.05

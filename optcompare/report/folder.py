@@ -16,6 +16,8 @@ from optcompare.output import own_files
 REPORT = "report.html"
 SUMMARY = "summary.json"
 LESSON = "lesson.md"
+#: The run's recorded steps, which the page's step slider draws.
+TRAJECTORY = "trajectory.csv"
 
 #: Figures a browser shows from a data: URI; other figure formats are listed by name.
 EMBEDDED = {".png": "image/png", ".svg": "image/svg+xml", ".gif": "image/gif"}
@@ -97,6 +99,7 @@ class FolderContents:
         lesson: the text of ``lesson.md``, or None.
         skipped: ``(file name, why)`` of every file left out: a symbolic link, not
             a regular file, or a figure whose content is not of its type.
+        trajectory: the bytes of ``trajectory.csv`` (for the step slider), or None.
     """
 
     folder: str
@@ -106,6 +109,7 @@ class FolderContents:
     files: tuple[str, ...] = ()
     lesson: str | None = None
     skipped: tuple[tuple[str, str], ...] = ()
+    trajectory: bytes | None = None
 
 
 def read_folder(folder: Path) -> FolderContents:
@@ -142,6 +146,7 @@ def read_folder(folder: Path) -> FolderContents:
     files: list[str] = []
     skipped: list[tuple[str, str]] = []
     lesson = None
+    trajectory = None
     try:
         try:
             summary = json.loads(read_regular(folder, SUMMARY).decode("utf-8"))
@@ -161,6 +166,9 @@ def read_folder(folder: Path) -> FolderContents:
                         listed.append(name)
                 elif name == LESSON:
                     lesson = read_regular(folder, name).decode("utf-8", errors="replace")
+                elif name == TRAJECTORY:
+                    trajectory = read_regular(folder, name)
+                    files.append(name)
                 elif name != REPORT:
                     read_regular(folder, name, 0)  # listed by name only, if a regular file
                     files.append(name)
@@ -186,6 +194,7 @@ def read_folder(folder: Path) -> FolderContents:
         files=tuple(files),
         lesson=lesson,
         skipped=tuple(skipped),
+        trajectory=trajectory,
     )
 
 

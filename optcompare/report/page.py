@@ -19,14 +19,18 @@ from typing import Any
 from optcompare._version import __version__
 from optcompare.report.folder import EMBEDDED, FolderContents
 from optcompare.report.markdown import inline, render_markdown, split_title
+from optcompare.report.scrub import SCRIPT as SCRUB_SCRIPT
+from optcompare.report.scrub import scrub_section
 from optcompare.report.table import table_html
 from optcompare.summary.cells import get, is_number, number, text
 from optcompare.summary.tables import document_kind, document_tables
 
 CSS = resources.files("optcompare.report").joinpath("report.css").read_text(encoding="utf-8")
 
-# Optional: tells a test (or a curious reader) how many figures the browser decoded.
-SCRIPT = """\
+# Tells a test (or a curious reader) how many figures the browser decoded; then the
+# step slider (scrub.js), which does nothing on a page without one.
+SCRIPT = (
+    """\
 window.addEventListener("load", function () {
   var all = document.images, ok = 0;
   for (var i = 0; i < all.length; i++) {
@@ -35,6 +39,8 @@ window.addEventListener("load", function () {
   document.body.setAttribute("data-images-ok", ok + "/" + all.length);
 });
 """
+    + SCRUB_SCRIPT
+)
 
 CAPTIONS = {
     "loss": "Loss against step",
@@ -78,6 +84,7 @@ def render_report(contents: FolderContents) -> str:
     ]
     if lesson_html:
         parts.append(f'<section class="lesson">\n{lesson_html}\n</section>')
+    parts.append(_scrub(contents))
     parts.append(_figures_section(contents))
     parts.append(_results_section(doc, contents.lesson is not None))
     parts.append(_reproduce_section(contents))
@@ -149,6 +156,19 @@ def facts(doc: dict[str, Any], kind: str, problem: bool = True) -> list[str]:
 
 
 # --- sections -------------------------------------------------------------------------------
+
+
+def _scrub(contents: FolderContents) -> str:
+    """The step slider for a run folder with a trajectory.csv; a note if that file is odd."""
+    if contents.trajectory is None or document_kind(contents.summary) != "run":
+        return ""
+    try:
+        return scrub_section(contents.summary, contents.trajectory)
+    except (ValueError, IndexError, UnicodeDecodeError) as exc:
+        return (
+            '<section class="scrub">\n<p class="note">No step slider: '
+            f"trajectory.csv is not what a run writes ({escape(str(exc))}).</p>\n</section>"
+        )
 
 
 def _figures_section(contents: FolderContents) -> str:

@@ -1,0 +1,116 @@
+// The step slider: draws each label's path and loss curve up to the chosen step
+// from the JSON in the section's data-scrub attribute (see scrub.py).
+(function () {
+  var sec = document.getElementById("scrub");
+  if (!sec) { return; }
+  var d = JSON.parse(sec.getAttribute("data-scrub"));
+  var slider = document.getElementById("scrub-step");
+  var label = document.getElementById("scrub-label");
+  var play = document.getElementById("scrub-play");
+  var paths = sec.querySelector("svg.scrub-paths");
+  var losses = sec.querySelector("svg.scrub-loss");
+  var timer = null;
+
+  function size(svg) {
+    return { w: +svg.getAttribute("data-width"), h: +svg.getAttribute("data-height"),
+      l: +svg.getAttribute("data-left"), t: +svg.getAttribute("data-top") };
+  }
+  function ly(v) {
+    if (v === null) { return null; }
+    if (!d.log) { return v; }
+    return v > 0 ? Math.log(v) / Math.LN10 : null;
+  }
+  var lo = ly(d.loss_lo), hi = ly(d.loss_hi);
+  if (!(hi > lo)) { hi = lo + 1; }
+
+  // how many of a series' points have a step at most `step` (steps are increasing)
+  function count(s, step) {
+    var a = 0, b = s.step.length;
+    while (a < b) {
+      var m = (a + b) >> 1;
+      if (s.step[m] <= step) { a = m + 1; } else { b = m; }
+    }
+    return a;
+  }
+
+  // a run's rows stop before a divergence, and a null ends the drawing too
+  function draw(svg, kind, i, n, fx, fy, data) {
+    var line = svg.querySelector("polyline.scrub-" + kind + "[data-i='" + i + "']");
+    var head = svg.querySelector("circle.scrub-" + kind + "-head[data-i='" + i + "']");
+    var pts = [], last = -1;
+    for (var k = 0; k < n; k++) {
+      var X = fx(k), Y = fy(k);
+      if (X === null || Y === null) { break; }
+      pts.push(X.toFixed(2) + "," + Y.toFixed(2));
+      last = k;
+    }
+    line.setAttribute("points", pts.join(" "));
+    line.setAttribute("data-drawn-points", String(pts.length));
+    if (last >= 0) {
+      line.setAttribute("data-last", data(last));
+      head.setAttribute("cx", fx(last).toFixed(2));
+      head.setAttribute("cy", fy(last).toFixed(2));
+    } else {
+      line.removeAttribute("data-last");
+      head.setAttribute("cx", "-99");
+      head.setAttribute("cy", "-99");
+    }
+  }
+
+  function show(step) {
+    step = Math.max(0, Math.min(d.last, Math.round(step)));
+    slider.value = String(step);
+    label.textContent = "step " + step + " of " + d.last;
+    d.series.forEach(function (s, i) {
+      var n = count(s, step);
+      if (paths && d.window) {
+        var b = size(paths), wx = d.window[0], wy = d.window[1];
+        draw(paths, "path", i, n,
+          function (k) { return s.x[k] === null ? null : b.l + (s.x[k] - wx[0]) / (wx[1] - wx[0]) * b.w; },
+          function (k) { return s.y[k] === null ? null : b.t + (wy[1] - s.y[k]) / (wy[1] - wy[0]) * b.h; },
+          function (k) { return s.step[k] + ":" + s.x[k] + "," + s.y[k]; });
+      }
+      var c = size(losses);
+      draw(losses, "loss", i, n,
+        function (k) { return c.l + (d.last > 0 ? s.step[k] / d.last : 0) * c.w; },
+        function (k) {
+          var v = ly(s.loss[k]);
+          return v === null ? null : c.t + (hi - v) / (hi - lo) * c.h;
+        },
+        function (k) { return s.step[k] + ":" + s.loss[k]; });
+    });
+    sec.setAttribute("data-drawn-step", String(step));
+  }
+
+  function stop() {
+    if (timer !== null) { clearInterval(timer); timer = null; }
+    play.textContent = "Play";
+  }
+  play.addEventListener("click", function () {
+    if (timer !== null) { stop(); return; }
+    if (+slider.value >= d.last) { show(0); }
+    var by = Math.max(1, Math.round(d.last / 240));
+    play.textContent = "Pause";
+    timer = setInterval(function () {
+      show(+slider.value + by);
+      if (+slider.value >= d.last) { stop(); }
+    }, 25);
+  });
+  slider.addEventListener("input", function () { stop(); show(+slider.value); });
+  // the slider handles its own keys when focused; elsewhere on the page these move it too
+  document.addEventListener("keydown", function (e) {
+    if (e.target === slider || e.altKey || e.ctrlKey || e.metaKey) { return; }
+    var tag = e.target && e.target.tagName;
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") { return; }
+    var big = Math.max(1, Math.round(d.last / 10)), now = +slider.value, to = null;
+    if (e.key === "ArrowRight") { to = now + (e.shiftKey ? big : 1); }
+    else if (e.key === "ArrowLeft") { to = now - (e.shiftKey ? big : 1); }
+    else if (e.key === "Home") { to = 0; }
+    else if (e.key === "End") { to = d.last; }
+    if (to === null) { return; }
+    e.preventDefault();
+    stop();
+    show(to);
+  });
+  show(d.last);
+})();
