@@ -9,12 +9,13 @@ from typing import Any
 
 from optcompare._version import __version__
 
-__all__ = ["__version__", "basins", "run", "sweep"]
+__all__ = ["__version__", "basins", "live", "run", "sweep"]
 
 _LAZY = {
     "run": "optcompare.api",
     "sweep": "optcompare.experiments.sweep",
     "basins": "optcompare.experiments.basins",
+    "live": "optcompare.live",
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from optcompare._version import __version__
-from optcompare.cli import catalog, lesson, report, run, sweep
+from optcompare.cli import catalog, lesson, live, report, run, sweep
 from optcompare.cli.group import CONTEXT, Group
 
 
@@ -32,6 +32,7 @@ for _command in (
     sweep.sweep,
     sweep.basins,
     run.animate,
+    live.live,
     lesson.lesson,
     report.report,
     catalog.list_,

@@ -1,0 +1,95 @@
+"""``optcompare live``: an interactive window to move each optimizer's settings and watch.
+
+    import optcompare
+    w = optcompare.live(["sgd:lr=0.002,momentum=0.9", "adam:lr=0.05"], "rosenbrock")
+
+In Jupyter with ipympl (``pip install "optcompare[notebook]"`` and ``%matplotlib
+widget``) the window appears in the notebook; elsewhere in matplotlib's window.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import types
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from optcompare.live.widget import DPI, FIGSIZE, Live
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["DPI", "FIGSIZE", "Live", "live", "no_window_reason"]
+
+#: matplotlib backends that draw no window.
+NON_INTERACTIVE = {"agg", "pdf", "ps", "svg", "cairo", "pgf", "template"}
+
+
+def no_window_reason() -> str | None:
+    """Why no interactive window can open here (None: one can).
+
+    Checks, without opening anything: a backend that draws no window (``MPLBACKEND=Agg``),
+    no screen (no ``DISPLAY`` or ``WAYLAND_DISPLAY`` on Linux), and tkinter, which
+    matplotlib's default window backend needs.
+    """
+    backend = os.environ.get("MPLBACKEND", "").strip().lower()
+    if backend.startswith("module://"):
+        return None  # a backend of the user's choice (ipympl's); trust it
+    if backend in NON_INTERACTIVE:
+        return f"MPLBACKEND={backend} draws no window"
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        return "no screen (DISPLAY is not set)"
+    if backend in ("", "tkagg", "tkcairo"):
+        try:
+            import tkinter  # noqa: F401
+        except ImportError:
+            return "tkinter is not installed"
+    return None
+
+
+def live(
+    optimizers: str | Sequence[str],
+    problem: str,
+    steps: int = 200,
+    start: Sequence[float] | None = None,
+    seed: int = 0,
+    colors: dict[str, str] | None = None,
+    figure: Figure | None = None,
+    echo: Callable[[str], None] = print,
+) -> Live:
+    """The live window comparing ``optimizers`` on the 2-D ``problem``.
+
+    Args:
+        optimizers: one spec or a list, e.g. ``["sgd:lr=0.002,momentum=0.9", "adam"]``.
+        problem: a 2-D problem spec such as ``"rosenbrock"`` or ``"himmelblau:noise=1"``.
+        steps: optimizer steps per run (default 200: a path still readable as it grows).
+        start: start point (default: the problem's).
+        seed: the seed of the noise streams (default 0, as ``optcompare run``).
+        colors: colours by optimizer name, over the fixed colour of each optimizer.
+        figure: draw into this figure (default None: a new pyplot figure of
+            :data:`FIGSIZE` inches at :data:`DPI`, so the backend shows it).
+        echo: where the ``c`` key sends the reproducing command (default print).
+
+    Returns:
+        The :class:`Live` window; keep a reference while it is open.
+    """
+    if figure is None:
+        from matplotlib import pyplot as plt
+
+        figure = plt.figure(figsize=FIGSIZE, dpi=DPI)
+    specs = [optimizers] if isinstance(optimizers, str) else list(optimizers)
+    return Live(figure, specs, problem, steps, start, seed, colors, echo)
+
+
+class _CallableModule(types.ModuleType):
+    """This package, callable as :func:`live`: importing ``optcompare.live`` binds the
+    package to that name on ``optcompare``, and ``optcompare.live(...)`` must still work."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Live:
+        return live(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

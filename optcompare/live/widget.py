@@ -1,0 +1,357 @@
+"""The live window: contours with every optimizer's path, loss curves, and controls.
+
+Every artist is made once; a control recomputes only what it changed (one optimizer
+for its own sliders, all of them for the start, steps and noise) and moves the data
+of the existing lines, so the contours are computed once per window.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from optcompare.experiments.run import run as run_experiment
+from optcompare.live import controls
+from optcompare.live.panels import draw_static
+from optcompare.plotting.colors import inks
+from optcompare.plotting.style import problem_title
+from optcompare.problem import make_problem
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from optcompare.experiments.records import Run
+
+#: Figure size (inches) and resolution of the window and its snapshot: 1400 x 900 pixels.
+FIGSIZE = (14.0, 9.0)
+DPI = 100
+
+#: A loss - f* at or below this is drawn at it on the log axis (0 has no logarithm).
+LOSS_FLOOR = 1e-16
+
+KEYMAP = "keys: space play/pause · r reset · c print the run command · h show/hide this map"
+
+
+class Live:
+    """The live comparison window; :func:`optcompare.live.live` builds one.
+
+    Attributes:
+        figure: the matplotlib figure holding everything.
+        runs: the current run of each optimizer, in the order given.
+        start, steps, noise: the current start point, step count and gradient noise.
+    """
+
+    def __init__(
+        self,
+        figure: Figure,
+        optimizers: Sequence[str],
+        problem: str,
+        steps: int = 200,
+        start: Sequence[float] | None = None,
+        seed: int = 0,
+        colors: dict[str, str] | None = None,
+        echo: Callable[[str], None] = print,
+    ) -> None:
+        from optcompare.optimizers import OPTIMIZERS
+
+        self.figure = figure
+        self.problem = make_problem(problem)
+        if self.problem.dim != 2:
+            raise ValueError(
+                f"live draws paths over the contours of a 2-D problem; "
+                f"{self.problem.spec} has {self.problem.dim} coordinates"
+            )
+        self.base_problem = problem
+        self.seed = seed
+        self.echo = echo
+        self.entries = [
+            controls.entry(t, {p.name: p.default for p in OPTIMIZERS.get(n).params})
+            for t, n in ((t, t.partition(":")[0].strip().lower()) for t in optimizers)
+        ]
+        self._initial = (
+            [(e.lr, e.second_value, e.visible) for e in self.entries],
+            tuple(float(v) for v in (start or self.problem.start()[:2])),
+            int(steps),
+            self.problem.noise,
+        )
+        self.start = self._initial[1]
+        self.steps = int(steps)
+        self.noise = self.problem.noise
+        self.shown = self.steps  # steps drawn; play grows it to steps
+        self.playing = False
+        self._quiet = False  # set while reset moves the sliders
+        self.ink = inks([(str(i), e.name) for i, e in enumerate(self.entries)], colors)
+        self.runs: list[Run] = [self._compute(e) for e in self.entries]
+        self._layout()
+        self._refresh_all()
+
+    # -- computing -------------------------------------------------------------
+    def problem_spec(self) -> str:
+        return controls.with_noise(self.base_problem, self.noise)
+
+    def _compute(self, e: controls.Entry) -> Run:
+        result = run_experiment(
+            [e.spec()], self.problem_spec(), steps=self.steps, start=self.start, seed=self.seed
+        )
+        return result.runs[0]
+
+    def recompute(self, i: int | None = None) -> None:
+        """Rerun optimizer ``i`` (None: every one) with the current settings and redraw."""
+        if self._quiet:
+            return
+        for k in range(len(self.entries)) if i is None else [i]:
+            self.runs[k] = self._compute(self.entries[k])
+        self.shown = self.steps
+        self._refresh_all()
+
+    def command(self) -> str:
+        """The ``optcompare run`` command that reproduces the current view."""
+        return controls.run_command(
+            self.entries, self.problem_spec(), self.steps, self.start, self.seed
+        )
+
+    # -- drawing -----------------------------------------------------------------
+    def _layout(self) -> None:
+        from matplotlib.widgets import Button, CheckButtons, Slider
+
+        fig = self.figure
+        n = len(self.entries)
+        row = min(0.045, 0.28 / max(n, 1))
+        top = 0.35  # the controls live below this line, the plots above it
+        self.ax_path = fig.add_axes((0.05, top + 0.06, 0.40, 0.50))
+        self.ax_loss = fig.add_axes((0.55, top + 0.06, 0.42, 0.50))
+        self.start_marker, self.log_loss = draw_static(self.ax_path, self.ax_loss, self.problem)
+        self.lines: list[dict[str, Any]] = []
+        self.widgets: list[dict[str, Any]] = []
+        for i, e in enumerate(self.entries):
+            ink = self.ink[str(i)]
+            (path,) = self.ax_path.plot([], [], color=ink.color, ls=ink.linestyle, lw=1.8, zorder=3)
+            (head,) = self.ax_path.plot(
+                [], [], ls="none", marker="o", ms=8, color=ink.color, mec="black", zorder=5
+            )
+            why = self.ax_path.annotate(
+                "", (0, 0), xytext=(6, 6), textcoords="offset points", fontsize=9, color=ink.color
+            )
+            (loss,) = self.ax_loss.plot([], [], color=ink.color, ls=ink.linestyle, lw=2.0)
+            (tip,) = self.ax_loss.plot([], [], ls="none", marker="o", ms=6, color=ink.color)
+            self.lines.append({"path": path, "head": head, "why": why, "loss": loss, "tip": tip})
+            y = top - (i + 1) * row
+            box = CheckButtons(fig.add_axes((0.01, y, 0.16, row * 0.9)), [e.name], [e.visible])
+            box.labels[0].set_color(ink.color)
+            lo, hi = controls.lr_range(e.lr)
+            lr = Slider(
+                fig.add_axes((0.24, y, 0.25, row * 0.7)),
+                "lr",
+                lo,
+                hi,
+                valinit=float(np.log10(e.lr)),
+                color=ink.color,
+            )
+            lr.valtext.set_text(controls.number(e.lr))
+            box.on_clicked(functools.partial(self._toggle_clicked, i))
+            lr.on_changed(functools.partial(self._set_lr, i))
+            parts: dict[str, Any] = {"box": box, "lr": lr}
+            if e.second is not None and e.second_value is not None:
+                second = Slider(
+                    fig.add_axes((0.66, y, 0.25, row * 0.7)),
+                    e.second.name,
+                    e.second.low,
+                    e.second.high,
+                    valinit=e.second_value,
+                    color=ink.color,
+                )
+                second.on_changed(functools.partial(self._set_second, i))
+                parts["second"] = second
+            self.widgets.append(parts)
+        self.steps_slider = Slider(
+            fig.add_axes((0.08, 0.02, 0.22, 0.025)),
+            "steps",
+            1,
+            max(2000, self.steps),
+            valinit=self.steps,
+            valstep=1,
+        )
+        self.steps_slider.on_changed(self._set_steps)
+        self.noise_slider = Slider(
+            fig.add_axes((0.40, 0.02, 0.18, 0.025)),
+            "noise",
+            controls.NOISE_RANGE[0],
+            max(controls.NOISE_RANGE[1], self.noise),
+            valinit=self.noise,
+        )
+        self.noise_slider.on_changed(self._set_noise)
+        self.play_button = Button(fig.add_axes((0.68, 0.012, 0.08, 0.04)), "play")
+        self.play_button.on_clicked(lambda _e: self.toggle_play())
+        self.reset_button = Button(fig.add_axes((0.78, 0.012, 0.08, 0.04)), "reset")
+        self.reset_button.on_clicked(lambda _e: self.reset())
+        self.keymap = fig.text(0.5, 0.065, KEYMAP, ha="center", fontsize=10, color="0.3")
+        self.title = fig.suptitle("", fontsize=13)
+        fig.canvas.mpl_connect("button_press_event", self._on_click)
+        fig.canvas.mpl_connect("key_press_event", self._on_key)
+        manager = getattr(fig.canvas, "manager", None)
+        if manager is not None and getattr(manager, "key_press_handler_id", None):
+            # the toolbar's keys (r, h, c, s...) would clash with the window's own
+            fig.canvas.mpl_disconnect(manager.key_press_handler_id)
+
+    def loss_of(self, run: Run) -> np.ndarray:
+        """The plotted loss of ``run``: loss - f* floored at :data:`LOSS_FLOOR` when f* is
+        known (log axis), else the loss."""
+        f_star = self.problem.f_star
+        if f_star is None:
+            return run.loss
+        return np.maximum(run.loss - f_star, LOSS_FLOOR)
+
+    def _refresh(self, i: int) -> None:
+        run, art, e = self.runs[i], self.lines[i], self.entries[i]
+        k = min(self.shown, len(run.loss) - 1)
+        xy = run.x[: k + 1, :2]
+        ok = np.all(np.isfinite(xy), axis=1)
+        art["path"].set_data(xy[ok, 0], xy[ok, 1])
+        y = self.loss_of(run)[: k + 1]
+        fin = np.isfinite(y)
+        art["loss"].set_data(np.arange(k + 1)[fin], y[fin])
+        last = int(np.flatnonzero(ok)[-1]) if ok.any() else None
+        gone = run.diverged_at is not None and run.diverged_at <= k
+        if last is not None:
+            art["head"].set_data(xy[last : last + 1, 0], xy[last : last + 1, 1])
+            art["tip"].set_data([last], y[last : last + 1])
+        art["head"].set_marker("X" if gone else "o")
+        art["tip"].set_marker("X" if gone else "o")
+        if gone and last is not None:
+            # where it left the view, when its last point lies beyond it
+            (x0, x1), (y0, y1) = self.ax_path.get_xlim(), self.ax_path.get_ylim()
+            at = (float(np.clip(xy[last, 0], x0, x1)), float(np.clip(xy[last, 1], y0, y1)))
+            art["head"].set_data([at[0]], [at[1]])
+            art["why"].xy = at
+            art["why"].set_text(f"diverged at step {run.diverged_at}: {run.diverged_reason}")
+        else:
+            art["why"].set_text("")
+        for a in art.values():
+            a.set_visible(e.visible)
+
+    def _refresh_all(self) -> None:
+        for i in range(len(self.entries)):
+            self._refresh(i)
+        self.start_marker.set_data([self.start[0]], [self.start[1]])
+        self._loss_limits()
+        self._retitle()
+
+    def _retitle(self) -> None:
+        noise = f", noise {self.noise:g}" if self.noise else ""
+        self.title.set_text(
+            f"{problem_title(self.problem)}{noise}: step {self.shown} of {self.steps} "
+            f"from ({self.start[0]:.3g}, {self.start[1]:.3g}), seed {self.seed}"
+        )
+        self.figure.canvas.draw_idle()
+
+    def _loss_limits(self) -> None:
+        ys = [self.loss_of(r) for r, e in zip(self.runs, self.entries, strict=True) if e.visible]
+        every = np.concatenate(ys) if ys else np.array([])
+        every = every[np.isfinite(every)]
+        self.ax_loss.set_xlim(0, max(self.steps, 1))
+        if every.size:
+            lo, hi = float(every.min()), float(every.max())
+            if self.log_loss:
+                lo, hi = lo / 2.0, max(hi * 2.0, lo * 10.0)
+            else:
+                pad = 0.05 * (hi - lo) or 1.0
+                lo, hi = lo - pad, hi + pad
+            self.ax_loss.set_ylim(lo, min(hi, 1e300))
+
+    # -- events --------------------------------------------------------------------
+    def _set_lr(self, i: int, v: float) -> None:
+        # three digits: the lr the window runs is the one the printed command gives
+        self.entries[i].lr = float(f"{10.0**v:.3g}")
+        self.widgets[i]["lr"].valtext.set_text(f"{self.entries[i].lr:g}")
+        self.recompute(i)
+
+    def _set_second(self, i: int, v: float) -> None:
+        self.entries[i].second_value = float(v)
+        self.recompute(i)
+
+    def _toggle_clicked(self, i: int, _label: str | None) -> None:
+        self._toggle(i)
+
+    def _toggle(self, i: int) -> None:
+        self.entries[i].visible = not self.entries[i].visible
+        self._refresh_all()
+
+    def _set_steps(self, v: float) -> None:
+        self.steps = int(v)
+        self.recompute()
+
+    def _set_noise(self, v: float) -> None:
+        self.noise = float(v)
+        self.recompute()
+
+    def set_start(self, x: float, y: float) -> None:
+        """Start every optimizer at (x, y) and rerun them all."""
+        self.start = (float(x), float(y))
+        self.recompute()
+
+    def _on_click(self, event: Any) -> None:
+        toolbar = getattr(self.figure.canvas, "toolbar", None)
+        if event.inaxes is not self.ax_path or event.button != 1 or getattr(toolbar, "mode", ""):
+            return  # a zoom or pan of the toolbar is not a new start
+        self.set_start(event.xdata, event.ydata)
+
+    def _on_key(self, event: Any) -> None:
+        if event.key == " ":
+            self.toggle_play()
+        elif event.key == "r":
+            self.reset()
+        elif event.key == "c":
+            self.echo(self.command())
+        elif event.key == "h":
+            self.keymap.set_visible(not self.keymap.get_visible())
+            self.figure.canvas.draw_idle()
+
+    def toggle_play(self) -> None:
+        """Start growing the paths from step 0, or pause them where they are."""
+        if not hasattr(self, "_timer"):
+            self._timer = self.figure.canvas.new_timer(interval=40)
+            self._timer.add_callback(self.advance)
+        self.playing = not self.playing
+        if self.playing:
+            if self.shown >= self.steps:
+                self.shown = 0
+            self._timer.start()
+        else:
+            self._timer.stop()
+        self.play_button.label.set_text("pause" if self.playing else "play")
+        self.figure.canvas.draw_idle()
+
+    def advance(self) -> None:
+        """One tick of play: about 1/150 of the steps further (at least one step)."""
+        self.shown = min(self.steps, self.shown + max(1, self.steps // 150))
+        if self.shown >= self.steps and self.playing:
+            self.toggle_play()
+        for i in range(len(self.entries)):
+            self._refresh(i)
+        self._retitle()
+
+    def reset(self) -> None:
+        """Every control back to where the window opened, and every optimizer rerun."""
+        settings, start, steps, noise = self._initial
+        self._quiet = True
+        try:
+            for e, w, (lr, second, visible) in zip(
+                self.entries, self.widgets, settings, strict=True
+            ):
+                w["lr"].set_val(float(np.log10(lr)))
+                if "second" in w:
+                    w["second"].set_val(second)
+                if e.visible != visible:
+                    w["box"].set_active(0)
+                e.lr, e.second_value, e.visible = lr, second, visible
+            self.steps_slider.set_val(steps)
+            self.noise_slider.set_val(noise)
+        finally:
+            self._quiet = False
+        self.start, self.steps, self.noise = start, steps, noise
+        if self.playing:
+            self.toggle_play()
+        self.recompute()

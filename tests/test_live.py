@@ -1,0 +1,189 @@
+"""The live window driven on Agg: sliders, a click and keys redraw what optcompare.run gives."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from matplotlib.backend_bases import KeyEvent, MouseEvent
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+import optcompare
+from optcompare.cli import main
+from optcompare.live import DPI, FIGSIZE
+from optcompare.live.controls import SECOND
+
+
+def _window(opts, problem="rosenbrock", steps=60, **kw):
+    fig = Figure(figsize=FIGSIZE, dpi=DPI)
+    FigureCanvasAgg(fig)
+    said: list[str] = []
+    w = optcompare.live(opts, problem, steps=steps, figure=fig, echo=said.append, **kw)
+    return w, said
+
+
+def _drawn_path(w, i):
+    line = w.lines[i]["path"]
+    return np.column_stack([line.get_xdata(), line.get_ydata()])
+
+
+def _expected(spec, problem, steps, start, seed=0):
+    run = optcompare.run([spec], problem, steps=steps, start=start, seed=seed).runs[0]
+    return run.x[np.all(np.isfinite(run.x), axis=1)]
+
+
+def test_sliders_rerun_one_optimizer_as_run_would():
+    w, _ = _window(["sgd:lr=0.001,momentum=0.5", "adam:lr=0.05"])
+    before_adam = _drawn_path(w, 1).copy()
+    w.widgets[0]["lr"].set_val(np.log10(0.002))
+    w.widgets[0]["second"].set_val(0.9)
+    got = _drawn_path(w, 0)
+    want = _expected("sgd:lr=0.002,momentum=0.9", "rosenbrock", 60, [-1.2, 1.0])
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(_drawn_path(w, 1), before_adam)  # untouched
+    losses = w.lines[0]["loss"].get_ydata()
+    assert len(losses) == 61
+
+
+@pytest.mark.parametrize("name", sorted(SECOND))
+def test_every_second_hyperparameter_reaches_the_run(name):
+    w, _ = _window([name], steps=20)
+    knob = SECOND[name]
+    value = knob.low + 0.37 * (knob.high - knob.low)
+    w.widgets[0]["second"].set_val(value)
+    assert w.runs[0].hyperparameters[knob.name] == pytest.approx(value)
+
+
+def test_click_sets_the_start_and_keys_act():
+    w, said = _window(["sgd:lr=0.002,momentum=0.9", "adam:lr=0.05"], problem="himmelblau")
+    canvas = w.figure.canvas
+    canvas.draw()
+    px, py = w.ax_path.transData.transform((1.0, -2.0))
+    click = MouseEvent("button_press_event", canvas, px, py, button=1)
+    canvas.callbacks.process("button_press_event", click)
+    assert w.start == pytest.approx((1.0, -2.0), abs=0.02)
+    for i, spec in enumerate(["sgd:lr=0.002,momentum=0.9", "adam:lr=0.05"]):
+        want = _expected(spec, "himmelblau", 60, list(w.start))
+        np.testing.assert_array_equal(_drawn_path(w, i), want)
+    canvas.callbacks.process("key_press_event", KeyEvent("key_press_event", canvas, "c"))
+    assert len(said) == 1 and said[0].startswith("optcompare run --opt sgd:lr=0.002,momentum=0.9")
+    assert f"--start {w.start[0]!r},{w.start[1]!r}" in said[0]
+    shown = w.keymap.get_visible()
+    canvas.callbacks.process("key_press_event", KeyEvent("key_press_event", canvas, "h"))
+    assert w.keymap.get_visible() is not shown
+    w.widgets[1]["lr"].set_val(-1.0)
+    canvas.callbacks.process("key_press_event", KeyEvent("key_press_event", canvas, "r"))
+    from optcompare.problem import make_problem
+
+    assert w.start == tuple(make_problem("himmelblau").start())
+    assert w.entries[1].lr == 0.05
+    np.testing.assert_array_equal(
+        _drawn_path(w, 1), _expected("adam:lr=0.05", "himmelblau", 60, list(w.start))
+    )
+
+
+def test_play_grows_the_paths_from_the_start():
+    w, _ = _window(["adam:lr=0.05"], steps=300)
+    w.toggle_play()
+    assert w.playing and w.shown == 0
+    w.advance()
+    assert len(_drawn_path(w, 0)) == 1 + 300 // 150
+    while w.playing:
+        w.advance()
+    assert w.shown == 300 and len(_drawn_path(w, 0)) == 301
+
+
+def test_noise_and_steps_sliders_rerun_everything():
+    w, said = _window(["sgd:lr=0.001"], problem="himmelblau", steps=40)
+    w.noise_slider.set_val(2.0)
+    w.steps_slider.set_val(25)
+    want = _expected("sgd:lr=0.001", "himmelblau:noise=2.0", 25, list(w.start))
+    np.testing.assert_array_equal(_drawn_path(w, 0), want)
+    assert "noise 2" in w.title.get_text() and "of 25" in w.title.get_text()
+
+
+def test_a_diverged_run_ends_in_an_x_with_its_reason():
+    w, _ = _window(["sgd:lr=0.5"], steps=50)
+    assert w.runs[0].diverged_at is not None
+    assert w.lines[0]["head"].get_marker() == "X"
+    assert w.lines[0]["why"].get_text().startswith(f"diverged at step {w.runs[0].diverged_at}")
+
+
+def test_hidden_optimizer_is_not_drawn_nor_printed():
+    w, said = _window(["sgd:lr=0.002", "adam:lr=0.05"])
+    w.widgets[0]["box"].set_active(0)
+    assert not w.lines[0]["path"].get_visible() and w.lines[1]["path"].get_visible()
+    assert "--opt sgd" not in w.command() and "--opt adam" in w.command()
+
+
+def test_snapshot_file_has_the_window_size(tmp_path):
+    from matplotlib.image import imread
+
+    out = tmp_path / "live.png"
+    res = CliRunner().invoke(
+        main,
+        ["live", "--opt", "sgd:lr=0.002,momentum=0.9", "--opt", "adam:lr=0.05",
+         "--problem", "rosenbrock", "--steps", "100", "--snapshot", str(out)],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert imread(out).shape[:2] == (FIGSIZE[1] * DPI, FIGSIZE[0] * DPI)
+
+
+def test_without_a_screen_one_line_and_exit_1(monkeypatch):
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    res = CliRunner().invoke(main, ["live", "--opt", "sgd", "--problem", "rosenbrock"])
+    assert res.exit_code == 1
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and "--snapshot" in lines[0] and "tkinter" in lines[0]
+
+
+def test_live_refuses_a_problem_not_in_the_plane():
+    res = CliRunner().invoke(main, ["live", "--opt", "sgd", "--problem", "rosenbrock:dim=3"])
+    assert res.exit_code == 2 and "2-D" in res.output
+
+
+def _tk_available() -> bool:
+    try:
+        import tkinter  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb is not installed")
+@pytest.mark.skipif(not _tk_available(), reason="tkinter is not installed")
+def test_real_window_on_a_virtual_screen(tmp_path):
+    from matplotlib.image import imread
+
+    display = ":97"
+    xvfb = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(1.0)
+        out = tmp_path / "window.png"
+        env = {**os.environ, "MPLBACKEND": "TkAgg", "DISPLAY": display}
+        code = (
+            "import matplotlib, sys; from optcompare.cli import main; "
+            "sys.argv=['optcompare','live','--opt','adam:lr=0.05','--problem','himmelblau',"
+            f"'--snapshot',{str(out)!r}]; "
+            "import atexit; atexit.register(lambda: print(matplotlib.get_backend())); main()"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip().splitlines()[-1].lower() == "tkagg"
+        assert imread(out).shape[:2] == (FIGSIZE[1] * DPI, FIGSIZE[0] * DPI)
+    finally:
+        xvfb.terminate()
+        xvfb.wait(timeout=10)
