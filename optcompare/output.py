@@ -5,16 +5,14 @@
 :class:`Contents`: its kind and the files its folder holds (a mapping of file
 name to the function that writes it), so the commands only choose and deliver.
 
-Everything is first written into a hidden temporary folder
-(``.NAME.tmp-PID-XXXXXXXX``) next to the target.  A new folder is then renamed
-into place in one step, so an interrupted run (Ctrl-C, SIGTERM, a full disk, a
-crash while plotting) leaves nothing half-written; temporary folders that a
-killed process could not remove are removed by the next write.  Into an
-existing folder, files are moved one by one (each move atomic, signals held
-until all are done), and only files that optcompare wrote there and nobody
-changed since are replaced: the folder's manifest (``.optcompare-files``)
-records the kind of result and each file's size and SHA-256, and
-:mod:`optcompare.manifest` decides what may be replaced.
+Everything is first written into a hidden temporary folder (``.NAME.tmp-PID-XXXXXXXX``)
+next to the target.  A new folder is then renamed into place in one step, so an interrupted
+run (Ctrl-C, SIGTERM, a full disk, a crash while plotting) leaves nothing half-written;
+temporary folders that a killed process could not remove are removed by the next write.
+Into an existing folder, files are moved one by one (each move atomic, signals held until
+all are done), and only files that optcompare wrote there and nobody changed since are
+replaced: the folder's manifest (``.optcompare-files``) records the kind of result and each
+file's size and SHA-256, and :mod:`optcompare.manifest` decides what may be replaced.
 """
 
 from __future__ import annotations
@@ -103,7 +101,10 @@ def write_chunks(path: Path, chunks: Iterable[str]) -> None:
 
 
 def save_figure(path: Path, fig: Figure, fmt: str) -> None:
-    fig.savefig(path, format=fmt)
+    from optcompare.plotting.restyle import for_file  # the current style; SVG keeps its text
+
+    with for_file(fig) as styled:
+        styled.savefig(path, format=fmt)
 
 
 def save_animation(path: Path, anim: Animation, fps: int) -> None:

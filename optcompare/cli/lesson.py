@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from optcompare.cli.options import HELP, budget_option, out_option, report_option
+from optcompare.cli.style_option import style_option
 
 LESSON_EPILOG = """\b
 Examples:
@@ -37,6 +38,7 @@ Examples:
 @click.option("--quiet", "-q", is_flag=True, help="Print only the output folder's path.")
 @report_option
 @budget_option
+@style_option
 @click.pass_context
 def lesson(ctx, name, out, fmt, as_json, quiet, with_report):
     """List the classroom lessons, or run one into a folder.

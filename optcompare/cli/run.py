@@ -19,6 +19,7 @@ from optcompare.cli.options import (
     steps_unless_passes,
     x_axis_option,
 )
+from optcompare.cli.style_option import style_option
 
 RUN_EPILOG = """\b
 Examples:
@@ -132,6 +133,7 @@ def _default_folder(result):
 @comparison_options
 @output_options
 @color_option
+@style_option
 @click.pass_context
 def run(
     ctx,
@@ -226,6 +228,7 @@ def run(
 @click.option("--quiet", "-q", is_flag=True, help="Print only the output folder's path.")
 @report_option
 @color_option
+@style_option
 @click.pass_context
 def animate(
     ctx,

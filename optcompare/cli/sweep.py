@@ -16,6 +16,7 @@ from optcompare.cli.options import (
     problem_options,
     steps_unless_passes,
 )
+from optcompare.cli.style_option import style_option
 
 SWEEP_EPILOG = """\b
 Examples:
@@ -63,6 +64,7 @@ Examples:
 @objective_option
 @output_options
 @color_option
+@style_option
 @click.pass_context
 def sweep(
     ctx,
@@ -145,6 +147,7 @@ def sweep(
     help="Starts per side of the grid over the window.",
 )
 @output_options
+@style_option
 @click.pass_context
 def basins(
     ctx,

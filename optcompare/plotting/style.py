@@ -8,7 +8,10 @@ a lesson look alike.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,13 +39,16 @@ __all__ = [
     "MINIMUM_STYLE",
     "OPTIMIZER_COLORS",
     "OUTSIDE",
+    "Style",
     "PALETTE",
     "PATH_FIGSIZE",
+    "STYLES",
     "TICKS",
     "TITLE",
     "By",
     "Ink",
     "by_label_note",
+    "current_style",
     "check_colors",
     "finite",
     "gaps",
@@ -62,6 +68,8 @@ __all__ = [
     "retitle",
     "root_figure",
     "style_axes",
+    "style_named",
+    "use_style",
     "valid",
 ]
 
@@ -274,3 +282,58 @@ def last_finite(y: np.ndarray) -> int | None:
 def gaps(y: np.ndarray) -> np.ndarray:
     """y with non-finite values as NaN: matplotlib leaves a gap there."""
     return np.where(np.isfinite(y), y, np.nan)
+
+
+# -- paper and talk: one look per setting (applied by optcompare.plotting.restyle) ------
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a finished figure is resized and re-inked for where it is shown.
+
+    ``figsize`` None keeps each figure's own size; the factors multiply every font
+    size, line width and marker size the plot functions chose, so one set of plot
+    functions serves both looks and colours never change.
+    """
+
+    name: str
+    figsize: tuple[float, float] | None
+    text: float
+    line: float
+    marker: float
+
+
+#: ``paper`` is the look every plot function draws (the default); ``talk`` is 16:9,
+#: 13.33 x 7.5 inches (a widescreen slide) at :data:`DPI`, i.e. 2000 x 1125 pixels, with
+#: type 1.75 times larger (titles 24.5 pt, tick labels 19 pt) and lines twice as thick,
+#: sizes chosen to be read from the back of a lecture room on a projected slide.
+STYLES: dict[str, Style] = {
+    "paper": Style("paper", None, 1.0, 1.0, 1.0),
+    "talk": Style("talk", (40 / 3, 7.5), 1.75, 2.0, 1.6),
+}
+
+# a context variable, not a global: the command line sets it for one command, so
+# lessons and the figure writer pick it up without passing it through every call
+_STYLE: ContextVar[str] = ContextVar("optcompare_style", default="paper")
+
+
+def style_named(name: str) -> Style:
+    try:
+        return STYLES[name]
+    except KeyError:
+        raise ValueError(f"unknown style '{name}'; choose 'paper' or 'talk'") from None
+
+
+def current_style() -> Style:
+    """The style figures are written in here (default ``paper``; see :func:`use_style`)."""
+    return STYLES[_STYLE.get()]
+
+
+@contextmanager
+def use_style(name: str) -> Iterator[Style]:
+    """``with use_style("talk"):`` every figure written inside is in that style."""
+    token = _STYLE.set(style_named(name).name)
+    try:
+        yield current_style()
+    finally:
+        _STYLE.reset(token)
