@@ -108,9 +108,9 @@ def save_figure(path: Path, fig: Figure, fmt: str) -> None:
 
 
 def save_animation(path: Path, anim: Animation, fps: int) -> None:
-    from matplotlib.animation import PillowWriter  # Pillow comes with matplotlib
+    from matplotlib.animation import FFMpegWriter, PillowWriter  # Pillow comes with matplotlib
 
-    anim.save(path, writer=PillowWriter(fps=fps))
+    anim.save(path, writer=(FFMpegWriter if path.suffix == ".mp4" else PillowWriter)(fps=fps))
 
 
 def text_file(text: str) -> Writer:
@@ -173,14 +173,14 @@ def run_files(
 
 
 def animation_files(
-    result: Result, command: str, frames: int, fps: int, colors: Mapping[str, str] | None = None
+    result: Result, command: str, fps: int, fmt: str = "gif", **options: Any
 ) -> tuple[dict[str, Any], Contents]:
-    """A run's data files and animation.gif (the paths growing beside the loss)."""
+    """A run's data files and animation.{gif,mp4}; ``options`` go to plotting.path_animation."""
     from optcompare import plotting
 
     doc, data = run_files(result, command, plot=False)
-    _, anim = plotting.path_animation(result, frames=frames, fps=fps, colors=colors)
-    return doc, Contents("animate", {**data.files, "animation.gif": animation_file(anim, fps)})
+    _, anim = plotting.path_animation(result, fps=fps, **options)
+    return doc, Contents("animate", {**data.files, f"animation.{fmt}": animation_file(anim, fps)})
 
 
 def sweep_files(

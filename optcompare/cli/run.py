@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import click
@@ -43,6 +44,8 @@ Examples:
       --problem rosenbrock
   optcompare animate --opt all --problem himmelblau --steps 200 \\
       --fps 10 --frames 40
+  optcompare animate --opt sgd:lr=0.002,momentum=0.9 --opt adam:lr=0.05 \\
+      --problem rosenbrock --size 1080p --format mp4
 """
 
 
@@ -214,14 +217,30 @@ def run(
     type=click.IntRange(1, 60),
     default=15,
     show_default=True,
-    help="Frames per second of the GIF.",
+    help="Frames per second of the animation.",
 )
 @click.option(
     "--frames",
     type=click.IntRange(2, 300),
     default=60,
     show_default=True,
-    help="Most frames in the GIF (steps are subsampled to fit).",
+    help="Most frames shown, spaced by how far the paths move (the first steps always "
+    "shown); the last frame is then held 1.5 s.",
+)
+@click.option(
+    "--size",
+    type=click.Choice(["small", "720p", "1080p"]),
+    default="small",
+    show_default=True,
+    help="Pixels: small (900x468), 720p (1280x720) or 1080p (1920x1080).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["gif", "mp4"]),
+    default="gif",
+    show_default=True,
+    help="animation.gif, or animation.mp4 (needs ffmpeg on PATH).",
 )
 @out_option
 @click.option("--json", "as_json", is_flag=True, help="Print only the summary JSON on stdout.")
@@ -251,20 +270,29 @@ def animate(
     objective,
     fps,
     frames,
+    size,
+    fmt,
     out,
     as_json,
     quiet,
     with_report,
     colors,
 ):
-    """Write an animated GIF of the paths growing beside the loss curves (no ffmpeg needed)."""
+    """Write an animation (GIF, or MP4 with ffmpeg) of the paths growing beside the loss curves."""
+    from matplotlib import rcParams
+
     from optcompare import output
     from optcompare.cli.render import print_run
     from optcompare.cli.results import command_line, deliver
-    from optcompare.errors import SpecError
+    from optcompare.errors import RunError, SpecError
     from optcompare.problem import make_problem
 
     output.check_target(out, "animate")  # before the work, not after it
+    if fmt == "mp4" and shutil.which(rcParams["animation.ffmpeg_path"]) is None:
+        raise RunError(
+            "mp4 needs ffmpeg: install it (apt install ffmpeg / brew install ffmpeg) "
+            "or use --format gif"
+        )
     if make_problem(problem).dim < 2:
         raise SpecError(
             f"animate draws paths in the plane; '{problem}' has one coordinate "
@@ -292,7 +320,9 @@ def animate(
         x_axis,
         path_view,
     )
-    doc, files = output.animation_files(result, command_line(ctx), frames, fps, colors=colors)
+    doc, files = output.animation_files(
+        result, command_line(ctx), fps, fmt, frames=frames, colors=colors, size=size
+    )
     deliver(
         out,
         _default_folder(result),

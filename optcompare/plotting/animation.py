@@ -37,13 +37,82 @@ ANIMATION_FIGSIZE = (10.0, 5.2)
 ANIMATION_DPI = 90
 
 
-def _frame_steps(steps: int, frames: int) -> np.ndarray:
-    """At most ``frames`` steps from 0 to ``steps``, evenly spread, both ends included."""
+#: Pixel sizes of ``--size``: "small" (the default, 900 x 468, light enough for a
+#: lesson folder and a README) and two 16:9 sizes for a projector.  The inches stay
+#: near 10 wide, so type and lines keep their proportion and the dpi sets the pixels.
+SIZES: dict[str, tuple[tuple[float, float], int]] = {
+    "small": (ANIMATION_FIGSIZE, ANIMATION_DPI),
+    "720p": ((10.0, 5.625), 128),
+    "1080p": ((10.0, 5.625), 192),
+}
+
+#: Seconds the last frame stays on screen before a looping animation starts over.
+HOLD_SECONDS = 1.5
+
+#: Share of the frame schedule spread on a log scale of steps; the rest follows path length.
+LOG_SHARE = 0.25
+
+
+def frame_steps(lengths: np.ndarray, frames: int) -> np.ndarray:
+    """The steps to show: frames spaced by what happens, both ends included.
+
+    ``lengths[k - 1]`` is how far the paths moved from step k - 1 to step k (summed
+    over the runs), so there are ``steps = len(lengths)`` steps.  The steps shown
+    are ``min(frames, steps + 1)`` distinct steps from 0 to ``steps``, placed at
+    equal increments of a progress measure: three quarters (1 - ``LOG_SHARE``) the
+    share of the whole path length covered by step k, one quarter ``log(1 + k) /
+    log(1 + steps)``.  Path length puts frames where the paths move, which is
+    mostly early; the log share keeps the first steps in view even when a late
+    wobble carries most of the length, and it is the whole measure when nothing
+    moves (or a length is not finite).  A jump bigger than one frame's share gets
+    consecutive steps, so the steps stay strictly increasing.
+    """
+    steps = len(lengths)
     n = max(1, min(int(frames), steps + 1))
     if n == 1:
         return np.array([steps])
-    # floor(x + 0.5), not round(): values >= 1 apart never collide
-    return np.floor(np.linspace(0, steps, n) + 0.5).astype(int)
+    k = np.arange(steps + 1)
+    progress = np.log1p(k) / np.log1p(max(steps, 1))
+    d = np.where(np.isfinite(lengths), np.abs(lengths), 0.0)
+    total = float(d.sum())
+    if total > 0 and np.isfinite(total):
+        moved = np.concatenate([[0.0], np.cumsum(d)]) / total
+        progress = LOG_SHARE * progress + (1.0 - LOG_SHARE) * moved
+    targets = np.linspace(0.0, 1.0, n)
+    # the first step whose progress reaches each target (the float sum may stop short of 1)
+    idx = np.minimum(np.searchsorted(progress, targets - 1e-12), steps)
+    idx[0], idx[-1] = 0, steps
+    # strictly increasing within 0..steps: push repeats forward, then back from the end
+    idx = np.maximum(idx, np.maximum.accumulate(idx - np.arange(n)) + np.arange(n))
+    tail = steps - (n - 1 - np.arange(n))
+    return np.minimum(idx, tail).astype(int)
+
+
+def _moved(flat: list[np.ndarray], window: Any, steps: int) -> np.ndarray:
+    """Per step, how far the paths moved on screen, summed over the runs.
+
+    Positions are clipped to the window (beyond it nothing is seen moving) and
+    scaled by its sides, so a long window counts both directions alike.  A step
+    from or to a diverged (non-finite) point counts zero.
+    """
+    lo = np.array([w[0] for w in window])
+    span = np.array([w[1] - w[0] for w in window])
+    span = np.where(span > 0, span, 1.0)
+    total = np.zeros(steps)
+    for xy in flat:
+        z = (np.clip(xy, lo, lo + span) - lo) / span
+        with np.errstate(invalid="ignore"):
+            seg = np.hypot(*np.diff(z, axis=0).T)
+        total[: len(seg)] += np.where(np.isfinite(seg), seg, 0.0)[:steps]
+    return total
+
+
+def animation_steps(result: Result, frames: int) -> np.ndarray:
+    """The steps :func:`path_animation` shows for ``result``: :func:`frame_steps` of the
+    distance its paths move on the animation's plane, before the hold on the last one."""
+    pv = make_view(result)
+    flat = [pv.xy(run.x) for run in result.runs]
+    return frame_steps(_moved(flat, view(result, pv), result.steps), frames)
 
 
 def _freeze_background(
@@ -98,6 +167,8 @@ def path_animation(
     fps: int = 15,
     colors: Mapping[str, str] | None = None,
     by: By = "optimizer",
+    size: str = "small",
+    hold: float = HOLD_SECONDS,
 ):
     """An animation of the runs: paths (left) and losses (right) growing step by step.
 
@@ -107,11 +178,13 @@ def path_animation(
     window, widened to hold every start, its shorter side grown to fill the panel;
     above two dimensions the plane of ``result.path_view``: the paths' principal
     components with f's contours, or the first two coordinates).
-    Frames are the steps 0..steps
-    subsampled evenly: ``min(frames, steps + 1)`` of them, the last one
-    included.  Save it with
+    Frames are ``min(frames, steps + 1)`` of the steps 0..steps, spaced by what
+    happens (:func:`frame_steps`: mostly by the distance the paths move on screen,
+    partly on a log scale of steps), so the first steps are never skipped; then
+    the last frame repeats for ``hold`` seconds (a GIF writer merges the repeats
+    into one long frame).  Save it with
     ``anim.save("paths.gif", writer=matplotlib.animation.PillowWriter(fps=fps))``
-    (figure 10 x 5.2 inches at 90 dpi: a 60-frame GIF is one to three MB).
+    (at the default size, 900 x 468 pixels, a 60-frame GIF is one to three MB).
 
     Args:
         result: what :func:`optcompare.run` returned (at least 2 coordinates).
@@ -120,6 +193,9 @@ def path_animation(
         colors: colours by label or optimizer name, over the fixed colour of
             each optimizer (:mod:`optcompare.plotting.colors`).
         by: "optimizer" (default) or "label": one palette colour per label.
+        size: a key of ``SIZES``: "small" (default, 900 x 468 pixels), "720p"
+            (1280 x 720) or "1080p" (1920 x 1080).
+        hold: seconds the last frame stays (default ``HOLD_SECONDS``, 1.5 s), at ``fps``.
 
     Returns:
         ``(figure, animation)``; keep a reference to the animation until it is saved.
@@ -135,7 +211,10 @@ def path_animation(
         )
     if frames < 1:
         raise ValueError(f"frames={frames}; an animation needs at least one frame")
-    fig = Figure(figsize=ANIMATION_FIGSIZE, dpi=ANIMATION_DPI, layout="constrained")
+    if size not in SIZES:
+        raise ValueError(f"size={size!r}; choose one of {', '.join(SIZES)}")
+    figsize, dpi = SIZES[size]
+    fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
     canvas = _frame_canvas()(fig)
     ax_path, ax_loss = fig.subplots(1, 2)
     ink = result_inks(result, colors, by)
@@ -147,10 +226,10 @@ def path_animation(
 
     # static parts, drawn once (the contours once the view is final, below)
     on_plane, _ = pv.minima(problem, window)
-    for kind, style, size in (("global", MINIMUM_STYLE, 180), ("local", LOCAL_MINIMUM_STYLE, 75)):
+    for kind, style, area in (("global", MINIMUM_STYLE, 180), ("local", LOCAL_MINIMUM_STYLE, 75)):
         M = np.array([xy for k, xy in on_plane if k == kind], dtype=float)
         if len(M):
-            ax_path.scatter(M[:, 0], M[:, 1], **{**style, "s": size})
+            ax_path.scatter(M[:, 0], M[:, 1], **{**style, "s": area})
     ax_path.set_xlim(*window[0])
     ax_path.set_ylim(*window[1])
     names = ("x", "y") if problem.dim == 2 else pv.axis_labels()
@@ -224,7 +303,9 @@ def path_animation(
         frameon=False,
     )
     stamp = fig.suptitle("", fontsize=TITLE)
-    idx = _frame_steps(result.steps, frames)
+    idx = frame_steps(
+        _moved(list(flat.values()), window, result.steps), frames
+    )  # as animation_steps
 
     def update(k: int):
         for run, y, path, head, loss, tip in artists:
@@ -257,7 +338,7 @@ def path_animation(
     anim = FuncAnimation(
         fig,
         update,
-        frames=[int(k) for k in idx],
+        frames=[int(k) for k in idx] + [int(idx[-1])] * round(max(hold, 0.0) * fps),
         interval=1000.0 / fps,
         blit=False,
         cache_frame_data=False,
