@@ -58,6 +58,8 @@ BASE = {
     "basins": ["--opt", "sgd", "--problem", "quadratic", "--steps", "2", "--grid", "3"]
     + ["--no-plot"],
     "animate": ["--opt", "sgd", "--problem", "quadratic", "--steps", "2", "--frames", "2"],
+    # the window drawn once into a file: no screen needed
+    "live": ["--opt", "sgd", "--problem", "quadratic", "--steps", "2", "--snapshot", "live.png"],
     "lesson": [],  # the list of lessons: running one takes seconds
     "list": [],
     "explain": ["sgd"],
