@@ -178,8 +178,15 @@ def test_real_window_on_a_virtual_screen(tmp_path):
             f"'--snapshot',{str(out)!r}]; "
             "import atexit; atexit.register(lambda: print(matplotlib.get_backend())); main()"
         )
+        # run outside the checkout: from its root, "import optcompare" would find the
+        # source folder instead of the installed package (whose problems/ is mapped in)
         done = subprocess.run(
-            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+            [sys.executable, "-c", code],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
         )
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip().splitlines()[-1].lower() == "tkagg"

@@ -96,11 +96,13 @@ def live(opts, problem, steps, start, seed, snapshot, colors):
     if snapshot is not None:
         from optcompare import output
 
-        fmt = snapshot.suffix.lstrip(".").lower() or "png"
-        if fmt not in ("png", "svg", "pdf"):
-            raise SpecError(f"--snapshot '{snapshot}': name a .png, .svg or .pdf file")
-        output.save_figure(snapshot, window.figure, fmt)
-        plt.close(window.figure)
+        try:
+            fmt = snapshot.suffix.lstrip(".").lower() or "png"
+            if fmt not in ("png", "svg", "pdf"):
+                raise SpecError(f"--snapshot '{snapshot}': name a .png, .svg or .pdf file")
+            output.save_figure(snapshot, window.figure, fmt)
+        finally:
+            plt.close(window.figure)
         click.echo(str(snapshot))
         return
     plt.show()

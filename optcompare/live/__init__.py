@@ -76,12 +76,17 @@ def live(
     Returns:
         The :class:`Live` window; keep a reference while it is open.
     """
-    if figure is None:
-        from matplotlib import pyplot as plt
-
-        figure = plt.figure(figsize=FIGSIZE, dpi=DPI)
     specs = [optimizers] if isinstance(optimizers, str) else list(optimizers)
-    return Live(figure, specs, problem, steps, start, seed, colors, echo)
+    if figure is not None:
+        return Live(figure, specs, problem, steps, start, seed, colors, echo)
+    from matplotlib import pyplot as plt
+
+    figure = plt.figure(figsize=FIGSIZE, dpi=DPI)
+    try:
+        return Live(figure, specs, problem, steps, start, seed, colors, echo)
+    except BaseException:
+        plt.close(figure)  # a refused setting leaves no window behind in pyplot
+        raise
 
 
 class _CallableModule(types.ModuleType):
