@@ -158,3 +158,46 @@ def test_mp4_without_ffmpeg_says_so_in_one_line(cli, tmp_path, monkeypatch):
         "brew install ffmpeg) or use --format gif"
     ]
     assert not (tmp_path / "m").exists()  # refused before any work
+
+
+@pytest.mark.parametrize(
+    ("size", "pixels"), [("small", (2000, 1125)), ("720p", (1280, 720)), ("1080p", (1920, 1080))]
+)
+def test_talk_style_is_16_9_at_the_talk_size_or_the_size_asked(cli, tmp_path, size, pixels):
+    code, out, err = animate(cli, "--style", "talk", "--size", size, "--out", "a")
+    assert code == 0, err
+    with Image.open(tmp_path / "a" / "animation.gif") as gif:
+        assert gif.size == pixels and gif.n_frames == 8
+
+
+def texts_and_lines(fig):
+    from matplotlib.text import Text
+
+    texts = {t.get_text(): t.get_fontsize() for t in fig.findobj(Text) if t.get_text()}
+    widths = [ln.get_linewidth() for ln in fig.axes[1].get_lines()]
+    return texts, widths
+
+
+@pytest.mark.parametrize("size", ["small", "1080p"])
+def test_talk_style_enlarges_the_animations_text_and_lines(tmp_path, size):
+    from matplotlib.animation import PillowWriter
+
+    from optcompare.plotting.style import STYLES, use_style
+
+    result = optcompare.run(["adam:lr=0.05", "sgd:lr=0.001"], "rosenbrock", steps=30)
+    paper_fig, paper_anim = path_animation(result, frames=4, size=size)
+    with use_style("talk"):
+        talk_fig, talk_anim = path_animation(result, frames=4, size=size)
+    paper_text, paper_lines = texts_and_lines(paper_fig)
+    talk_text, talk_lines = texts_and_lines(talk_fig)
+    talk = STYLES["talk"]
+    for title in ("paths", "loss", "step", "rosenbrock: step 0 of 30"):
+        assert talk_text[title] == pytest.approx(paper_text[title] * talk.text)
+    assert talk_lines == pytest.approx([w * talk.line for w in paper_lines])
+    # the enlarged text is in the frozen background, not only on the artists
+    (bg,) = [ax for ax in talk_fig.axes if ax.get_gid() == "background"]
+    image = bg.get_images()[0].get_array()
+    assert image.shape[:2] == tuple(reversed(talk_fig.canvas.get_width_height()))
+    for name, anim in (("paper", paper_anim), ("talk", talk_anim)):
+        anim.save(tmp_path / f"{name}.gif", writer=PillowWriter(fps=5))
+    assert texts_and_lines(talk_fig)[0]["paths"] == talk_text["paths"]  # saving keeps it

@@ -232,7 +232,8 @@ def run(
     type=click.Choice(["small", "720p", "1080p"]),
     default="small",
     show_default=True,
-    help="Pixels: small (900x468), 720p (1280x720) or 1080p (1920x1080).",
+    help="Pixels: small (900x468; 2000x1125 with --style talk), 720p (1280x720) or 1080p "
+    "(1920x1080).",
 )
 @click.option(
     "--format",

@@ -12,11 +12,13 @@ import numpy as np
 from optcompare.plotting.loss import loss_curves, loss_top
 from optcompare.plotting.paths import fill_box, view
 from optcompare.plotting.projection import draw_contours, make_view
+from optcompare.plotting.restyle import apply_style
 from optcompare.plotting.style import (
     LOCAL_MINIMUM_STYLE,
     MINIMUM_STYLE,
     TITLE,
     By,
+    current_style,
     label_counts,
     legend_labels,
     margin,
@@ -45,6 +47,7 @@ SIZES: dict[str, tuple[tuple[float, float], int]] = {
     "720p": ((10.0, 5.625), 128),
     "1080p": ((10.0, 5.625), 192),
 }
+
 
 #: Seconds the last frame stays on screen before a looping animation starts over.
 HOLD_SECONDS = 1.5
@@ -194,7 +197,11 @@ def path_animation(
             each optimizer (:mod:`optcompare.plotting.colors`).
         by: "optimizer" (default) or "label": one palette colour per label.
         size: a key of ``SIZES``: "small" (default, 900 x 468 pixels), "720p"
-            (1280 x 720) or "1080p" (1920 x 1080).
+            (1280 x 720) or "1080p" (1920 x 1080).  In the talk style (the current
+            style, :func:`~optcompare.plotting.style.use_style`) the figure takes the
+            talk look (:func:`~optcompare.plotting.restyle.apply_style`: 16:9 inches,
+            larger type, thicker lines); "small" then gives the talk figures' pixels
+            (2000 x 1125), "720p" and "1080p" their own.
         hold: seconds the last frame stays (default ``HOLD_SECONDS``, 1.5 s), at ``fps``.
 
     Returns:
@@ -324,6 +331,12 @@ def path_animation(
         return [a for _, _, *parts in artists for a in parts] + [stamp]
 
     update(int(idx[-1]))  # lay out with every artist in place, then freeze the layout
+    look = current_style()
+    if look.figsize is not None:
+        # restyled now: once the background is frozen, bigger type could not reach it
+        apply_style(fig, look)  # 16:9 inches at the talk figures' dpi: their pixels
+        if size != "small":  # the same inches (so the type keeps its proportion), size's pixels
+            fig.set_dpi(figsize[1] * dpi / look.figsize[1])
     # true geometry as on the static path plot: the window's shorter side grown to
     # the box the layout leaves, so an equal aspect fills the panel
     (x_lo, x_hi), (y_lo, y_hi) = fill_box(ax_path, window)
