@@ -46,6 +46,16 @@ def main() -> None:
     # the lesson whose claim surprises students most: Adam goes to the worst point
     lesson = get_lesson("adam-nonconvergence").run("png")
     save(lesson.figures["iterates"], "lesson_adam_nonconvergence.png")
+    # what `optcompare live --opt sgd:lr=0.002,momentum=0.9 --opt adam:lr=0.05
+    # --problem rosenbrock --snapshot live.png` draws (1400 x 900), here at 1120 x 720
+    from matplotlib.figure import Figure
+
+    from optcompare.live import DPI, FIGSIZE
+
+    window = optcompare.live(
+        ["sgd:lr=0.002,momentum=0.9", "adam:lr=0.05"], "rosenbrock", figure=Figure(FIGSIZE, DPI)
+    )
+    save(window.figure, "live_window.png")
 
 
 if __name__ == "__main__":

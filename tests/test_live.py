@@ -194,3 +194,58 @@ def test_real_window_on_a_virtual_screen(tmp_path):
     finally:
         xvfb.terminate()
         xvfb.wait(timeout=10)
+
+
+def _pixels(canvas):
+    return np.asarray(canvas.buffer_rgba()).copy()
+
+
+def test_a_slider_event_within_the_loss_limits_is_blitted_and_matches_a_full_draw():
+    # adam's lr moved a little: its loss stays inside the span the others set
+    opts = ["sgd:lr=0.002,momentum=0.9", "adam:lr=0.05", "rmsprop", "rprop"]
+    w, _ = _window(opts, steps=500)
+    canvas = w.figure.canvas
+    canvas.draw()
+    limits = w.ax_loss.get_ylim()
+    fast, full = w.blit.fast, w.blit.full
+    w.widgets[1]["lr"].set_val(np.log10(0.04))
+    assert w.ax_loss.get_ylim() == limits
+    assert (w.blit.fast, w.blit.full) == (fast + 1, full)
+    np.testing.assert_array_equal(
+        _drawn_path(w, 1), _expected("adam:lr=0.04", "rosenbrock", 500, [-1.2, 1.0])
+    )
+    blitted = _pixels(canvas)
+    assert w.widgets[1]["lr"].valtext.get_text() == "0.04"
+    canvas.draw()  # the full draw of the same state: the blit left the same pixels
+    np.testing.assert_array_equal(blitted, _pixels(canvas))
+
+
+def test_an_event_that_moves_the_loss_limits_draws_in_full():
+    w, _ = _window(["sgd:lr=0.001", "adam:lr=0.05"], steps=100)
+    canvas = w.figure.canvas
+    canvas.draw()
+    limits = w.ax_loss.get_ylim()
+    full = w.blit.full
+    w.widgets[0]["lr"].set_val(np.log10(0.01))  # sgd at lr 0.01 diverges on rosenbrock
+    assert w.ax_loss.get_ylim() != limits
+    assert w.blit.full == full + 1
+    assert w.blit.background is not None  # Agg drew at once and cached the new background
+
+
+def test_a_canvas_that_cannot_blit_always_draws_in_full(monkeypatch):
+    monkeypatch.setattr(FigureCanvasAgg, "supports_blit", False)
+    w, _ = _window(["adam:lr=0.05"], steps=50)
+    w.figure.canvas.draw()
+    w.advance()
+    assert w.blit.fast == 0 and w.blit.background is None
+
+
+def test_a_saved_window_keeps_its_moving_title(tmp_path):
+    # the title is drawn by the blitter on screen; a saved figure must still carry it
+    import matplotlib.image as mpimg
+
+    w, _ = _window(["adam:lr=0.05"], steps=30)
+    w.figure.savefig(tmp_path / "w.png")
+    img = mpimg.imread(tmp_path / "w.png")
+    band = img[: int(0.04 * img.shape[0]), :, :3]  # above the panels: the title alone
+    assert band.min() < 0.5

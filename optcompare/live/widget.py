@@ -15,6 +15,7 @@ import numpy as np
 
 from optcompare.experiments.run import run as run_experiment
 from optcompare.live import controls
+from optcompare.live.blit import Blitter, slider_parts
 from optcompare.live.panels import draw_static
 from optcompare.plotting.colors import inks
 from optcompare.plotting.style import problem_title
@@ -189,6 +190,14 @@ class Live:
         self.reset_button.on_clicked(lambda _e: self.reset())
         self.keymap = fig.text(0.5, 0.065, KEYMAP, ha="center", fontsize=10, color="0.3")
         self.title = fig.suptitle("", fontsize=13)
+        sliders = [w[k] for w in self.widgets for k in ("lr", "second") if k in w]
+        sliders += [self.steps_slider, self.noise_slider]
+        for s in sliders:
+            s.drawon = False  # the blitter draws them with the lines
+        moving = [a for art in self.lines for a in art.values()] + [self.start_marker]
+        self.blit = Blitter(
+            fig, [*moving, self.title, *(a for s in sliders for a in slider_parts(s))]
+        )
         fig.canvas.mpl_connect("button_press_event", self._on_click)
         fig.canvas.mpl_connect("key_press_event", self._on_key)
         manager = getattr(fig.canvas, "manager", None)
@@ -232,22 +241,25 @@ class Live:
         for a in art.values():
             a.set_visible(e.visible)
 
-    def _refresh_all(self) -> None:
+    def _refresh_all(self, full: bool = False) -> None:
         for i in range(len(self.entries)):
             self._refresh(i)
         self.start_marker.set_data([self.start[0]], [self.start[1]])
-        self._loss_limits()
-        self._retitle()
+        moved = self._loss_limits()
+        self._retitle(full or moved)
 
-    def _retitle(self) -> None:
+    def _retitle(self, full: bool = False) -> None:
+        """Title the figure and show it: blitted unless ``full`` (something still moved)."""
         noise = f", noise {self.noise:g}" if self.noise else ""
         self.title.set_text(
             f"{problem_title(self.problem)}{noise}: step {self.shown} of {self.steps} "
             f"from ({self.start[0]:.3g}, {self.start[1]:.3g}), seed {self.seed}"
         )
-        self.figure.canvas.draw_idle()
+        self.blit.update(full)
 
-    def _loss_limits(self) -> None:
+    def _loss_limits(self) -> bool:
+        """Fit the loss panel's limits to the shown runs; whether they changed."""
+        before = (self.ax_loss.get_xlim(), self.ax_loss.get_ylim())
         ys = [self.loss_of(r) for r, e in zip(self.runs, self.entries, strict=True) if e.visible]
         every = np.concatenate(ys) if ys else np.array([])
         every = every[np.isfinite(every)]
@@ -260,6 +272,7 @@ class Live:
                 pad = 0.05 * (hi - lo) or 1.0
                 lo, hi = lo - pad, hi + pad
             self.ax_loss.set_ylim(lo, min(hi, 1e300))
+        return before != (self.ax_loss.get_xlim(), self.ax_loss.get_ylim())
 
     # -- events --------------------------------------------------------------------
     def _set_lr(self, i: int, v: float) -> None:
@@ -277,7 +290,7 @@ class Live:
 
     def _toggle(self, i: int) -> None:
         self.entries[i].visible = not self.entries[i].visible
-        self._refresh_all()
+        self._refresh_all(full=True)
 
     def _set_steps(self, v: float) -> None:
         self.steps = int(v)
