@@ -4,6 +4,8 @@ The classification of single end points is tested in test_basin_rules.py."""
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import replace
 
 import numpy as np
@@ -26,6 +28,7 @@ from optcompare.experiments.basins import (
 )
 from optcompare.experiments.choices import make_optimizers
 from optcompare.problem import make_problem
+from optcompare.summary import csv_columns
 
 HIMMELBLAU = make_problem("himmelblau")
 CLI_STEPS = 1000  # the command line's --steps default, checked in test_cli_default_steps
@@ -172,8 +175,8 @@ def camel():
     return problem, [run_basins(c, problem, grid=21, steps=500) for c in choices]
 
 
-def test_files_name_the_outcomes_as_basins_does(camel):
-    from optcompare.summary.documents import basins_document, basins_table
+def test_files_name_the_outcomes_as_basins_does(camel, basins_rows):
+    from optcompare.summary.documents import basins_document
 
     problem, results = camel
     doc = basins_document(results, problem, "optcompare basins")
@@ -188,7 +191,10 @@ def test_files_name_the_outcomes_as_basins_does(camel):
         assert entry["fractions"]["minimum 3 (local)"] == np.mean(b.outcome == 2)
         assert entry["still_moving"]["starts"] == np.sum(b.outcome == STILL_MOVING)
     assert "still moving" in doc["optimizers"][1]["fractions"]
-    header, rows = basins_table(results)
+    # the file as the package writes it, read back; the cell-by-cell rows agree with it
+    text = "".join(csv_columns.basins_chunks(results))
+    header, *rows = list(csv.reader(io.StringIO(text)))
+    assert (header, rows) == basins_rows(results)
     assert header[:6] == ["label", "x0", "y0", "outcome", "x_final", "y_final"]
     names = [r[3] for r in rows if r[0] == results[0].label]
     expected = [outcome_name(int(o), problem.minima()) for o in results[0].outcome.ravel()]

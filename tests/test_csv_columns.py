@@ -1,6 +1,6 @@
 """basins.csv and sweep.csv formatted a column at a time (``optcompare.summary.csv_columns``)
-are the text that ``csv.writer`` makes of the cell-by-cell rows of ``documents.basins_table``
-and ``SweepResult.rows``."""
+are the text that ``csv.writer`` makes of the cell-by-cell rows of the ``basins_rows`` fixture
+(tests/conftest.py) and of ``SweepResult.rows``."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from optcompare.experiments.choices import make_optimizers
 from optcompare.experiments.sweep import sweep
 from optcompare.problem import make_problem
 from optcompare.summary import csv_columns
-from optcompare.summary.documents import basins_table
 
 CAMEL = make_problem("six-hump-camel")
 
@@ -37,8 +36,10 @@ def written(header, rows) -> str:
     return buf.getvalue()
 
 
-def reference(results) -> str:
-    return written(*basins_table(results))
+@pytest.fixture
+def reference(basins_rows):
+    """results -> the text csv.writer makes of the cell-by-cell rows."""
+    return lambda results: written(*basins_rows(results))
 
 
 def awkward(b):
@@ -63,11 +64,11 @@ def awkward(b):
     )
 
 
-def test_the_text_is_csv_writer_of_the_rows(results):
+def test_the_text_is_csv_writer_of_the_rows(results, reference):
     assert "".join(csv_columns.basins_chunks(results)) == reference(results)
 
 
-def test_quoted_labels_and_special_numbers(results):
+def test_quoted_labels_and_special_numbers(results, reference):
     odd = [awkward(results[0]), results[1]]
     text = "".join(csv_columns.basins_chunks(odd))
     assert text == reference(odd)
@@ -83,7 +84,7 @@ def test_quoted_labels_and_special_numbers(results):
     assert rows[1][4:6] == ["-0.0", "5e-324"] and rows[1][8] == "nan"
 
 
-def test_missing_point_and_tail_are_nan_columns(results):
+def test_missing_point_and_tail_are_nan_columns(results, reference):
     bare = replace(results[0], point=None, tail_move=None, tail_path=None)
     text = "".join(csv_columns.basins_chunks([bare]))
     assert text == reference([bare])
@@ -104,7 +105,7 @@ def test_rows_follow_the_grid_and_outcomes(results):
     assert len(moving) == np.sum(b.outcome == STILL_MOVING) > 0
 
 
-def test_basins_files_writes_that_text_with_csv_line_ends(results, tmp_path):
+def test_basins_files_writes_that_text_with_csv_line_ends(results, reference, tmp_path):
     _, contents = output.basins_files(results, CAMEL, "optcompare basins", plot=False)
     contents.files["basins.csv"](tmp_path / "basins.csv")
     data = (tmp_path / "basins.csv").read_bytes()

@@ -14,8 +14,9 @@ joined, giving the same bytes as before:
 - text cells (labels, outcome names) are quoted by ``csv.writer`` itself, once per
   distinct value; lines end in ``csv.writer``'s ``\\r\\n``.
 
-The rows are those of :func:`optcompare.summary.documents.basins_table` and of
-:meth:`optcompare.experiments.sweep.SweepResult.rows` (the tests compare them).
+The text is what ``csv.writer`` makes of rows built cell by cell: the tests compare it
+with their own row builder for basins.csv (the ``basins_rows`` fixture) and with
+:meth:`optcompare.experiments.sweep.SweepResult.rows` for sweep.csv.
 """
 
 from __future__ import annotations

@@ -265,69 +265,6 @@ def sweep_document(sweep, command: str) -> dict[str, Any]:
     }
 
 
-def basins_table(results: Sequence[Basins]) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows of basins.csv: one row per optimizer and start.
-
-    ``outcome`` is the outcome's name (:func:`~optcompare.experiments.basins.outcome_name`);
-    ``x_point, y_point`` the stationary point the run ended at (nan when none);
-    ``tail_net_move`` and ``tail_path`` the net displacement and path length over the
-    last ``tail_steps`` steps (summary.json), which decide "still moving"; with clipping
-    on, ``clipped_steps`` the steps at which clipping changed the run's gradient.
-    """
-    header = [
-        "label",
-        "x0",
-        "y0",
-        "outcome",
-        "x_final",
-        "y_final",
-        "x_point",
-        "y_point",
-        "tail_net_move",
-        "tail_path",
-    ]
-    if results and results[0].clipped is not None:
-        header.append("clipped_steps")
-    rows = []
-    for b in results:
-        X, Y = np.meshgrid(b.xs, b.ys)
-        n = b.outcome.size
-        point = b.point if b.point is not None else np.full((n, 2), np.nan)
-        move = b.tail_move if b.tail_move is not None else np.full(n, np.nan)
-        path = b.tail_path if b.tail_path is not None else np.full(n, np.nan)
-        columns = (
-            X.ravel(),
-            Y.ravel(),
-            b.final_x[..., 0].ravel(),
-            b.final_x[..., 1].ravel(),
-            point[..., 0].ravel(),
-            point[..., 1].ravel(),
-            move.ravel(),
-            path.ravel(),
-        )
-        names = [outcome_name(int(o), b.minima) for o in b.outcome.ravel()]
-        clipped = [] if b.clipped is None else b.clipped.ravel().tolist()
-        for k, (name, (x, y, fx, fy, px, py, m, ln)) in enumerate(
-            zip(names, zip(*columns, strict=True), strict=True)
-        ):
-            rows.append(
-                [
-                    b.label,
-                    repr(float(x)),
-                    repr(float(y)),
-                    name,
-                    repr(float(fx)),
-                    repr(float(fy)),
-                    repr(float(px)),
-                    repr(float(py)),
-                    repr(float(m)),
-                    repr(float(ln)),
-                    *([] if b.clipped is None else [clipped[k]]),
-                ]
-            )
-    return header, rows
-
-
 def basins_document(results: Sequence[Basins], problem: Problem, command: str) -> dict[str, Any]:
     """summary.json of basins: the minima by outcome name, the classification's settings,
     and per optimizer the share of starts per outcome (every listed minimum, and each other
