@@ -69,6 +69,7 @@ class RnnCliff(Problem):
     default_start = (1.8, -0.4)
     default_window = ((-1.0, 3.0), (-1.0, 1.0))
     known_f_star = 0.0
+    coordinate_names = ("w", "b")
     minima_note = "f* = 0 on a curve of (w, b), no isolated minimum"
 
     def __init__(self, **settings: Any) -> None:

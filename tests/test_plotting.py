@@ -663,7 +663,7 @@ def test_effective_step_per_coordinate(tmp_path):
     assert [to_rgba(line.get_color()) for line in lines] == [
         to_rgba(optimizer_color(run.optimizer)) for run in result.runs for _ in range(2)
     ]
-    assert legend_texts(ax) == ["rmsprop, x0", "rmsprop, x1", "sgd lr=1e-3, x0", "sgd lr=1e-3, x1"]
+    assert legend_texts(ax) == ["rmsprop, x", "rmsprop, y", "sgd lr=1e-3, x", "sgd lr=1e-3, y"]
     for line, (run, j) in zip(lines, [(r, j) for r in result.runs for j in range(2)], strict=True):
         np.testing.assert_array_equal(line.get_xdata(), np.arange(1, 41))
         e = run.effective_step[:, j]

@@ -239,8 +239,9 @@ def path_animation(
             ax_path.scatter(M[:, 0], M[:, 1], **{**style, "s": area})
     ax_path.set_xlim(*window[0])
     ax_path.set_ylim(*window[1])
-    names = ("x", "y") if problem.dim == 2 else pv.axis_labels()
-    style_axes(ax_path, "paths" if pv.plane is None else "paths (principal plane)", *names)
+    style_axes(
+        ax_path, "paths" if pv.plane is None else "paths (principal plane)", *pv.axis_labels()
+    )
 
     curves, every, log = loss_curves(result)
     if log:

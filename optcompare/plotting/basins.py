@@ -261,7 +261,8 @@ def plot_basins(
     ax.set_ylim(y_lo, y_hi)
     if np.isclose((x_hi - x_lo) / (y_hi - y_lo), 1.0, rtol=0.5):
         ax.set_aspect("equal")
-    style_axes(ax, basins.label, "x", "y")
+    first, second = problem.axis_names()[:2]
+    style_axes(ax, basins.label, first, second)
     if legend:
         codes = shown_codes([basins]) if codes is None else codes
         texts = [

@@ -339,7 +339,8 @@ def _plot_path_1d(result: Result, ax: Axes, ink: Mapping[str, Ink], by: By) -> A
         )
     ((lo, hi),) = problem.window()[:1]
     ax.set_ylim(lo, hi)
-    style_axes(ax, f"{problem_title(problem)}: x over the steps", "step", "x")
+    (name,) = problem.axis_names()
+    style_axes(ax, f"{problem_title(problem)}: {name} over the steps", "step", name)
     ax.grid(True, alpha=0.3)
     if faint:
         lines.append(faint_key(faint))

@@ -147,12 +147,14 @@ class PathView:
 
     ``kind`` is "coords" (the first two coordinates; the whole picture up to two
     dimensions) or "pca" (``plane``: the paths' principal plane, centred at the best
-    point found).
+    point found).  ``names`` are the problem's coordinate names
+    (:meth:`~optcompare.problem.Problem.axis_names`; empty: x and y, or x0 and x1).
     """
 
     kind: str
     dim: int
     plane: Plane | None = None
+    names: tuple[str, ...] = ()
 
     def xy(self, x: np.ndarray) -> np.ndarray:
         """(n, 2) figure coordinates of iterates ``x`` (n, dim)."""
@@ -167,9 +169,11 @@ class PathView:
         if self.plane is not None:
             v = self.plane.variance
             return (f"PC1 ({share(v[0])} of variance)", f"PC2 ({share(v[1])} of variance)")
+        default = ("x", "y") if self.dim == 2 else ("x0", "x1")
+        first, second = self.names[:2] if len(self.names) >= 2 else default
         if self.dim == 2:
-            return "x", "y"
-        return "x0 (first coordinate)", "x1 (second coordinate)"
+            return first, second
+        return f"{first} (first coordinate)", f"{second} (second coordinate)"
 
     def subtitle(self) -> str | None:
         """The title's second line: what the plane is (None for a 2-D problem)."""
@@ -260,11 +264,11 @@ def make_view(result: Result, kind: str | None = None) -> PathView:
     kind = result.path_view if kind is None else kind
     if kind not in ("pca", "coords"):
         raise ValueError(f"unknown path view '{kind}'; choose pca or coords")
-    dim = result.problem.dim
+    dim, names = result.problem.dim, result.problem.axis_names()
     if kind == "coords" or dim <= 2 or not result.runs:
-        return PathView("coords", dim)
+        return PathView("coords", dim, names=names)
     plane = principal_plane((_valid(r) for r in fitted_runs(result)), best_point(result))
-    return PathView("pca", dim, plane)
+    return PathView("pca", dim, plane, names)
 
 
 def contour_levels(Z: np.ndarray, bounded: bool, n: int = 18) -> np.ndarray | None:

@@ -47,7 +47,8 @@ def plot_effective_step(
     Args:
         result: what :func:`optcompare.run` returned, with recorded state.
         ax: Axes to draw on; a new figure's Axes when None.
-        coordinate_names: one name per coordinate (default x0, x1, ...).
+        coordinate_names: one name per coordinate (default: the problem's,
+            :meth:`~optcompare.problem.Problem.axis_names`: x, y in two dimensions).
         colors: colours by label or optimizer name, over the fixed colour of
             each optimizer (:mod:`optcompare.plotting.colors`).
         by: "optimizer" (default) or "label": one palette colour per label.
@@ -66,7 +67,7 @@ def plot_effective_step(
     colors = result_colors(result, colors, by)
     counts = label_counts(result)
     dim = recorded[0][1].shape[1]
-    names = [f"x{j}" for j in range(dim)] if coordinate_names is None else list(coordinate_names)
+    names = list(result.problem.axis_names() if coordinate_names is None else coordinate_names)
     if len(names) != dim:
         raise ValueError(f"coordinate_names has {len(names)} names for {dim} coordinates")
     ax.set_yscale("log")

@@ -88,6 +88,10 @@ class Problem:
     #: Why no minimum point is listed, shown by ``list`` and ``explain`` ("" : unbounded
     #: below, or not known).
     minima_note: ClassVar[str] = ""
+    #: What figures call each coordinate, one name per coordinate (the rnn-cliff's weight
+    #: and bias: ("w", "b")); empty (the default): :meth:`axis_names` picks x, y.  Not a
+    #: ClassVar: a problem built per instance may name its own variables.
+    coordinate_names: tuple[str, ...] = ()
 
     def __init__(self, **settings: Any) -> None:
         self.settings: dict[str, Any] = settings
@@ -155,6 +159,21 @@ class Problem:
         from the run's recorded iterates (steps+1, dim) and losses (steps+1,), NaN after a
         divergence (a drifting target's tracking error); none by default."""
         return {}
+
+    def axis_names(self) -> tuple[str, ...]:
+        """The name of each coordinate on every figure's axes: :attr:`coordinate_names`
+        when given, else x (one coordinate), x and y (two), or x0, x1, ... (more, as
+        trajectory.csv's columns)."""
+        if self.coordinate_names:
+            if len(self.coordinate_names) != self.dim:
+                raise ValueError(
+                    f"problem {self.name} names {len(self.coordinate_names)} coordinates "
+                    f"but has {self.dim}"
+                )
+            return tuple(self.coordinate_names)
+        if self.dim <= 2:
+            return ("x", "y")[: self.dim]
+        return tuple(f"x{i}" for i in range(self.dim))
 
     def start(self) -> np.ndarray:
         """The default start point, shape (dim,)."""
