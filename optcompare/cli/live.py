@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from optcompare.cli.options import HELP, color_option
+from optcompare.cli.style_option import style_option
 
 LIVE_EPILOG = """\b
 Examples:
@@ -15,11 +16,13 @@ Examples:
   optcompare live --opt all --problem himmelblau:noise=1 --steps 300
   optcompare live --opt sgd --opt adam --problem beale --start 1,1.5 \\
       --snapshot live.png
+  optcompare live --opt sgd:lr=0.002,momentum=0.9 --opt adam:lr=0.05 \\
+      --problem rosenbrock --style talk
 
 \b
 In the window: drag a slider to rerun that optimizer; click the contours to
 start there; space plays or pauses, r resets, c prints the 'optcompare run'
-command of what is shown, h shows or hides the key map.
+command of what is shown, f toggles full screen, h shows or hides the key map.
 Without a screen, --snapshot draws the window once into a file.
 """
 
@@ -51,12 +54,15 @@ Without a screen, --snapshot draws the window once into a file.
     help="Draw the window with its controls once into FILE (.png, .svg or .pdf) and exit.",
 )
 @color_option
+@style_option
 def live(opts, problem, steps, start, seed, snapshot, colors):
     """Open an interactive window: move each optimizer's lr and second setting and watch."""
     from optcompare.cli.group import fail
     from optcompare.errors import SpecError
     from optcompare.experiments.choices import check_start, make_optimizers, parse_point
     from optcompare.live import no_window_reason
+    from optcompare.live.layout import CONTROL_TYPE, FIGSIZES, geometry
+    from optcompare.plotting.style import current_style
     from optcompare.problem import make_problem
 
     prob = make_problem(problem)
@@ -71,6 +77,11 @@ def live(opts, problem, steps, start, seed, snapshot, colors):
         + "".join(f"{',' if k else ':'}{key}={v}" for k, (key, v) in enumerate(c.given.items()))
         for c in make_optimizers(list(opts))
     ]
+    look = current_style()
+    try:  # refused before any window opens
+        geometry(len(specs), FIGSIZES[look.name], look.text, CONTROL_TYPE[look.name])
+    except ValueError as exc:
+        raise SpecError(f"{exc} (give fewer --opt, or --style paper)") from None
     point = None
     if start is not None:
         x0 = parse_point(start, 2)

@@ -15,12 +15,13 @@ import types
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from optcompare.live.widget import DPI, FIGSIZE, Live
+from optcompare.live.layout import DPI, FIGSIZES
+from optcompare.live.widget import FIGSIZE, Live
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["DPI", "FIGSIZE", "Live", "live", "no_window_reason"]
+__all__ = ["DPI", "FIGSIZE", "FIGSIZES", "Live", "live", "no_window_reason"]
 
 #: matplotlib backends that draw no window.
 NON_INTERACTIVE = {"agg", "pdf", "ps", "svg", "cairo", "pgf", "template"}
@@ -59,6 +60,7 @@ def live(
     colors: dict[str, str] | None = None,
     figure: Figure | None = None,
     echo: Callable[[str], None] = print,
+    style: str | None = None,
 ) -> Live:
     """The live window comparing ``optimizers`` on the 2-D ``problem``.
 
@@ -69,21 +71,27 @@ def live(
         start: start point (default: the problem's).
         seed: the seed of the noise streams (default 0, as ``optcompare run``).
         colors: colours by optimizer name, over the fixed colour of each optimizer.
-        figure: draw into this figure (default None: a new pyplot figure of
-            :data:`FIGSIZE` inches at :data:`DPI`, so the backend shows it).
+        figure: draw into this figure (default None: a new pyplot figure of the style's
+            :data:`FIGSIZES` inches at :data:`DPI`, so the backend shows it).
         echo: where the ``c`` key sends the reproducing command (default print).
+        style: ``"paper"`` or ``"talk"`` (16:9, type 1.75x and lines 2x for a projector);
+            default None: the current style (:func:`optcompare.plotting.style.use_style`,
+            which ``--style`` sets), paper unless set.
 
     Returns:
         The :class:`Live` window; keep a reference while it is open.
     """
+    from optcompare.plotting.style import current_style, style_named
+
+    look = style_named(style) if style is not None else current_style()
     specs = [optimizers] if isinstance(optimizers, str) else list(optimizers)
     if figure is not None:
-        return Live(figure, specs, problem, steps, start, seed, colors, echo)
+        return Live(figure, specs, problem, steps, start, seed, colors, echo, look)
     from matplotlib import pyplot as plt
 
-    figure = plt.figure(figsize=FIGSIZE, dpi=DPI)
+    figure = plt.figure(figsize=FIGSIZES[look.name], dpi=DPI)
     try:
-        return Live(figure, specs, problem, steps, start, seed, colors, echo)
+        return Live(figure, specs, problem, steps, start, seed, colors, echo, look)
     except BaseException:
         plt.close(figure)  # a refused setting leaves no window behind in pyplot
         raise

@@ -16,9 +16,11 @@ import numpy as np
 from optcompare.experiments.run import run as run_experiment
 from optcompare.live import controls
 from optcompare.live.blit import Blitter, slider_parts
+from optcompare.live.layout import CONTROL_TYPE, FIGSIZES, Rect, geometry
 from optcompare.live.panels import draw_static
 from optcompare.plotting.colors import inks
-from optcompare.plotting.style import problem_title
+from optcompare.plotting.restyle import scale_artists
+from optcompare.plotting.style import Style, current_style, problem_title
 from optcompare.problem import make_problem
 
 if TYPE_CHECKING:
@@ -26,14 +28,16 @@ if TYPE_CHECKING:
 
     from optcompare.experiments.records import Run
 
-#: Figure size (inches) and resolution of the window and its snapshot: 1400 x 900 pixels.
-FIGSIZE = (14.0, 9.0)
-DPI = 100
+#: Figure size (inches) of the paper window and its snapshot: 1400 x 900 pixels at DPI.
+FIGSIZE = FIGSIZES["paper"]
 
 #: A loss - f* at or below this is drawn at it on the log axis (0 has no logarithm).
 LOSS_FLOOR = 1e-16
 
-KEYMAP = "keys: space play/pause · r reset · c print the run command · h show/hide this map"
+KEYMAP = (
+    "keys: space play/pause · r reset · c print the run command · f full screen"
+    " · h show/hide this map"
+)
 
 
 class Live:
@@ -55,10 +59,12 @@ class Live:
         seed: int = 0,
         colors: dict[str, str] | None = None,
         echo: Callable[[str], None] = print,
+        style: Style | None = None,
     ) -> None:
         from optcompare.optimizers import OPTIMIZERS
 
         self.figure = figure
+        self.look = style or current_style()
         self.problem = make_problem(problem)
         if self.problem.dim != 2:
             raise ValueError(
@@ -66,6 +72,8 @@ class Live:
                 f"{self.problem.spec} has {self.problem.dim} coordinates"
             )
         self.base_problem = problem
+        # the title names the problem without its noise: the noise slider's value follows it
+        self.name = problem_title(make_problem(controls.with_noise(problem, 0.0)))
         self.seed = seed
         self.echo = echo
         self.entries = [
@@ -116,18 +124,28 @@ class Live:
 
     # -- drawing -----------------------------------------------------------------
     def _layout(self) -> None:
+        from matplotlib.text import Text
         from matplotlib.widgets import Button, CheckButtons, Slider
 
         fig = self.figure
-        n = len(self.entries)
-        row = min(0.045, 0.28 / max(n, 1))
-        top = 0.35  # the controls live below this line, the plots above it
-        self.ax_path = fig.add_axes((0.05, top + 0.06, 0.40, 0.50))
-        self.ax_loss = fig.add_axes((0.55, top + 0.06, 0.42, 0.50))
+        size = (float(fig.get_size_inches()[0]), float(fig.get_size_inches()[1]))
+        small = CONTROL_TYPE.get(self.look.name, 1.0)
+        at = geometry(len(self.entries), size, self.look.text, small)
+        self._controls: list[Any] = []  # axes and figure texts at the controls' type size
+        self.ax_path = fig.add_axes(at.path)
+        self.ax_loss = fig.add_axes(at.loss)
         self.start_marker, self.log_loss = draw_static(self.ax_path, self.ax_loss, self.problem)
+
+        def slider(rect: Rect, label: str, lo: float, hi: float, **kw: Any) -> Slider:
+            s = Slider(fig.add_axes(rect), label, lo, hi, valfmt="%.3g", **kw)
+            self._controls.append(s.ax)
+            s.label.set_x(-at.pad(rect))
+            s.valtext.set_x(1.0 + at.pad(rect))
+            return s
+
         self.lines: list[dict[str, Any]] = []
         self.widgets: list[dict[str, Any]] = []
-        for i, e in enumerate(self.entries):
+        for i, (e, row) in enumerate(zip(self.entries, at.rows, strict=True)):
             ink = self.ink[str(i)]
             (path,) = self.ax_path.plot([], [], color=ink.color, ls=ink.linestyle, lw=1.8, zorder=3)
             (head,) = self.ax_path.plot(
@@ -139,57 +157,42 @@ class Live:
             (loss,) = self.ax_loss.plot([], [], color=ink.color, ls=ink.linestyle, lw=2.0)
             (tip,) = self.ax_loss.plot([], [], ls="none", marker="o", ms=6, color=ink.color)
             self.lines.append({"path": path, "head": head, "why": why, "loss": loss, "tip": tip})
-            y = top - (i + 1) * row
-            box = CheckButtons(fig.add_axes((0.01, y, 0.16, row * 0.9)), [e.name], [e.visible])
+            box = CheckButtons(fig.add_axes(row.box, frame_on=False), [e.name], [e.visible])
+            self._controls.append(box.ax)
             box.labels[0].set_color(ink.color)
+            box.labels[0].set_fontsize(11)
             lo, hi = controls.lr_range(e.lr)
-            lr = Slider(
-                fig.add_axes((0.24, y, 0.25, row * 0.7)),
-                "lr",
-                lo,
-                hi,
-                valinit=float(np.log10(e.lr)),
-                color=ink.color,
-            )
-            lr.valtext.set_text(controls.number(e.lr))
+            lr = slider(row.lr, "lr", lo, hi, valinit=float(np.log10(e.lr)), color=ink.color)
+            lr.valtext.set_text(f"{e.lr:.3g}")
             box.on_clicked(functools.partial(self._toggle_clicked, i))
             lr.on_changed(functools.partial(self._set_lr, i))
             parts: dict[str, Any] = {"box": box, "lr": lr}
             if e.second is not None and e.second_value is not None:
-                second = Slider(
-                    fig.add_axes((0.66, y, 0.25, row * 0.7)),
-                    e.second.name,
-                    e.second.low,
-                    e.second.high,
-                    valinit=e.second_value,
-                    color=ink.color,
-                )
+                k = e.second
+                second = slider(row.second, k.name, k.low, k.high, valinit=e.second_value)
+                second.poly.set_color(ink.color)
                 second.on_changed(functools.partial(self._set_second, i))
                 parts["second"] = second
             self.widgets.append(parts)
-        self.steps_slider = Slider(
-            fig.add_axes((0.08, 0.02, 0.22, 0.025)),
-            "steps",
-            1,
-            max(2000, self.steps),
-            valinit=self.steps,
-            valstep=1,
-        )
+        top = max(2000, self.steps)
+        self.steps_slider = slider(at.steps, "steps", 1, top, valinit=self.steps, valstep=1)
         self.steps_slider.on_changed(self._set_steps)
-        self.noise_slider = Slider(
-            fig.add_axes((0.40, 0.02, 0.18, 0.025)),
-            "noise",
-            controls.NOISE_RANGE[0],
-            max(controls.NOISE_RANGE[1], self.noise),
-            valinit=self.noise,
-        )
+        lo, hi = controls.NOISE_RANGE[0], max(controls.NOISE_RANGE[1], self.noise)
+        self.noise_slider = slider(at.noise, "noise", lo, hi, valinit=self.noise)
         self.noise_slider.on_changed(self._set_noise)
-        self.play_button = Button(fig.add_axes((0.68, 0.012, 0.08, 0.04)), "play")
+        self.play_button = Button(fig.add_axes(at.play), "play")
         self.play_button.on_clicked(lambda _e: self.toggle_play())
-        self.reset_button = Button(fig.add_axes((0.78, 0.012, 0.08, 0.04)), "reset")
+        self.reset_button = Button(fig.add_axes(at.reset), "reset")
         self.reset_button.on_clicked(lambda _e: self.reset())
-        self.keymap = fig.text(0.5, 0.065, KEYMAP, ha="center", fontsize=10, color="0.3")
+        self.keymap = fig.text(0.5, at.keymap_y, KEYMAP, ha="center", fontsize=10, color="0.3")
+        self._controls += [self.play_button.ax, self.reset_button.ax, self.keymap]
         self.title = fig.suptitle("", fontsize=13)
+        if self.look.figsize is not None:
+            # the geometry above left room for the larger type
+            scale_artists(fig, self.look)
+            for c in self._controls:  # back from the plots' type size to the controls'
+                for t in c.findobj(Text):
+                    t.set_fontsize(t.get_fontsize() * small / self.look.text)
         sliders = [w[k] for w in self.widgets for k in ("lr", "second") if k in w]
         sliders += [self.steps_slider, self.noise_slider]
         for s in sliders:
@@ -252,7 +255,7 @@ class Live:
         """Title the figure and show it: blitted unless ``full`` (something still moved)."""
         noise = f", noise {self.noise:g}" if self.noise else ""
         self.title.set_text(
-            f"{problem_title(self.problem)}{noise}: step {self.shown} of {self.steps} "
+            f"{self.name}{noise}: step {self.shown} of {self.steps} "
             f"from ({self.start[0]:.3g}, {self.start[1]:.3g}), seed {self.seed}"
         )
         self.blit.update(full)
@@ -278,7 +281,7 @@ class Live:
     def _set_lr(self, i: int, v: float) -> None:
         # three digits: the lr the window runs is the one the printed command gives
         self.entries[i].lr = float(f"{10.0**v:.3g}")
-        self.widgets[i]["lr"].valtext.set_text(f"{self.entries[i].lr:g}")
+        self.widgets[i]["lr"].valtext.set_text(f"{self.entries[i].lr:.3g}")
         self.recompute(i)
 
     def _set_second(self, i: int, v: float) -> None:
@@ -318,6 +321,10 @@ class Live:
             self.reset()
         elif event.key == "c":
             self.echo(self.command())
+        elif event.key == "f":
+            manager = getattr(self.figure.canvas, "manager", None)
+            if manager is not None:
+                manager.full_screen_toggle()
         elif event.key == "h":
             self.keymap.set_visible(not self.keymap.get_visible())
             self.figure.canvas.draw_idle()

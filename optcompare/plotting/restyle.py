@@ -19,7 +19,7 @@ from optcompare.plotting.style import DPI, Style, current_style, style_named
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["apply_style", "for_file"]
+__all__ = ["apply_style", "for_file", "scale_artists"]
 
 
 def apply_style(fig: Figure, style: str | Style | None = None) -> Figure:
@@ -30,15 +30,25 @@ def apply_style(fig: Figure, style: str | Style | None = None) -> Figure:
     figure is restyled once however often this is called.  The layout engine places
     the bigger text when the figure is next drawn.
     """
-    from matplotlib.collections import PathCollection
-    from matplotlib.lines import Line2D
-    from matplotlib.text import Text
-
     look = style_named(style) if isinstance(style, str) else style or current_style()
     if look.figsize is None or getattr(fig, "_optcompare_style", None) == look.name:
         return fig
     fig.set_size_inches(*look.figsize)
     fig.set_dpi(DPI)
+    return scale_artists(fig, look)
+
+
+def scale_artists(fig: Figure, look: Style) -> Figure:
+    """Multiply every font size, line width and marker size of ``fig`` by ``look``'s factors,
+    keeping its size, and mark it as in ``look`` so that :func:`apply_style` leaves it be.
+
+    Used alone for a figure laid out for its style from the start (the live window),
+    whose geometry already has room for the larger type.
+    """
+    from matplotlib.collections import PathCollection
+    from matplotlib.lines import Line2D
+    from matplotlib.text import Text
+
     tick_parts: set[int] = set()
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
