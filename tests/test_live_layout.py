@@ -138,3 +138,10 @@ def test_the_f_key_toggles_full_screen():
     canvas.callbacks.process("key_press_event", KeyEvent("key_press_event", canvas, "f"))
     assert toggled == [True]
     assert "f full screen" in w.keymap.get_text()
+
+
+def test_the_path_panel_names_the_problems_coordinates():
+    w = _window(["sgd:lr=0.03"], "paper", problem="rnn-cliff", steps=20)
+    assert (w.ax_path.get_xlabel(), w.ax_path.get_ylabel()) == ("w", "b")
+    w = _window(["adam"], "paper", problem="himmelblau", steps=5)
+    assert (w.ax_path.get_xlabel(), w.ax_path.get_ylabel()) == ("x", "y")

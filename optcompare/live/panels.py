@@ -43,8 +43,9 @@ def draw_static(ax_path: Axes, ax_loss: Axes, problem: Problem) -> tuple[Any, bo
     (start,) = ax_path.plot(
         [], [], ls="none", marker="o", ms=8, color="white", mec="black", mew=1.2, zorder=4
     )
-    ax_path.set_xlabel("x")
-    ax_path.set_ylabel("y")
+    xname, yname = problem.axis_names()
+    ax_path.set_xlabel(xname)
+    ax_path.set_ylabel(yname)
     ax_path.set_title("paths (click to set the start)")
     log = problem.f_star is not None
     if log:
