@@ -1099,10 +1099,40 @@ def test_the_slider_in_a_real_browser_draws_the_run_up_to_the_chosen_step(cli, t
         tools.key("ArrowRight", 39)
         tools.key("ArrowRight", 39)
         check(2)
+        tools.key("End", 35)
+        check(steps)
         tools.js("document.getElementById('scrub').scrollIntoView()")
+        boxes = tools.js(
+            "(function () { var svg = document.querySelector('#scrub svg.scrub-paths');"
+            "function box(e) { var r = e.getBoundingClientRect();"
+            "return [r.left, r.top, r.width, r.height]; }"
+            "function all(sel) { return Array.prototype.map.call(svg.querySelectorAll(sel), box); }"
+            "return {contours: all('path.scrub-contour'), bands: all('path.scrub-band'),"
+            "starts: all('circle.scrub-start'), minima: all('polygon.scrub-minimum'),"
+            "frame: box(svg.querySelector(':scope > rect'))}; })()"
+        )
         shot = tmp_path / "slider.png"
         tools.screenshot(shot)
     finally:
         tools.close()
     pixels = imread(shot)[..., :3]
     assert pixels.shape[:2] == (1100, 1400) and pixels.std() > 0.05
+    # the contours, the one shared start and rosenbrock's one minimum are laid out
+    assert len(boxes["contours"]) > 10 and len(boxes["bands"]) > 10
+    assert len(boxes["starts"]) == 1 and len(boxes["minima"]) == 1
+    left, top, width, height = boxes["frame"]
+    for x, y, w, h in boxes["contours"] + boxes["starts"] + boxes["minima"]:
+        assert w > 0 and h > 0
+        assert left - 15 <= x and x + w <= left + width + 15
+        assert top - 15 <= y and y + h <= top + height + 15
+
+    def colour(box: list[float]) -> np.ndarray:
+        x, y, w, h = box
+        return pixels[round(y + h / 2), round(x + w / 2)]
+
+    # and painted: the start white, the star yellow (#FFD400), a corner of the
+    # drawing grey (rosenbrock is high there: a dark band), all over the paths
+    assert np.allclose(colour(boxes["starts"][0]), 1.0, atol=0.03)
+    assert np.allclose(colour(boxes["minima"][0]), [1.0, 0xD4 / 255, 0.0], atol=0.05)
+    corner = pixels[round(top + 6), round(left + 6)]
+    assert np.ptp(corner) < 0.02 and 0.3 < corner[0] < 0.8

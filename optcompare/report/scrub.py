@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from optcompare.plotting.colors import inks
+from optcompare.report import contours
 from optcompare.report.folder import TRAJECTORY
 from optcompare.summary.cells import get, number
 
@@ -29,8 +30,10 @@ from optcompare.summary.cells import get, number
 MAX_POINTS = 2000
 #: The drawing's size in SVG units; the page scales it to the screen.
 PATH_WIDTH, LOSS_WIDTH, LOSS_HEIGHT = 560.0, 560.0, 380.0
+#: The path drawing's height in SVG units is kept within these (the window grows to fit).
+MIN_PATH_HEIGHT, MAX_PATH_HEIGHT = 200.0, 760.0
 #: Room for the axes' numbers left of, above, below and right of each drawing, in SVG units.
-LEFT, TOP, BOTTOM, RIGHT = 64.0, 12.0, 36.0, 16.0
+LEFT, TOP, BOTTOM, RIGHT = 84.0, 12.0, 46.0, 16.0
 
 SCRIPT = resources.files("optcompare.report").joinpath("scrub.js").read_text(encoding="utf-8")
 
@@ -110,21 +113,47 @@ def read_series(summary: dict[str, Any], data: bytes) -> list[Series]:
 
 
 def _window(summary: dict[str, Any], series: list[Series]) -> list[list[float]] | None:
-    """The path drawing's ((x lo, x hi), (y lo, y hi)): the problem's window, else the data's."""
+    """The path drawing's ((x lo, x hi), (y lo, y hi)): the problem's window widened to
+    hold every start (as path.png's), else the data's."""
     window = get(summary, "problem", "window")
+    points = [s.xy for s in series if s.xy is not None and s.xy.size]
     if (
         isinstance(window, list)
         and len(window) == 2
         and all(isinstance(w, list) and len(w) == 2 for w in window)
     ):
-        return [[float(w[0]), float(w[1])] for w in window]
-    points = [s.xy for s in series if s.xy is not None and s.xy.size]
+        box = [[float(w[0]), float(w[1])] for w in window]
+        starts = np.array([p[0] for p in points if np.all(np.isfinite(p[0]))]).reshape(-1, 2)
+        for i, (lo, hi) in enumerate(box):
+            pad = 0.05 * (hi - lo)
+            if starts.size:
+                box[i] = [
+                    min(lo, float(starts[:, i].min()) - pad),
+                    max(hi, float(starts[:, i].max()) + pad),
+                ]
+        return box
     if not points:
         return None
     allxy = np.concatenate(points)
     lo, hi = allxy.min(axis=0), allxy.max(axis=0)
     span = np.maximum(hi - lo, 1e-9)
     return [[float(lo[i] - 0.05 * span[i]), float(hi[i] + 0.05 * span[i])] for i in range(2)]
+
+
+def _panel(window: list[list[float]]) -> contours.Panel:
+    """Where the paths are drawn: equal scales on x and y, as in path.png (so gradients
+    cross contours at right angles); a window too wide or too tall for the height's
+    limits grows its shorter side about its centre instead."""
+    (xlo, xhi), (ylo, yhi) = window
+    rx, ry = max(xhi - xlo, 1e-300), max(yhi - ylo, 1e-300)
+    height = min(max(PATH_WIDTH * ry / rx, MIN_PATH_HEIGHT), MAX_PATH_HEIGHT)
+    grow_y = (rx * height / PATH_WIDTH - ry) / 2.0
+    grow_x = (ry * PATH_WIDTH / height - rx) / 2.0
+    if grow_y > 0:
+        ylo, yhi = ylo - grow_y, yhi + grow_y
+    elif grow_x > 0:
+        xlo, xhi = xlo - grow_x, xhi + grow_x
+    return contours.Panel(((xlo, xhi), (ylo, yhi)), LEFT, TOP, PATH_WIDTH, height)
 
 
 def _finite(values: np.ndarray) -> list[float | None]:
@@ -143,6 +172,7 @@ def scrub_section(summary: dict[str, Any], data: bytes) -> str:
         return ""
     window = _window(summary, series)
     has_paths = window is not None and all(s.xy is not None for s in series)
+    panel = _panel(window) if has_paths and window else None
     last = int(max(s.step[-1] for s in series))
     losses = np.concatenate([s.loss[np.isfinite(s.loss)] for s in series])
     log = bool(losses.size and losses.min() > 0)
@@ -151,7 +181,7 @@ def scrub_section(summary: dict[str, Any], data: bytes) -> str:
         "last": last,
         "loss_lo": lo,
         "loss_hi": hi,
-        "window": window if has_paths else None,
+        "window": [list(w) for w in panel.window] if panel else None,
         "log": log,
         "series": [
             {
@@ -193,7 +223,7 @@ def scrub_section(summary: dict[str, Any], data: bytes) -> str:
         + f"></line></svg> {escape(s.label)}</li>"
         for s in series
     )
-    paths_svg = _paths_svg(window, series) if has_paths and window else ""
+    paths_svg, keys, why = _paths_svg(summary, panel, series) if panel else ("", "", "")
     return (
         f'<section class="scrub" id="scrub" data-scrub="{data_attr}">\n'
         "<h2>Step by step</h2>\n"
@@ -204,22 +234,28 @@ def scrub_section(summary: dict[str, Any], data: bytes) -> str:
         f'<output id="scrub-label" for="scrub-step">step {last} of {last}</output>'
         "</div>\n"
         f'<div class="scrub-panels">{paths_svg}{_loss_svg(series, last, log, (lo, hi))}</div>\n'
-        f'<ul class="scrub-legend">{legend}</ul>\n'
-        f'<p class="note">{escape(note)}</p>\n'
+        f'<ul class="scrub-legend">{legend}{keys}</ul>\n'
+        + (f'<p class="note">{escape(why)}</p>\n' if why else "")
+        + f'<p class="note">{escape(note)}</p>\n'
         "</section>"
     )
 
 
-def _polylines(series: list[Series], kind: str) -> str:
-    return "".join(
+def _polylines(series: list[Series], kind: str) -> tuple[str, str]:
+    """Each series' (empty) line, and the circles that mark where each line ends."""
+    lines = "".join(
         f'<polyline class="scrub-{kind}" data-i="{i}" fill="none" stroke="{escape(s.color)}" '
         'stroke-width="2.5" stroke-linejoin="round"'
         + (f' stroke-dasharray="{s.dash}"' if s.dash else "")
-        + f' points=""></polyline><circle class="scrub-{kind}-head" data-i="{i}" r="4.5" '
-        f'fill="{escape(s.color)}" stroke="#ffffff" stroke-width="1.2" cx="-99" cy="-99">'
-        "</circle>"
+        + ' points=""></polyline>'
         for i, s in enumerate(series)
     )
+    heads = "".join(
+        f'<circle class="scrub-{kind}-head" data-i="{i}" r="4.5" fill="{escape(s.color)}" '
+        'stroke="#ffffff" stroke-width="1.2" cx="-99" cy="-99"></circle>'
+        for i, s in enumerate(series)
+    )
+    return lines, heads
 
 
 def _frame(
@@ -227,16 +263,18 @@ def _frame(
 ) -> str:
     """A plot frame with the axes' end values and names (text stays text)."""
     x0, y0, x1, y1 = LEFT, TOP, LEFT + width, TOP + height
-    t, mid = 'font-size="13" fill="#333333"', (x0 + x1) / 2
+    # about the page's small print when the drawing is shown at its usual width
+    t, mid, ym = 'font-size="17" fill="#333333"', (x0 + x1) / 2, (y0 + y1) / 2
     return (
         f'<rect x="{x0}" y="{y0}" width="{width}" height="{height}" fill="none" '
         'stroke="#888888"></rect>'
-        f'<text {t} x="{x0}" y="{y1 + 16}">{escape(xs[0])}</text>'
-        f'<text {t} x="{x1}" y="{y1 + 16}" text-anchor="end">{escape(xs[1])}</text>'
-        f'<text {t} x="{mid}" y="{y1 + 30}" text-anchor="middle">{escape(names[0])}</text>'
-        f'<text {t} x="{x0 - 4}" y="{y1}" text-anchor="end">{escape(ys[0])}</text>'
-        f'<text {t} x="{x0 - 4}" y="{y0 + 12}" text-anchor="end">{escape(ys[1])}</text>'
-        f'<text {t} x="{x0 - 6}" y="{(y0 + y1) / 2}" text-anchor="end">{escape(names[1])}</text>'
+        f'<text {t} x="{x0}" y="{y1 + 19}">{escape(xs[0])}</text>'
+        f'<text {t} x="{x1}" y="{y1 + 19}" text-anchor="end">{escape(xs[1])}</text>'
+        f'<text {t} x="{mid}" y="{y1 + 38}" text-anchor="middle">{escape(names[0])}</text>'
+        f'<text {t} x="{x0 - 5}" y="{y1}" text-anchor="end">{escape(ys[0])}</text>'
+        f'<text {t} x="{x0 - 5}" y="{y0 + 14}" text-anchor="end">{escape(ys[1])}</text>'
+        f'<text {t} x="20" y="{ym}" text-anchor="middle" '
+        f'transform="rotate(-90 20 {ym})">{escape(names[1])}</text>'
     )
 
 
@@ -249,19 +287,36 @@ def _svg_open(css_class: str, width: float, height: float, label: str) -> str:
     )
 
 
-def _paths_svg(window: list[list[float]], series: list[Series]) -> str:
-    (xlo, xhi), (ylo, yhi) = window
-    # equal scales, as in path.png, so gradients cross contours at right angles
-    height = min(max(PATH_WIDTH * (yhi - ylo) / max(xhi - xlo, 1e-300), 200.0), 760.0)
+def _paths_svg(
+    summary: dict[str, Any], panel: contours.Panel, series: list[Series]
+) -> tuple[str, str, str]:
+    """The path drawing (contours, paths, start and minimum markers), its legend
+    entries for the markers, and a sentence on its contours (drawn or why not)."""
+    (xlo, xhi), (ylo, yhi) = panel.window
+    height = panel.height
     frame = _frame(
         PATH_WIDTH, height, (f"{xlo:.3g}", f"{xhi:.3g}"), (f"{ylo:.3g}", f"{yhi:.3g}"), ("x0", "x1")
     )
-    return (
+    problem, why = contours.rebuild(summary)
+    backdrop, levels = contours.contours_svg(problem, panel) if problem else ("", 0)
+    if levels:
+        why = (
+            f"Grey contours: f at {levels} levels, those of path.png, "
+            f"from a {contours.GRID} x {contours.GRID} grid over this window."
+        )
+    starts = contours.starts_svg(panel, [s.xy[0] for s in series if s.xy is not None])
+    listed = contours.listed_minima(summary)
+    minima = contours.minima_svg(panel, listed)
+    kinds = {kind for kind, _ in listed if f'data-kind="{kind}"' in minima}
+    lines, heads = _polylines(series, "path")
+    svg = (
         _svg_open("scrub-paths", PATH_WIDTH, height, "paths up to the chosen step")
         + f'<clipPath id="scrub-clip"><rect x="{LEFT}" y="{TOP}" width="{PATH_WIDTH}" '
-        f'height="{height}"></rect></clipPath>{frame}'
-        f'<g clip-path="url(#scrub-clip)">{_polylines(series, "path")}</g></svg>'
+        f'height="{height}"></rect></clipPath>'
+        f'<g clip-path="url(#scrub-clip)">{backdrop}{lines}{starts}{heads}{minima}</g>'
+        f"{frame}</svg>"
     )
+    return svg, contours.legend_items(bool(starts), kinds), why or ""
 
 
 def _loss_svg(series: list[Series], last: int, log: bool, span: tuple[float, float]) -> str:
@@ -275,5 +330,5 @@ def _loss_svg(series: list[Series], last: int, log: bool, span: tuple[float, flo
     )
     return (
         _svg_open("scrub-loss", LOSS_WIDTH, LOSS_HEIGHT, "loss curves up to the chosen step")
-        + f"{frame}{_polylines(series, 'loss')}</svg>"
+        + f"{frame}{''.join(_polylines(series, 'loss'))}</svg>"
     )
