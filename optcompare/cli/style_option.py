@@ -12,13 +12,20 @@ def _use_style(ctx: click.Context, param: click.Parameter, value: str) -> None:
     ctx.with_resource(use_style(value))
 
 
-style_option = click.option(
-    "--style",
-    type=click.Choice(["paper", "talk"]),
-    default="paper",
-    show_default=True,
-    expose_value=False,
-    callback=_use_style,
-    help="Look of the figures: paper (as drawn for a page) or talk (16:9 slides, 2000 x 1125 "
-    "px, type 1.75x and lines 2x as large, the same colours).",
+def styled(text: str):
+    """The --style option with ``text`` as its help (what the talk look means there)."""
+    return click.option(
+        "--style",
+        type=click.Choice(["paper", "talk"]),
+        default="paper",
+        show_default=True,
+        expose_value=False,
+        callback=_use_style,
+        help=text,
+    )
+
+
+style_option = styled(
+    "Look of the figures: paper (as drawn for a page) or talk (16:9 slides, 2000 x 1125 "
+    "px, type 1.75x and lines 2x as large, the same colours)."
 )
