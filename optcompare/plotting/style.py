@@ -51,6 +51,7 @@ __all__ = [
     "current_style",
     "check_colors",
     "finite",
+    "fit_title",
     "gaps",
     "inks",
     "label_counts",
@@ -232,9 +233,23 @@ def problem_title(problem: Problem, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
+def fit_title(ax: Axes, title: str, fontsize: float = TITLE) -> Axes:
+    """Give ``ax`` a title (default size :data:`TITLE`) that stays inside the figure.
+
+    The title wraps at spaces whenever it is drawn, to twice its distance from the
+    nearer figure edge (it is centred), so it fits at any size the figure is later
+    given (the talk style enlarges the type after drawing) and the layout engine makes
+    room for the extra lines.  Every title set through :func:`style_axes` or
+    :func:`retitle` follows this rule.
+    """
+    ax.set_title(title, fontsize=fontsize, wrap=True)
+    return ax
+
+
 def style_axes(ax: Axes, title: str, xlabel: str, ylabel: str, grid: bool = False) -> Axes:
-    """Slide-sized title, labels and ticks; a light grid with ``grid`` (default off)."""
-    ax.set_title(title, fontsize=TITLE)
+    """Slide-sized title (:func:`fit_title`), labels and ticks; a light grid with ``grid``
+    (default off)."""
+    fit_title(ax, title)
     ax.set_xlabel(xlabel, fontsize=LABEL)
     ax.set_ylabel(ylabel, fontsize=LABEL)
     ax.tick_params(labelsize=TICKS)
@@ -244,9 +259,9 @@ def style_axes(ax: Axes, title: str, xlabel: str, ylabel: str, grid: bool = Fals
 
 
 def retitle(ax: Axes, title: str) -> Axes:
-    """Replace the title a plot function gave ``ax``, keeping the slide size."""
-    ax.set_title(title, fontsize=TITLE)
-    return ax
+    """Replace the title a plot function gave ``ax``, keeping the slide size and the
+    rule that it fits the figure (:func:`fit_title`)."""
+    return fit_title(ax, title)
 
 
 def new_figure(
