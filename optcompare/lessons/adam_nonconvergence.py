@@ -199,7 +199,7 @@ def run(ext: str = "png") -> LessonResult:
     figures["iterates"] = fig
 
     fig, axes = new_figure(1, 2, figsize=(14.0, 5.6))
-    plot_regret(sim, axes[0], runs=(0, 1, 4))
+    plot_regret(sim, axes[0], runs=(0, 1, 4), legend=False)  # one legend for both panels
     style(axes[0], "Average regret R_t / t (the paper's Figure 1)", "step t", "R_t / t")
     plot_regret(sim, axes[1], per_period=True, runs=(0, 1, 4))
     style(

@@ -7,12 +7,13 @@ lesson module can import it without a cycle.
 
 from __future__ import annotations
 
+from textwrap import fill
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from optcompare.lessons.base import LEGEND, fmt
-from optcompare.plotting.style import by_label_note
+from optcompare.plotting.style import LEGEND_WIDTH, OUTSIDE, by_label_note
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -104,11 +105,21 @@ def period_regret(sim: dict) -> tuple[np.ndarray, np.ndarray]:
 
 
 def plot_regret(
-    sim: dict, ax: Axes, per_period: bool = False, runs: tuple[int, ...] = (0, 1)
+    sim: dict,
+    ax: Axes,
+    per_period: bool = False,
+    runs: tuple[int, ...] = (0, 1),
+    legend: bool = True,
 ) -> Axes:
     """Average regret R_t / t (or the regret added per step in each period) of the runs
     ``runs`` against t, log-log, with the cost per step of standing at x = +1; drawn as
-    :func:`inks` says."""
+    :func:`inks` says.
+
+    With ``legend`` (default True) the legend stands beside the axes, labels wrapped, where
+    it covers no curve whatever the curves do (inside, every corner is crossed by some run
+    in one panel or another, and the talk style's larger type would grow it over more);
+    panels side by side with the same runs need it on one of them only.
+    """
     ink = inks(sim)
     if per_period:
         t, R = period_regret(sim)
@@ -124,5 +135,8 @@ def plot_regret(
     )
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.legend(fontsize=LEGEND, loc="lower left", framealpha=0.9, **VARIANTS)
+    if legend:
+        handles, labels = ax.get_legend_handles_labels()
+        wrapped = [fill(text, LEGEND_WIDTH, break_long_words=False) for text in labels]
+        ax.legend(handles, wrapped, fontsize=LEGEND, **OUTSIDE, **VARIANTS)
     return ax
