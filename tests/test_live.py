@@ -69,6 +69,8 @@ def test_click_sets_the_start_and_keys_act():
     click = MouseEvent("button_press_event", canvas, px, py, button=1)
     canvas.callbacks.process("button_press_event", click)
     assert w.start == pytest.approx((1.0, -2.0), abs=0.02)
+    # rounded to a thousandth of the view (12 units wide here): two decimals at most
+    assert all(v == round(v, 2) for v in w.start)
     for i, spec in enumerate(["sgd:lr=0.002,momentum=0.9", "adam:lr=0.05"]):
         want = _expected(spec, "himmelblau", 60, list(w.start))
         np.testing.assert_array_equal(_drawn_path(w, i), want)

@@ -8,6 +8,7 @@ of the existing lines, so the contours are computed once per window.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -312,7 +313,14 @@ class Live:
         toolbar = getattr(self.figure.canvas, "toolbar", None)
         if event.inaxes is not self.ax_path or event.button != 1 or getattr(toolbar, "mode", ""):
             return  # a zoom or pan of the toolbar is not a new start
-        self.set_start(event.xdata, event.ydata)
+        # to a thousandth of the view: the printed command stays short and still
+        # reproduces the window's runs exactly, since they start at the rounded point
+        spans = (np.ptp(self.ax_path.get_xlim()), np.ptp(self.ax_path.get_ylim()))
+        x, y = (
+            round(v, max(0, -math.floor(math.log10(d / 1000))))
+            for v, d in zip((event.xdata, event.ydata), spans, strict=True)
+        )
+        self.set_start(x, y)
 
     def _on_key(self, event: Any) -> None:
         if event.key == " ":
