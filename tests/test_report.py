@@ -1130,9 +1130,12 @@ def test_the_slider_in_a_real_browser_draws_the_run_up_to_the_chosen_step(cli, t
         x, y, w, h = box
         return pixels[round(y + h / 2), round(x + w / 2)]
 
-    # and painted: the start white, the star yellow (#FFD400), a corner of the
-    # drawing grey (rosenbrock is high there: a dark band), all over the paths
+    # and painted: the start white, the star's upper arm yellow (#FFD400; a head may
+    # sit on its centre), a corner of the drawing grey (rosenbrock is high there: a
+    # dark band), all over the paths
     assert np.allclose(colour(boxes["starts"][0]), 1.0, atol=0.03)
-    assert np.allclose(colour(boxes["minima"][0]), [1.0, 0xD4 / 255, 0.0], atol=0.05)
+    x, y, w, h = boxes["minima"][0]
+    arm = pixels[round(y + 0.4 * h / 1.81), round(x + w / 2)]  # tip to base: 1.81 radii
+    assert np.allclose(arm, [1.0, 0xD4 / 255, 0.0], atol=0.05)
     corner = pixels[round(top + 6), round(left + 6)]
     assert np.ptp(corner) < 0.02 and 0.3 < corner[0] < 0.8

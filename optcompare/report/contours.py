@@ -81,7 +81,8 @@ def rebuild(summary: dict[str, Any]) -> tuple[Problem | None, str | None]:
             if name not in PROBLEMS or not PROBLEMS.get(name).__module__.startswith(CATALOG):
                 return None, (
                     f"No contours: the problem '{name}' is not in optcompare's catalog (it "
-                    "came from a problem file), and a report never runs a folder's code."
+                    "came from a problem file), and a report never runs a problem file to "
+                    "rebuild it."
                 )
         problem = make_problem(spec)
     except SpecError as exc:

@@ -309,11 +309,13 @@ def _paths_svg(
     minima = contours.minima_svg(panel, listed)
     kinds = {kind for kind, _ in listed if f'data-kind="{kind}"' in minima}
     lines, heads = _polylines(series, "path")
+    # path.png's order (contours, paths, starts, minima on top), except that the heads
+    # (where each run is at the chosen step) stay visible on a minimum the runs reach
     svg = (
         _svg_open("scrub-paths", PATH_WIDTH, height, "paths up to the chosen step")
         + f'<clipPath id="scrub-clip"><rect x="{LEFT}" y="{TOP}" width="{PATH_WIDTH}" '
         f'height="{height}"></rect></clipPath>'
-        f'<g clip-path="url(#scrub-clip)">{backdrop}{lines}{starts}{heads}{minima}</g>'
+        f'<g clip-path="url(#scrub-clip)">{backdrop}{lines}{starts}{minima}{heads}</g>'
         f"{frame}</svg>"
     )
     return svg, contours.legend_items(bool(starts), kinds), why or ""
