@@ -267,3 +267,12 @@ def test_a_problem_from_a_data_file_gets_the_note_too(tmp_path):
     assert _optcompare(tmp_path, *run, "--out", "r").returncode == 0
     page = build_report(tmp_path / "r")
     assert "scrub-contour" not in page and "No contours: the problem &#x27;banana&#x27;" in page
+
+
+@pytest.mark.parametrize("spec", ["rosenbrock", "rnn-cliff"])
+def test_the_path_axes_are_named_as_in_path_png(cli, spec):
+    page = build_report(_run(cli, spec))
+    svg = re.search(r'<svg class="scrub-paths".*?</svg>', page, re.S).group(0)
+    texts = [unescape(t) for t in re.findall(r"<text [^>]*>([^<]*)</text>", svg)]
+    x, y = make_problem(spec).axis_names()
+    assert x in texts and y in texts and "x0" not in texts

@@ -294,10 +294,12 @@ def _paths_svg(
     entries for the markers, and a sentence on its contours (drawn or why not)."""
     (xlo, xhi), (ylo, yhi) = panel.window
     height = panel.height
-    frame = _frame(
-        PATH_WIDTH, height, (f"{xlo:.3g}", f"{xhi:.3g}"), (f"{ylo:.3g}", f"{yhi:.3g}"), ("x0", "x1")
-    )
     problem, why = contours.rebuild(summary)
+    # path.png's axis names when the problem is at hand, else trajectory.csv's columns
+    x, y = problem.axis_names()[:2] if problem else ("x0", "x1")
+    frame = _frame(
+        PATH_WIDTH, height, (f"{xlo:.3g}", f"{xhi:.3g}"), (f"{ylo:.3g}", f"{yhi:.3g}"), (x, y)
+    )
     backdrop, levels = contours.contours_svg(problem, panel) if problem else ("", 0)
     if levels:
         why = (
