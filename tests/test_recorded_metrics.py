@@ -174,34 +174,53 @@ def test_the_run_table_shows_the_final_metrics_only_when_recorded():
     assert not any("test" in h for h in run_table(summary_document(plain, "")).headers)
 
 
-def test_the_loss_figure_draws_the_test_loss_dashed_in_each_colour():
+def _panels(result, **kw):
+    """The loss figure's training and test panels (the test panel is labelled test_loss)."""
+    fig = loss_figure(result, **kw)
+    (train,) = [ax for ax in fig.axes if ax.get_label() != "test_loss"]
+    (test,) = [ax for ax in fig.axes if ax.get_label() == "test_loss"]
+    return fig, train, test
+
+
+def test_the_loss_figure_draws_the_test_loss_in_a_panel_of_its_own():
     result = _one()
-    ax = plot_loss(result)
-    assert ax.get_ylabel() == "loss"  # raw: f* is the training loss's minimum
-    lines = ax.get_lines()
-    dashed = [ln for ln in lines if ln.get_gid() == "test_loss"]
-    assert len(dashed) == 2 and all(ln.get_linestyle() == "--" for ln in dashed)
+    fig, train, test = _panels(result)
+    # the training panel is loss - f* like every loss figure (f* = 0 here: 1/2 |x - A|^2)
+    assert train.get_ylabel() == "training\nloss - f*"
+    assert not [ln for ln in train.get_lines() if ln.get_gid()]
+    # the test panel draws the test loss itself, on an axis that says so
+    assert test.get_ylabel() == "test loss" and "no f*" in test.get_title()
+    assert test.get_shared_x_axes().joined(train, test)
+    dashed = [ln for ln in test.get_lines() if ln.get_gid() == "test_loss"]
+    assert len(dashed) == 2
     for run, line in zip(result.runs, dashed, strict=True):
-        # the legend of a diverged run adds where it diverged
-        (solid,) = [ln for ln in lines if ln.get_label().startswith(run.label)]
-        assert line.get_color() == solid.get_color() and solid.get_linestyle() == "-"
+        (solid,) = [ln for ln in train.get_lines() if ln.get_label().startswith(run.label)]
+        assert line.get_color() == solid.get_color()
         n = run.last_step + 1
-        np.testing.assert_allclose(line.get_ydata(), run.metrics["test_loss"][:n], rtol=1e-14)
-    legend = [t.get_text().replace("\n", " ") for t in ax.get_legend().get_texts()]
-    assert "test loss (held-out rows)" in legend and "training loss" in legend
-    # asked not to: the figure is loss - f* as for any problem
-    assert plot_loss(result, test=False).get_ylabel() == "loss - f*"
-    assert not [ln for ln in plot_loss(result, test=False).get_lines() if ln.get_gid()]
+        np.testing.assert_allclose(line.get_ydata(), _test_loss(run.x[:n]), rtol=1e-14)
+        train_gap = np.maximum(0.5 * np.sum((run.x[:n] - A) ** 2, axis=1), 1e-16)
+        np.testing.assert_allclose(solid.get_ydata(), train_gap, rtol=1e-12)
+    # the panels and the legend do not overlap
+    fig.draw_without_rendering()
+    top, bottom = train.get_window_extent(), test.get_window_extent()
+    assert bottom.y1 < top.y0
+    box = train.get_legend().get_window_extent()
+    assert box.x0 > max(top.x1, bottom.x1)
+    # asked not to: the training loss alone, loss - f* as for any problem
+    alone = plot_loss(result, test=False)
+    assert alone.get_ylabel() == "loss - f*" and len(alone.figure.axes) == 1
 
 
-def test_with_seeds_the_test_line_is_the_median_over_seeds():
+def test_with_seeds_the_test_panel_has_the_median_and_band_over_seeds():
     result = optcompare.run(["sgd:lr=0.1"], _HeldOut(), steps=15, seeds=3, jitter=0.4)
-    ax = loss_figure(result).axes[0]
-    (dashed,) = [ln for ln in ax.get_lines() if ln.get_gid() == "test_loss"]
-    by_hand = np.median(np.stack([r.metrics["test_loss"] for r in result.runs]), axis=0)
-    np.testing.assert_allclose(dashed.get_ydata(), by_hand, rtol=1e-14)
-    legend = [t.get_text().replace("\n", " ") for t in ax.get_legend().get_texts()]
-    assert "test loss (held-out rows), median over seeds" in legend
+    _, _, test = _panels(result)
+    (line,) = [ln for ln in test.get_lines() if ln.get_gid() == "test_loss"]
+    losses = np.stack([_test_loss(r.x) for r in result.runs])
+    np.testing.assert_allclose(line.get_ydata(), np.median(losses, axis=0), rtol=1e-14)
+    (band,) = test.collections[:1]
+    lo, hi = band.get_paths()[0].vertices[:, 1].min(), band.get_paths()[0].vertices[:, 1].max()
+    assert lo == pytest.approx(np.quantile(losses, 0.25, axis=0).min(), rel=1e-12)
+    assert hi == pytest.approx(np.quantile(losses, 0.75, axis=0).max(), rel=1e-12)
 
 
 def test_the_budget_counts_the_recorded_metrics():
@@ -231,13 +250,12 @@ def test_the_command_line_writes_and_prints_the_metrics(tmp_path, monkeypatch):
     assert output.own_files(out)  # the manifest lists what was written
 
 
-def test_a_covering_training_curve_is_dotted_where_dashes_mean_test_loss():
-    # momentum 0 is plain SGD: the second training curve covers the first
+def test_a_covering_curve_is_dashed_in_either_panel():
+    # momentum 0 is plain SGD: the second run's curves cover the first's in both panels
     result = optcompare.run(["sgd:lr=0.1", "sgd:lr=0.1,momentum=0"], _HeldOut(), steps=30)
-    ax = plot_loss(result)
-    styles = {ln.get_label(): ln.get_linestyle() for ln in ax.get_lines()}
-    assert styles[result.labels[0]] == "-" and styles[result.labels[1]] == ":"
-    assert sum(ln.get_gid() == "test_loss" for ln in ax.get_lines()) == 2  # the test losses
-    legend = " ".join(t.get_text().replace("\n", " ") for t in ax.get_legend().get_texts())
-    assert f"{result.labels[1]} dotted)" in legend
-    assert "f* = 0 (training)" in legend
+    _, train, test = _panels(result)
+    for ax in (train, test):
+        styles = [ln.get_linestyle() for ln in ax.get_lines()]
+        assert styles[0] == "-" and styles[1] == "--", ax.get_label()
+    legend = " ".join(t.get_text().replace("\n", " ") for t in train.get_legend().get_texts())
+    assert f"{result.labels[1]} dashed)" in legend

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from textwrap import fill
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from optcompare.plotting.overlap import reveal
 from optcompare.plotting.style import (
+    LABEL,
     LEGEND,
-    LEGEND_WIDTH,
     LOSS_FIGSIZE,
     LOSS_FLOOR,
     OUTSIDE,
     By,
+    Ink,
     by_label_note,
     finite,
+    fit_title,
     gaps,
     last_finite,
     legend_labels,
@@ -52,7 +53,7 @@ def loss_top(curves: list[tuple[Run, np.ndarray]], log: bool) -> float | None:
     return top if every.max() > top else None
 
 
-#: The recorded metric drawn dashed beside the training loss (``Problem.metrics``).
+#: The recorded metric drawn in a panel below the training loss (``Problem.metrics``).
 TEST_LOSS = "test_loss"
 
 
@@ -157,7 +158,7 @@ def plot_loss(
     test: bool | None = None,
 ) -> Axes:
     """Loss against steps, passes over the data or time: one line per run, or a median
-    and band per label of seeds; the test loss dashed beside it where it was recorded.
+    and band per label of seeds; the test loss in a panel of its own where it was recorded.
 
     With a known minimum value f* the curve is loss - f* (clipped at 1e-16);
     otherwise the raw loss.  The y axis is logarithmic when every value is
@@ -170,19 +171,22 @@ def plot_loss(
     of :mod:`optcompare.stats`).  A diverged run counts as +inf from its
     divergence step on, so the median stops (ending in an "x") once half of
     the runs diverged, and the band reaches the top edge once a quarter did.
-    A curve that another one covers is revealed by dashing the covering one
-    (dotting it where test losses are dashed), with a legend note
-    (:mod:`optcompare.plotting.overlap`).
+    A curve that another one covers is revealed by dashing the covering one,
+    with a legend note (:mod:`optcompare.plotting.overlap`).
 
     A problem that records a test loss (``Problem.metrics``' ``test_loss``: the model
-    on held-out rows) gets it as a dashed line of each label's colour (its median over
-    seeds, no band), and the legend says which line is which.  Both are then the raw
-    losses: f* is the training loss's minimum, which the test loss does not share; a
-    thin grey line marks f* when it is known (``test=False`` draws loss - f* instead).
+    on held-out rows) gets it below, in a second panel that shares the x axis
+    (:func:`split_panels` divides ``ax``'s place in two): the training panel keeps
+    loss - f*, as every loss figure does, and the test panel draws the test loss
+    itself on its own y axis, named so, since f* is the training loss's minimum and
+    the test loss has none.  Both panels draw each label alike (medians, bands, "x"),
+    so the one legend, beside the training panel, serves both.
 
     Args:
         result: what :func:`optcompare.run` returned.
-        ax: Axes to draw on; a new figure's Axes when None.
+        ax: Axes to draw on; a new figure's Axes when None.  With a test panel it must
+            be a subplot (``Figure.add_subplot``, ``subplots``): the panel takes the
+            lower part of its place.
         colors: colours by label or optimizer name, over the fixed colour of
             each optimizer (:mod:`optcompare.plotting.colors`).
         by: "optimizer" (default) or "label": one palette colour per label.
@@ -192,10 +196,9 @@ def plot_loss(
         test: draw the recorded test loss (default None: whenever there is one).
 
     Returns:
-        The Axes drawn on.
+        The training panel's Axes (the test panel, when drawn, is
+        ``ax.figure.axes``' Axes labelled :data:`TEST_LOSS`).
     """
-    from matplotlib.ticker import MaxNLocator
-
     axis = result.x_axis if x_axis is None else x_axis
     if axis not in X_LABELS:
         raise ValueError(f"unknown x-axis '{axis}'; choose {', '.join(X_LABELS)}")
@@ -203,28 +206,99 @@ def plot_loss(
         ax = new_axes(LOSS_FIGSIZE)
     ink = result_inks(result, colors, by)
     legend = legend_labels(result, band=True)
-    raw = shows_test(result, test)
-    f_star = None if raw else result.problem.f_star
+    f_star = result.problem.f_star
+    test_ax = split_panels(ax) if shows_test(result, test) else None
 
-    curves, every, log = loss_curves(result, raw)
-    tests: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    if raw:
-        tests, test_curves = _test_lines(result, axis)
-        every = finite([every, *(y for _, y in test_curves)])
-        log = bool(every.size) and every.min() > 0 and every.max() / 10.0 > every.min()
-        curves_for_top = curves + test_curves
+    curves, every, log = loss_curves(result)
+    drawn, shapes = _draw_panel(ax, result, axis, ink, legend, curves, every, log)
+    notes = reveal(ax, drawn, shapes, "loss curves")
+    if f_star is not None:
+        lowest = min(
+            (float(np.nanmin(r.loss[: valid(r)] - f_star)) for r in result.runs if valid(r) > 0),
+            default=np.inf,
+        )
+        if lowest < LOSS_FLOOR:  # a log axis cannot show 0: say where it is drawn instead
+            notes.append(
+                f"loss - f* below {LOSS_FLOOR:g} is drawn at {LOSS_FLOOR:g} "
+                f"(the lowest is {lowest:.3g})"
+            )
+    ylabel = "loss" if f_star is None else "loss - f*"
+    title = f"{problem_title(result.problem)}: loss"
+    if test_ax is None:
+        style_axes(ax, title, X_LABELS[axis], ylabel, grid=True)
     else:
-        curves_for_top = curves
+        title = f"{problem_title(result.problem)}: training and test loss"
+        style_axes(ax, title, "", f"training\n{ylabel}", grid=True)
+        ax.tick_params(labelbottom=False)
+        notes += _test_panel(result, test_ax, axis, ink, legend)
+    handles = [drawn[label] for label in result.labels] + note_handles(notes)
+    outside = len(handles) > 3 or test_ax is not None  # a legend inside covers a panel
+    kw = OUTSIDE if outside else {"loc": "best", "framealpha": 0.9}
+    ax.legend(
+        handles=handles, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND, **kw
+    )
+    return ax
+
+
+def split_panels(ax: Axes) -> Axes:
+    """Divide the place of subplot ``ax`` into two rows: ``ax`` keeps the upper one (the
+    training loss), and a new Axes below it, sharing its x axis, is returned (the test
+    loss; labelled :data:`TEST_LOSS`).  Raises ValueError for an Axes that is not a
+    subplot (no grid place to divide)."""
+    spec, fig = ax.get_subplotspec(), ax.get_figure(root=False)
+    if spec is None or fig is None:
+        raise ValueError(
+            "the loss figure with a test panel needs a subplot Axes (Figure.add_subplot); "
+            "pass test=False to draw the training loss alone"
+        )
+    rows = spec.subgridspec(2, 1)
+    ax.set_subplotspec(rows[0])
+    return fig.add_subplot(rows[1], sharex=ax, label=TEST_LOSS)
+
+
+def _test_metric(run: Run) -> np.ndarray:
+    return run.metrics[TEST_LOSS]
+
+
+def _test_panel(
+    result: Result, ax: Axes, axis: str, ink: Mapping[str, Ink], legend: Mapping[str, str]
+) -> list[str]:
+    """The test loss in its own panel, drawn as the training loss is but as it is (no f*:
+    the held-out rows have their own minimum, which nobody knows); its legend notes."""
+    curves, every, log = loss_curves(result, raw=True, of=_test_metric)
+    bands = median_bands(result, axis, raw=True, of=_test_metric)
+    drawn, shapes = _draw_panel(ax, result, axis, ink, legend, curves, every, log, bands, TEST_LOSS)
+    style_axes(ax, "", X_LABELS[axis], "test loss", grid=True)
+    fit_title(ax, "test loss on the held-out rows, as it is (no f* to subtract)", LABEL)
+    return reveal(ax, drawn, shapes, "test loss curves")
+
+
+def _draw_panel(
+    ax: Axes,
+    result: Result,
+    axis: str,
+    ink: Mapping[str, Ink],
+    legend: Mapping[str, str],
+    curves: list[tuple[Run, np.ndarray]],
+    every: np.ndarray,
+    log: bool,
+    bands: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] | None = None,
+    gid: str | None = None,
+) -> tuple[dict[str, Any], list[tuple[str, np.ndarray]]]:
+    """Each label's curve of ``curves`` (a run's, or the median of ``bands``, by default
+    :func:`median_bands` of the loss - f*) with its band and "x", on ``ax``'s scale and
+    limits, the lines tagged ``gid``; the lines by label, and the drawn shapes for
+    :func:`reveal`."""
+    from matplotlib.ticker import MaxNLocator
+
     if log:
         ax.set_yscale("log")
-    top = loss_top(curves_for_top, log)
-
-    bands = median_bands(result, axis, raw)
+    top = loss_top(curves, log)
+    bands = median_bands(result, axis) if bands is None else bands
     if top is None and any(np.isinf(q75).any() for *_, q75 in bands.values()) and every.size:
         # a band that reaches +inf needs a top edge to end at
         hi, lo = float(every.max()), float(every.min())
         top = hi * 2.0 if log else hi + 0.08 * max(hi - lo, abs(hi), 1e-12)
-
     drawn: dict[str, Any] = {}
     shapes: list[tuple[str, np.ndarray]] = []
     for label in result.labels:
@@ -256,6 +330,7 @@ def plot_loss(
             lw=2.0,
             ls=ls,
             label=legend[label],
+            gid=gid,
             zorder=3,
             marker="o" if len(line) == 1 else marker,
             ms=6,
@@ -263,19 +338,6 @@ def plot_loss(
             drawstyle="default" if axis == "steps" else "steps-post",
         )
         shapes.append((label, np.column_stack([xs, line])))
-        if label in tests:
-            tx, ty = tests[label]
-            ax.plot(
-                tx,
-                gaps(ty),
-                color=color,
-                lw=1.6,
-                ls=TEST_STYLE,
-                label="_nolegend_",
-                gid=TEST_LOSS,
-                zorder=3,
-                drawstyle="default" if axis == "steps" else "steps-post",
-            )
         k = last_finite(line)
         if k is not None and (
             k < len(line) - 1 or (single is not None and single.diverged_at is not None)
@@ -300,69 +362,4 @@ def plot_loss(
         ax.set_xticks([0])
     elif axis == "steps":
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
-    ylabel = "loss" if f_star is None else "loss - f*"
-    what = "training and test loss" if raw else "loss"
-    style_axes(ax, f"{problem_title(result.problem)}: {what}", X_LABELS[axis], ylabel, grid=True)
-    handles = [drawn[label] for label in result.labels]
-    if raw:
-        handles += _test_keys(result)
-        if result.problem.f_star is not None:
-            f = result.problem.f_star
-            handles.append(
-                ax.axhline(f, color="0.55", lw=0.9, zorder=1, label=f"f* = {f:.4g} (training)")
-            )
-    notes = reveal(ax, drawn, shapes, "loss curves", dots=raw)
-    if f_star is not None:
-        lowest = min(
-            (float(np.nanmin(r.loss[: valid(r)] - f_star)) for r in result.runs if valid(r) > 0),
-            default=np.inf,
-        )
-        if lowest < LOSS_FLOOR:  # a log axis cannot show 0: say where it is drawn instead
-            notes.append(
-                f"loss - f* below {LOSS_FLOOR:g} is drawn at {LOSS_FLOOR:g} "
-                f"(the lowest is {lowest:.3g})"
-            )
-    handles += note_handles(notes)
-    kw = {"loc": "best", "framealpha": 0.9} if len(handles) <= 3 else OUTSIDE
-    ax.legend(
-        handles=handles, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND, **kw
-    )
-    return ax
-
-
-#: The line style of a test-loss line (a covering training curve is dotted instead).
-TEST_STYLE = "--"
-
-
-def _test_metric(run: Run) -> np.ndarray:
-    return run.metrics[TEST_LOSS]
-
-
-def _test_lines(
-    result: Result, axis: str
-) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], list[tuple[Run, np.ndarray]]]:
-    """Per label, the test loss line (x, y): the run's own, or the median over its seeds
-    (:func:`median_bands` of the test loss); and each run's test loss for the y limits."""
-    curves, _, _ = loss_curves(result, raw=True, of=_test_metric)
-    bands = median_bands(result, axis, raw=True, of=_test_metric)
-    lines = {}
-    for label in result.labels:
-        if label in bands:
-            xs, _, median, _ = bands[label]
-            lines[label] = (xs, median)
-        else:
-            ((run, y),) = [(r, y) for r, y in curves if r.label == label]
-            lines[label] = (x_of(run, axis)[: len(y)], y)
-    return lines, curves
-
-
-def _test_keys(result: Result) -> list[Any]:
-    """Legend keys saying which line is the training loss and which the test loss."""
-    from matplotlib.lines import Line2D
-
-    several = any(len(result.runs_of(label)) > 1 for label in result.labels)
-    held_out = "test loss (held-out rows)" + (", median over seeds" if several else "")
-    return [
-        Line2D([], [], color="0.3", lw=2.0, label="training loss"),
-        Line2D([], [], color="0.3", lw=1.6, ls=TEST_STYLE, label=fill(held_out, LEGEND_WIDTH)),
-    ]
+    return drawn, shapes
