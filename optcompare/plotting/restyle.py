@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -19,7 +19,7 @@ from optcompare.plotting.style import DPI, Style, current_style, style_named
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["apply_style", "for_file", "scale_artists"]
+__all__ = ["apply_style", "fit_to_figure", "for_file", "scale_artists", "wrap_figure_texts"]
 
 
 def apply_style(fig: Figure, style: str | Style | None = None) -> Figure:
@@ -86,21 +86,50 @@ def scale_artists(fig: Figure, look: Style) -> Figure:
 def _grow_legend_keys(fig: Figure, factor: float) -> None:
     """Lengthen each legend key with its text: a key keeps the size it was made at, too
     short for a thick dashed line to show its dashes."""
-    from matplotlib.collections import Collection
     from matplotlib.legend import Legend
+
+    for legend in fig.findobj(Legend):
+        _scale_keys(legend, factor)
+
+
+def _scale_keys(legend: Any, factor: float) -> None:
+    """Scale the keys of ``legend`` by ``factor``, on top of any earlier scaling."""
+    from matplotlib.collections import Collection
     from matplotlib.offsetbox import DrawingArea
     from matplotlib.transforms import Affine2D
 
-    for legend in fig.findobj(Legend):
-        for key in legend.findobj(DrawingArea):
-            key.width, key.height = key.width * factor, key.height * factor
-            key.xdescent, key.ydescent = key.xdescent * factor, key.ydescent * factor
-            grown = Affine2D().scale(factor) + key.get_transform()
-            for artist in key.get_children():  # drawn in points of the key's box
-                if isinstance(artist, Collection):  # markers sized apart, placed by offsets
-                    artist.set_offset_transform(grown)
-                else:
-                    artist.set_transform(grown)
+    for key in legend.findobj(DrawingArea):
+        total = getattr(key, "_optcompare_scale", 1.0) * factor
+        key._optcompare_scale = total
+        key.width, key.height = key.width * factor, key.height * factor
+        key.xdescent, key.ydescent = key.xdescent * factor, key.ydescent * factor
+        grown = Affine2D().scale(total) + key.get_transform()
+        for artist in key.get_children():  # drawn in points of the key's box
+            if isinstance(artist, Collection):  # markers sized apart, placed by offsets
+                artist.set_offset_transform(grown)
+            else:
+                artist.set_transform(grown)
+
+
+def _shrink_legend(legend: Any, factor: float) -> bool:
+    """Shrink the whole of ``legend`` (type, keys, spacing) by ``factor`` (< 1), its type
+    no smaller than :data:`SMALLEST_TYPE`; whether it got smaller.  Its spacing was
+    fixed in points when it was made, so the type alone would barely shrink it."""
+    from matplotlib.offsetbox import HPacker, VPacker
+    from matplotlib.text import Text
+
+    texts = legend.findobj(Text)
+    largest = max((float(t.get_fontsize()) for t in texts), default=0.0)
+    factor = max(factor, SMALLEST_TYPE / largest) if largest else factor
+    if factor >= 1.0:
+        return False
+    for text in texts:
+        text.set_fontsize(float(text.get_fontsize()) * factor)
+    _scale_keys(legend, factor)
+    for box in legend.findobj(lambda a: isinstance(a, (HPacker, VPacker))):
+        box.sep, box.pad = box.sep * factor, box.pad * factor
+    legend._fontsize *= factor  # its border and padding, in units of its type
+    return True
 
 
 @contextmanager
@@ -111,4 +140,90 @@ def for_file(fig: Figure, style: str | Style | None = None) -> Iterator[Figure]:
     from matplotlib import rc_context
 
     with rc_context({"svg.fonttype": "none"}):
-        yield apply_style(fig, style)
+        styled = apply_style(fig, style)
+        wrap_figure_texts(styled)
+        if getattr(styled, "_optcompare_style", "paper") != "paper":
+            fit_to_figure(styled)
+        yield styled
+
+
+def wrap_figure_texts(fig: Figure) -> Figure:
+    """Let the texts placed on ``fig`` itself (the suptitle, captions) wrap at its edges
+    when drawn, as axes titles do (:func:`optcompare.plotting.style.fit_title`); the
+    layout engine makes room for their extra lines."""
+    from matplotlib.text import Text
+
+    for text in fig.get_children():  # the figure's own; texts in a legend or box cannot wrap
+        if isinstance(text, Text) and text.get_text().strip():
+            text.set_wrap(True)
+    return fig
+
+
+#: Smallest type :func:`fit_to_figure` shrinks a legend or an axis label to, in points:
+#: the paper figures' smallest legend text.
+SMALLEST_TYPE = 9.0
+
+
+def fit_to_figure(fig: Figure, rounds: int = 4) -> Figure:
+    """Keep every word of ``fig`` inside it after the talk style enlarged the type.
+
+    Figure-level texts (the suptitle, captions) wrap at the figure's edges; a legend or an
+    axis label that still reaches past the figure, or an axis label longer than its axes,
+    is shrunk by the share that overflows (never below :data:`SMALLEST_TYPE`), and the
+    layout engine places the result; a few ``rounds`` settle it.  Costs one layout pass
+    (no pixels) per round, so :func:`for_file` runs it only for the talk style.
+    """
+    from matplotlib.legend import Legend
+
+    wrap_figure_texts(fig)
+    for _ in range(rounds):
+        fig.draw_without_rendering()
+        renderer = fig._get_renderer()  # type: ignore[attr-defined]
+        edge = fig.bbox
+        shrunk = False
+        for legend in fig.findobj(Legend):
+            if legend.get_visible():
+                box = legend.get_window_extent(renderer)
+                wide = _fit(box.width, _over(box.x0, box.x1, edge.x0, edge.x1), edge.width)
+                tall = _fit(box.height, _over(box.y0, box.y1, edge.y0, edge.y1), edge.height)
+                shrunk |= _shrink_legend(legend, min(wide, tall))
+        for ax in fig.axes:
+            axes_box = ax.get_window_extent(renderer)
+            for label, along in ((ax.xaxis.label, "x"), (ax.yaxis.label, "y")):
+                if not label.get_text():
+                    continue
+                box = label.get_window_extent(renderer)
+                length = box.width if along == "x" else box.height
+                room = axes_box.width if along == "x" else axes_box.height
+                shrunk |= _shrink([label], _fit(length, length - room, room))
+        if not shrunk:
+            break
+    return fig
+
+
+def _over(lo: float, hi: float, edge_lo: float, edge_hi: float) -> float:
+    """How far the span [lo, hi] reaches past [edge_lo, edge_hi], both sides together."""
+    return max(0.0, edge_lo - lo) + max(0.0, hi - edge_hi)
+
+
+def _fit(length: float, over: float, room: float) -> float:
+    """The factor that takes ``over`` off ``length``, and 1% of ``room`` more when anything
+    overflows (a legend's spacing does not shrink quite with its type), else 1."""
+    if over <= 0.5 or length <= 0:
+        return 1.0
+    return max(0.0, length - over - 0.01 * room) / length
+
+
+def _shrink(texts: list, factor: float) -> bool:
+    """Shrink ``texts`` by ``factor`` (< 1), down to :data:`SMALLEST_TYPE`; whether any
+    got smaller."""
+    if factor >= 1.0:
+        return False
+    smaller = False
+    for text in texts:
+        size = float(text.get_fontsize())
+        new = max(SMALLEST_TYPE, size * max(factor, 0.05))
+        if new < size:
+            text.set_fontsize(new)
+            smaller = True
+    return smaller
