@@ -12,7 +12,6 @@ from matplotlib.text import Text
 
 from optcompare.plotting.restyle import SMALLEST_TYPE, for_file
 
-
 N = 22
 
 
