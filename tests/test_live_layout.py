@@ -145,3 +145,17 @@ def test_the_path_panel_names_the_problems_coordinates():
     assert (w.ax_path.get_xlabel(), w.ax_path.get_ylabel()) == ("w", "b")
     w = _window(["adam"], "paper", problem="himmelblau", steps=5)
     assert (w.ax_path.get_xlabel(), w.ax_path.get_ylabel()) == ("x", "y")
+
+
+def test_a_snapshot_of_an_unknown_format_is_refused_before_any_work(tmp_path, monkeypatch):
+    built: list[int] = []
+    monkeypatch.setattr(optcompare.live.widget.Live, "_layout", lambda self: built.append(1))
+    out = tmp_path / "w.gif"
+    res = CliRunner().invoke(
+        main, ["live", "--opt", "sgd", "--problem", "rosenbrock", "--snapshot", str(out)]
+    )
+    assert res.exit_code == 2
+    assert res.output.strip().splitlines() == [
+        f"optcompare: error: --snapshot '{out}': name a .png, .svg or .pdf file"
+    ]
+    assert built == [] and not out.exists()

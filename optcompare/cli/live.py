@@ -80,6 +80,9 @@ def live(opts, problem, steps, start, seed, snapshot, colors):
         + "".join(f"{',' if k else ':'}{key}={v}" for k, (key, v) in enumerate(c.given.items()))
         for c in make_optimizers(list(opts))
     ]
+    fmt = (snapshot.suffix.lstrip(".").lower() or "png") if snapshot is not None else ""
+    if snapshot is not None and fmt not in ("png", "svg", "pdf"):
+        raise SpecError(f"--snapshot '{snapshot}': name a .png, .svg or .pdf file")
     look = current_style()
     try:  # refused before any window opens
         geometry(len(specs), FIGSIZES[look.name], look.text, CONTROL_TYPE[look.name])
@@ -111,9 +114,6 @@ def live(opts, problem, steps, start, seed, snapshot, colors):
         from optcompare import output
 
         try:
-            fmt = snapshot.suffix.lstrip(".").lower() or "png"
-            if fmt not in ("png", "svg", "pdf"):
-                raise SpecError(f"--snapshot '{snapshot}': name a .png, .svg or .pdf file")
             output.save_figure(snapshot, window.figure, fmt)
         finally:
             plt.close(window.figure)
