@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
@@ -13,6 +12,8 @@ T = TypeVar("T")
 
 def closest(word: str, choices: list[str], n: int = 3) -> list[str]:
     """The valid names most like ``word`` (possibly none)."""
+    import difflib  # only for an error message; most commands never need it
+
     return difflib.get_close_matches(word, choices, n=n, cutoff=0.5)
 
 

@@ -900,7 +900,7 @@ def test_toml_files(folder, monkeypatch):
         'name = "tilted"\nformula = "x**2 + y**2 + x"\nstart = [1, 1]\n'
         "window = [[-3, 3], [-3, 3]]\nminima = [[-0.5, 0]]\n"
     )
-    if problem_files._tomllib is None:  # Python 3.10
+    if problem_files._toml() is None:  # Python 3.10
         with pytest.raises(SpecError, match="tilted.toml: TOML problem files need Python 3.11"):
             load_problem_dir(folder)
         return
@@ -909,7 +909,7 @@ def test_toml_files(folder, monkeypatch):
 
 
 def test_toml_without_tomllib_is_a_clear_error(folder, monkeypatch):
-    monkeypatch.setattr(problem_files, "_tomllib", None)
+    monkeypatch.setattr(problem_files, "_toml", lambda: None)
     (folder / "tilted.toml").write_text('formula = "x**2"\n')
     with pytest.raises(
         SpecError,
@@ -917,3 +917,17 @@ def test_toml_without_tomllib_is_a_clear_error(folder, monkeypatch):
         r"Python 3.11 or newer; write this one as JSON",
     ):
         load_problem_dir(folder)
+
+
+def test_tomllib_and_difflib_are_imported_only_when_needed():
+    # every command imports the problem files' reader and the registries; a sweep's
+    # peak memory counts each module they pull in (benchmarks/sweep_throughput.py)
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from optcompare.experiments.sweep import sweep; "
+        "print(sorted({'tomllib', 'difflib'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -51,11 +51,16 @@ from optcompare.problem.base import NOISE, PROBLEMS, Problem, register_problem
 from optcompare.problem.formula import KEBAB, ExprProblem
 from optcompare.registry import unknown_message
 
-_tomllib: ModuleType | None
-if sys.version_info >= (3, 11):
-    import tomllib as _tomllib
-else:  # pragma: no cover - Python 3.10 has no TOML reader in the standard library
-    _tomllib = None
+
+def _toml() -> ModuleType | None:
+    """The standard library's TOML reader (3.11+), imported only when a .toml file is read:
+    every command loads this module, few read TOML."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        return tomllib
+    return None  # pragma: no cover - Python 3.10 has no TOML reader in the standard library
+
 
 KEYS = ("name", "formula", "start", "window", "minima", "description", "reference", "noise")
 
@@ -107,6 +112,7 @@ def _read(path: Path) -> dict[str, Any]:
         raise SpecError(f"cannot read it: {exc.strerror or exc}") from None
     budget.check_file(len(raw))  # it grew since
     if path.suffix == ".toml":
+        _tomllib = _toml()
         if _tomllib is None:
             raise SpecError(
                 "TOML problem files need Python 3.11 or newer; write this one as JSON (same keys)"
