@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from optcompare.plotting.aspect import fill_box, keep_filled, reach
 from optcompare.plotting.overlap import reveal
 from optcompare.plotting.projection import PathView, Window, draw_contours, make_view
 from optcompare.plotting.seeds import faint_key, faint_paths, median_legend, median_run
@@ -25,7 +26,6 @@ from optcompare.plotting.style import (
     note_handles,
     problem_title,
     result_inks,
-    root_figure,
     style_axes,
     valid,
 )
@@ -55,27 +55,6 @@ def view(result: Result, pv: PathView | None = None) -> Window:
         y_lo = min(y_lo, float(starts[:, 1].min()) - pad_y)
         y_hi = max(y_hi, float(starts[:, 1].max()) + pad_y)
     return (x_lo, x_hi), (y_lo, y_hi)
-
-
-def fill_box(ax: Axes, window: Window) -> Window:
-    """``window`` with its shorter side grown (about its centre) to the axes box's shape.
-
-    The box is measured after a layout pass of the figure as it stands, so the
-    legend and labels must already be there.  With these limits an equal aspect
-    fills the box instead of shrinking it.
-    """
-    root_figure(ax).draw_without_rendering()
-    box = ax.get_window_extent()
-    (x_lo, x_hi), (y_lo, y_hi) = window
-    rx, ry = x_hi - x_lo, y_hi - y_lo
-    if not (box.width > 0 and box.height > 0 and rx > 0 and ry > 0):
-        return window
-    shape = box.height / box.width
-    if ry / rx < shape:
-        grow = (rx * shape - ry) / 2.0
-        return (x_lo, x_hi), (y_lo - grow, y_hi + grow)
-    grow = (ry / shape - rx) / 2.0
-    return (x_lo - grow, x_hi + grow), (y_lo, y_hi)
 
 
 def path_figsize(window: Window) -> tuple[float, float]:
@@ -270,12 +249,11 @@ def plot_path(
         ax.grid(True, alpha=0.3)
     # lay out with the legend in place, then fill the box the layout leaves
     ax.legend(handles=handles, fontsize=LEGEND, **OUTSIDE)
-    (x_lo, x_hi), (y_lo, y_hi) = fill_box(ax, window)
-    ax.set_xlim(x_lo, x_hi)
-    ax.set_ylim(y_lo, y_hi)
-    ax.set_aspect("equal")
+    filled = fill_box(ax, window)
+    # contours beyond the view, as far as a restyled figure may grow it (aspect.REACH)
+    keep_filled(ax, window, limit=reach(filled))
     if pv.has_contours:
-        draw_contours(ax, result, ((x_lo, x_hi), (y_lo, y_hi)), grid, pv)
+        draw_contours(ax, result, filled, grid, pv, cover=reach(filled))
     # after the layout pass, which would otherwise transform every faint path once more
     faint_paths(ax, result, strong, ink, lambda run: pv.xy(run.x[: valid(run)]))
     handles += note_handles(reveal(ax, first, shapes, "paths"))

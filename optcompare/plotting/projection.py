@@ -299,22 +299,44 @@ def contour_levels(Z: np.ndarray, bounded: bool, n: int = 18) -> np.ndarray | No
 
 
 def draw_contours(
-    ax: Axes, result: Result, window: Window, grid: int, view: PathView | None = None
+    ax: Axes,
+    result: Result,
+    window: Window,
+    grid: int,
+    view: PathView | None = None,
+    cover: Window | None = None,
 ) -> None:
     """f's filled contours over ``window`` of the view's plane (default: the first two
     coordinates of a 2-D problem), on a grid of ``grid`` points per axis
-    (:func:`contour_grid`: fewer for costly problems on the PCA plane)."""
+    (:func:`contour_grid`: fewer for costly problems on the PCA plane).
+
+    With ``cover`` (a window holding ``window``), the grid spans ``cover`` at the same
+    spacing, so a view grown later still has contours; the levels are still those of
+    the values in ``window`` (its outermost bands take in the values beyond).
+    """
     from matplotlib import colormaps
 
     problem = result.problem
     view = PathView("coords", problem.dim) if view is None else view
     grid = contour_grid(problem, grid, view)
-    gx = np.linspace(*window[0], grid)
-    gy = np.linspace(*window[1], grid)
+    span = cover if cover is not None else window
+    counts = [
+        max(grid, round(grid * (hi - lo) / (w_hi - w_lo)))
+        for (lo, hi), (w_lo, w_hi) in zip(span, window, strict=True)
+    ]
+    if view.plane is not None:  # the work cap holds for the whole, wider grid
+        k = np.sqrt(CONTOUR_WORK / max(problem.evaluation_cost(), 1) / (counts[0] * counts[1]))
+        counts = [max(min(c, MIN_CONTOUR_GRID), int(c * min(k, 1.0))) for c in counts]
+    gx, gy = (np.linspace(lo, hi, n) for (lo, hi), n in zip(span, counts, strict=True))
     Z = view.values(problem, gx, gy)
-    levels = contour_levels(Z, bounded=problem.f_star is not None)
+    inside = np.ix_(
+        (gy >= window[1][0]) & (gy <= window[1][1]), (gx >= window[0][0]) & (gx <= window[0][1])
+    )
+    levels = contour_levels(Z[inside], bounded=problem.f_star is not None)
     if levels is None or levels.size < 2:
         return
+    z = Z[np.isfinite(Z)]
+    levels[0], levels[-1] = min(levels[0], float(z.min())), max(levels[-1], float(z.max()))
     XX, YY = np.meshgrid(gx, gy)
     # pale greys, white in the valleys, so coloured paths stay the strongest ink
     shades = colormaps["Greys"](np.linspace(0.0, 0.5, levels.size - 1))
