@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from optcompare.experiments.records import Result
 
-__all__ = ["distances", "plot_batches", "plot_collapse", "rprop_step_sizes"]
+__all__ = ["distances", "legend_below", "plot_batches", "plot_collapse", "rprop_step_sizes"]
 
 
 def rprop_step_sizes(result: Result, label: str) -> np.ndarray:
@@ -42,6 +42,30 @@ def _band(ax: Axes, Y: np.ndarray, steps: np.ndarray, color: str, ls: str, label
     q25, q75 = stats.band(Y, axis=0)
     ax.fill_between(steps, q25, q75, color=color, alpha=0.2, lw=0)
     ax.plot(steps, stats.medians(Y, axis=0), color=color, lw=2.0, ls=ls, label=label)
+
+
+def legend_below(fig: Any, axes: Any, ncols: int = 3) -> Any:
+    """One legend for the path panels ``axes``, below them in ``ncols`` columns (default
+    3): the last panel's, in place of every panel's own beside it.
+
+    Beside the right panel, a legend took a third of a 16:9 slide and left the two
+    equal-aspect panels narrow and unequal; below, both get the same place.
+    """
+    last = axes[-1].get_legend()
+    handles, labels = last.legend_handles, [t.get_text() for t in last.get_texts()]
+    title = last.get_title().get_text()
+    for ax in axes:
+        if (legend := ax.get_legend()) is not None:
+            legend.remove()
+    return fig.legend(
+        handles=handles,
+        labels=labels,
+        loc="outside lower center",
+        ncols=ncols,
+        fontsize=LEGEND,
+        title=title or None,
+        title_fontsize=LEGEND,
+    )
 
 
 def plot_collapse(

@@ -20,6 +20,7 @@ from optcompare.lessons.base import (
 )
 from optcompare.lessons.rprop_figures import (
     distances,
+    legend_below,
     plot_batches,
     plot_collapse,
     rprop_step_sizes,
@@ -166,11 +167,11 @@ def run(ext: str = "png") -> LessonResult:
     fig.suptitle(step_title(numbers), fontsize=TITLE - 1)
     figures["rprop-step-size"] = fig
 
-    fig, axes = new_figure(1, 2, figsize=(14.0, 5.6))
+    fig, axes = new_figure(1, 2, figsize=(12.0, 7.0))
     for ax, (p, result) in zip(axes, results.items(), strict=True):
         plot_path(result, ax=ax)
         retitle(ax, f"{BATCH[p]}")
-    axes[0].get_legend().remove()
+    legend_below(fig, axes)
     fig.suptitle(
         f"Paths in weight space after {STEPS} steps (the median run strong, the other seeds faint)",
         fontsize=TITLE,
