@@ -276,3 +276,22 @@ def test_the_path_axes_are_named_as_in_path_png(cli, spec):
     texts = [unescape(t) for t in re.findall(r"<text [^>]*>([^<]*)</text>", svg)]
     x, y = make_problem(spec).axis_names()
     assert x in texts and y in texts and "x0" not in texts
+
+
+@pytest.mark.parametrize("scale", [1000.0, 1e-8])
+def test_a_scaled_problem_gets_the_contours_of_its_own_values(cli, scale):
+    """The gradient-scale lesson records "<scale> * <spec>": drawn as scale times f."""
+    folder = _run(cli, "rosenbrock")
+    path = folder / "summary.json"
+    doc = json.loads(path.read_text())
+    doc["problem"]["spec"] = f"{scale:g} * rosenbrock"
+    path.write_text(json.dumps(doc))
+    page = build_report(folder)
+    assert "No contours" not in page
+    problem = make_problem("rosenbrock")
+    lines = _element(page, "path", "scrub-contour")
+    assert len(lines) >= 5
+    for a in lines:
+        P = np.concatenate(_vertices(a["d"]))
+        # scale * f brackets the level around each vertex, as f does its own
+        assert _brackets(problem, page, P, float(a["data-level"]) / scale).mean() > 0.99

@@ -18,6 +18,7 @@ from trajectory.csv and summary.json.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from html import escape
 from typing import Any, cast
@@ -27,7 +28,7 @@ import numpy as np
 from optcompare.errors import SpecError
 from optcompare.plotting.projection import PathView, contour_levels
 from optcompare.plotting.style import LOCAL_MINIMUM_STYLE, MINIMUM_STYLE
-from optcompare.problem import PROBLEMS, Problem, load_catalog, make_problem
+from optcompare.problem import PROBLEMS, Minimum, Problem, load_catalog, make_problem
 from optcompare.specs import parse_spec
 
 #: Grid points per axis: ``plot_path``'s default, so the levels are path.png's.
@@ -37,6 +38,8 @@ GRID = 200
 RESOLUTION = 0.1
 #: Where the catalog lives: problems whose class comes from elsewhere came from a file.
 CATALOG = "optcompare.problems."
+#: A problem multiplied by a positive constant, as a lesson records it: "0.001 * quadratic".
+SCALED = re.compile(r"\s*(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*\*\s*(\S.*)")
 #: Line colour and opacity of path.png's contour lines (``colors="0.45"``, alpha 0.6).
 LINE = 'stroke="#737373" stroke-opacity="0.6" stroke-width="0.7"'
 #: Marker sizes in SVG units, about path.png's relative to its axes.
@@ -66,6 +69,23 @@ class Panel:
         )
 
 
+class _Scaled(Problem):
+    """``scale`` times a problem: the spec ``"<scale> * <spec>"`` that a lesson's scaled
+    problem records (the gradient-scale lesson's), drawn here with its own values."""
+
+    def __init__(self, base: Problem, scale: float) -> None:
+        super().__init__()
+        self.base, self.scale = base, scale
+        self.dim, self.name = base.dim, base.name
+        self.coordinate_names = base.coordinate_names
+
+    def f(self, X: np.ndarray) -> np.ndarray:
+        return self.scale * self.base.f(X)
+
+    def minima(self) -> tuple[Minimum, ...]:
+        return tuple(Minimum(m.x, self.scale * m.f, m.kind) for m in self.base.minima())
+
+
 def rebuild(summary: dict[str, Any]) -> tuple[Problem | None, str | None]:
     """The folder's problem, rebuilt from summary.json's spec when that runs nothing of
     the user's, or None and why not (a sentence for the page)."""
@@ -73,6 +93,10 @@ def rebuild(summary: dict[str, Any]) -> tuple[Problem | None, str | None]:
     spec = entry.get("spec") if isinstance(entry, dict) else None
     if not isinstance(spec, str) or not spec.strip():
         return None, "No contours: summary.json names no problem to draw them from."
+    scaled = SCALED.match(spec)
+    if scaled and float(scaled.group(1)) > 0:
+        base, why = rebuild({"problem": {"spec": scaled.group(2)}})
+        return (_Scaled(base, float(scaled.group(1))) if base else None), why
     name = spec.strip()
     try:
         if name[:5].lower() != "expr:":
