@@ -1139,3 +1139,213 @@ def test_the_slider_in_a_real_browser_draws_the_run_up_to_the_chosen_step(cli, t
     assert np.allclose(arm, [1.0, 0xD4 / 255, 0.0], atol=0.05)
     corner = pixels[round(top + 6), round(left + 6)]
     assert np.ptp(corner) < 0.02 and 0.3 < corner[0] < 0.8
+
+
+# --- the step sliders of a lesson page ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ravine(tmp_path_factory) -> Path:
+    """The ravine lesson's folder with its report (two 2-D experiments of 100 steps)."""
+    from click.testing import CliRunner
+
+    from optcompare.cli import main
+
+    folder = tmp_path_factory.mktemp("lesson") / "ravine"
+    args = ["lesson", "ravine", "--out", str(folder), "--report", "-q"]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    return folder
+
+
+def _sections(page: str) -> list[dict[str, str | None]]:
+    return [a for a in Tags(page).named("section") if a.get("class") == "scrub"]
+
+
+def _median_rows(folder: Path, experiment: str, summary: dict) -> dict[str, list[dict]]:
+    """Each label's rows of the experiment's trajectory file for its median seed."""
+    import csv
+
+    seed = {a["label"]: a["median_run_seed"] for a in summary["aggregates"]}
+    with open(folder / f"trajectory-{experiment}.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    return {
+        label: [r for r in rows if r["label"] == label and int(r["seed"]) == s]
+        for label, s in seed.items()
+    }
+
+
+def _check_lesson_sliders(folder: Path) -> None:
+    from optcompare.report.scrub import MAX_POINTS, PAGE_POINTS
+
+    doc = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    two_d = [k for k, d in doc["experiments"].items() if d["problem"]["dim"] == 2]
+    page = (folder / REPORT).read_text(encoding="utf-8")
+    sections = _sections(page)
+    assert len(sections) == len(two_d) > 0
+    ids = [a.get("id") for _, a in Tags(page).tags if a.get("id")]
+    assert len(ids) == len(set(ids)), "an id is used twice"
+    headings = re.findall(r'<h2 id="([^"]+)-title">([^<]*)</h2>', page)
+    assert headings == [
+        (a["id"], f"Step by step: {k}") for a, k in zip(sections, two_d, strict=True)
+    ]
+    paths = sum(len(doc["experiments"][k]["aggregates"]) for k in two_d)
+    most = min(MAX_POINTS, PAGE_POINTS // paths)
+    for section, experiment in zip(sections, two_d, strict=True):
+        summary = doc["experiments"][experiment]
+        data = json.loads(section["data-scrub"] or "")
+        rows = _median_rows(folder, experiment, summary)
+        assert [s["label"] for s in data["series"]] == list(rows)
+        for s in data["series"]:
+            block = rows[s["label"]]
+            steps = [int(r["step"]) for r in block]
+            assert len(s["step"]) == min(len(block), most)
+            assert s["step"][0] == steps[0] and s["step"][-1] == steps[-1]
+            at = {int(r["step"]): r for r in block}
+            for key, column in (("x", "x0"), ("y", "x1"), ("loss", "loss")):
+                assert s[key] == [float(at[k][column]) for k in s["step"]], (experiment, key)
+
+
+def test_each_2d_experiment_of_the_ravine_lesson_gets_its_own_slider(ravine):
+    _check_lesson_sliders(ravine)
+    page = (ravine / REPORT).read_text(encoding="utf-8")
+    # the lesson's own text is on the page as lesson.md has it, before the sliders
+    text = report.render_markdown(report.split_title((ravine / "lesson.md").read_text())[1])
+    assert f'<section class="lesson">\n{text}\n</section>' in page
+    assert page.index('<section class="lesson">') < page.index('<section class="scrub"')
+
+
+@pytest.mark.parametrize("name", ["rmsprop-variants", "gradient-scale"])
+def test_a_lesson_gets_a_slider_for_each_2d_experiment_only(cli, tmp_path, name):
+    code, _, err = cli("lesson", name, "--out", "l", "--report", "-q")
+    assert code == 0, err
+    _check_lesson_sliders(tmp_path / "l")
+
+
+def test_a_lesson_without_a_2d_experiment_gets_no_slider(cli, tmp_path):
+    code, _, err = cli("lesson", "non-stationary", "--out", "l", "--report", "-q")
+    assert code == 0, err
+    folder = tmp_path / "l"
+    doc = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert {d["problem"]["dim"] for d in doc["experiments"].values()} == {1}
+    assert list(folder.glob("trajectory-*.csv")), "the lesson wrote no trajectory to leave out"
+    page = (folder / REPORT).read_text(encoding="utf-8")
+    assert _sections(page) == [] and "Step by step" not in page
+
+
+def test_a_lesson_of_one_experiment_draws_it_from_trajectory_csv(tmp_path, ravine):
+    """A lesson with one result writes it as trajectory.csv (lessons/folder.py)."""
+    doc = json.loads((ravine / "summary.json").read_text(encoding="utf-8"))
+    doc["experiments"] = {"ravine": doc["experiments"]["ravine"]}
+    data = (ravine / "trajectory-ravine.csv").read_bytes()
+    folder = make_folder(tmp_path / "one", doc)
+    output.add_file(folder, "trajectory.csv", lambda p: p.write_bytes(data))
+    page = build_report(folder)
+    (section,) = _sections(page)
+    assert "Step by step: ravine" in page and "Drawn from trajectory.csv" in page
+    assert [s["label"] for s in json.loads(section["data-scrub"] or "")["series"]] == [
+        a["label"] for a in doc["experiments"]["ravine"]["aggregates"]
+    ]
+
+
+def test_the_sliders_of_a_lesson_in_a_real_browser_are_independent(ravine, tmp_path):
+    """Each slider draws its own experiment's rows; moving one, by its control or by the
+    keys, leaves the other's drawing as it was; the keys move the slider last touched,
+    or the one on screen."""
+    browser = _browser()
+    if browser is None:
+        pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
+    doc = json.loads((ravine / "summary.json").read_text(encoding="utf-8"))
+    names = list(doc["experiments"])
+    rows = {k: _median_rows(ravine, k, doc["experiments"][k]) for k in names}
+    steps = doc["experiments"][names[0]]["steps"]
+
+    def drawn(i: int) -> dict:
+        return tools.js(
+            f"(function () {{ var sec = document.querySelectorAll('section.scrub')[{i}];"
+            "var out = {step: +sec.getAttribute('data-drawn-step'),"
+            "label: sec.querySelector('output').textContent, lines: []};"
+            "sec.querySelectorAll('polyline').forEach(function (p) {"
+            "out.lines.push([p.getAttribute('class'), +p.getAttribute('data-i'),"
+            "+p.getAttribute('data-drawn-points'), p.getAttribute('data-last'),"
+            "p.getAttribute('points')]); });"
+            "return out; })()"
+        )
+
+    def check(i: int, step: int) -> dict:
+        now = drawn(i)
+        assert now["step"] == step and now["label"] == f"step {step} of {steps}"
+        labels = list(rows[names[i]])
+        assert len(now["lines"]) == 2 * len(labels)
+        for kind, k, points, last, listed in now["lines"]:
+            row = rows[names[i]][labels[k]][step]  # one row per step: none thinned
+            assert points == len(listed.split()) == step + 1
+            at, _, value = last.partition(":")
+            assert int(at) == step == int(row["step"])
+            if kind == "scrub-path":
+                assert [float(v) for v in value.split(",")] == [float(row["x0"]), float(row["x1"])]
+            else:
+                assert float(value) == float(row["loss"])
+        return now
+
+    def slide(i: int, step: int) -> None:
+        tools.js(
+            f"(function () {{ var s = document.querySelectorAll('section.scrub input')[{i}];"
+            f"s.value = '{step}'; s.dispatchEvent(new Event('input')); }})()"
+        )
+
+    def click(i: int) -> None:
+        """A mouse press on the on-screen part of the i-th section's loss drawing."""
+        x, y = tools.js(
+            f"(function () {{ var r = document.querySelectorAll('section.scrub svg.scrub-loss')"
+            f"[{i}].getBoundingClientRect(); var top = Math.max(r.top, 0),"
+            "bottom = Math.min(r.bottom, window.innerHeight);"
+            "return [r.left + r.width / 2, (top + bottom) / 2]; })()"
+        )
+        assert 0 < y < 1100, "the drawing to click is not on screen"
+        for kind in ("mousePressed", "mouseReleased"):
+            tools.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+
+    def scroll(expression: str) -> None:
+        tools.js(
+            f"(function () {{ var a = document.querySelectorAll('section.scrub'); {expression} }})()"
+        )
+
+    tools = DevTools(browser, tmp_path)
+    try:
+        tools.open((ravine / REPORT).resolve().as_uri())
+        first, second = check(0, steps), check(1, steps)
+        slide(0, 37)
+        check(0, 37)
+        assert drawn(1) == second  # the other slider's drawing is untouched
+        slide(1, 5)
+        check(1, 5)
+        assert check(0, 37)["lines"] != first["lines"]
+        # the first section's lower half and the second's upper half on screen
+        scroll("window.scrollTo(0, a[1].getBoundingClientRect().top + window.scrollY - 500);")
+        click(1)
+        tools.key("ArrowRight", 39)
+        check(1, 6)
+        check(0, 37)
+        click(0)
+        tools.key("ArrowLeft", 37, shift=True)  # a tenth of the run
+        check(0, 37 - steps // 10)
+        check(1, 6)
+        # the section last touched off screen: the keys move the one on screen
+        scroll("window.scrollTo(0, a[1].getBoundingClientRect().top + window.scrollY);")
+        assert (
+            tools.js("document.querySelectorAll('section.scrub')[0].getBoundingClientRect().bottom")
+            <= 0
+        )
+        tools.key("End", 35)
+        check(1, steps)
+        check(0, 37 - steps // 10)
+        tools.key("Home", 36)
+        check(1, 0)
+        shot = tmp_path / "lesson.png"
+        tools.screenshot(shot)
+    finally:
+        tools.close()
+    from matplotlib.image import imread
+
+    assert imread(shot)[..., :3].std() > 0.05

@@ -18,6 +18,8 @@ SUMMARY = "summary.json"
 LESSON = "lesson.md"
 #: The run's recorded steps, which the page's step slider draws.
 TRAJECTORY = "trajectory.csv"
+#: A lesson with several experiments writes ``trajectory-<experiment>.csv`` for each.
+EXPERIMENT_TRAJECTORY = ("trajectory-", ".csv")
 
 #: Figures a browser shows from a data: URI; other figure formats are listed by name.
 EMBEDDED = {".png": "image/png", ".svg": "image/svg+xml", ".gif": "image/gif"}
@@ -100,6 +102,8 @@ class FolderContents:
         skipped: ``(file name, why)`` of every file left out: a symbolic link, not
             a regular file, or a figure whose content is not of its type.
         trajectory: the bytes of ``trajectory.csv`` (for the step slider), or None.
+        trajectories: ``(experiment, bytes)`` of each ``trajectory-<experiment>.csv``
+            (a lesson's), in the folder's order.
     """
 
     folder: str
@@ -110,6 +114,7 @@ class FolderContents:
     lesson: str | None = None
     skipped: tuple[tuple[str, str], ...] = ()
     trajectory: bytes | None = None
+    trajectories: tuple[tuple[str, bytes], ...] = ()
 
 
 def read_folder(folder: Path) -> FolderContents:
@@ -147,6 +152,7 @@ def read_folder(folder: Path) -> FolderContents:
     skipped: list[tuple[str, str]] = []
     lesson = None
     trajectory = None
+    trajectories: list[tuple[str, bytes]] = []
     try:
         try:
             summary = json.loads(read_regular(folder, SUMMARY).decode("utf-8"))
@@ -168,6 +174,9 @@ def read_folder(folder: Path) -> FolderContents:
                     lesson = read_regular(folder, name).decode("utf-8", errors="replace")
                 elif name == TRAJECTORY:
                     trajectory = read_regular(folder, name)
+                    files.append(name)
+                elif experiment_of(name):
+                    trajectories.append((experiment_of(name), read_regular(folder, name)))
                     files.append(name)
                 elif name != REPORT:
                     read_regular(folder, name, 0)  # listed by name only, if a regular file
@@ -195,7 +204,16 @@ def read_folder(folder: Path) -> FolderContents:
         lesson=lesson,
         skipped=tuple(skipped),
         trajectory=trajectory,
+        trajectories=tuple(trajectories),
     )
+
+
+def experiment_of(name: str) -> str:
+    """The experiment of a file named ``trajectory-<experiment>.csv``, else ""."""
+    head, tail = EXPERIMENT_TRAJECTORY
+    if name.startswith(head) and name.endswith(tail) and len(name) > len(head) + len(tail):
+        return name[len(head) : -len(tail)]
+    return ""
 
 
 def _file_names(folder: Path) -> list[str]:

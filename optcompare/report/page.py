@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from optcompare._version import __version__
-from optcompare.report.folder import EMBEDDED, FolderContents
+from optcompare.report.folder import EMBEDDED, TRAJECTORY, FolderContents
 from optcompare.report.markdown import inline, render_markdown, split_title
 from optcompare.report.scrub import SCRIPT as SCRUB_SCRIPT
-from optcompare.report.scrub import scrub_section
+from optcompare.report.scrub import labels, points_per_path, scrub_section
 from optcompare.report.table import table_html
 from optcompare.summary.cells import get, is_number, number, text
 from optcompare.summary.tables import document_kind, document_tables
@@ -159,16 +159,47 @@ def facts(doc: dict[str, Any], kind: str, problem: bool = True) -> list[str]:
 
 
 def _scrub(contents: FolderContents) -> str:
-    """The step slider for a run folder with a trajectory.csv; a note if that file is odd."""
-    if contents.trajectory is None or document_kind(contents.summary) != "run":
+    """The step slider of a run folder with a trajectory.csv, or one per 2-D experiment of
+    a lesson with its trajectory file; a note instead of a slider whose file is odd."""
+    doc = contents.summary
+    kind = document_kind(doc)
+    if kind == "run":
+        runs: list[tuple[str, bytes | None, str, dict[str, Any]]] = [
+            (TRAJECTORY, contents.trajectory, "", doc)
+        ]
+    elif kind == "lesson":
+        experiments = {
+            str(k): d
+            for k, d in doc["experiments"].items()
+            if isinstance(d, dict) and document_kind(d) == "run"
+        }
+        # a lesson of one experiment writes it as a run's trajectory.csv
+        one = len(experiments) == 1 and contents.trajectory is not None
+        found = {name: (f"trajectory-{name}.csv", data) for name, data in contents.trajectories}
+        runs = [
+            (TRAJECTORY, contents.trajectory, name, d) if one else (*found[name], name, d)
+            for name, d in experiments.items()
+            if get(d, "problem", "dim") == 2 and (one or name in found)
+        ]
+    else:
         return ""
-    try:
-        return scrub_section(contents.summary, contents.trajectory)
-    except (ValueError, IndexError, UnicodeDecodeError) as exc:
-        return (
-            '<section class="scrub">\n<p class="note">No step slider: '
-            f"trajectory.csv is not what a run writes ({escape(str(exc))}).</p>\n</section>"
-        )
+    limit = points_per_path(sum(labels(d) for _, data, _, d in runs if data is not None))
+    out: list[str] = []
+    for source, data, name, d in runs:
+        if data is None:
+            continue
+        key = f"scrub-{len(out) + 1}" if name else "scrub"
+        heading = f"Step by step: {name}" if name else "Step by step"
+        try:
+            shown = facts(d, "lesson") if name else ()
+            out.append(scrub_section(d, data, key, heading, tuple(shown), source, limit))
+        except (ValueError, IndexError, UnicodeDecodeError) as exc:
+            out.append(
+                f'<section class="scrub">\n<h2>{escape(heading)}</h2>\n<p class="note">No step '
+                f"slider: {escape(source)} is not what a run writes ({escape(str(exc))}).</p>\n"
+                "</section>"
+            )
+    return "\n".join(s for s in out if s)
 
 
 def _figures_section(contents: FolderContents) -> str:

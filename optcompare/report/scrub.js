@@ -1,27 +1,16 @@
-// The step slider: draws each label's path and loss curve up to the chosen step
-// from the JSON in the section's data-scrub attribute (see scrub.py).
+// The step sliders: each section draws its labels' paths and loss curves up to its
+// chosen step from the JSON in its data-scrub attribute (see scrub.py). A page has
+// one section per run (a lesson may have several), each independent of the others.
 (function () {
-  var sec = document.getElementById("scrub");
-  if (!sec) { return; }
-  var d = JSON.parse(sec.getAttribute("data-scrub"));
-  var slider = document.getElementById("scrub-step");
-  var label = document.getElementById("scrub-label");
-  var play = document.getElementById("scrub-play");
-  var paths = sec.querySelector("svg.scrub-paths");
-  var losses = sec.querySelector("svg.scrub-loss");
-  var timer = null;
+  var sections = document.querySelectorAll("section.scrub[data-scrub]");
+  if (!sections.length) { return; }
+  var sliders = Array.prototype.map.call(sections, setup);
+  var touched = null;
 
   function size(svg) {
     return { w: +svg.getAttribute("data-width"), h: +svg.getAttribute("data-height"),
       l: +svg.getAttribute("data-left"), t: +svg.getAttribute("data-top") };
   }
-  function ly(v) {
-    if (v === null) { return null; }
-    if (!d.log) { return v; }
-    return v > 0 ? Math.log(v) / Math.LN10 : null;
-  }
-  var lo = ly(d.loss_lo), hi = ly(d.loss_hi);
-  if (!(hi > lo)) { hi = lo + 1; }
 
   // how many of a series' points have a step at most `step` (steps are increasing)
   function count(s, step) {
@@ -57,60 +46,108 @@
     }
   }
 
-  function show(step) {
-    step = Math.max(0, Math.min(d.last, Math.round(step)));
-    slider.value = String(step);
-    label.textContent = "step " + step + " of " + d.last;
-    d.series.forEach(function (s, i) {
-      var n = count(s, step);
-      if (paths && d.window) {
-        var b = size(paths), wx = d.window[0], wy = d.window[1];
-        draw(paths, "path", i, n,
-          function (k) { return s.x[k] === null ? null : b.l + (s.x[k] - wx[0]) / (wx[1] - wx[0]) * b.w; },
-          function (k) { return s.y[k] === null ? null : b.t + (wy[1] - s.y[k]) / (wy[1] - wy[0]) * b.h; },
-          function (k) { return s.step[k] + ":" + s.x[k] + "," + s.y[k]; });
-      }
-      var c = size(losses);
-      draw(losses, "loss", i, n,
-        function (k) { return c.l + (d.last > 0 ? s.step[k] / d.last : 0) * c.w; },
-        function (k) {
-          var v = ly(s.loss[k]);
-          return v === null ? null : c.t + (hi - v) / (hi - lo) * c.h;
-        },
-        function (k) { return s.step[k] + ":" + s.loss[k]; });
+  function setup(sec) {
+    var d = JSON.parse(sec.getAttribute("data-scrub"));
+    var slider = sec.querySelector("input[type='range']");
+    var label = sec.querySelector("output");
+    var play = sec.querySelector("button");
+    var paths = sec.querySelector("svg.scrub-paths");
+    var losses = sec.querySelector("svg.scrub-loss");
+    var timer = null;
+    function ly(v) {
+      if (v === null) { return null; }
+      if (!d.log) { return v; }
+      return v > 0 ? Math.log(v) / Math.LN10 : null;
+    }
+    var lo = ly(d.loss_lo), hi = ly(d.loss_hi);
+    if (!(hi > lo)) { hi = lo + 1; }
+
+    function show(step) {
+      step = Math.max(0, Math.min(d.last, Math.round(step)));
+      slider.value = String(step);
+      label.textContent = "step " + step + " of " + d.last;
+      d.series.forEach(function (s, i) {
+        var n = count(s, step);
+        if (paths && d.window) {
+          var b = size(paths), wx = d.window[0], wy = d.window[1];
+          draw(paths, "path", i, n,
+            function (k) { return s.x[k] === null ? null : b.l + (s.x[k] - wx[0]) / (wx[1] - wx[0]) * b.w; },
+            function (k) { return s.y[k] === null ? null : b.t + (wy[1] - s.y[k]) / (wy[1] - wy[0]) * b.h; },
+            function (k) { return s.step[k] + ":" + s.x[k] + "," + s.y[k]; });
+        }
+        var c = size(losses);
+        draw(losses, "loss", i, n,
+          function (k) { return c.l + (d.last > 0 ? s.step[k] / d.last : 0) * c.w; },
+          function (k) {
+            var v = ly(s.loss[k]);
+            return v === null ? null : c.t + (hi - v) / (hi - lo) * c.h;
+          },
+          function (k) { return s.step[k] + ":" + s.loss[k]; });
+      });
+      sec.setAttribute("data-drawn-step", String(step));
+    }
+    function stop() {
+      if (timer !== null) { clearInterval(timer); timer = null; }
+      play.textContent = "Play";
+    }
+    var me = {
+      sec: sec,
+      stop: stop,
+      // where a key sends this slider (null: not one of its keys)
+      target: function (e) {
+        var big = Math.max(1, Math.round(d.last / 10)), now = +slider.value;
+        if (e.key === "ArrowRight") { return now + (e.shiftKey ? big : 1); }
+        if (e.key === "ArrowLeft") { return now - (e.shiftKey ? big : 1); }
+        if (e.key === "Home") { return 0; }
+        if (e.key === "End") { return d.last; }
+        return null;
+      },
+      show: show
+    };
+    play.addEventListener("click", function () {
+      if (timer !== null) { stop(); return; }
+      if (+slider.value >= d.last) { show(0); }
+      var by = Math.max(1, Math.round(d.last / 240));
+      play.textContent = "Pause";
+      timer = setInterval(function () {
+        show(+slider.value + by);
+        if (+slider.value >= d.last) { stop(); }
+      }, 25);
     });
-    sec.setAttribute("data-drawn-step", String(step));
+    slider.addEventListener("input", function () { stop(); show(+slider.value); });
+    // a click, a drag or the focus anywhere in a section makes it the one the keys move
+    sec.addEventListener("pointerdown", function () { touched = me; });
+    sec.addEventListener("focusin", function () { touched = me; });
+    show(d.last);
+    return me;
   }
 
-  function stop() {
-    if (timer !== null) { clearInterval(timer); timer = null; }
-    play.textContent = "Play";
+  // how much of a section the window shows, in pixels of height
+  function seen(sec) {
+    var r = sec.getBoundingClientRect();
+    return Math.max(0, Math.min(r.bottom, window.innerHeight) - Math.max(r.top, 0));
   }
-  play.addEventListener("click", function () {
-    if (timer !== null) { stop(); return; }
-    if (+slider.value >= d.last) { show(0); }
-    var by = Math.max(1, Math.round(d.last / 240));
-    play.textContent = "Pause";
-    timer = setInterval(function () {
-      show(+slider.value + by);
-      if (+slider.value >= d.last) { stop(); }
-    }, 25);
-  });
-  slider.addEventListener("input", function () { stop(); show(+slider.value); });
-  // the slider handles its own keys when focused; elsewhere on the page these move it too
+  // the keys move the slider last touched while any of it is on screen, else the one
+  // most on screen; none when no slider is (the keys then scroll the page as usual)
+  function active() {
+    if (touched !== null && seen(touched.sec) > 0) { return touched; }
+    var best = null, most = 0;
+    sliders.forEach(function (s) {
+      var h = seen(s.sec);
+      if (h > most) { best = s; most = h; }
+    });
+    return best;
+  }
+
+  // a focused slider handles its own keys; elsewhere on the page these move the active one
   document.addEventListener("keydown", function (e) {
-    if (e.target === slider || e.altKey || e.ctrlKey || e.metaKey) { return; }
+    if (e.altKey || e.ctrlKey || e.metaKey) { return; }
     var tag = e.target && e.target.tagName;
     if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") { return; }
-    var big = Math.max(1, Math.round(d.last / 10)), now = +slider.value, to = null;
-    if (e.key === "ArrowRight") { to = now + (e.shiftKey ? big : 1); }
-    else if (e.key === "ArrowLeft") { to = now - (e.shiftKey ? big : 1); }
-    else if (e.key === "Home") { to = 0; }
-    else if (e.key === "End") { to = d.last; }
+    var s = active(), to = s === null ? null : s.target(e);
     if (to === null) { return; }
     e.preventDefault();
-    stop();
-    show(to);
+    s.stop();
+    s.show(to);
   });
-  show(d.last);
 })();

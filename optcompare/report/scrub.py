@@ -1,11 +1,14 @@
 """The step slider of ``report.html``: paths and loss curves drawn up to a chosen step.
 
-The data come from the folder's ``trajectory.csv``: for each label its median run
-(``median_run_seed`` of summary.json, the run figures draw as "the median run"),
-thinned to at most :data:`MAX_POINTS` points per path so a 100-seed run gives a
-page about as large as a one-seed run.  They are embedded as JSON in an attribute
-of the section and drawn as inline SVG by the page's one script (``scrub.js``
-beside this module), so the page still fetches nothing and works offline.
+The data come from the folder's ``trajectory.csv`` (or, in a lesson's folder, each
+experiment's ``trajectory-<experiment>.csv``, one section each): for each label its
+median run (``median_run_seed`` of the run's summary, the run figures draw as "the
+median run"), thinned to at most :data:`MAX_POINTS` points per path, and to an equal
+share of :data:`PAGE_POINTS` when a page has more paths, so a 100-seed run gives a
+page about as large as a one-seed run and a lesson of many runs stays small.  They
+are embedded as JSON in an attribute of the section and drawn as inline SVG by the
+page's one script (``scrub.js`` beside this module), so the page still fetches
+nothing and works offline.
 """
 
 from __future__ import annotations
@@ -22,18 +25,15 @@ from typing import Any
 import numpy as np
 
 from optcompare.plotting.colors import inks
-from optcompare.report import contours
+from optcompare.report import scrub_svg
 from optcompare.report.folder import TRAJECTORY
 from optcompare.summary.cells import get, number
 
 #: Most points one path keeps in the page (its first and last recorded steps always).
 MAX_POINTS = 2000
-#: The drawing's size in SVG units; the page scales it to the screen.
-PATH_WIDTH, LOSS_WIDTH, LOSS_HEIGHT = 560.0, 560.0, 380.0
-#: The path drawing's height in SVG units is kept within these (the window grows to fit).
-MIN_PATH_HEIGHT, MAX_PATH_HEIGHT = 200.0, 760.0
-#: Room for the axes' numbers left of, above, below and right of each drawing, in SVG units.
-LEFT, TOP, BOTTOM, RIGHT = 84.0, 12.0, 46.0, 16.0
+#: Most points all the paths of one page keep together (a lesson may have several
+#: sliders of several paths each); each path's share, at most MAX_POINTS, is equal.
+PAGE_POINTS = 8_000
 
 SCRIPT = resources.files("optcompare.report").joinpath("scrub.js").read_text(encoding="utf-8")
 
@@ -59,8 +59,11 @@ def thin(n: int, limit: int = MAX_POINTS) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, limit).round().astype(int))
 
 
-def read_series(summary: dict[str, Any], data: bytes) -> list[Series]:
-    """Each label's median run from the bytes of trajectory.csv, in the summary's order.
+def read_series(
+    summary: dict[str, Any], data: bytes, limit: int = MAX_POINTS, source: str = TRAJECTORY
+) -> list[Series]:
+    """Each label's median run from the bytes of trajectory.csv (named ``source`` in
+    messages), in the summary's order, thinned to at most ``limit`` points each.
 
     Labels whose median run has no rows (it diverged at once) are left out.
 
@@ -74,7 +77,7 @@ def read_series(summary: dict[str, Any], data: bytes) -> list[Series]:
     col = {name: i for i, name in enumerate(header)}
     missing = {"label", "optimizer", "seed", "step", "loss"} - col.keys()
     if missing:
-        raise ValueError(f"{TRAJECTORY} has no column {', '.join(sorted(missing))}")
+        raise ValueError(f"{source} has no column {', '.join(sorted(missing))}")
     two_d = "x0" in col and "x1" in col and "x2" not in col
     rows: dict[str, list[list[str]]] = {}
     names: dict[str, str] = {}
@@ -89,7 +92,7 @@ def read_series(summary: dict[str, Any], data: bytes) -> list[Series]:
         if label not in rows:
             continue
         block = rows[label]
-        keep = thin(len(block))
+        keep = thin(len(block), limit)
         picked = [block[i] for i in keep]
 
         def column(name: str, picked: list[list[str]] = picked) -> np.ndarray:
@@ -140,39 +143,47 @@ def _window(summary: dict[str, Any], series: list[Series]) -> list[list[float]] 
     return [[float(lo[i] - 0.05 * span[i]), float(hi[i] + 0.05 * span[i])] for i in range(2)]
 
 
-def _panel(window: list[list[float]]) -> contours.Panel:
-    """Where the paths are drawn: equal scales on x and y, as in path.png (so gradients
-    cross contours at right angles); a window too wide or too tall for the height's
-    limits grows its shorter side about its centre instead."""
-    (xlo, xhi), (ylo, yhi) = window
-    rx, ry = max(xhi - xlo, 1e-300), max(yhi - ylo, 1e-300)
-    height = min(max(PATH_WIDTH * ry / rx, MIN_PATH_HEIGHT), MAX_PATH_HEIGHT)
-    grow_y = (rx * height / PATH_WIDTH - ry) / 2.0
-    grow_x = (ry * PATH_WIDTH / height - rx) / 2.0
-    if grow_y > 0:
-        ylo, yhi = ylo - grow_y, yhi + grow_y
-    elif grow_x > 0:
-        xlo, xhi = xlo - grow_x, xhi + grow_x
-    return contours.Panel(((xlo, xhi), (ylo, yhi)), LEFT, TOP, PATH_WIDTH, height)
-
-
 def _finite(values: np.ndarray) -> list[float | None]:
     """JSON has no NaN or infinity: those become null (the drawing stops there)."""
     return [float(v) if math.isfinite(v) else None for v in values.tolist()]
 
 
-def scrub_section(summary: dict[str, Any], data: bytes) -> str:
-    """The slider's section for a run folder's summary and trajectory.csv bytes ("" if none).
+def labels(summary: dict[str, Any]) -> int:
+    """How many labels (so paths) a run document's slider draws at most."""
+    return sum(isinstance(a, dict) for a in summary.get("aggregates") or [])
+
+
+def points_per_path(paths: int) -> int:
+    """Each path's share of :data:`PAGE_POINTS` on a page of ``paths`` paths, at most
+    :data:`MAX_POINTS` and at least 2 (a path's first and last rows)."""
+    return max(2, min(MAX_POINTS, PAGE_POINTS // max(paths, 1)))
+
+
+def scrub_section(
+    summary: dict[str, Any],
+    data: bytes,
+    key: str = "scrub",
+    heading: str = "Step by step",
+    facts: tuple[str, ...] = (),
+    source: str = TRAJECTORY,
+    limit: int = MAX_POINTS,
+) -> str:
+    """The slider's section for a run document and the bytes of its trajectory file
+    (``source``, trajectory.csv by default), or "" when no run has rows.
+
+    ``key`` is the section's id and the start of every id inside it (a page may hold
+    several sections); ``heading`` and ``facts`` are its title and the line under it;
+    each path keeps at most ``limit`` points (default :data:`MAX_POINTS`).
 
     Raises:
-        ValueError: trajectory.csv is not what a run writes.
+        ValueError: the trajectory file is not what a run writes.
     """
-    series = read_series(summary, data)
+    series = read_series(summary, data, limit, source)
     if not series:
         return ""
     window = _window(summary, series)
     has_paths = window is not None and all(s.xy is not None for s in series)
-    panel = _panel(window) if has_paths and window else None
+    area = scrub_svg.panel(window) if has_paths and window else None
     last = int(max(s.step[-1] for s in series))
     losses = np.concatenate([s.loss[np.isfinite(s.loss)] for s in series])
     log = bool(losses.size and losses.min() > 0)
@@ -181,7 +192,7 @@ def scrub_section(summary: dict[str, Any], data: bytes) -> str:
         "last": last,
         "loss_lo": lo,
         "loss_hi": hi,
-        "window": [list(w) for w in panel.window] if panel else None,
+        "window": [list(w) for w in area.window] if area else None,
         "log": log,
         "series": [
             {
@@ -205,134 +216,35 @@ def scrub_section(summary: dict[str, Any], data: bytes) -> str:
         else "one run per label"
     )
     thinned = [s for s in series if s.recorded > len(s.step)]
-    note = f"Drawn from trajectory.csv: {which}"
+    note = f"Drawn from {source}: {which}"
     if thinned:
         most = max(s.recorded for s in thinned)
         note += (
-            f"; each path keeps at most {MAX_POINTS:,} of its recorded rows "
+            f"; each path keeps at most {limit:,} of its recorded rows "
             f"(up to {most:,}), evenly spread over the steps"
         )
     note += (
         ". The arrow keys move the slider a step (with Shift a tenth of the run); "
         "Home and End jump to the ends."
     )
-    legend = "".join(
-        f'<li><svg width="28" height="10" aria-hidden="true"><line x1="0" y1="5" x2="28" '
-        f'y2="5" stroke="{escape(s.color)}" stroke-width="3"'
-        + (f' stroke-dasharray="{s.dash}"' if s.dash else "")
-        + f"></line></svg> {escape(s.label)}</li>"
-        for s in series
-    )
-    paths_svg, keys, why = _paths_svg(summary, panel, series) if panel else ("", "", "")
+    ink = [(s.color, s.dash) for s in series]
+    starts = [s.xy[0] for s in series if s.xy is not None]
+    paths, keys, why = scrub_svg.paths_svg(key, summary, area, ink, starts) if area else ("",) * 3
+    shown = " · ".join(escape(f) for f in facts)
     return (
-        f'<section class="scrub" id="scrub" data-scrub="{data_attr}">\n'
-        "<h2>Step by step</h2>\n"
-        '<div class="scrub-controls">'
-        '<button type="button" id="scrub-play">Play</button>'
-        f'<input type="range" id="scrub-step" min="0" max="{last}" step="1" value="{last}" '
+        f'<section class="scrub" id="{key}" aria-labelledby="{key}-title" '
+        f'data-scrub="{data_attr}">\n'
+        f'<h2 id="{key}-title">{escape(heading)}</h2>\n'
+        + (f'<p class="facts">{shown}</p>\n' if shown else "")
+        + '<div class="scrub-controls">'
+        f'<button type="button" id="{key}-play">Play</button>'
+        f'<input type="range" id="{key}-step" min="0" max="{last}" step="1" value="{last}" '
         'aria-label="step">'
-        f'<output id="scrub-label" for="scrub-step">step {last} of {last}</output>'
+        f'<output id="{key}-label" for="{key}-step">step {last} of {last}</output>'
         "</div>\n"
-        f'<div class="scrub-panels">{paths_svg}{_loss_svg(series, last, log, (lo, hi))}</div>\n'
-        f'<ul class="scrub-legend">{legend}{keys}</ul>\n'
+        f'<div class="scrub-panels">{paths}{scrub_svg.loss_svg(ink, last, log, (lo, hi))}</div>\n'
+        f'<ul class="scrub-legend">{scrub_svg.legend(ink, [s.label for s in series])}{keys}</ul>\n'
         + (f'<p class="note">{escape(why)}</p>\n' if why else "")
         + f'<p class="note">{escape(note)}</p>\n'
         "</section>"
-    )
-
-
-def _polylines(series: list[Series], kind: str) -> tuple[str, str]:
-    """Each series' (empty) line, and the circles that mark where each line ends."""
-    lines = "".join(
-        f'<polyline class="scrub-{kind}" data-i="{i}" fill="none" stroke="{escape(s.color)}" '
-        'stroke-width="2.5" stroke-linejoin="round"'
-        + (f' stroke-dasharray="{s.dash}"' if s.dash else "")
-        + ' points=""></polyline>'
-        for i, s in enumerate(series)
-    )
-    heads = "".join(
-        f'<circle class="scrub-{kind}-head" data-i="{i}" r="4.5" fill="{escape(s.color)}" '
-        'stroke="#ffffff" stroke-width="1.2" cx="-99" cy="-99"></circle>'
-        for i, s in enumerate(series)
-    )
-    return lines, heads
-
-
-def _frame(
-    width: float, height: float, xs: tuple[str, str], ys: tuple[str, str], names: tuple[str, str]
-) -> str:
-    """A plot frame with the axes' end values and names (text stays text)."""
-    x0, y0, x1, y1 = LEFT, TOP, LEFT + width, TOP + height
-    # about the page's small print when the drawing is shown at its usual width
-    t, mid, ym = 'font-size="17" fill="#333333"', (x0 + x1) / 2, (y0 + y1) / 2
-    return (
-        f'<rect x="{x0}" y="{y0}" width="{width}" height="{height}" fill="none" '
-        'stroke="#888888"></rect>'
-        f'<text {t} x="{x0}" y="{y1 + 19}">{escape(xs[0])}</text>'
-        f'<text {t} x="{x1}" y="{y1 + 19}" text-anchor="end">{escape(xs[1])}</text>'
-        f'<text {t} x="{mid}" y="{y1 + 38}" text-anchor="middle">{escape(names[0])}</text>'
-        f'<text {t} x="{x0 - 5}" y="{y1}" text-anchor="end">{escape(ys[0])}</text>'
-        f'<text {t} x="{x0 - 5}" y="{y0 + 14}" text-anchor="end">{escape(ys[1])}</text>'
-        f'<text {t} x="20" y="{ym}" text-anchor="middle" '
-        f'transform="rotate(-90 20 {ym})">{escape(names[1])}</text>'
-    )
-
-
-def _svg_open(css_class: str, width: float, height: float, label: str) -> str:
-    """An <svg> whose drawing area is ``width`` by ``height`` inside the axes' margins."""
-    return (
-        f'<svg class="{css_class}" viewBox="0 0 {LEFT + width + RIGHT} {TOP + height + BOTTOM}" '
-        f'data-width="{width}" data-height="{height}" data-left="{LEFT}" data-top="{TOP}" '
-        f'role="img" aria-label="{escape(label)}">'
-    )
-
-
-def _paths_svg(
-    summary: dict[str, Any], panel: contours.Panel, series: list[Series]
-) -> tuple[str, str, str]:
-    """The path drawing (contours, paths, start and minimum markers), its legend
-    entries for the markers, and a sentence on its contours (drawn or why not)."""
-    (xlo, xhi), (ylo, yhi) = panel.window
-    height = panel.height
-    problem, why = contours.rebuild(summary)
-    # path.png's axis names when the problem is at hand, else trajectory.csv's columns
-    x, y = problem.axis_names()[:2] if problem else ("x0", "x1")
-    frame = _frame(
-        PATH_WIDTH, height, (f"{xlo:.3g}", f"{xhi:.3g}"), (f"{ylo:.3g}", f"{yhi:.3g}"), (x, y)
-    )
-    backdrop, levels = contours.contours_svg(problem, panel) if problem else ("", 0)
-    if levels:
-        why = (
-            f"Grey contours: f at {levels} levels, those of path.png, "
-            f"from a {contours.GRID} x {contours.GRID} grid over this window."
-        )
-    starts = contours.starts_svg(panel, [s.xy[0] for s in series if s.xy is not None])
-    listed = contours.listed_minima(summary)
-    minima = contours.minima_svg(panel, listed)
-    kinds = {kind for kind, _ in listed if f'data-kind="{kind}"' in minima}
-    lines, heads = _polylines(series, "path")
-    # path.png's order (contours, paths, starts, minima on top), except that the heads
-    # (where each run is at the chosen step) stay visible on a minimum the runs reach
-    svg = (
-        _svg_open("scrub-paths", PATH_WIDTH, height, "paths up to the chosen step")
-        + f'<clipPath id="scrub-clip"><rect x="{LEFT}" y="{TOP}" width="{PATH_WIDTH}" '
-        f'height="{height}"></rect></clipPath>'
-        f'<g clip-path="url(#scrub-clip)">{backdrop}{lines}{starts}{minima}{heads}</g>'
-        f"{frame}</svg>"
-    )
-    return svg, contours.legend_items(bool(starts), kinds), why or ""
-
-
-def _loss_svg(series: list[Series], last: int, log: bool, span: tuple[float, float]) -> str:
-    lo, hi = span
-    frame = _frame(
-        LOSS_WIDTH,
-        LOSS_HEIGHT,
-        ("0", f"{last}"),
-        (f"{lo:.3g}", f"{hi:.3g}"),
-        ("step", "loss (log)" if log else "loss"),
-    )
-    return (
-        _svg_open("scrub-loss", LOSS_WIDTH, LOSS_HEIGHT, "loss curves up to the chosen step")
-        + f"{frame}{''.join(_polylines(series, 'loss'))}</svg>"
     )

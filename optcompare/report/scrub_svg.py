@@ -1,0 +1,160 @@
+"""The step slider's two drawings as inline SVG: the paths over the contours, and the loss.
+
+Lines are drawn empty here; the page's script (``scrub.js``) fills them in up to the
+chosen step.  Every id a drawing defines starts with its section's id, so a page
+may hold several sliders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from typing import Any
+
+import numpy as np
+
+from optcompare.report import contours
+
+#: The drawing's size in SVG units; the page scales it to the screen.
+PATH_WIDTH, LOSS_WIDTH, LOSS_HEIGHT = 560.0, 560.0, 380.0
+#: The path drawing's height in SVG units is kept within these (the window grows to fit).
+MIN_PATH_HEIGHT, MAX_PATH_HEIGHT = 200.0, 760.0
+#: Room for the axes' numbers left of, above, below and right of each drawing, in SVG units.
+LEFT, TOP, BOTTOM, RIGHT = 84.0, 12.0, 46.0, 16.0
+
+#: (colour, SVG dash pattern or "") of each line, in the order of the section's data.
+Inks = Sequence[tuple[str, str]]
+
+
+def panel(window: list[list[float]]) -> contours.Panel:
+    """Where the paths are drawn: equal scales on x and y, as in path.png (so gradients
+    cross contours at right angles); a window too wide or too tall for the height's
+    limits grows its shorter side about its centre instead."""
+    (xlo, xhi), (ylo, yhi) = window
+    rx, ry = max(xhi - xlo, 1e-300), max(yhi - ylo, 1e-300)
+    height = min(max(PATH_WIDTH * ry / rx, MIN_PATH_HEIGHT), MAX_PATH_HEIGHT)
+    grow_y = (rx * height / PATH_WIDTH - ry) / 2.0
+    grow_x = (ry * PATH_WIDTH / height - rx) / 2.0
+    if grow_y > 0:
+        ylo, yhi = ylo - grow_y, yhi + grow_y
+    elif grow_x > 0:
+        xlo, xhi = xlo - grow_x, xhi + grow_x
+    return contours.Panel(((xlo, xhi), (ylo, yhi)), LEFT, TOP, PATH_WIDTH, height)
+
+
+def tick(value: float) -> str:
+    """An axis' end value in three digits, its exponent without "+" or leading zeros
+    ("-2.14e12", "1e-5"), so that the longest fits the room left of the axes."""
+    mantissa, e, exponent = f"{value:.3g}".partition("e")
+    return f"{mantissa}e{int(exponent)}" if e else mantissa
+
+
+def _polylines(inks: Inks, kind: str) -> tuple[str, str]:
+    """Each series' (empty) line, and the circles that mark where each line ends."""
+    lines = "".join(
+        f'<polyline class="scrub-{kind}" data-i="{i}" fill="none" stroke="{escape(color)}" '
+        'stroke-width="2.5" stroke-linejoin="round"'
+        + (f' stroke-dasharray="{dash}"' if dash else "")
+        + ' points=""></polyline>'
+        for i, (color, dash) in enumerate(inks)
+    )
+    heads = "".join(
+        f'<circle class="scrub-{kind}-head" data-i="{i}" r="4.5" fill="{escape(color)}" '
+        'stroke="#ffffff" stroke-width="1.2" cx="-99" cy="-99"></circle>'
+        for i, (color, _) in enumerate(inks)
+    )
+    return lines, heads
+
+
+def _frame(
+    width: float, height: float, xs: tuple[str, str], ys: tuple[str, str], names: tuple[str, str]
+) -> str:
+    """A plot frame with the axes' end values and names (text stays text)."""
+    x0, y0, x1, y1 = LEFT, TOP, LEFT + width, TOP + height
+    # about the page's small print when the drawing is shown at its usual width
+    t, mid, ym = 'font-size="17" fill="#333333"', (x0 + x1) / 2, (y0 + y1) / 2
+    return (
+        f'<rect x="{x0}" y="{y0}" width="{width}" height="{height}" fill="none" '
+        'stroke="#888888"></rect>'
+        f'<text {t} x="{x0}" y="{y1 + 19}">{escape(xs[0])}</text>'
+        f'<text {t} x="{x1}" y="{y1 + 19}" text-anchor="end">{escape(xs[1])}</text>'
+        f'<text {t} x="{mid}" y="{y1 + 38}" text-anchor="middle">{escape(names[0])}</text>'
+        f'<text {t} x="{x0 - 5}" y="{y1}" text-anchor="end">{escape(ys[0])}</text>'
+        f'<text {t} x="{x0 - 5}" y="{y0 + 14}" text-anchor="end">{escape(ys[1])}</text>'
+        f'<text {t} x="20" y="{ym}" text-anchor="middle" '
+        f'transform="rotate(-90 20 {ym})">{escape(names[1])}</text>'
+    )
+
+
+def _svg_open(css_class: str, width: float, height: float, label: str) -> str:
+    """An <svg> whose drawing area is ``width`` by ``height`` inside the axes' margins."""
+    return (
+        f'<svg class="{css_class}" viewBox="0 0 {LEFT + width + RIGHT} {TOP + height + BOTTOM}" '
+        f'data-width="{width}" data-height="{height}" data-left="{LEFT}" data-top="{TOP}" '
+        f'role="img" aria-label="{escape(label)}">'
+    )
+
+
+def paths_svg(
+    key: str,
+    summary: dict[str, Any],
+    area: contours.Panel,
+    inks: Inks,
+    starts: list[np.ndarray],
+) -> tuple[str, str, str]:
+    """The path drawing of section ``key`` (contours, paths, start and minimum markers),
+    its legend entries for the markers, and a sentence on its contours (drawn or why not)."""
+    (xlo, xhi), (ylo, yhi) = area.window
+    height = area.height
+    problem, why = contours.rebuild(summary)
+    # path.png's axis names when the problem is at hand, else trajectory.csv's columns
+    x, y = problem.axis_names()[:2] if problem else ("x0", "x1")
+    frame = _frame(PATH_WIDTH, height, (tick(xlo), tick(xhi)), (tick(ylo), tick(yhi)), (x, y))
+    backdrop, levels = contours.contours_svg(problem, area) if problem else ("", 0)
+    if levels:
+        why = (
+            f"Grey contours: f at {levels} levels, those of path.png, "
+            f"from a {contours.GRID} x {contours.GRID} grid over this window."
+        )
+    marked = contours.starts_svg(area, starts)
+    listed = contours.listed_minima(summary)
+    minima = contours.minima_svg(area, listed)
+    kinds = {kind for kind, _ in listed if f'data-kind="{kind}"' in minima}
+    lines, heads = _polylines(inks, "path")
+    # path.png's order (contours, paths, starts, minima on top), except that the heads
+    # (where each run is at the chosen step) stay visible on a minimum the runs reach
+    svg = (
+        _svg_open("scrub-paths", PATH_WIDTH, height, "paths up to the chosen step")
+        + f'<clipPath id="{key}-clip"><rect x="{LEFT}" y="{TOP}" width="{PATH_WIDTH}" '
+        f'height="{height}"></rect></clipPath>'
+        f'<g clip-path="url(#{key}-clip)">{backdrop}{lines}{marked}{minima}{heads}</g>'
+        f"{frame}</svg>"
+    )
+    return svg, contours.legend_items(bool(marked), kinds), why or ""
+
+
+def loss_svg(inks: Inks, last: int, log: bool, span: tuple[float, float]) -> str:
+    """The loss drawing: steps 0 to ``last`` across, ``span`` of the loss (log10 if ``log``) up."""
+    lo, hi = span
+    frame = _frame(
+        LOSS_WIDTH,
+        LOSS_HEIGHT,
+        ("0", f"{last}"),
+        (tick(lo), tick(hi)),
+        ("step", "loss (log)" if log else "loss"),
+    )
+    return (
+        _svg_open("scrub-loss", LOSS_WIDTH, LOSS_HEIGHT, "loss curves up to the chosen step")
+        + f"{frame}{''.join(_polylines(inks, 'loss'))}</svg>"
+    )
+
+
+def legend(inks: Inks, labels: Sequence[str]) -> str:
+    """One list item per line: a short stroke in its colour and dash, and its label."""
+    return "".join(
+        f'<li><svg width="28" height="10" aria-hidden="true"><line x1="0" y1="5" x2="28" '
+        f'y2="5" stroke="{escape(color)}" stroke-width="3"'
+        + (f' stroke-dasharray="{dash}"' if dash else "")
+        + f"></line></svg> {escape(label)}</li>"
+        for (color, dash), label in zip(inks, labels, strict=True)
+    )
