@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from optcompare.lessons.base import LEGEND, TITLE, fmt, new_figure, style
+from optcompare.lessons.base import LABEL, LEGEND, TITLE, fmt, new_figure, style
+from optcompare.plotting.style import fit_title
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -61,7 +62,9 @@ def paths_figure(results: dict[float, Result], problem: Problem, numbers: dict) 
     ``numbers["scales"]``, titled with the path differences; one legend below."""
     labels = results[1.0].labels
     scales = numbers["scales"]
-    fig, axes = new_figure(2, 2, figsize=(13.0, 10.0))
+    # one window for every panel: shared axes, labelled at the outer edges only, leave
+    # the room of a row of tick labels to the panels (a 16:9 slide is short for 2 x 2)
+    fig, axes = new_figure(2, 2, figsize=(13.0, 9.0), sharex=True, sharey=True)
     for ax, (i, lab) in zip(axes.ravel(), enumerate(labels), strict=True):
         runs = {s: results[s].runs[i] for s in (1.0, *scales)}
         plot_scaled_paths(runs, problem, ax)
@@ -75,7 +78,10 @@ def paths_figure(results: dict[float, Result], problem: Problem, numbers: dict) 
             )
             for s in scales
         ]
-        style(ax, f"{lab}\npath difference  " + ",  ".join(parts), "x", "y")
+        # the optimizer, then its differences: two short lines, also at the talk size
+        style(ax, "", "x", "y")
+        fit_title(ax, f"{lab}\n" + ", ".join(parts), LABEL)
+        ax.label_outer()
     handles = [line for line in axes[0, 0].get_lines() if line.get_label().startswith("scale")]
     fig.legend(
         handles=handles,
@@ -84,7 +90,11 @@ def paths_figure(results: dict[float, Result], problem: Problem, numbers: dict) 
         ncols=len(handles),
         fontsize=LEGEND,
     )
-    fig.suptitle(f"{numbers['problem']} multiplied by a scale: the same paths?", fontsize=TITLE)
+    fig.suptitle(
+        f"{numbers['problem']} multiplied by a scale: the same paths?\n"
+        "(each panel: the path difference at each scale)",
+        fontsize=TITLE,
+    )
     return fig
 
 
