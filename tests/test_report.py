@@ -19,6 +19,7 @@ import pytest
 import optcompare
 from optcompare import output, report
 from optcompare.errors import RunError
+from optcompare.plotting import LOSS_FLOOR
 from optcompare.report import REPORT, build_report, write_report
 from optcompare.summary.documents import compact
 
@@ -1202,8 +1203,14 @@ def _check_lesson_sliders(folder: Path) -> None:
             assert len(s["step"]) == min(len(block), most)
             assert s["step"][0] == steps[0] and s["step"][-1] == steps[-1]
             at = {int(r["step"]): r for r in block}
-            for key, column in (("x", "x0"), ("y", "x1"), ("loss", "loss")):
+            for key, column in (("x", "x0"), ("y", "x1")):
                 assert s[key] == [float(at[k][column]) for k in s["step"]], (experiment, key)
+            # the loss as loss.png draws it: loss - f* floored when f* is known
+            f_star = summary["problem"]["f_star"]
+            want = [float(at[k]["loss"]) for k in s["step"]]
+            if f_star is not None:
+                want = [max(v - f_star, LOSS_FLOOR) for v in want]
+            assert s["loss"] == want, experiment
 
 
 def test_each_2d_experiment_of_the_ravine_lesson_gets_its_own_slider(ravine):

@@ -295,3 +295,21 @@ def test_a_scaled_problem_gets_the_contours_of_its_own_values(cli, scale):
         P = np.concatenate(_vertices(a["d"]))
         # scale * f brackets the level around each vertex, as f does its own
         assert _brackets(problem, page, P, float(a["data-level"]) / scale).mean() > 0.99
+
+
+@pytest.mark.parametrize("problem", ["mccormick", "rosenbrock"])
+def test_the_loss_panel_draws_what_loss_png_draws(cli, problem):
+    # mccormick's f* is -1.913...: its raw loss is negative near the minimum and has
+    # no log axis; loss - f* has one, as on loss.png
+    folder = _run(cli, problem, "--steps", "400")  # Adam's loss falls over decades
+    page = build_report(folder)
+    (section,) = _element(page, "section", "scrub")
+    data = json.loads(section["data-scrub"])
+    f_star = make_problem(problem).f_star
+    with (folder / "trajectory.csv").open() as fh:
+        rows = [r for r in csv.DictReader(fh)]
+    (series,) = data["series"]
+    at = {int(r["step"]): float(r["loss"]) for r in rows}
+    assert series["loss"] == [max(at[k] - f_star, 1e-16) for k in series["step"]]
+    assert data["log"] is True
+    assert "loss - f* (log)" in page

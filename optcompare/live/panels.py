@@ -9,6 +9,7 @@ import numpy as np
 
 from optcompare.plotting.paths import fill_box
 from optcompare.plotting.projection import PathView, draw_contours
+from optcompare.plotting.scale import loss_label
 from optcompare.plotting.style import LOCAL_MINIMUM_STYLE, MINIMUM_STYLE
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ def draw_static(ax_path: Axes, ax_loss: Axes, problem: Problem) -> tuple[Any, bo
     if log:
         ax_loss.set_yscale("log")
     ax_loss.set_xlabel("step")
-    ax_loss.set_ylabel("loss - f*" if log else "loss")
+    ax_loss.set_ylabel(loss_label(problem.f_star))
     ax_loss.set_title("loss")
     ax_loss.grid(True, alpha=0.3)
     return start, log

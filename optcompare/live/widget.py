@@ -21,6 +21,7 @@ from optcompare.live.layout import CONTROL_TYPE, FIGSIZES, Rect, geometry
 from optcompare.live.panels import draw_static
 from optcompare.plotting.colors import inks
 from optcompare.plotting.restyle import scale_artists
+from optcompare.plotting.scale import loss_gap
 from optcompare.plotting.style import Style, current_style, problem_title
 from optcompare.problem import make_problem
 
@@ -31,9 +32,6 @@ if TYPE_CHECKING:
 
 #: Figure size (inches) of the paper window and its snapshot: 1400 x 900 pixels at DPI.
 FIGSIZE = FIGSIZES["paper"]
-
-#: A loss - f* at or below this is drawn at it on the log axis (0 has no logarithm).
-LOSS_FLOOR = 1e-16
 
 KEYMAP = (
     "keys: space play/pause · r reset · c print the run command · f full screen"
@@ -210,12 +208,9 @@ class Live:
             fig.canvas.mpl_disconnect(manager.key_press_handler_id)
 
     def loss_of(self, run: Run) -> np.ndarray:
-        """The plotted loss of ``run``: loss - f* floored at :data:`LOSS_FLOOR` when f* is
-        known (log axis), else the loss."""
-        f_star = self.problem.f_star
-        if f_star is None:
-            return run.loss
-        return np.maximum(run.loss - f_star, LOSS_FLOOR)
+        """The plotted loss of ``run``: what every loss figure draws (loss - f* floored,
+        when f* is known: :func:`optcompare.plotting.scale.loss_gap`)."""
+        return loss_gap(run.loss, self.problem.f_star)
 
     def _refresh(self, i: int) -> None:
         run, art, e = self.runs[i], self.lines[i], self.entries[i]

@@ -17,7 +17,7 @@ import csv
 import io
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 from importlib import resources
 from typing import Any
@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from optcompare.plotting.colors import inks
+from optcompare.plotting.scale import log_fits, loss_gap, loss_label
 from optcompare.report import scrub_svg
 from optcompare.report.folder import TRAJECTORY
 from optcompare.summary.cells import get, number
@@ -185,8 +186,13 @@ def scrub_section(
     has_paths = window is not None and all(s.xy is not None for s in series)
     area = scrub_svg.panel(window) if has_paths and window else None
     last = int(max(s.step[-1] for s in series))
+    # what loss.png draws: loss - f* when f* is known, on a log axis when that fits
+    problem = summary.get("problem")
+    f_star = problem.get("f_star") if isinstance(problem, dict) else None
+    f_star = float(f_star) if isinstance(f_star, (int, float)) else None
+    series = [replace(s, loss=loss_gap(s.loss, f_star)) for s in series]
     losses = np.concatenate([s.loss[np.isfinite(s.loss)] for s in series])
-    log = bool(losses.size and losses.min() > 0)
+    log = log_fits(losses)
     lo, hi = (float(losses.min()), float(losses.max())) if losses.size else (0.0, 1.0)
     payload = {
         "last": last,
@@ -231,6 +237,7 @@ def scrub_section(
     starts = [s.xy[0] for s in series if s.xy is not None]
     paths, keys, why = scrub_svg.paths_svg(key, summary, area, ink, starts) if area else ("",) * 3
     shown = " · ".join(escape(f) for f in facts)
+    loss = scrub_svg.loss_svg(ink, last, log, (lo, hi), loss_label(f_star))
     return (
         f'<section class="scrub" id="{key}" aria-labelledby="{key}-title" '
         f'data-scrub="{data_attr}">\n'
@@ -242,7 +249,7 @@ def scrub_section(
         'aria-label="step">'
         f'<output id="{key}-label" for="{key}-step">step {last} of {last}</output>'
         "</div>\n"
-        f'<div class="scrub-panels">{paths}{scrub_svg.loss_svg(ink, last, log, (lo, hi))}</div>\n'
+        f'<div class="scrub-panels">{paths}{loss}</div>\n'
         f'<ul class="scrub-legend">{scrub_svg.legend(ink, [s.label for s in series])}{keys}</ul>\n'
         + (f'<p class="note">{escape(why)}</p>\n' if why else "")
         + f'<p class="note">{escape(note)}</p>\n'

@@ -133,15 +133,18 @@ def paths_svg(
     return svg, contours.legend_items(bool(marked), kinds), why or ""
 
 
-def loss_svg(inks: Inks, last: int, log: bool, span: tuple[float, float]) -> str:
-    """The loss drawing: steps 0 to ``last`` across, ``span`` of the loss (log10 if ``log``) up."""
+def loss_svg(
+    inks: Inks, last: int, log: bool, span: tuple[float, float], label: str = "loss"
+) -> str:
+    """The loss drawing: steps 0 to ``last`` across, ``span`` of the loss (log10 if ``log``)
+    up, the vertical axis named ``label`` (default "loss"; "loss - f*" when f* is known)."""
     lo, hi = span
     frame = _frame(
         LOSS_WIDTH,
         LOSS_HEIGHT,
         ("0", f"{last}"),
         (tick(lo), tick(hi)),
-        ("step", "loss (log)" if log else "loss"),
+        ("step", f"{label} (log)" if log else label),
     )
     return (
         _svg_open("scrub-loss", LOSS_WIDTH, LOSS_HEIGHT, "loss curves up to the chosen step")
