@@ -335,8 +335,8 @@ def draw_contours(
     levels = contour_levels(Z[inside], bounded=problem.f_star is not None)
     if levels is None or levels.size < 2:
         return
-    z = Z[np.isfinite(Z)]
-    levels[0], levels[-1] = min(levels[0], float(z.min())), max(levels[-1], float(z.max()))
+    # beyond the view, values past its levels take the outermost bands' shades
+    Z = np.clip(Z, levels[0], levels[-1])
     XX, YY = np.meshgrid(gx, gy)
     # pale greys, white in the valleys, so coloured paths stay the strongest ink
     shades = colormaps["Greys"](np.linspace(0.0, 0.5, levels.size - 1))
