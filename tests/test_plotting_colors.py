@@ -261,9 +261,15 @@ def test_coincidence_is_measured_in_axes_fractions():
 
 
 def overlap_notes(ax):
-    """The legend's overlap notes, unwrapped."""
-    texts = (x.get_text().replace("\n", " ") for x in ax.get_legend().get_texts())
-    return [t for t in texts if " lies under " in t or t.startswith("(% of its")]
+    """The overlap notes, unwrapped, from the legend and the caption under the axes
+    (a long group of notes goes there: optcompare.plotting.notes)."""
+    from optcompare.plotting.notes import caption_text
+
+    texts = [x.get_text().replace("\n", " ") for x in ax.get_legend().get_texts()]
+    texts += caption_text(ax).split("\n")
+    return [
+        t for t in texts if " lies under " in t or " lie on one " in t or t.startswith("(% of its")
+    ]
 
 
 def test_the_note_says_which_curve_lies_under_which_and_by_how_much():

@@ -258,4 +258,7 @@ def test_a_covering_curve_is_dashed_in_either_panel():
         styles = [ln.get_linestyle() for ln in ax.get_lines()]
         assert styles[0] == "-" and styles[1] == "--", ax.get_label()
     legend = " ".join(t.get_text().replace("\n", " ") for t in train.get_legend().get_texts())
-    assert f"{result.labels[1]} dashed)" in legend
+    # a long group of notes goes to the caption under the lowest panel instead
+    from optcompare.plotting.notes import caption_text
+
+    assert f"{result.labels[1]} dashed)" in legend + " " + caption_text(test)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from optcompare.plotting.notes import legend_notes
 from optcompare.plotting.overlap import reveal
 from optcompare.plotting.style import (
     LABEL,
@@ -24,7 +25,6 @@ from optcompare.plotting.style import (
     legend_labels,
     margin,
     new_axes,
-    note_handles,
     problem_title,
     result_inks,
     style_axes,
@@ -172,7 +172,8 @@ def plot_loss(
     divergence step on, so the median stops (ending in an "x") once half of
     the runs diverged, and the band reaches the top edge once a quarter did.
     A curve that another one covers is revealed by dashing the covering one,
-    with a legend note (:mod:`optcompare.plotting.overlap`).
+    with a note (:mod:`optcompare.plotting.overlap`): in the legend when short, else in a
+    caption under the lowest panel (:func:`~optcompare.plotting.notes.legend_notes`).
 
     A problem that records a test loss (``Problem.metrics``' ``test_loss``: the model
     on held-out rows) gets it below, in a second panel that shares the x axis
@@ -212,13 +213,14 @@ def plot_loss(
     curves, every, log = loss_curves(result)
     drawn, shapes = _draw_panel(ax, result, axis, ink, legend, curves, every, log)
     notes = reveal(ax, drawn, shapes, "loss curves")
+    floor: list[str] = []
     if f_star is not None:
         lowest = min(
             (float(np.nanmin(r.loss[: valid(r)] - f_star)) for r in result.runs if valid(r) > 0),
             default=np.inf,
         )
         if lowest < LOSS_FLOOR:  # a log axis cannot show 0: say where it is drawn instead
-            notes.append(
+            floor.append(
                 f"loss - f* below {LOSS_FLOOR:g} is drawn at {LOSS_FLOOR:g} "
                 f"(the lowest is {lowest:.3g})"
             )
@@ -230,8 +232,11 @@ def plot_loss(
         title = f"{problem_title(result.problem)}: training and test loss"
         style_axes(ax, title, "", f"training\n{ylabel}", grid=True)
         ax.tick_params(labelbottom=False)
-        notes += _test_panel(result, test_ax, axis, ink, legend)
-    handles = [drawn[label] for label in result.labels] + note_handles(notes)
+    test_notes = [] if test_ax is None else _test_panel(result, test_ax, axis, ink, legend)
+    # a caption goes under the lowest panel, whose x label ends the figure
+    handles = [drawn[label] for label in result.labels] + legend_notes(
+        ax, notes, floor, test_notes, under=test_ax
+    )
     outside = len(handles) > 3 or test_ax is not None  # a legend inside covers a panel
     kw = OUTSIDE if outside else {"loc": "best", "framealpha": 0.9}
     ax.legend(
@@ -264,7 +269,7 @@ def _test_panel(
     result: Result, ax: Axes, axis: str, ink: Mapping[str, Ink], legend: Mapping[str, str]
 ) -> list[str]:
     """The test loss in its own panel, drawn as the training loss is but as it is (no f*:
-    the held-out rows have their own minimum, which nobody knows); its legend notes."""
+    the held-out rows have their own minimum, which nobody knows); its notes."""
     curves, every, log = loss_curves(result, raw=True, of=_test_metric)
     bands = median_bands(result, axis, raw=True, of=_test_metric)
     drawn, shapes = _draw_panel(ax, result, axis, ink, legend, curves, every, log, bands, TEST_LOSS)

@@ -8,7 +8,8 @@ count as a dot, not as most of a curve), how much of each curve lies within
 about a line's width of a curve drawn after it; the earlier one is hidden when
 that is most of it.  (A short path drawn after a long one hides little of it:
 paths are drawn longest first.)  :func:`reveal` dashes the later curve, so the
-earlier one shows through its gaps, and returns a legend note that says so.
+earlier one shows through its gaps, and returns notes that say so (placed by
+:func:`optcompare.plotting.notes.legend_notes`).
 
 Overlap is about the drawn shapes only.  Two paths over the contours that lie on
 top of each other may be walked at very different speeds (RProp and Adam along
@@ -136,28 +137,59 @@ def reveal(
     near: float = NEAR,
     dots: bool = False,
 ) -> list[str]:
-    """Dash the later curve of every pair where it hides the earlier; legend notes saying so.
+    """Dash the later curve of every pair where it hides the earlier; notes saying so.
 
     ``lines`` maps each curve's name to its drawn line; ``what`` names the curves
-    in the plural ("paths", "loss curves").  One note per hidden curve, e.g.
-    "rmsprop lies under rprop (99%), adam (99%)", then one that says what the
-    percentages measure and which curves are dashed (dotted with ``dots``, where
-    dashed lines mean something else).
+    in the plural ("paths", "loss curves").  Three or more curves of which each lies
+    under every later one get one note ("a, b and c lie on one path (each at least 99%
+    under the later ones, which are dashed)"); any other hidden curve one note, e.g.
+    "rmsprop lies under rprop (99%), adam (99%)"; then one note says what the percentages
+    measure and which other curves are dashed (dotted with ``dots``, where dashed lines
+    mean something else).
+    Grouping keeps the notes short: seven variants of one method on one curve made
+    ten pairwise sentences.
     """
-    under: dict[str, list[str]] = {}
+    share: dict[tuple[str, str], float] = {}
     dashed: list[str] = []
     for c in coincident(ax, curves, near=near):
         second = lines[c.second]
         second.set_linestyle(DOTS if dots else DASHES)
         second.set_zorder(max(second.get_zorder(), lines[c.first].get_zorder()) + 0.1)
-        under.setdefault(c.first, []).append(f"{c.second} ({c.share:.0%})")
+        share[c.first, c.second] = c.share
         dashed += [c.second] if c.second not in dashed else []
-    if not under:
+    if not share:
         return []
     one = what[:-1] if what.endswith("s") else what
-    notes = [f"{first} lies under {', '.join(over)}" for first, over in under.items()]
-    notes.append(
-        f"(% of its {one}'s length within {near:.1%} of the axes; {', '.join(dashed)} "
-        + ("dotted)" if dots else "dashed)")
-    )
+    mark = "dotted" if dots else "dashed"
+    notes = _groups(curves, share, one, mark)
+    # the closing note names the dashed curves of the pairs; a group's note names its own
+    dashed = [name for name in dashed if any(name == b for _, b in share)]
+    under: dict[str, list[str]] = {}
+    for (first, second), s in share.items():  # pairs left after grouping
+        under.setdefault(first, []).append(f"{second} ({s:.0%})")
+    notes += [f"{first} lies under {', '.join(over)}" for first, over in under.items()]
+    named = f"; {', '.join(dashed)} {mark}" if dashed else ""
+    notes.append(f"(% of its {one}'s length within {near:.1%} of the axes{named})")
+    return notes
+
+
+def _groups(
+    curves: Sequence[tuple[str, np.ndarray]],
+    share: dict[tuple[str, str], float],
+    one: str,
+    mark: str,
+) -> list[str]:
+    """A note for each run of three or more curves, in drawing order, each under every
+    later one, with the least share among them; their pairs are taken out of ``share``."""
+    names = [name for name, _ in curves]
+    notes = []
+    for i, first in enumerate(names):
+        group = [first] + [n for n in names[i + 1 :] if (first, n) in share]
+        pairs = [(a, b) for k, a in enumerate(group) for b in group[k + 1 :]]
+        if len(group) >= 3 and all(p in share for p in pairs):
+            least = min(share.pop(p) for p in pairs)
+            notes.append(
+                f"{', '.join(group[:-1])} and {group[-1]} lie on one {one} "
+                f"(each at least {least:.0%} under the later ones, which are {mark})"
+            )
     return notes

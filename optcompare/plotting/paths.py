@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from optcompare.plotting.aspect import fill_box, keep_filled, reach
+from optcompare.plotting.notes import legend_notes
 from optcompare.plotting.overlap import reveal
 from optcompare.plotting.projection import PathView, Window, draw_contours, make_view
 from optcompare.plotting.seeds import faint_key, faint_paths, median_legend, median_run
@@ -23,7 +24,6 @@ from optcompare.plotting.style import (
     by_label_note,
     label_counts,
     new_axes,
-    note_handles,
     problem_title,
     result_inks,
     style_axes,
@@ -112,9 +112,10 @@ def plot_path(
     and at what opacity.
 
     Two median paths that lie on top of each other (:mod:`optcompare.plotting.overlap`)
-    are told apart by dashing the later one, and a legend note says that the paths
-    overlap: a statement about their shapes, as the runs may walk them at different
-    speeds.
+    are told apart by dashing the later one, and a note says that the paths overlap: a
+    statement about their shapes, as the runs may walk them at different speeds.  Notes
+    go in the legend when short, else in a caption under the axes
+    (:func:`~optcompare.plotting.notes.legend_notes`).
 
     Args:
         result: what :func:`optcompare.run` returned.
@@ -241,7 +242,7 @@ def plot_path(
     off = [f"{k} minimum {d:.3g} off this plane (not drawn)" for k, d in off_plane]
     off = off[:2] + ([f"{len(off) - 2} more minima off it"] if off[2:] else [])
     origin = pv.origin_note(problem)
-    handles += note_handles(([origin] if origin else []) + off)
+    handles += legend_notes(ax, [origin] if origin else [], off)
     below = pv.subtitle()
     title = f"{problem_title(problem)}: optimization paths" + (f"\n{below}" if below else "")
     style_axes(ax, title, *pv.axis_labels())
@@ -256,7 +257,7 @@ def plot_path(
         draw_contours(ax, result, filled, grid, pv, cover=reach(filled))
     # after the layout pass, which would otherwise transform every faint path once more
     faint_paths(ax, result, strong, ink, lambda run: pv.xy(run.x[: valid(run)]))
-    handles += note_handles(reveal(ax, first, shapes, "paths"))
+    handles += legend_notes(ax, reveal(ax, first, shapes, "paths"))
     ax.legend(
         handles=handles, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND, **OUTSIDE
     )
@@ -322,7 +323,7 @@ def _plot_path_1d(result: Result, ax: Axes, ink: Mapping[str, Ink], by: By) -> A
     ax.grid(True, alpha=0.3)
     if faint:
         lines.append(faint_key(faint))
-    lines += note_handles(reveal(ax, handles, shapes, "curves"))
+    lines += legend_notes(ax, reveal(ax, handles, shapes, "curves"))
     ax.legend(
         handles=lines, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND, **OUTSIDE
     )

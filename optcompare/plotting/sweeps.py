@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from optcompare.plotting.notes import legend_notes
 from optcompare.plotting.overlap import reveal
 from optcompare.plotting.style import (
     LABEL,
@@ -21,7 +22,6 @@ from optcompare.plotting.style import (
     gaps,
     inks,
     new_axes,
-    note_handles,
     problem_title,
     root_figure,
     style_axes,
@@ -216,7 +216,7 @@ def plot_sweep(
     shapes = [
         (o.label, np.column_stack([values, m])) for o, m in zip(sweep.outcomes, meds, strict=True)
     ]
-    handles += note_handles(reveal(ax, drawn, shapes, "curves"))
+    handles += legend_notes(ax, reveal(ax, drawn, shapes, "curves"))
     kw = {"loc": "best", "framealpha": 0.9} if len(handles) <= 4 else OUTSIDE
     ax.legend(
         handles=handles, fontsize=LEGEND, title=by_label_note(by), title_fontsize=LEGEND, **kw
