@@ -218,7 +218,8 @@ def run(ext: str = "png") -> LessonResult:
     plot_adam_scale(result, label[ADAM], axes[1])
     style(
         axes[1],
-        "Adam's scale  lr / (sqrt(v_hat) + eps),\nwhich multiplies the momentum m_hat",
+        # one line in paper, two at most in talk (wrapped at spaces near the right edge)
+        "Adam's scale on m_hat:  lr / (sqrt(v_hat) + eps)",
         "step",
         "",
     )
