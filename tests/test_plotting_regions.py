@@ -77,8 +77,12 @@ def test_the_frame_has_the_optimizer_colour_and_the_title_its_accuracies(result)
         z = problem.scores(median.final_x[None, :], points)[0]
         right = np.where(z > 0, 1.0, -1.0) == labels
         title = ax.get_title()
-        assert f"test acc. {100 * right[held].mean():.1f}%" in title
-        assert f"train acc. {100 * right[~held].mean():.1f}%" in title
+        # the training loss and accuracy on the second line, then the test accuracy
+        line = title.split("\n")[1]
+        assert line.startswith("train loss ")
+        assert line.endswith(
+            f", acc. {100 * right[~held].mean():.1f}%, test {100 * right[held].mean():.1f}%"
+        )
         assert f"median of 3: seed {median.seed}" in title
 
 

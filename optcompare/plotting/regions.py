@@ -22,6 +22,7 @@ from optcompare.plotting.style import (
     TICKS,
     TITLE,
     By,
+    fit_title,
     problem_title,
     result_inks,
 )
@@ -96,9 +97,10 @@ def _panel_title(label: str, run: Run, runs: int, train: float | None, test: flo
         if run.diverged_at is not None
         else f"train loss {run.final_loss:.3g}"
     )
-    parts = [f"train acc. {100 * train:.1f}%" if train is not None else ""]
-    parts.append(f"test acc. {100 * test:.1f}%" if test is not None else "")
-    return f"{label} ({which})\n{end}\n" + ", ".join(p for p in parts if p)
+    parts = [f"acc. {100 * train:.1f}%" if train is not None else ""]
+    parts.append(f"test {100 * test:.1f}%" if test is not None else "")
+    # two short lines: in talk a third line, or a longer one, leaves a 2 x 2 grid no room
+    return f"{label} ({which})\n{end}, " + ", ".join(p for p in parts if p)
 
 
 def plot_regions(
@@ -186,7 +188,7 @@ def plot_regions(
     train, test = accuracy(problem, run.final_x, ~held), accuracy(problem, run.final_x, held)
     # the frame carries the optimizer's colour; the title stays black, since a class
     # colour may be close to an optimizer's (PuOr's orange to adam's vermilion)
-    ax.set_title(_panel_title(label, run, len(runs), train, test), fontsize=TICKS + 1)
+    fit_title(ax, _panel_title(label, run, len(runs), train, test), TICKS + 1)
     for spine in ax.spines.values():
         spine.set_edgecolor(ink.color)
         spine.set_linewidth(2.5)
