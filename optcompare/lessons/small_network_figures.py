@@ -194,13 +194,9 @@ def plateau_chart(
         Line2D([], [], ls="none", marker=">", color="0.3", label=f"not by step {steps}"),
         Line2D([], [], color="black", lw=2.2, label="median step of leaving"),
     ]
-    # below the axes: inside, it would cover the late exits of the bottom rows
-    ax.legend(
-        handles=keys,
-        fontsize=LEGEND - 1,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.1),
-        ncols=4,
-        frameon=False,
+    # below the axes (inside, it would cover the late exits of the bottom rows), placed
+    # by the layout: anchored to the axes, the talk style's larger x label ran into it
+    ax.get_figure(root=True).legend(  # type: ignore[union-attr]
+        handles=keys, fontsize=LEGEND - 1, loc="outside lower center", ncols=4, frameon=False
     )
     return ax
