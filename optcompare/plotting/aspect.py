@@ -20,7 +20,7 @@ from optcompare.plotting.style import root_figure
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["REACH", "fill_box", "grown", "keep_filled", "reach"]
+__all__ = ["REACH", "fill_box", "fix_ticks", "grown", "keep_filled", "reach"]
 
 #: How far (a factor on each side, about the centre) the view may grow beyond the one
 #: it was drawn with: the contours cover that much, so a figure whose box changes shape
@@ -73,9 +73,31 @@ def keep_filled(ax: Axes, window: Window, limit: Window | None = None) -> Axes:
     back and forth does not widen its view.
     """
     ax.set_aspect("equal")
+    fix_ticks(ax, window)
     ax._optcompare_fill = (window, limit)  # type: ignore[attr-defined]
     ax.apply_aspect = partial(_apply_filled, ax)  # type: ignore[method-assign]
     _apply_filled(ax)
+    return ax
+
+
+def fix_ticks(ax: Axes, window: Window, bins: int = 6) -> Axes:
+    """Ticks on both axes of ``ax`` every ``step`` units, ``step`` the one a
+    :class:`~matplotlib.ticker.MaxNLocator` of ``bins`` (default 6) picks for ``window``'s
+    longer side: the same spacing on x and y, as the scales are equal.
+
+    Automatic ticks follow the axes' size, so the y tick labels' width (the left margin)
+    could change with the height, which a wrapped title changes, which the left margin
+    moves: constrained layout settles such a loop in two passes only, and left the mlp
+    PCA view's y label past the figure's edge in talk.  Ticks set by the view break it.
+    """
+    from matplotlib.ticker import MaxNLocator, MultipleLocator
+
+    (x_lo, x_hi), (y_lo, y_hi) = window
+    lo, hi = (x_lo, x_hi) if x_hi - x_lo >= y_hi - y_lo else (y_lo, y_hi)
+    ticks = MaxNLocator(nbins=bins, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
+    if len(ticks) > 1 and float(ticks[1] - ticks[0]) > 0:
+        ax.xaxis.set_major_locator(MultipleLocator(float(ticks[1] - ticks[0])))
+        ax.yaxis.set_major_locator(MultipleLocator(float(ticks[1] - ticks[0])))
     return ax
 
 
