@@ -24,7 +24,7 @@ __all__ = ["CAPTION_GID", "NOTE_LINES", "caption", "caption_text", "legend_notes
 
 #: Legend lines (of :func:`note_handles`' width) a group of notes may take in a legend;
 #: a longer group goes to the caption.
-NOTE_LINES = 4
+NOTE_LINES = 6  # a pair of curves and its closing note, with long labels
 #: The gid of an axes' caption.
 CAPTION_GID = "caption"
 
