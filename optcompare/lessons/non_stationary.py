@@ -20,12 +20,14 @@ from optcompare.lessons.base import (
     table,
 )
 from optcompare.lessons.non_stationary_figures import (
+    BAND,
     effective_lrs,
     errors,
     period_means,
     plot_periods,
     plot_steps,
     plot_tracking,
+    shared_legend,
     summarise,
 )
 from optcompare.lessons.non_stationary_text import GROWS, counter_case, findings, setup
@@ -166,6 +168,7 @@ def run(ext: str = "png") -> LessonResult:
     )
     plot_periods(right, numbers["noiseless"], inks, log=True)
     style(right, "noise 0, the same lrs: one run each", f"period ({PERIOD} steps each)", "")
+    shared_legend(fig, left, right, f"left: median of {SEEDS} seeds, {BAND}")
     fig.suptitle(f"Tracking error per period on {PROBLEM} and without noise", fontsize=14)
     figures["periods"] = fig
 

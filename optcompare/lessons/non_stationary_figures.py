@@ -27,6 +27,7 @@ __all__ = [
     "plot_periods",
     "plot_steps",
     "plot_tracking",
+    "shared_legend",
     "stays_below_from",
     "summarise",
     "targets",
@@ -146,7 +147,8 @@ def plot_periods(
     log: bool = False,
 ) -> Axes:
     """Per label, the median tracking error of each period (markers) with its 25-75% band
-    (shaded) when there are several runs; ``inks`` gives each label's colour and line style."""
+    (shaded) when there are several runs; ``inks`` gives each label's colour and line style.
+    No legend: :func:`shared_legend` draws one for the figure."""
     for label, o in numbers.items():
         k = np.arange(1, len(o["periods"]) + 1)
         several = o["runs"] > 1
@@ -157,13 +159,28 @@ def plot_periods(
     ax.set_xticks(np.arange(1, max(len(o["periods"]) for o in numbers.values()) + 1))
     if log:
         ax.set_yscale("log")
-        ax.legend(fontsize=LEGEND, loc="best", framealpha=0.9)
     else:
-        # room above the bands for the legend, so that it hides no data
-        top = max(max(o["q75"]) if o["runs"] > 1 else max(o["periods"]) for o in numbers.values())
-        ax.set_ylim(0, 1.5 * top)
-        ax.legend(fontsize=LEGEND, loc="upper center", ncols=2, framealpha=0.9)
+        ax.set_ylim(bottom=0)
     return ax
+
+
+def shared_legend(fig: Any, left: Axes, right: Axes, title: str) -> Any:
+    """One legend below both panels for the labels of ``left`` (the right one's are among
+    them), each label's first line, titled ``title``.
+
+    Inside the left panel, two columns of two-line entries were wider than the panel in
+    talk and covered its y label; the right panel repeated three of the labels.
+    """
+    handles, labels = left.get_legend_handles_labels()
+    return fig.legend(
+        handles,
+        [label.split("\n")[0] for label in labels],
+        loc="outside lower center",
+        ncols=2,
+        fontsize=LEGEND,
+        title=title,
+        title_fontsize=LEGEND,
+    )
 
 
 def plot_steps(
