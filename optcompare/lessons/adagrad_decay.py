@@ -142,10 +142,13 @@ def run(ext: str = "png") -> LessonResult:
     figures = {}
     fig, ax = new_figure()
     plot_loss(result, ax=ax)
-    retitle(
-        ax,
+    # two-line titles centred on the figure, not on the axes that the legend beside them
+    # pushes left: there they wrapped to three lines in talk
+    retitle(ax, "")
+    fig.suptitle(
         f"{PROBLEM}: loss against step\nAdagrad and RMSProp at the same lr and at "
         f"equal first steps; Adadelta at lr 1",
+        fontsize=14,
     )
     figures["loss"] = fig
 
@@ -157,7 +160,8 @@ def run(ext: str = "png") -> LessonResult:
         coordinate_names=["x (flat)", "y (steep)"],
     )
     ends = ", ".join(f"{lab} {fmt(o[lab]['effective_step_ratio_x'], 2)}" for lab in trio)
-    retitle(ax, f"Effective step per coordinate\nend/first for x: {ends}")
+    retitle(ax, "")
+    fig.suptitle(f"Effective step per coordinate\nend/first for x: {ends}", fontsize=14)
     figures["effective-step"] = fig
 
     fig, ax = new_figure()
