@@ -25,7 +25,7 @@ __all__ = ["REACH", "fill_box", "fix_ticks", "grown", "keep_filled", "reach"]
 #: How far (a factor on each side, about the centre) the view may grow beyond the one
 #: it was drawn with: the contours cover that much, so a figure whose box changes shape
 #: by up to this factor (paper to talk) is still filled with contours.
-REACH = 1.6
+REACH = 2.0
 
 
 def grown(window: Window, shape: float) -> Window:
