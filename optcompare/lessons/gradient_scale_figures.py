@@ -62,8 +62,8 @@ def paths_figure(results: dict[float, Result], problem: Problem, numbers: dict) 
     ``numbers["scales"]``, titled with the path differences; one legend below."""
     labels = results[1.0].labels
     scales = numbers["scales"]
-    # one window for every panel: shared axes, labelled at the outer edges only, leave
-    # the room of a row of tick labels to the panels (a 16:9 slide is short for 2 x 2)
+    # one window for every panel: shared axes, whose x tick labels and name show under
+    # the bottom row only, leave the panels a row's height (a 16:9 slide is short for 2 x 2)
     fig, axes = new_figure(2, 2, figsize=(13.0, 9.0), sharex=True, sharey=True)
     for ax, (i, lab) in zip(axes.ravel(), enumerate(labels), strict=True):
         runs = {s: results[s].runs[i] for s in (1.0, *scales)}
@@ -80,8 +80,9 @@ def paths_figure(results: dict[float, Result], problem: Problem, numbers: dict) 
         ]
         # the optimizer, then its differences: two short lines, also at the talk size
         style(ax, "", "x", "y")
-        fit_title(ax, f"{lab}\n" + ", ".join(parts), LABEL)
-        ax.label_outer()
+        fit_title(ax, f"{lab}\n" + ", ".join(parts), LABEL - 1)
+        if ax in axes[0]:
+            ax.set_xlabel("")
     handles = [line for line in axes[0, 0].get_lines() if line.get_label().startswith("scale")]
     fig.legend(
         handles=handles,
