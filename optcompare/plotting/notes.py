@@ -84,6 +84,7 @@ def _add_caption(ax: Axes, notes: list[str]) -> Text:
         # placed by its coordinates when drawn; until then the axes would give it their
         # data transform, where a log axis disowns its offset (-6) and the layout skips it
         transform=IdentityTransform(),
+        clip_on=False,  # below the axes, outside their box
     )
-    ax._add_text(text)
+    ax.add_artist(text)
     return text

@@ -165,8 +165,8 @@ def reveal(
     # the closing note names the dashed curves of the pairs; a group's note names its own
     dashed = [name for name in dashed if any(name == b for _, b in share)]
     under: dict[str, list[str]] = {}
-    for (first, second), s in share.items():  # pairs left after grouping
-        under.setdefault(first, []).append(f"{second} ({s:.0%})")
+    for (first, later), s in share.items():  # pairs left after grouping
+        under.setdefault(first, []).append(f"{later} ({s:.0%})")
     notes += [f"{first} lies under {', '.join(over)}" for first, over in under.items()]
     named = f"; {', '.join(dashed)} {mark}" if dashed else ""
     notes.append(f"(% of its {one}'s length within {near:.1%} of the axes{named})")
