@@ -9,6 +9,7 @@ import numpy as np
 
 from optcompare.plotting.notes import legend_notes
 from optcompare.plotting.overlap import reveal
+from optcompare.plotting.scale import log_fits, loss_gap, loss_label
 from optcompare.plotting.style import (
     LABEL,
     LEGEND,
@@ -78,18 +79,9 @@ def loss_curves(
     curves = []
     for run in result.runs:
         y = np.asarray(of(run)[: valid(run)], dtype=float)
-        if f_star is not None:
-            y = np.maximum(y - f_star, LOSS_FLOOR)
-        curves.append((run, y))
+        curves.append((run, loss_gap(y, f_star)))
     every = finite(y for _, y in curves)
-    # max / 10 > min, not max > 10 * min: no overflow for losses near 1e308
-    log = bool(every.size) and every.min() > 0 and every.max() / 10.0 > every.min()
-    return curves, every, log
-
-
-def _gap(y: np.ndarray, f_star: float | None) -> np.ndarray:
-    """loss -> what the figure draws: loss - f* floored at :data:`LOSS_FLOOR` (f* known)."""
-    return y if f_star is None else np.maximum(y - f_star, LOSS_FLOOR)
+    return curves, every, log_fits(every)
 
 
 #: The x-axes of the loss figure, and their labels.
@@ -145,7 +137,8 @@ def median_bands(
             end = result.passes if x_axis == "passes" else None
             x, Y = on_common_grid([x_of(r, x_axis) for r in runs], [of(r) for r in runs], end)
         q = quantiles(Y, (BAND[0], 0.5, BAND[1]), axis=0)
-        out[label] = (x, _gap(q[0], f_star), _gap(q[1], f_star), _gap(q[2], f_star))
+        low, mid, high = (loss_gap(v, f_star) for v in q)
+        out[label] = (x, low, mid, high)
     return out
 
 
@@ -224,7 +217,7 @@ def plot_loss(
                 f"loss - f* below {LOSS_FLOOR:g} is drawn at {LOSS_FLOOR:g} "
                 f"(the lowest is {lowest:.3g})"
             )
-    ylabel = "loss" if f_star is None else "loss - f*"
+    ylabel = loss_label(f_star)
     title = f"{problem_title(result.problem)}: loss"
     if test_ax is None:
         style_axes(ax, title, X_LABELS[axis], ylabel, grid=True)
