@@ -247,6 +247,17 @@ def test_every_outcome_has_its_own_colour(camel):
     assert np.mean(outcome == SADDLE) < 0.01  # shown with a decimal, not as 0%
 
 
+def table_columns(legend):
+    """The legend's table: its columns' heads and its rows (a legend fills its columns
+    one after another, each as long)."""
+    texts = legend_texts(legend)
+    size = len(texts) // legend._ncols
+    columns = [texts[i : i + size] for i in range(0, len(texts), size)]
+    return [c[0] for c in columns], [
+        list(row) for row in zip(*(c[1:] for c in columns), strict=True)
+    ]
+
+
 def test_basins_figure_one_panel_per_optimizer(camel, tmp_path):
     from optcompare.plotting import basins_figure
 
@@ -254,15 +265,18 @@ def test_basins_figure_one_panel_per_optimizer(camel, tmp_path):
     fig = basins_figure(results, problem)
     panels = [a for a in fig.axes if a.images]
     assert [a.get_title() for a in panels] == [b.label for b in results]
+    assert all(a.get_legend() is None for a in panels)  # one legend, shared
     codes = shown_codes(results)
     (shared,) = fig.legends
-    names = legend_texts(shared)
+    heads, rows = table_columns(shared)
+    assert heads == ["outcome"] + [b.label for b in results]
+    names = [row[0] for row in rows]
     assert all(
         n.startswith(outcome_name(k, problem.minima()) + " at (") for k, n in enumerate(names[:6])
     )
     assert names[codes.index(STILL_MOVING)].startswith("still moving")
-    for ax, b in zip(panels, results, strict=True):
-        shares = [t.split(" ")[0] for t in legend_texts(ax.get_legend())]
+    for column, b in enumerate(results, start=1):
+        shares = [row[column].split(" ")[0] for row in rows]
         expected = [float(np.mean(b.outcome == c)) for c in codes]
         assert shares == [f"{p:.1%}" if 0 < p < 0.01 else f"{p:.0%}" for p in expected]
     fig.savefig(tmp_path / "basins.png")

@@ -175,3 +175,18 @@ def test_long_notes_are_a_caption_under_the_axes_and_short_ones_stay_in_the_lege
     assert caption(pair.axes[0]) is None
     texts = [t.get_text().replace("\n", " ") for t in pair.axes[0].get_legend().get_texts()]
     assert any(" lies under " in t for t in texts)
+
+
+@pytest.mark.parametrize("styled", ["basins"], indirect=True)
+def test_basin_panels_take_the_room_legends_beside_them_took(styled):
+    # the shares are one table under the panels, not a legend beside each: a row of
+    # three himmelblau panels is then each at least 40% of the figure's height (a
+    # talk figure's panels were 32% of it with legends beside them)
+    for style, fig in styled.items():
+        renderer = fig._get_renderer()
+        panels = [ax for ax in fig.axes if ax.images]
+        assert len(panels) == 3 and len(fig.legends) == 1
+        assert all(ax.get_legend() is None for ax in panels), style
+        for ax in panels:
+            box = ax.get_window_extent(renderer)
+            assert min(box.width, box.height) >= 0.4 * fig.bbox.height, (style, box.bounds)

@@ -280,62 +280,57 @@ def plot_basins(
     return ax
 
 
-def panel_legend(ax: Axes, basins: Basins, minima: Sequence[Minimum], codes: Sequence[int]) -> Any:
-    """Beside a panel of a many-panel figure: the share of its starts per outcome, in the
-    order of ``codes`` (the shared legend names them)."""
-    texts = [
-        _share_text(basins, c, p, short=True)
-        for c, p in zip(codes, basin_fractions(basins, codes), strict=True)
-    ]
-    return _legend(
-        ax,
-        basin_handles(minima, codes, texts),
-        fontsize=10,
-        handlelength=1.2,
-        handletextpad=0.4,
-        borderaxespad=0.0,
-        loc="upper left",
-        bbox_to_anchor=(1.03, 1.0),
-        frameon=False,
-    )
-
-
-def figure_legend(
+def share_table(
     fig: Any, basins_list: Sequence[Basins], minima: Sequence[Minimum], codes: Sequence[int]
 ) -> Any:
-    """The shared legend under a many-panel figure: one entry per outcome of ``codes``,
-    in as few balanced rows as the figure's width allows; the figure grows by the
-    legend's rows, so that the panels keep their size."""
+    """The one legend of a many-panel figure, under its panels, laid out as a table: a row
+    per outcome of ``codes`` (its colour, marker and name: the key of every panel) and a
+    column per panel, headed by the panel's title, giving the share of its starts with
+    that outcome (``np.mean(outcome == k)``).  A legend of shares beside each panel had
+    taken most of the figure's width.  The figure grows by the table's rows, so that the
+    panels keep their size.
+    """
     from matplotlib.legend_handler import HandlerTuple
+    from matplotlib.lines import Line2D
 
-    texts = [outcome_label(c, minima) for c in codes]
+    names = [outcome_label(c, minima) for c in codes]
     if STILL_MOVING in codes:
         tail = basins_list[0].tail_steps
-        texts[list(codes).index(STILL_MOVING)] += f" (median net move, last {tail} steps)"
-    handles = basin_handles(minima, codes, texts)
-    # an entry is about 0.1 inch per character at the legend's size, plus its handle
-    entry = 0.9 + 0.1 * max(len(h.get_label()) for h in handles)
-    fit = max(1, int(fig.get_figwidth() / entry))
-    rows = -(-len(handles) // fit)
-    fig.set_figheight(fig.get_figheight() + 0.3 * (rows - 1))
-    return fig.legend(
+        names[list(codes).index(STILL_MOVING)] += f" (net: median move, last {tail} steps)"
+    blank = Line2D([], [], ls="none")  # draws nothing: a share's cell has no key
+    # column by column, as a legend of that many columns fills them
+    handles: list[Any] = [blank, *basin_handles(minima, codes, names)]
+    labels = ["outcome", *names]
+    for b in basins_list:
+        handles += [blank] * (len(codes) + 1)
+        labels += [b.label] + [
+            _share_text(b, c, p, short=True)
+            for c, p in zip(codes, basin_fractions(b, codes), strict=True)
+        ]
+    fig.set_figheight(fig.get_figheight() + 0.27 * len(codes))
+    legend = fig.legend(
         handles=handles,
-        labels=[h.get_label() for h in handles],
+        labels=labels,
         handler_map={_Tuple: HandlerTuple(ndivide=1)},
         fontsize=LEGEND,
-        ncols=-(-len(handles) // rows),
+        ncols=1 + len(basins_list),
+        columnspacing=0.8,
+        handlelength=1.6,
+        handletextpad=0.5,
         loc="outside lower center",
     )
+    for text in legend.get_texts()[:: len(codes) + 1]:  # each column's head
+        text.set_fontweight("bold")
+    return legend
 
 
 __all__ = [
     "OUTCOME_COLORS",
     "basin_fractions",
     "basin_handles",
-    "figure_legend",
     "minimum_colors",
     "outcome_label",
-    "panel_legend",
     "plot_basins",
+    "share_table",
     "shown_codes",
 ]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from optcompare.plotting.basins import figure_legend, panel_legend, plot_basins, shown_codes
+from optcompare.plotting.basins import plot_basins, share_table, shown_codes
 from optcompare.plotting.loss import plot_loss
 from optcompare.plotting.paths import path_figsize, plot_path, view
 from optcompare.plotting.projection import make_view
@@ -176,10 +176,12 @@ def sweep_figure(
 
 
 def basins_figure(basins_list: Sequence[Basins], problem: Problem) -> Figure:
-    """One :func:`plot_basins` panel per optimizer, up to three per row (four: 2 x 2).
+    """One :func:`plot_basins` panel per optimizer, all in one row up to four, else
+    three per row, and under them :func:`share_table`: each outcome's colour and name,
+    and the share of each panel's starts that end so.
 
-    A shared legend below names the outcomes; beside each panel, the fraction
-    of its starts with each outcome (``np.mean(outcome == k)``), in the same order.
+    One row suits the talk style's 16:9 figure, where two rows of four panels had
+    left each panel a fifth of the figure's height.
     """
     from matplotlib.figure import Figure
 
@@ -187,13 +189,13 @@ def basins_figure(basins_list: Sequence[Basins], problem: Problem) -> Figure:
     if not basins_list:
         raise ValueError("basins_figure needs at least one Basins")
     n = len(basins_list)
-    ncols = 2 if n == 4 else min(n, 3)
+    ncols = n if n <= 4 else 3
     nrows = -(-n // ncols)
     (x_lo, x_hi), (y_lo, y_hi) = problem.window()[:2]
     aspect = (y_hi - y_lo) / (x_hi - x_lo)
     aspect = aspect if np.isclose(aspect, 1.0, rtol=0.5) else 1.0  # see plot_basins
     fig = Figure(
-        figsize=(max(4.6 * ncols + 0.4, 6.4), (3.4 * aspect + 0.5) * nrows + 1.2),
+        figsize=(max(4.2 * ncols + 0.4, 6.4), (3.8 * aspect + 0.6) * nrows + 0.8),
         dpi=DPI,
         layout="constrained",
     )
@@ -204,8 +206,7 @@ def basins_figure(basins_list: Sequence[Basins], problem: Problem) -> Figure:
             ax.remove()
             continue
         plot_basins(basins_list[i], problem, ax=ax, legend=False)
-        panel_legend(ax, basins_list[i], problem.minima(), codes)
-    figure_legend(fig, basins_list, problem.minima(), codes)
+    share_table(fig, basins_list, problem.minima(), codes)
     grid, steps = basins_list[0].outcome.shape, basins_list[0].steps
     sep = ": " if n > 1 else "\n"  # one panel is too narrow for one line
     fig.suptitle(
