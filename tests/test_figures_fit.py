@@ -136,9 +136,7 @@ def test_talk_legends_keep_a_size_read_from_afar(styled):
             assert min(t.get_fontsize() for t in talk.get_texts()) >= TALK_LEGEND
 
 
-def test_titles_take_at_most_two_lines_in_talk(request, styled):
-    if "PCA" in request.node.callspec.id:
-        pytest.skip("the PCA view's subtitle names the plane: three lines in talk")
+def test_titles_take_at_most_two_lines_in_talk(styled):
     for ax in styled["talk"].axes:
         # the lines the title is drawn in, after wrapping at the figure's edges
         lines = ax.title._get_wrapped_text().count("\n") + 1 if ax.title.get_text() else 0

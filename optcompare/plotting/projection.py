@@ -176,10 +176,11 @@ class PathView:
         return f"{first} (first coordinate)", f"{second} (second coordinate)"
 
     def subtitle(self) -> str | None:
-        """The title's second line: what the plane is (None for a 2-D problem)."""
+        """The title's second line: what the plane is (None for a 2-D problem).  Short
+        words, so that the title keeps two lines in the talk style, beside a legend."""
         if self.plane is not None:
             total = share(float(self.plane.variance.sum()))
-            return f"{self.dim} coordinates on the paths' principal plane ({total} of variance)"
+            return f"the {self.dim}-D paths' principal plane ({total} of variance)"
         if self.dim > 2:
             return f"first two of {self.dim} coordinates (projection)"
         return None
