@@ -71,7 +71,7 @@ FIGURES: dict[str, Callable[[], Figure]] = {
         optcompare.run(["sgd:lr=0.5", "adam:lr=0.1"], "logistic:test=0.3", seeds=2, steps=60)
     ),
     "regions": lambda: regions_figure(
-        optcompare.run(["sgd", "sgd:momentum=0.9", "rmsprop", "adam"], "mlp", steps=40)
+        optcompare.run(["sgd", "sgd:momentum=0.9", "rmsprop", "adam"], "mlp", steps=40, seeds=3)
     ),
     "sweep": lambda: sweep_figure(
         optcompare.sweep(["sgd", "adam"], "rosenbrock", ["lr=1e-4:1e-1:5"], steps=100)
@@ -143,12 +143,15 @@ def test_titles_take_at_most_two_lines_in_talk(styled):
         assert lines <= 2, ax.title.get_text()
 
 
-def test_equal_aspect_panels_fill_the_place_the_layout_gives_them(styled):
+def test_equal_aspect_panels_fill_the_place_the_layout_gives_them(request, styled):
     # a box shrunk inside its place leaves strips the layout counts as margin, and
-    # spends: labels and legends then reach past the figure's edges
+    # spends: labels and legends then reach past the figure's edges.  Decision regions
+    # fill theirs too; a basin image ends at the problem's window, so it cannot
+    if request.node.callspec.id == "basins":
+        pytest.skip("a basin image ends at the problem's window")
     for style, fig in styled.items():
         for ax in fig.axes:
-            if ax.get_aspect() == 1.0 and not ax.images and ax.get_label() != "<colorbar>":
+            if ax.get_aspect() == 1.0 and ax.get_label() != "<colorbar>":
                 placed, drawn = ax.get_position(original=True), ax.get_position()
                 np.testing.assert_allclose(drawn.bounds, placed.bounds, atol=2e-3, err_msg=style)
 

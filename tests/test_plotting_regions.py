@@ -10,6 +10,7 @@ import optcompare
 from optcompare import output
 from optcompare.plotting import comparison_kinds, plot_regions, regions_figure, result_colors
 from optcompare.plotting.regions import data_window
+from optcompare.plotting.style import root_figure
 
 
 @pytest.fixture(scope="module")
@@ -19,16 +20,26 @@ def result():
     )
 
 
-def test_the_image_covers_the_data_window(result):
+def test_the_view_holds_the_data_window_and_the_image_covers_the_view(result):
     ax = plot_regions(result, "adam lr=0.05")
     points = result.problem.plane_data()[0]
     lo, hi = points.min(axis=0), points.max(axis=0)
     pad = 0.1 * (hi - lo)  # the documented 10% of the span on every side
     want = (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
-    (image,) = ax.images
-    np.testing.assert_allclose(image.get_extent(), want, rtol=1e-12)
     np.testing.assert_allclose(data_window(points), want, rtol=1e-12)
-    assert ax.get_xlim() == pytest.approx(want[:2]) and ax.get_ylim() == pytest.approx(want[2:])
+    root_figure(ax).draw_without_rendering()
+    (x_lo, x_hi), (y_lo, y_hi) = ax.get_xlim(), ax.get_ylim()
+    # the window, its shorter side grown to the box's shape: the same centre, equal
+    # scales, no empty strips beside the panel
+    assert (x_lo, x_hi) == pytest.approx(want[:2]) or (y_lo, y_hi) == pytest.approx(want[2:])
+    assert x_lo <= want[0] and x_hi >= want[1] and y_lo <= want[2] and y_hi >= want[3]
+    assert (x_lo + x_hi) / 2 == pytest.approx((want[0] + want[1]) / 2)
+    assert (y_lo + y_hi) / 2 == pytest.approx((want[2] + want[3]) / 2)
+    box = ax.get_window_extent()
+    assert (x_hi - x_lo) / box.width == pytest.approx((y_hi - y_lo) / box.height, rel=1e-3)
+    (image,) = ax.images
+    e_lo_x, e_hi_x, e_lo_y, e_hi_y = image.get_extent()
+    assert e_lo_x <= x_lo and e_hi_x >= x_hi and e_lo_y <= y_lo and e_hi_y >= y_hi
 
 
 def test_each_pixel_shows_the_class_the_model_predicts_there(result):
@@ -36,16 +47,19 @@ def test_each_pixel_shows_the_class_the_model_predicts_there(result):
     ax = plot_regions(result, label, resolution=50)
     (image,) = ax.images
     index = np.asarray(image.get_array())
-    assert index.shape == (50, 50)
     x_lo, x_hi, y_lo, y_hi = image.get_extent()
+    # 50 pixels along each side of the data window, whatever the image covers beyond it
+    w_lo, w_hi = data_window(result.problem.plane_data()[0])[:2]
+    n = index.shape[1]
+    assert index.shape[0] == n and (x_hi - x_lo) / n == pytest.approx((w_hi - w_lo) / 50)
     runs = result.runs_of(label)
     finals = sorted(r.final_loss for r in runs)
     (median,) = [r for r in runs if r.final_loss == finals[1]]  # the middle of three
     rng = np.random.default_rng(0)
-    rows, cols = rng.integers(0, 50, 300), rng.integers(0, 50, 300)
+    rows, cols = rng.integers(0, n, 300), rng.integers(0, n, 300)
     # origin="lower": row 0 is the bottom of the window
     centres = np.column_stack(
-        [x_lo + (cols + 0.5) * (x_hi - x_lo) / 50, y_lo + (rows + 0.5) * (y_hi - y_lo) / 50]
+        [x_lo + (cols + 0.5) * (x_hi - x_lo) / n, y_lo + (rows + 0.5) * (y_hi - y_lo) / n]
     )
     z = result.problem.scores(median.final_x[None, :], centres)[0]
     shown = np.array([-1.0, 1.0])[index[rows, cols]]  # the sorted labels

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from optcompare.plotting.aspect import REACH, keep_filled, reach
 from optcompare.plotting.seeds import median_run
 from optcompare.plotting.style import (
     DPI,
@@ -124,7 +125,11 @@ def plot_regions(
 
     Returns:
         The Axes: one image (the predicted class per pixel, as an index into the sorted
-        labels) over :func:`data_window` of all the points, and the points.
+        labels) and the points.  The view is :func:`data_window` of all the points, its
+        shorter side grown to the shape of the axes' place (equal scales,
+        :func:`~optcompare.plotting.aspect.keep_filled`); the image covers
+        :data:`~optcompare.plotting.aspect.REACH` times the window on each side, with
+        ``resolution`` pixels along each side of the window.
     """
     problem = result.problem
     data = problem.plane_data()
@@ -142,18 +147,22 @@ def plot_regions(
     points, labels, held = data
     classes = np.unique(labels)
     window = data_window(points)
-    predicted = region_classes(problem, run.final_x, window, resolution)
+    view = ((window[0], window[1]), (window[2], window[3]))
+    # predicted as far as a restyled panel's view may grow (aspect.REACH), at the
+    # window's pixel size: the panel fills its place instead of shrinking in it
+    (x_lo, x_hi), (y_lo, y_hi) = cover = reach(view)
+    extent = (x_lo, x_hi, y_lo, y_hi)
+    predicted = region_classes(problem, run.final_x, extent, round(resolution * REACH))
     index = np.searchsorted(classes, predicted)
     k = len(classes)
     ax.imshow(
         index,
-        extent=window,
+        extent=extent,
         origin="lower",
         cmap=ListedColormap(list(REGION_COLORS[:k])),
         vmin=-0.5,
         vmax=k - 0.5,
         interpolation="nearest",
-        aspect="equal",
         zorder=0,
     )
     for c, cls in enumerate(classes):
@@ -182,13 +191,14 @@ def plot_regions(
                 label=f"{name}, test ({len(test)})",
                 **style,
             )
-    ax.set_xlim(window[0], window[1])
-    ax.set_ylim(window[2], window[3])
+    keep_filled(ax, view, limit=cover)
     ink = result_inks(result, colors, by)[label]
     train, test = accuracy(problem, run.final_x, ~held), accuracy(problem, run.final_x, held)
     # the frame carries the optimizer's colour; the title stays black, since a class
     # colour may be close to an optimizer's (PuOr's orange to adam's vermilion)
-    fit_title(ax, _panel_title(label, run, len(runs), train, test), TICKS + 1)
+    # at the tick labels' size: a panel that fills its place reaches the figure's edge,
+    # where a centred title wraps at twice its distance from it
+    fit_title(ax, _panel_title(label, run, len(runs), train, test), TICKS)
     for spine in ax.spines.values():
         spine.set_edgecolor(ink.color)
         spine.set_linewidth(2.5)
