@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
+from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
 import optcompare
@@ -23,7 +24,7 @@ from optcompare.plotting import (
     sweep_figure,
 )
 from optcompare.plotting.notes import caption
-from optcompare.plotting.restyle import for_file
+from optcompare.plotting.restyle import for_file, show_dashes
 from optcompare.plotting.style import new_figure
 from optcompare.problem import make_problem
 
@@ -191,3 +192,45 @@ def test_basin_panels_take_the_room_legends_beside_them_took(styled):
         for ax in panels:
             box = ax.get_window_extent(renderer)
             assert min(box.width, box.height) >= 0.4 * fig.bbox.height, (style, box.bounds)
+
+
+def _whole_dashes(line: Line2D, length: float) -> int:
+    """How many dashes of ``line``'s drawn pattern lie whole along a key ``length`` points
+    long (half a point of rounding allowed at the ends)."""
+    offset, seq = line._dash_pattern  # in points, as drawn: the pattern times the width
+    assert seq, "a dashed key"
+    period = float(sum(seq))
+    start = -(float(offset) % period)  # where the pattern's first period begins
+    count = 0
+    while start < length:
+        at = start
+        for on, off in zip(seq[::2], seq[1::2], strict=True):
+            if at >= -0.5 and at + on <= length + 0.5:
+                count += 1
+            at += on + off
+        start += period
+    return count
+
+
+@pytest.mark.parametrize("style", ["paper", "talk"])
+def test_dashed_keys_show_their_dashes(style):
+    # the gradient-scale lesson's interleaved dashes: each scale's dash starts where the
+    # previous one ends, so a key shorter than a period showed some scales as a dot
+    fig, ax = new_figure()
+    dash, n = 4.0, 3
+    for k in range(n):
+        ax.plot([0, 1], [k, k], lw=2.2, ls=(k * dash, (dash, dash * (n - 1))), label=f"s{k}")
+    legend = fig.legend(loc="outside lower center", ncols=n)
+    if style == "paper":
+        show_dashes(legend)  # what a figure with such keys calls; talk runs it for every key
+    with for_file(fig, style) as styled_fig:
+        styled_fig.draw_without_rendering()
+        renderer = styled_fig._get_renderer()
+        (legend,) = styled_fig.legends
+        lines = legend.get_lines()
+        assert len(lines) == n
+        for line in lines:
+            length = line.get_window_extent(renderer).width * 72.0 / styled_fig.dpi
+            assert _whole_dashes(line, length) >= 2, (style, line.get_label())
+        if style == "talk":  # the dashes grew with the line, as the paths' did
+            assert lines[0]._dash_pattern[1][0] > dash * 2.2 * 0.5

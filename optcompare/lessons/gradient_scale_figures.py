@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from optcompare.lessons.base import LABEL, LEGEND, TITLE, fmt, new_figure, style
+from optcompare.plotting.restyle import show_dashes
 from optcompare.plotting.style import fit_title
 
 if TYPE_CHECKING:
@@ -84,13 +85,17 @@ def paths_figure(results: dict[float, Result], problem: Problem, numbers: dict) 
         if ax in axes[0]:
             ax.set_xlabel("")
     handles = [line for line in axes[0, 0].get_lines() if line.get_label().startswith("scale")]
-    fig.legend(
+    # long keys with two whole dash patterns each: a key shorter than one pattern shows
+    # the offset dashes of some scales as a sliver or not at all
+    legend = fig.legend(
         handles=handles,
         labels=[h.get_label().split("\n")[0] for h in handles],
         loc="outside lower center",
         ncols=len(handles),
         fontsize=LEGEND,
+        handlelength=3.5,
     )
+    show_dashes(legend)
     fig.suptitle(
         f"{numbers['problem']} multiplied by a scale: the same paths?\n"
         "(each panel: the path difference at each scale)",

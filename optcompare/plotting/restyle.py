@@ -19,7 +19,14 @@ from optcompare.plotting.style import DPI, Style, current_style, style_named
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["apply_style", "fit_to_figure", "for_file", "scale_artists", "wrap_figure_texts"]
+__all__ = [
+    "apply_style",
+    "fit_to_figure",
+    "for_file",
+    "scale_artists",
+    "show_dashes",
+    "wrap_figure_texts",
+]
 
 
 def apply_style(fig: Figure, style: str | Style | None = None) -> Figure:
@@ -109,6 +116,35 @@ def _scale_keys(legend: Any, factor: float) -> None:
                 artist.set_offset_transform(grown)
             else:
                 artist.set_transform(grown)
+    show_dashes(legend)
+
+
+def show_dashes(legend: Any, periods: float = 2.0) -> Any:
+    """Shorten the dash pattern (and its offset) of each dashed key line of ``legend`` so
+    that ``periods`` (default 2) whole patterns fit along the key; returns ``legend``.
+
+    Dashes are drawn in points and grow with the line width (2x in talk) while a key
+    grows with its text (1.75x), so a pattern can outgrow its key; with an offset (the
+    gradient-scale lesson interleaves dashes) the one dash a key shows then fell past its
+    end: 'scale 1000' was a dot.  Only the key's own copy of the line changes.
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.offsetbox import DrawingArea
+
+    for key in legend.findobj(DrawingArea):
+        scale = getattr(key, "_optcompare_scale", 1.0)
+        for line in key.get_children():
+            # the pattern as set, in units of the line width (matplotlib keeps no public copy)
+            offset, seq = getattr(line, "_unscaled_dash_pattern", (0.0, None))
+            if not isinstance(line, Line2D) or not seq:
+                continue
+            x = np.asarray(line.get_xdata(), dtype=float)
+            length = float(np.ptp(x)) * scale if x.size else 0.0
+            period = float(sum(seq)) * line.get_linewidth()
+            if length > 0 and period * periods > length:
+                k = length / (period * periods)
+                line.set_linestyle((offset * k, [d * k for d in seq]))
+    return legend
 
 
 def _shrink_legend(legend: Any, factor: float) -> bool:
