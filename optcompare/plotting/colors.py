@@ -22,15 +22,20 @@ from __future__ import annotations
 
 import colorsys
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
 
 from optcompare.errors import SpecError
+from optcompare.plotting.delta_e import ciede2000, lab
 
 __all__ = [
+    "DISTINCT",
     "OPTIMIZER_COLORS",
     "VARIANT_PALETTE",
     "Ink",
@@ -39,7 +44,9 @@ __all__ = [
     "label_palette",
     "optimizer_color",
     "parse_color",
+    "same_inks",
     "shade",
+    "summary_pairs",
 ]
 
 #: The colour of each built-in optimizer (Okabe & Ito 2008).  Yellow, faint on
@@ -85,6 +92,15 @@ REGISTERED_COLORS: Mapping[str, str] = {
 _LINESTYLES = ("-", "--", ":", "-.")
 _MARKERS = (None, "s", "^", "D", "v", "P")
 
+#: The smallest CIEDE2000 difference between the colours of two labels of one figure
+#: drawn in the same line style.  About 1 to 2 is just noticeable between large patches
+#: side by side (Sharma, Wu & Dalal 2005); thin lines far apart in a legend need several
+#: times that (Stone, Szafir & Setlur 2014, "An engineering model for color difference
+#: as a function of size"), so 10.  The reviewer's clash, sgd's lighter shade #48bdff
+#: beside rprop's #56b4e9, is 3.2; the closest two registered optimizers, rmsprop and
+#: sarah, 9.6; the seven Okabe-Ito colours at least 22.
+DISTINCT = 10.0
+
 By = Literal["optimizer", "label"]
 
 
@@ -95,6 +111,25 @@ class Ink:
     color: str
     linestyle: str = "-"
     marker: str | None = None
+
+
+# the labels whose inks every figure keeps, set by same_inks (a lesson's folder)
+_BOOK: ContextVar[Mapping[str, Ink]] = ContextVar("optcompare_inks", default=MappingProxyType({}))
+
+
+def summary_pairs(doc: Mapping[str, object]) -> list[tuple[str, str]]:
+    """The ``(label, optimizer)`` pairs of a summary.json: its aggregates in order, or a
+    lesson's experiments' aggregates in the order of its experiments (the book that
+    :func:`same_inks` keeps while the lesson draws)."""
+    docs = doc.get("experiments")
+    parts = list(docs.values()) if isinstance(docs, Mapping) else [doc]
+    return [
+        (str(a["label"]), str(a["optimizer"]))
+        for d in parts
+        if isinstance(d, Mapping) and isinstance(d.get("aggregates"), list)
+        for a in d["aggregates"]
+        if isinstance(a, Mapping) and "label" in a and "optimizer" in a
+    ]
 
 
 def optimizer_color(name: str) -> str:
@@ -190,6 +225,12 @@ def inks(
 ) -> dict[str, Ink]:
     """How to draw each label of a figure, from ``(label, optimizer name)`` pairs.
 
+    Inside :func:`same_inks` a label of its book keeps the book's ink, whatever the
+    figure; every other label is assigned here.  No two labels of the result share a
+    line style while their colours differ by less than :data:`DISTINCT` (CIEDE2000):
+    the later label (first variants of each optimizer before later ones, then in
+    order) takes the next line style and its marker, its colour unchanged.
+
     Args:
         labels: the figure's labels with their optimizer's name; repeats are ignored.
         colors: user colours by label or optimizer name (a label wins).
@@ -205,22 +246,76 @@ def inks(
         raise ValueError(f"by='{by}'; choose 'optimizer' or 'label'")
     user = check_colors(colors)
     pairs = list(dict.fromkeys((str(a), str(b)) for a, b in labels))
-    out: dict[str, Ink] = {}
+    book = _BOOK.get()
+    wanted: dict[str, tuple[str, int, int]] = {}  # label -> (colour, style index, variant)
     seen: dict[str, int] = {}
     ramp = sequence(len(pairs)) if by == "label" else []
     for i, (label, name) in enumerate(pairs):
+        if label in book and label not in user:
+            continue
         if by == "label":
-            out[label] = Ink(user.get(label) or ramp[i])
+            wanted[label] = (user.get(label) or ramp[i], 0, 0)
             continue
         k = seen.get(name, 0)
         seen[name] = k + 1
-        style, marker = _LINESTYLES[(k // 3) % 4], _MARKERS[(k // 3) % len(_MARKERS)]
-        if label in user:
-            out[label] = Ink(user[label], style, marker)
-        else:
-            hue = user.get(name) or optimizer_color(name)
-            out[label] = Ink(shade(hue, k), style, marker)
+        color = user.get(label) or shade(user.get(name) or optimizer_color(name), k)
+        wanted[label] = (color, k // 3, k)
+    chosen = _separate(wanted, [(i.color, i.linestyle) for i in book.values()])
+    return {
+        label: book[label] if label in book and label not in user else chosen[label]
+        for label, _ in pairs
+    }
+
+
+def _separate(
+    wanted: Mapping[str, tuple[str, int, int]], placed: list[tuple[str, str]]
+) -> dict[str, Ink]:
+    """Inks for ``wanted`` (label -> colour, line style index, variant) that keep
+    :data:`DISTINCT` from each other and from the ``placed`` inks unless the line
+    styles differ; first variants are placed first, so an optimizer keeps its own look
+    and a variant gives way."""
+    lab_of: dict[str, np.ndarray] = {}
+
+    def near(a: str, b: str) -> bool:
+        for c in (a, b):
+            if c not in lab_of:
+                lab_of[c] = lab(c)
+        return ciede2000(lab_of[a], lab_of[b]) < DISTINCT
+
+    taken = list(placed)  # (colour, line style)
+    out: dict[str, Ink] = {}
+    for label in sorted(wanted, key=lambda lab_: wanted[lab_][2] > 0):
+        color, first, _ = wanted[label]
+        n = len(_LINESTYLES)
+        j = next(
+            (
+                j % n
+                for j in range(first, first + n)
+                if not any(s == _LINESTYLES[j % n] and near(color, c) for c, s in taken)
+            ),
+            first % n,
+        )
+        out[label] = Ink(color, _LINESTYLES[j], _MARKERS[j % len(_MARKERS)])
+        taken.append((color, _LINESTYLES[j]))
     return out
+
+
+@contextmanager
+def same_inks(labels: Iterable[tuple[str, str]]) -> Iterator[dict[str, Ink]]:
+    """``with same_inks(pairs):`` every figure drawn inside gives these labels the inks
+    :func:`inks` assigns them here, together, in this order (the book), so a label that
+    several figures (or pages) of one folder show looks the same in each.
+
+    A lesson opens it with every ``(label, optimizer)`` of its experiments, in the order
+    of its summary's experiments and their labels (:func:`folder_pairs`); the report's
+    step sliders of that folder rebuild the same book from the same summary.
+    """
+    book = inks(labels)
+    token = _BOOK.set({**_BOOK.get(), **book})
+    try:
+        yield book
+    finally:
+        _BOOK.reset(token)
 
 
 def sequence(n: int) -> list[str]:
