@@ -22,7 +22,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from optcompare import interrupts, manifest
 from optcompare.errors import RunError
 from optcompare.manifest import MANIFEST, own_files
 from optcompare.summary import trajectories
+from optcompare.temporaries import temporary_folder, write_atomically
 
 if TYPE_CHECKING:
     from matplotlib.animation import Animation
@@ -105,6 +105,12 @@ def save_figure(path: Path, fig: Figure, fmt: str) -> None:
 
     with for_file(fig) as styled:
         styled.savefig(path, format=fmt)
+
+
+def save_snapshot(path: Path, fig: Figure, fmt: str) -> Path:
+    """A figure into a file the user named: written whole or not at all (the file keeps
+    what it held if writing fails), a failure reported in one line (:class:`RunError`)."""
+    return write_atomically(path, lambda tmp: save_figure(tmp, fig, fmt))
 
 
 def save_animation(path: Path, anim: Animation, fps: int) -> None:
@@ -249,7 +255,7 @@ def write_folder(target: Path | None, default: Path, contents: Contents) -> Path
     stale = manifest.plan_replacement(shown, contents.kind, contents.files) if into else []
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = _temporary(dest.parent, dest.name)
+        tmp = temporary_folder(dest.parent, dest.name)
     except OSError as exc:
         raise RunError(
             f"cannot create the output folder '{shown}': {exc.strerror or exc}"
@@ -317,7 +323,7 @@ def add_file(folder: Path, name: str, write: Writer) -> Path:
     ledger = manifest.read_manifest(folder) or manifest.Manifest(None)
     manifest.check_addition(folder, name, ledger)
     try:
-        tmp = _temporary(folder, name)
+        tmp = temporary_folder(folder, name)
     except OSError as exc:
         raise RunError(f"cannot write into the folder '{folder}': {exc.strerror or exc}") from None
     try:
@@ -332,59 +338,6 @@ def add_file(folder: Path, name: str, write: Writer) -> Path:
         raise RunError(f"could not write '{folder / name}': {exc.strerror or exc}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-#: A temporary folder of a process that is gone, or of unknown owner and older than
-#: this many seconds, is left over from an interrupted write and removed on the next one.
-STALE_AFTER = 3600.0
-_TEMPORARY = re.compile(r"\.(?P<name>.+)\.tmp-(?:(?P<pid>\d+)-)?[a-z0-9_]{8}")
-
-
-def _temporary(parent: Path, name: str) -> Path:
-    """A new hidden folder ``.NAME.tmp-PID-XXXXXXXX`` in ``parent``, after removing stale ones."""
-    remove_stale_temporaries(parent)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-{os.getpid()}-", dir=parent))
-    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp's 0700 would hide runs on shared machines
-    return tmp
-
-
-def remove_stale_temporaries(parent: Path, now: float | None = None) -> list[Path]:
-    """Remove optcompare's own temporary folders in ``parent`` that no write will finish.
-
-    A temporary folder is named ``.NAME.tmp-PID-XXXXXXXX`` (PID: the writing
-    process; older versions wrote ``.NAME.tmp-XXXXXXXX``).  It is removed when
-    that process no longer exists (killed with SIGKILL, or the machine went
-    down), or, when the name records no process, once it is older than
-    :data:`STALE_AFTER` seconds.  A folder of a running process is kept.
-
-    Returns:
-        The folders removed.
-    """
-    now = time.time() if now is None else now
-    removed: list[Path] = []
-    try:
-        entries = list(os.scandir(parent))
-    except OSError:
-        return removed
-    for entry in entries:
-        match = _TEMPORARY.fullmatch(entry.name)
-        if not match or not entry.is_dir(follow_symlinks=False):
-            continue
-        pid = match["pid"]
-        try:
-            age = now - entry.stat(follow_symlinks=False).st_mtime
-        except OSError:
-            continue
-        if (not interrupts.process_alive(int(pid))) if pid else age > STALE_AFTER:
-            shutil.rmtree(entry.path, ignore_errors=True)
-            removed.append(Path(entry.path))
-    return removed
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _rename_fresh(tmp: Path, dest: Path, fixed: bool) -> Path:

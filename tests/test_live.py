@@ -142,8 +142,66 @@ def test_without_a_screen_one_line_and_exit_1(monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
     res = CliRunner().invoke(main, ["live", "--opt", "sgd", "--problem", "rosenbrock"])
     assert res.exit_code == 1
-    lines = res.output.strip().splitlines()
-    assert len(lines) == 1 and "--snapshot" in lines[0] and "tkinter" in lines[0]
+    assert res.output.strip().splitlines() == [
+        "optcompare: error: cannot open a window: MPLBACKEND=Agg draws no window: unset it, "
+        "or use --snapshot FILE, or optcompare.live(...) in Jupyter with ipympl"
+    ]
+
+
+def _cli(args, **env):
+    """optcompare in a fresh process with ``env`` over a copy of this one's environment
+    (None removes a variable): what a backend or a screen does is settled at import."""
+    full = {**os.environ, **{k: v for k, v in env.items() if v is not None}}
+    for k in [k for k, v in env.items() if v is None]:
+        full.pop(k, None)
+    code = "import sys; from optcompare.cli import main; sys.argv[0] = 'optcompare'; main()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=full, timeout=120
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "reason"),
+    [
+        (
+            {"DISPLAY": None, "WAYLAND_DISPLAY": None, "MPLBACKEND": None},
+            "no screen (DISPLAY is not set)",
+        ),
+        ({"MPLBACKEND": "nonsense"}, "MPLBACKEND=nonsense is not a matplotlib backend"),
+    ],
+)
+def test_no_window_in_one_line_naming_why(env, reason):
+    proc = _cli(["live", "--opt", "sgd", "--problem", "rosenbrock"], **env)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.splitlines() == [
+        f"optcompare: error: cannot open a window: {reason}: "
+        + ("unset it, or " if "MPLBACKEND" in reason else "")
+        + "use --snapshot FILE, or optcompare.live(...) in Jupyter with ipympl"
+    ]
+
+
+def test_a_screen_that_does_not_answer_is_one_line_not_a_silent_exit(tmp_path):
+    if not _tk_available():
+        pytest.skip("tkinter is not installed: the reason would be tkinter")
+    # no X server listens on display 987: matplotlib falls back to Agg without a word
+    proc = _cli(
+        ["live", "--opt", "sgd", "--problem", "rosenbrock"], DISPLAY=":987", MPLBACKEND=None
+    )
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.splitlines() == [
+        "optcompare: error: cannot open a window: no screen answers at DISPLAY=:987 (matplotlib "
+        "chose agg): use --snapshot FILE, or optcompare.live(...) in Jupyter with ipympl"
+    ]
+
+
+def test_an_unknown_backend_is_one_line_for_every_command(tmp_path):
+    proc = _cli(["run", "--opt", "sgd", "--problem", "rosenbrock", "--out", str(tmp_path / "r")],
+                MPLBACKEND="nonsense")  # fmt: skip
+    assert proc.returncode == 1 and not (tmp_path / "r").exists()
+    assert proc.stderr.splitlines() == [
+        "optcompare: error: MPLBACKEND=nonsense is not a matplotlib backend: unset it, or name "
+        "one (Agg draws files only; TkAgg opens windows)"
+    ]
 
 
 def test_live_refuses_a_problem_not_in_the_plane():

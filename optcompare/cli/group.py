@@ -117,6 +117,14 @@ class Group(click.Group):
         except OptcompareError as exc:
             fail(f"optcompare: error: {exc}", exc.exit_code)
         except Exception as exc:  # a bug: still one line, unless debugging
+            backend = os.environ.get("MPLBACKEND", "")
+            if isinstance(exc, ValueError) and backend and str(exc).startswith("Key backend"):
+                # matplotlib refuses, when first imported, a backend name it does not know
+                fail(
+                    f"optcompare: error: MPLBACKEND={backend} is not a matplotlib backend: "
+                    "unset it, or name one (Agg draws files only; TkAgg opens windows)",
+                    1,
+                )
             if isinstance(exc, OSError) and _write_failed(exc):
                 if isinstance(exc, BrokenPipeError):
                     sys.exit(1)  # the reader has gone (`| head`): quiet, as click itself does

@@ -60,10 +60,9 @@ Without a screen, --snapshot draws the window once into a file.
 )
 def live(opts, problem, steps, start, seed, snapshot, colors):
     """Open an interactive window: move each optimizer's lr and second setting and watch."""
-    from optcompare.cli.group import fail
-    from optcompare.errors import SpecError
+    from optcompare.errors import RunError, SpecError
     from optcompare.experiments.choices import check_start, make_optimizers, parse_point
-    from optcompare.live import no_window_reason
+    from optcompare.live import backend_without_window, no_window_reason
     from optcompare.live.layout import CONTROL_TYPE, FIGSIZES, geometry
     from optcompare.plotting.style import current_style
     from optcompare.problem import make_problem
@@ -95,18 +94,17 @@ def live(opts, problem, steps, start, seed, snapshot, colors):
         point = [float(v) for v in x0]
     reason = no_window_reason()
     if snapshot is None and reason is not None:
-        fail(
-            f"optcompare live: cannot open a window: {reason}; install tkinter "
-            "(apt install python3-tk), or use --snapshot FILE, or optcompare.live(...) "
-            "in Jupyter with ipympl",
-            1,
-        )
+        raise RunError(f"cannot open a window: {reason}")
     import matplotlib
 
     if reason is not None:
         matplotlib.use("Agg")  # no screen: the snapshot still draws
     from matplotlib import pyplot as plt
 
+    if snapshot is None:
+        reason = backend_without_window()
+        if reason is not None:
+            raise RunError(f"cannot open a window: {reason}")
     from optcompare.live import live as open_live
 
     window = open_live(specs, problem, steps, point, seed, dict(colors or {}), echo=click.echo)
@@ -114,7 +112,7 @@ def live(opts, problem, steps, start, seed, snapshot, colors):
         from optcompare import output
 
         try:
-            output.save_figure(snapshot, window.figure, fmt)
+            output.save_snapshot(snapshot, window.figure, fmt)
         finally:
             plt.close(window.figure)
         click.echo(str(snapshot))

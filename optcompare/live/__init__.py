@@ -21,34 +21,68 @@ from optcompare.live.widget import FIGSIZE, Live
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["DPI", "FIGSIZE", "FIGSIZES", "Live", "live", "no_window_reason"]
+__all__ = [
+    "DPI",
+    "FIGSIZE",
+    "FIGSIZES",
+    "Live",
+    "backend_without_window",
+    "live",
+    "no_window_reason",
+]
 
 #: matplotlib backends that draw no window.
 NON_INTERACTIVE = {"agg", "pdf", "ps", "svg", "cairo", "pgf", "template"}
 
 
-def no_window_reason() -> str | None:
-    """Why no interactive window can open here (None: one can).
+#: What to do instead of a window, whatever kept it from opening.
+ELSEWHERE = "use --snapshot FILE, or optcompare.live(...) in Jupyter with ipympl"
 
-    Checks, without opening anything: a backend that draws no window (``MPLBACKEND=Agg``),
-    no screen (no ``DISPLAY`` or ``WAYLAND_DISPLAY`` on Linux), and tkinter, which
-    matplotlib's default window backend needs.
+
+def no_window_reason() -> str | None:
+    """Why no interactive window can open here, with what to do (None: one may).
+
+    Checks, without opening anything: a backend that matplotlib does not know or that
+    draws no window (``MPLBACKEND``), no screen named (no ``DISPLAY`` or
+    ``WAYLAND_DISPLAY`` on Linux), and tkinter, which matplotlib's default window backend
+    needs.  A screen that is named but does not answer is found only when pyplot picks
+    its backend: see :func:`backend_without_window`.
     """
-    backend = os.environ.get("MPLBACKEND", "").strip().lower()
-    if backend.startswith("module://"):
+    backend = os.environ.get("MPLBACKEND", "").strip()
+    name = backend.lower()
+    if name.startswith("module://"):
         return None  # a backend of the user's choice (ipympl's); trust it
-    if backend in NON_INTERACTIVE:
-        return f"MPLBACKEND={backend} draws no window"
+    if name:
+        try:  # importing matplotlib reads MPLBACKEND, and refuses a name it does not know
+            from matplotlib import rcsetup
+
+            rcsetup.validate_backend(backend)
+        except ValueError:
+            return f"MPLBACKEND={backend} is not a matplotlib backend: unset it, or {ELSEWHERE}"
+    if name in NON_INTERACTIVE:
+        return f"MPLBACKEND={backend} draws no window: unset it, or {ELSEWHERE}"
     if sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
     ):
-        return "no screen (DISPLAY is not set)"
-    if backend in ("", "tkagg", "tkcairo"):
+        return f"no screen (DISPLAY is not set): {ELSEWHERE}"
+    if name in ("", "tkagg", "tkcairo"):
         try:
             import tkinter  # noqa: F401
         except ImportError:
-            return "tkinter is not installed"
+            return f"tkinter is not installed: install it (apt install python3-tk), or {ELSEWHERE}"
     return None
+
+
+def backend_without_window() -> str | None:
+    """After pyplot chose its backend: why it draws no window (None: it does).  matplotlib
+    falls back to Agg, silently, when the screen ``DISPLAY`` names does not answer."""
+    from matplotlib import pyplot as plt
+
+    chosen = plt.get_backend().lower()
+    if chosen.startswith("module://") or chosen not in NON_INTERACTIVE:
+        return None
+    where = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or "(none)"
+    return f"no screen answers at DISPLAY={where} (matplotlib chose {chosen}): {ELSEWHERE}"
 
 
 def live(
