@@ -1142,6 +1142,70 @@ def test_the_slider_in_a_real_browser_draws_the_run_up_to_the_chosen_step(cli, t
     assert np.ptp(corner) < 0.02 and 0.3 < corner[0] < 0.8
 
 
+def test_the_x_of_a_diverged_run_shows_from_its_divergence_step_on(cli, tmp_path):
+    """In chromium: no X before the step where the drawn run diverged, one from it on, in
+    both panels, where the line left the view and on the loss panel's top edge."""
+    browser = _browser()
+    if browser is None:
+        pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
+    args = ["--opt", "sgd:lr=0.01", "--opt", "adam:lr=0.05", "--problem", "rosenbrock"]
+    more = ["--seeds", "5", "--jitter", "0.1", "--steps", "200"]
+    code, _, err = cli("run", *args, *more, "--out", "r", "--no-plot", "-q")
+    assert code == 0, err
+    url = write_report(tmp_path / "r").resolve().as_uri()
+    data = _scrub_data((tmp_path / "r" / REPORT).read_text(encoding="utf-8"))
+    at = data["series"][0]["diverged"]
+    assert isinstance(at, int) and data["series"][1]["diverged"] is None
+
+    def marks(step: int) -> dict:
+        tools.js(
+            "(function () { var s = document.getElementById('scrub-step');"
+            f"s.value = '{step}'; s.dispatchEvent(new Event('input')); }})()"
+        )
+        return tools.js(
+            "(function () { function box(e) { var r = e.getBoundingClientRect();"
+            "return [r.left, r.top, r.width, r.height]; } var out = {};"
+            "['path', 'loss'].forEach(function (k) {"
+            "var svg = document.querySelector('#scrub svg.scrub-' + (k === 'path' ? 'paths' : k));"
+            "out[k] = {frame: box(svg.querySelector(':scope > rect')),"
+            "x: Array.prototype.map.call(svg.querySelectorAll('path.scrub-' + k + '-x'), box)}; });"
+            "return out; })()"
+        )
+
+    tools = DevTools(browser, tmp_path)
+    try:
+        tools.open(url)
+        seen = {step: marks(step) for step in (0, at - 1, at, at + 1, data["last"])}
+    finally:
+        tools.close()
+    for step, drawn in seen.items():
+        for kind in ("path", "loss"):
+            sgd, adam = drawn[kind]["x"]
+            assert adam[2] == adam[3] == 0, (step, kind)  # Adam never diverged
+            if step < at:
+                assert sgd[2] == sgd[3] == 0, (step, kind)  # not drawn before its step
+                continue
+            assert sgd[2] > 5 and sgd[3] > 5, (step, kind)
+            left, top, width, height = drawn[kind]["frame"]
+            cx, cy = sgd[0] + sgd[2] / 2, sgd[1] + sgd[3] / 2
+            if kind == "loss":
+                # at the last finite step, on the top edge: the runaway is above it
+                assert abs(cy - top) < 2, step
+                assert abs(cx - (left + width * (at - 1) / data["last"])) < 2, step
+            else:
+                # on the frame, where scrub.py says the line left the view
+                edges = [
+                    abs(cx - left),
+                    abs(cx - left - width),
+                    abs(cy - top),
+                    abs(cy - top - height),
+                ]
+                assert min(edges) < 2, step
+                (wx, wy), (gx, gy) = data["window"], data["series"][0]["gone"]
+                assert abs(cx - (left + (gx - wx[0]) / (wx[1] - wx[0]) * width)) < 2
+                assert abs(cy - (top + (wy[1] - gy) / (wy[1] - wy[0]) * height)) < 2
+
+
 # --- the step sliders of a lesson page ------------------------------------------------------------
 
 

@@ -313,3 +313,64 @@ def test_the_loss_panel_draws_what_loss_png_draws(cli, problem):
     assert series["loss"] == [max(at[k] - f_star, 1e-16) for k in series["step"]]
     assert data["log"] is True
     assert "loss - f* (log)" in page
+
+
+def _diverging(cli) -> Path:
+    """The reviewer's run: plain SGD at lr 0.01 runs away on rosenbrock, Adam does not."""
+    code, _, err = cli(
+        "run",
+        *("--opt", "sgd:lr=0.01", "--opt", "adam:lr=0.05", "--problem", "rosenbrock"),
+        *("--seeds", "5", "--jitter", "0.1", "--steps", "200", "--out", "r", "--no-plot", "-q"),
+    )
+    assert code == 0, err
+    return Path("r").resolve()
+
+
+def test_a_diverged_median_run_is_marked_where_it_left_the_view(cli):
+    folder = _diverging(cli)
+    page = build_report(folder)
+    summary = json.loads((folder / "summary.json").read_text())
+    (section,) = _element(page, "section", "scrub")
+    data = json.loads(section["data-scrub"])
+    sgd, adam = data["series"]
+    (agg,) = [a for a in summary["aggregates"] if a["label"] == "sgd lr=0.01"]
+    (doc,) = [
+        r
+        for r in summary["runs"]
+        if r["label"] == agg["label"] and r["seed"] == agg["median_run_seed"]
+    ]
+    assert agg["diverged"] == 5 and isinstance(doc["diverged"], int)
+    assert sgd["diverged"] == doc["diverged"] and adam["diverged"] is None and adam["gone"] is None
+    # the rows stop before the divergence step
+    assert sgd["step"][-1] == doc["diverged"] - 1
+    # the X lies on the frame, on the drawn segment that leaves the window for good
+    w = np.array(data["window"])
+    P = np.column_stack([sgd["x"], sgd["y"]])
+    X = np.array(sgd["gone"])
+    inside = np.all((w[:, 0] <= P) & (w[:, 1] >= P), axis=1)
+    assert not inside[-1], "the runaway's last point should be far outside the view"
+    assert np.isclose(X, w.T).any(axis=0).any(), "the X is not on the frame"
+    k = int(np.flatnonzero(inside)[-1])  # the last point in view; the line leaves after it
+    a, b = P[k], P[k + 1]
+    t = np.dot(X - a, b - a) / np.dot(b - a, b - a)
+    assert 0 < t < 1 and np.allclose(a + t * (b - a), X)
+    # the legend says where and how many, and a note why (summary.json's reason)
+    legend = unescape(re.search(r'<ul class="scrub-legend">(.*?)</ul>', page, re.S).group(1))
+    assert f"sgd lr=0.01 (diverged at step {doc['diverged']}; 5 of 5 runs diverged)</li>" in legend
+    assert " diverged</li>" in legend and "adam lr=0.05</li>" in legend
+    note = unescape(re.search(r'<p class="note scrub-diverged">(.*?)</p>', page, re.S).group(1))
+    assert f"sgd lr=0.01 (seed {doc['seed']}) diverged at step {doc['diverged']}: " in note
+    assert doc["diverged_reason"] in note
+
+
+def test_a_runaway_loss_does_not_set_the_loss_panel_s_top(cli):
+    folder = _diverging(cli)
+    data = json.loads(_element(build_report(folder), "section", "scrub")[0]["data-scrub"])
+    sgd, adam = data["series"]
+    runaway = max(v for v in sgd["loss"] if v is not None)
+    assert data["log"] and runaway > 1e8
+    # loss.png's rule: ten times the highest loss of the runs that did not diverge and of
+    # every start, on a log axis
+    top = 10 * max(max(v for v in adam["loss"] if v is not None), sgd["loss"][0])
+    assert data["loss_hi"] == pytest.approx(top) and data["loss_hi"] < runaway / 1e5
+    assert data["loss_lo"] <= min(v for v in adam["loss"] if v is not None)

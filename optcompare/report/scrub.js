@@ -46,6 +46,18 @@
     }
   }
 
+  // the X where a run diverged, at (X, Y) once the slider reached its step, else hidden;
+  // it takes the place of the line's head, as in the live window
+  function mark(svg, kind, i, X, Y) {
+    var x = svg.querySelector("path.scrub-" + kind + "-x[data-i='" + i + "']");
+    var head = svg.querySelector("circle.scrub-" + kind + "-head[data-i='" + i + "']");
+    if (X === null || Y === null) { x.setAttribute("display", "none"); return; }
+    x.setAttribute("transform", "translate(" + X.toFixed(2) + " " + Y.toFixed(2) + ")");
+    x.removeAttribute("display");
+    head.setAttribute("cx", "-99");
+    head.setAttribute("cy", "-99");
+  }
+
   function setup(sec) {
     var d = JSON.parse(sec.getAttribute("data-scrub"));
     var slider = sec.querySelector("input[type='range']");
@@ -68,21 +80,31 @@
       label.textContent = "step " + step + " of " + d.last;
       d.series.forEach(function (s, i) {
         var n = count(s, step);
+        var gone = s.diverged !== null && step >= s.diverged;
         if (paths && d.window) {
           var b = size(paths), wx = d.window[0], wy = d.window[1];
+          var px = function (v) { return b.l + (v - wx[0]) / (wx[1] - wx[0]) * b.w; };
+          var py = function (v) { return b.t + (wy[1] - v) / (wy[1] - wy[0]) * b.h; };
           draw(paths, "path", i, n,
-            function (k) { return s.x[k] === null ? null : b.l + (s.x[k] - wx[0]) / (wx[1] - wx[0]) * b.w; },
-            function (k) { return s.y[k] === null ? null : b.t + (wy[1] - s.y[k]) / (wy[1] - wy[0]) * b.h; },
+            function (k) { return s.x[k] === null ? null : px(s.x[k]); },
+            function (k) { return s.y[k] === null ? null : py(s.y[k]); },
             function (k) { return s.step[k] + ":" + s.x[k] + "," + s.y[k]; });
+          // where the line left the view (scrub.py's exit point), on the frame's edge
+          var at = gone && s.gone ? s.gone : null;
+          mark(paths, "path", i, at && px(at[0]), at && py(at[1]));
         }
         var c = size(losses);
-        draw(losses, "loss", i, n,
-          function (k) { return c.l + (d.last > 0 ? s.step[k] / d.last : 0) * c.w; },
-          function (k) {
-            var v = ly(s.loss[k]);
-            return v === null ? null : c.t + (hi - v) / (hi - lo) * c.h;
-          },
-          function (k) { return s.step[k] + ":" + s.loss[k]; });
+        var lx = function (k) { return c.l + (d.last > 0 ? s.step[k] / d.last : 0) * c.w; };
+        var lyk = function (k) {
+          var v = ly(s.loss[k]);
+          return v === null ? null : c.t + (hi - v) / (hi - lo) * c.h;
+        };
+        draw(losses, "loss", i, n, lx, lyk, function (k) { return s.step[k] + ":" + s.loss[k]; });
+        // the last finite loss, on the top edge when the axis cut it (as on loss.png)
+        var k = n - 1;
+        while (k >= 0 && lyk(k) === null) { k--; }
+        var top = k >= 0 ? Math.max(lyk(k), c.t) : null;
+        mark(losses, "loss", i, gone && k >= 0 ? lx(k) : null, gone ? top : null);
       });
       sec.setAttribute("data-drawn-step", String(step));
     }

@@ -27,6 +27,14 @@ import numpy as np
 from optcompare.plotting.colors import inks
 from optcompare.plotting.scale import log_fits, loss_gap, loss_label
 from optcompare.report import scrub_svg
+from optcompare.report.diverged import (
+    Outcome,
+    divergence_note,
+    exit_point,
+    legend_note,
+    loss_limits,
+    outcome,
+)
 from optcompare.report.folder import TRAJECTORY
 from optcompare.summary.cells import get, number
 
@@ -51,6 +59,7 @@ class Series:
     step: np.ndarray
     loss: np.ndarray
     xy: np.ndarray | None  # (n, 2), or None when the run is not 2-D
+    ended: Outcome  # where and why it diverged, if it did
 
 
 def thin(n: int, limit: int = MAX_POINTS) -> np.ndarray:
@@ -111,6 +120,7 @@ def read_series(
                 column("step").astype(int),
                 column("loss"),
                 xy,
+                outcome(summary, label, wanted[label]),
             )
         )
     return out
@@ -191,9 +201,8 @@ def scrub_section(
     f_star = problem.get("f_star") if isinstance(problem, dict) else None
     f_star = float(f_star) if isinstance(f_star, (int, float)) else None
     series = [replace(s, loss=loss_gap(s.loss, f_star)) for s in series]
-    losses = np.concatenate([s.loss[np.isfinite(s.loss)] for s in series])
-    log = log_fits(losses)
-    lo, hi = (float(losses.min()), float(losses.max())) if losses.size else (0.0, 1.0)
+    log = log_fits(np.concatenate([s.loss for s in series]))
+    lo, hi, cut = loss_limits([(s.ended.diverged_at, s.loss) for s in series], log)
     payload = {
         "last": last,
         "loss_lo": lo,
@@ -209,6 +218,10 @@ def scrub_section(
                 "loss": _finite(s.loss),
                 "x": _finite(s.xy[:, 0]) if has_paths and s.xy is not None else None,
                 "y": _finite(s.xy[:, 1]) if has_paths and s.xy is not None else None,
+                "diverged": s.ended.diverged_at,
+                "gone": exit_point(s.xy, [list(w) for w in area.window])
+                if area and s.xy is not None and s.ended.diverged_at is not None
+                else None,
             }
             for s in series
         ],
@@ -237,7 +250,10 @@ def scrub_section(
     starts = [s.xy[0] for s in series if s.xy is not None]
     paths, keys, why = scrub_svg.paths_svg(key, summary, area, ink, starts) if area else ("",) * 3
     shown = " · ".join(escape(f) for f in facts)
-    loss = scrub_svg.loss_svg(ink, last, log, (lo, hi), loss_label(f_star))
+    loss = scrub_svg.loss_svg(key, ink, last, log, (lo, hi), loss_label(f_star))
+    names = [s.label + legend_note(s.ended) for s in series]
+    gone = any(s.ended.diverged_at is not None for s in series)
+    ended = divergence_note([(s.label, s.seed, s.ended) for s in series], hi if cut else None)
     return (
         f'<section class="scrub" id="{key}" aria-labelledby="{key}-title" '
         f'data-scrub="{data_attr}">\n'
@@ -250,7 +266,8 @@ def scrub_section(
         f'<output id="{key}-label" for="{key}-step">step {last} of {last}</output>'
         "</div>\n"
         f'<div class="scrub-panels">{paths}{loss}</div>\n'
-        f'<ul class="scrub-legend">{scrub_svg.legend(ink, [s.label for s in series])}{keys}</ul>\n'
+        f'<ul class="scrub-legend">{scrub_svg.legend(ink, names, gone)}{keys}</ul>\n'
+        + (f'<p class="note scrub-diverged">{escape(ended)}</p>\n' if ended else "")
         + (f'<p class="note">{escape(why)}</p>\n' if why else "")
         + f'<p class="note">{escape(note)}</p>\n'
         "</section>"

@@ -19,6 +19,8 @@ from optcompare.report import contours
 PATH_WIDTH, LOSS_WIDTH, LOSS_HEIGHT = 560.0, 560.0, 380.0
 #: The path drawing's height in SVG units is kept within these (the window grows to fit).
 MIN_PATH_HEIGHT, MAX_PATH_HEIGHT = 200.0, 760.0
+#: The span of the X that marks where a run diverged, in SVG units.
+X_SIZE = 18.0
 #: Room for the axes' numbers left of, above, below and right of each drawing, in SVG units.
 LEFT, TOP, BOTTOM, RIGHT = 84.0, 12.0, 46.0, 16.0
 
@@ -47,6 +49,30 @@ def tick(value: float) -> str:
     ("-2.14e12", "1e-5"), so that the longest fits the room left of the axes."""
     mantissa, e, exponent = f"{value:.3g}".partition("e")
     return f"{mantissa}e{int(exponent)}" if e else mantissa
+
+
+def cross(size: float) -> str:
+    """Path data of a filled X (matplotlib's "X" marker, which path.png and the live
+    window put where a run diverged) centred on (0, 0), ``size`` units across."""
+    arm, half = 0.5 * size, 0.16 * size  # half the span, half an arm's width
+    corners = [(half, 0.0), (arm, arm - half), (arm - half, arm)]
+    points = []
+    for turn in range(4):  # the same corner turned by quarter turns
+        for x, y in corners:
+            for _ in range(turn):
+                x, y = -y, x
+            points.append(f"{x:.2f},{y:.2f}")
+    return "M" + " L".join(points) + " Z"
+
+
+def _marks(inks: Inks, kind: str) -> str:
+    """Each series' X, hidden until the slider reaches the step where its run diverged."""
+    return "".join(
+        f'<path class="scrub-{kind}-x" data-i="{i}" d="{cross(X_SIZE)}" '
+        f'fill="{escape(color)}" stroke="#000000" stroke-width="1.2" stroke-linejoin="round" '
+        'display="none"></path>'
+        for i, (color, _) in enumerate(inks)
+    )
 
 
 def _polylines(inks: Inks, kind: str) -> tuple[str, str]:
@@ -128,17 +154,20 @@ def paths_svg(
         + f'<clipPath id="{key}-clip"><rect x="{LEFT}" y="{TOP}" width="{PATH_WIDTH}" '
         f'height="{height}"></rect></clipPath>'
         f'<g clip-path="url(#{key}-clip)">{backdrop}{lines}{marked}{minima}{heads}</g>'
-        f"{frame}</svg>"
+        # unclipped: an X where a path left the view sits on the edge, whole
+        f"{frame}{_marks(inks, 'path')}</svg>"
     )
     return svg, contours.legend_items(bool(marked), kinds), why or ""
 
 
 def loss_svg(
-    inks: Inks, last: int, log: bool, span: tuple[float, float], label: str = "loss"
+    key: str, inks: Inks, last: int, log: bool, span: tuple[float, float], label: str = "loss"
 ) -> str:
-    """The loss drawing: steps 0 to ``last`` across, ``span`` of the loss (log10 if ``log``)
-    up, the vertical axis named ``label`` (default "loss"; "loss - f*" when f* is known)."""
+    """The loss drawing of section ``key``: steps 0 to ``last`` across, ``span`` of the
+    loss (log10 if ``log``) up, the vertical axis named ``label`` (default "loss"; "loss -
+    f*" when f* is known); lines beyond the span are cut at its edges."""
     lo, hi = span
+    lines, heads = _polylines(inks, "loss")
     frame = _frame(
         LOSS_WIDTH,
         LOSS_HEIGHT,
@@ -148,16 +177,28 @@ def loss_svg(
     )
     return (
         _svg_open("scrub-loss", LOSS_WIDTH, LOSS_HEIGHT, "loss curves up to the chosen step")
-        + f"{frame}{''.join(_polylines(inks, 'loss'))}</svg>"
+        + f'<clipPath id="{key}-loss-clip"><rect x="{LEFT}" y="{TOP}" width="{LOSS_WIDTH}" '
+        f'height="{LOSS_HEIGHT}"></rect></clipPath>'
+        f'{frame}<g clip-path="url(#{key}-loss-clip)">{lines}</g>{heads}{_marks(inks, "loss")}'
+        "</svg>"
     )
 
 
-def legend(inks: Inks, labels: Sequence[str]) -> str:
-    """One list item per line: a short stroke in its colour and dash, and its label."""
-    return "".join(
+def legend(inks: Inks, labels: Sequence[str], diverged: bool = False) -> str:
+    """One list item per line: a short stroke in its colour and dash, and its label; and
+    with ``diverged`` (some drawn run diverged) the X's key, as path.png's legend has."""
+    key = (
+        f'<li><svg width="24" height="24" viewBox="-12 -12 24 24" aria-hidden="true"><path '
+        f'd="{cross(X_SIZE)}" fill="#999999" stroke="#000000" stroke-width="1.2"></path></svg>'
+        " diverged</li>"
+        if diverged
+        else ""
+    )
+    lines = "".join(
         f'<li><svg width="28" height="10" aria-hidden="true"><line x1="0" y1="5" x2="28" '
         f'y2="5" stroke="{escape(color)}" stroke-width="3"'
         + (f' stroke-dasharray="{dash}"' if dash else "")
         + f"></line></svg> {escape(label)}</li>"
         for (color, dash), label in zip(inks, labels, strict=True)
     )
+    return lines + key
