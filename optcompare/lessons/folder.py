@@ -9,6 +9,7 @@ import numpy as np
 from optcompare import output
 from optcompare._version import __version__
 from optcompare.lessons.base import Lesson, LessonResult, plain
+from optcompare.plotting.colors import same_inks, summary_pairs
 from optcompare.summary.documents import summary_document
 
 #: Frames and speed of a lesson's animation: 5 s, small enough for a slide deck.
@@ -51,9 +52,11 @@ def lesson_files(
     for name, fig in res.figures.items():
         files[f"{name}.{fmt}"] = output.figure_file(fig, fmt)
     for key in res.animations:
-        _, anim = plotting.path_animation(
-            res.results[key], frames=ANIMATION_FRAMES, fps=ANIMATION_FPS
-        )
+        # the labels' inks of the whole folder, as its figures and report.html draw them
+        with same_inks(summary_pairs(doc)):
+            _, anim = plotting.path_animation(
+                res.results[key], frames=ANIMATION_FRAMES, fps=ANIMATION_FPS
+            )
         name = "animation.gif" if len(res.animations) == 1 else f"animation-{key}.gif"
         files[name] = output.animation_file(anim, ANIMATION_FPS)
     return doc, output.Contents(f"lesson:{lesson.name}", files)

@@ -87,6 +87,7 @@ def step_ratio(effective_step: np.ndarray, flat: int = 0, steep: int = 1) -> flo
 def run(ext: str = "png") -> LessonResult:
     import optcompare
     from optcompare.plotting import plot_loss, plot_path
+    from optcompare.plotting.style import same_result_inks
 
     result = optcompare.run(OPTS, PROBLEM, steps=STEPS, tol=TOL, record_state=True)
     y0 = abs(float(result.problem.start()[1]))
@@ -170,65 +171,66 @@ def run(ext: str = "png") -> LessonResult:
     }
     crossings = "; ".join(f"{lab}: {v['zigzags']}" for lab, v in o.items())
     figures = {}
-    fig, ax = new_figure(figsize=(10.0, 6.4))
-    plot_path(result, ax=ax)
-    retitle(ax, f"Ravine f = (x^2 + {KAPPA} y^2) / 2: paths over {STEPS} steps")
-    figures["path"] = fig
+    # one ink per label across the folder: its figures, animation and report's sliders
+    with same_result_inks([result, sweep]):
+        fig, ax = new_figure(figsize=(10.0, 6.4))
+        plot_path(result, ax=ax)
+        retitle(ax, f"Ravine f = (x^2 + {KAPPA} y^2) / 2: paths over {STEPS} steps")
+        figures["path"] = fig
 
-    fig, ax = new_figure()
-    plot_coordinate(result, 1, ax, band=threshold, steps=40, name="y")
-    style(
-        ax,
-        "The steep coordinate y: every sign change is one zig-zag across the valley",
-        "step",
-        "y (steep coordinate)",
-    )
-    figures["steep-coordinate"] = fig
+        fig, ax = new_figure()
+        plot_coordinate(result, 1, ax, band=threshold, steps=40, name="y")
+        style(
+            ax,
+            "The steep coordinate y: every sign change is one zig-zag across the valley",
+            "step",
+            "y (steep coordinate)",
+        )
+        figures["steep-coordinate"] = fig
 
-    fig, ax = new_figure()
-    plot_coordinate(
-        sweep,
-        1,
-        ax,
-        band=threshold,
-        steps=60,
-        name="y",
-        by="label",
-        labels=[beta_label[b] for b in SHOWN_BETAS],
-    )
-    counts = ", ".join(f"{fmt(b)}: {m[str(b)]['zigzags']}" for b in SHOWN_BETAS)
-    style(
-        ax,
-        f"SGD at lr {fmt(LR)}: y over the first 60 steps\nzig-zags in {STEPS} steps, "
-        f"by momentum: {counts}",
-        "step",
-        "y (steep coordinate)",
-    )
-    figures["momentum"] = fig
+        fig, ax = new_figure()
+        plot_coordinate(
+            sweep,
+            1,
+            ax,
+            band=threshold,
+            steps=60,
+            name="y",
+            labels=[beta_label[b] for b in SHOWN_BETAS],
+        )
+        counts = ", ".join(f"{fmt(b)}: {m[str(b)]['zigzags']}" for b in SHOWN_BETAS)
+        style(
+            ax,
+            f"SGD at lr {fmt(LR)}: y over the first 60 steps\nzig-zags in {STEPS} steps, "
+            f"by momentum: {counts}",
+            "step",
+            "y (steep coordinate)",
+        )
+        figures["momentum"] = fig
 
-    fig, ax = new_figure()
-    plot_loss(result, ax=ax)
-    retitle(ax, f"Ravine (kappa = {KAPPA}): loss against step")
-    figures["loss"] = fig
+        fig, ax = new_figure()
+        plot_loss(result, ax=ax)
+        retitle(ax, f"Ravine (kappa = {KAPPA}): loss against step")
+        figures["loss"] = fig
 
-    r_sgd, r_rms = numbers["effective_step_ratio_sgd"], numbers["effective_step_ratio_rmsprop"]
-    fig, axes = new_figure(1, 2, figsize=(13.0, 5.6), sharey=True)
-    plot_effective_steps(result, [label[SGD], label[RMSPROP]], axes[0])
-    style(axes[0], "Effective step  -(x_t - x_t-1) / g_t", "step", "step per unit gradient")
-    plot_adam_scale(result, label[ADAM], axes[1])
-    style(
-        axes[1],
-        # one line in paper, two at most in talk (wrapped at spaces near the right edge)
-        "Adam's scale on m_hat:  lr / (sqrt(v_hat) + eps)",
-        "step",
-        "",
-    )
-    fig.suptitle(
-        f"Flat x over steep y, median over the run: SGD's step {fmt(r_sgd, 2)}, "
-        f"RMSProp's {fmt(r_rms, 2)}, Adam's scale {fmt(numbers['adam_scale_ratio'], 2)}",
-        fontsize=TITLE,
-    )
-    figures["effective-step"] = fig
+        r_sgd, r_rms = numbers["effective_step_ratio_sgd"], numbers["effective_step_ratio_rmsprop"]
+        fig, axes = new_figure(1, 2, figsize=(13.0, 5.6), sharey=True)
+        plot_effective_steps(result, [label[SGD], label[RMSPROP]], axes[0])
+        style(axes[0], "Effective step  -(x_t - x_t-1) / g_t", "step", "step per unit gradient")
+        plot_adam_scale(result, label[ADAM], axes[1])
+        style(
+            axes[1],
+            # one line in paper, two at most in talk (wrapped at spaces near the right edge)
+            "Adam's scale on m_hat:  lr / (sqrt(v_hat) + eps)",
+            "step",
+            "",
+        )
+        fig.suptitle(
+            f"Flat x over steep y, median over the run: SGD's step {fmt(r_sgd, 2)}, "
+            f"RMSProp's {fmt(r_rms, 2)}, Adam's scale {fmt(numbers['adam_scale_ratio'], 2)}",
+            fontsize=TITLE,
+        )
+        figures["effective-step"] = fig
 
     text = page(
         TITLE_,

@@ -34,12 +34,13 @@ def plot_coordinate(
     by: By = "optimizer",
 ) -> Axes:
     """Coordinate ``j`` (called ``name``) of the runs ``labels`` (default: all) against
-    the step for the first ``steps`` steps, a grey band |x_j| <= band; ``by`` as in plot_path."""
-    from optcompare.plotting import result_colors
+    the step for the first ``steps`` steps, a grey band |x_j| <= band; ``by`` as in plot_path
+    (each label's colour and line style, as every figure of ``result`` draws it)."""
+    from optcompare.plotting import result_inks
     from optcompare.plotting.style import by_label_note
 
     shown = list(result.labels if labels is None else labels)
-    colors = result_colors(result, by=by)
+    ink = result_inks(result, by=by)
     n = result.steps + 1 if steps is None else min(steps, result.steps) + 1
     if band is not None:
         ax.axhspan(-band, band, color="0.85", zorder=0, label=f"|{name or f'x{j}'}| <= {fmt(band)}")
@@ -48,9 +49,10 @@ def plot_coordinate(
         ax.plot(
             np.arange(n),
             run.x[:n, j],
-            color=colors[run.label],
+            color=ink[run.label].color,
+            ls=ink[run.label].linestyle,
             lw=1.8,
-            marker="o",
+            marker=ink[run.label].marker or "o",
             ms=3,
             label=run.label,
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ from optcompare.plotting.colors import (
     label_palette,
     optimizer_color,
     parse_color,
+    same_inks,
 )
 
 __all__ = [
@@ -67,6 +68,7 @@ __all__ = [
     "result_colors",
     "result_inks",
     "retitle",
+    "same_result_inks",
     "root_figure",
     "style_axes",
     "style_named",
@@ -143,6 +145,14 @@ def result_inks(
     """How each label of ``result`` is drawn: :func:`~optcompare.plotting.colors.inks`
     of its (label, optimizer) pairs; the same label gets the same ink in every figure."""
     return inks(((r.label, r.optimizer) for r in result.runs), colors, by)
+
+
+def same_result_inks(results: Iterable[Result]) -> AbstractContextManager[dict[str, Ink]]:
+    """``with same_result_inks(results):`` every figure drawn inside gives each label of
+    ``results`` one ink, assigned once from all their labels in this order (a folder's
+    experiments in the order its summary.json lists them): a lesson's rule, so a label
+    looks the same in each of its figures, its animation and its report's sliders."""
+    return same_inks((r.label, r.optimizer) for result in results for r in result.runs)
 
 
 def result_colors(

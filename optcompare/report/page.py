@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from optcompare._version import __version__
+from optcompare.plotting.colors import same_inks, summary_pairs
 from optcompare.report.folder import EMBEDDED, TRAJECTORY, FolderContents
 from optcompare.report.markdown import inline, render_markdown, split_title
 from optcompare.report.scrub import SCRIPT as SCRUB_SCRIPT
@@ -192,7 +193,9 @@ def _scrub(contents: FolderContents) -> str:
         heading = f"Step by step: {name}" if name else "Step by step"
         try:
             shown = facts(d, "lesson") if name else ()
-            out.append(scrub_section(d, data, key, heading, tuple(shown), source, limit))
+            # each label's ink assigned once from the folder's labels, as its figures were
+            with same_inks(summary_pairs(doc)):
+                out.append(scrub_section(d, data, key, heading, tuple(shown), source, limit))
         except (ValueError, IndexError, UnicodeDecodeError) as exc:
             out.append(
                 f'<section class="scrub">\n<h2>{escape(heading)}</h2>\n<p class="note">No step '
