@@ -115,7 +115,46 @@ def test_a_diverged_run_ends_in_an_x_with_its_reason():
     w, _ = _window(["sgd:lr=0.5"], steps=50)
     assert w.runs[0].diverged_at is not None
     assert w.lines[0]["head"].get_marker() == "X"
-    assert w.lines[0]["why"].get_text().startswith(f"diverged at step {w.runs[0].diverged_at}")
+    text = " ".join(w.lines[0]["why"].get_text().split())  # wrapped to the panel's width
+    assert text == f"sgd diverged at step {w.runs[0].diverged_at}: {w.runs[0].diverged_reason}"
+
+
+def test_the_x_sits_where_the_line_leaves_the_view_and_the_reasons_stay_inside_the_panel():
+    # sgd at lr 0.112 with momentum 0.9 leaves rosenbrock's view at step 3, to the right
+    w, _ = _window(["sgd:lr=0.112,momentum=0.9", "rmsprop:lr=0.5", "adam:lr=0.05"], steps=200)
+    assert w.runs[0].diverged_at == 3
+    (x0, x1), (y0, y1) = w.ax_path.get_xlim(), w.ax_path.get_ylim()
+    (hx,), (hy,) = w.lines[0]["head"].get_data()
+    path = np.column_stack(w.lines[0]["path"].get_data())
+    inside = (path[:, 0] <= x1) & (path[:, 0] >= x0) & (path[:, 1] <= y1) & (path[:, 1] >= y0)
+    a, b = path[np.flatnonzero(inside)[-1]], path[np.flatnonzero(inside)[-1] + 1]
+    # on the edge it crosses, on the segment from the last point inside to the next one
+    assert min(abs(hx - x0), abs(hx - x1), abs(hy - y0), abs(hy - y1)) < 1e-9 * (x1 - x0)
+    cross = (b[0] - a[0]) * (hy - a[1]) - (b[1] - a[1]) * (hx - a[0])
+    assert abs(cross) < 1e-9 * np.hypot(*(b - a)) * (x1 - x0)
+    w.figure.canvas.draw()
+    panel = w.ax_path.get_window_extent()
+    why = w.lines[0]["why"].get_window_extent()
+    assert panel.x0 <= why.x0 and why.x1 <= panel.x1 and panel.y0 <= why.y0 < why.y1 <= panel.y1
+    # the loss panel is not flattened by the runaway: it covers the others with a margin
+    kept = np.concatenate([w.loss_of(r) for r in w.runs if r.diverged_at is None])
+    assert kept.max() <= w.ax_loss.get_ylim()[1] <= 10 * kept.max() * 1.0001
+
+
+@pytest.mark.parametrize(
+    ("path", "want"),
+    [
+        ([[0.0, 0.0], [0.5, 0.5]], [0.5, 0.5]),  # it ends inside: its last point
+        ([[0.0, 0.0], [0.5, 0.0], [3.0, 0.5]], [1.0, 0.1]),  # leaves through x = 1
+        ([[0.0, 0.0], [0.0, -4.0], [9.0, 9.0]], [0.0, -1.0]),  # through y = -1, then away
+        ([[0.2, 0.2], [2.0, 2.0], [0.5, 0.5], [5.0, 0.5]], [1.0, 0.5]),  # back in, out again
+    ],
+)
+def test_exit_point(path, want):
+    from optcompare.live.panels import exit_point
+
+    got = exit_point(np.array(path), ((-1.0, 1.0), (-1.0, 1.0)))
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
 
 
 def test_hidden_optimizer_is_not_drawn_nor_printed():

@@ -159,3 +159,25 @@ def test_a_snapshot_of_an_unknown_format_is_refused_before_any_work(tmp_path, mo
         f"optcompare: error: --snapshot '{out}': name a .png, .svg or .pdf file"
     ]
     assert built == [] and not out.exists()
+
+
+def _every_optimizer():
+    from optcompare.optimizers import OPTIMIZERS
+
+    return OPTIMIZERS.names()
+
+
+@pytest.mark.parametrize("name", _every_optimizer())
+def test_every_registered_optimizer_opens_and_draws_what_run_gives(name):
+    from optcompare.optimizers import OPTIMIZERS
+
+    # the variance-reduced methods need a finite sum; their lr default (c / L_max) comes
+    # from the problem, as run works it out
+    finite = any(p.default_rule for p in OPTIMIZERS.get(name).params)
+    problem = "least-squares" if finite else "rosenbrock"
+    w = _window([name], "paper", problem=problem, steps=30)
+    got = np.column_stack(w.lines[0]["path"].get_data())
+    want = optcompare.run([w.entries[0].spec()], problem, steps=30, start=list(w.start))
+    x = want.runs[0].x
+    np.testing.assert_array_equal(got, x[np.all(np.isfinite(x), axis=1)])
+    assert w.entries[0].lr == want.runs[0].hyperparameters["lr"]

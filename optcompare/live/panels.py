@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import textwrap
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from optcompare.plotting.loss import loss_top
 from optcompare.plotting.paths import fill_box
 from optcompare.plotting.projection import PathView, draw_contours
 from optcompare.plotting.scale import loss_label
@@ -56,3 +58,61 @@ def draw_static(ax_path: Axes, ax_loss: Axes, problem: Problem) -> tuple[Any, bo
     ax_loss.set_title("loss")
     ax_loss.grid(True, alpha=0.3)
     return start, log
+
+
+def exit_point(xy: np.ndarray, box: tuple[tuple[float, float], tuple[float, float]]) -> np.ndarray:
+    """Where a path of finite points ``xy`` (n, 2) leaves the view ``box`` ((x0, x1), (y0, y1))
+    for good: its last point when that lies inside, else the point where the segment from
+    its last point inside to the next one crosses the box's edge (the first point when
+    none lies inside)."""
+    (x0, x1), (y0, y1) = box
+    lo, hi = np.array([x0, y0]), np.array([x1, y1])
+    inside = np.all((xy >= lo) & (xy <= hi), axis=1)
+    if inside[-1] or not inside.any():
+        return np.asarray(xy[-1] if inside[-1] else np.clip(xy[0], lo, hi), dtype=float)
+    j = int(np.flatnonzero(inside)[-1])
+    a, d = xy[j], xy[j + 1] - xy[j]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # the segment's parameter at each edge it heads for; the nearest is where it leaves
+        t = np.where(d > 0, (hi - a) / d, np.where(d < 0, (lo - a) / d, np.inf))
+    return np.asarray(a + float(np.min(t)) * d, dtype=float)
+
+
+def stack_reasons(ax: Axes, texts: list[Any]) -> None:
+    """Stack the non-empty ``texts`` (each placed in ``ax``'s axes fraction) up from the
+    panel's lower left corner, each wrapped to the panel's width, so that none runs over a
+    title or past the window whatever its length."""
+    box = ax.get_window_extent()
+    y = 0.01
+    for why in texts:
+        words = why.get_text().replace("\n", " ")
+        if not words:
+            continue
+        size = why.get_fontsize() * ax.figure.dpi / 72.0  # pixels
+        chars = max(20, int(0.96 * box.width / (0.6 * size)))  # a glyph is about 0.6 em wide
+        lines = textwrap.wrap(words, chars)
+        why.set_text("\n".join(lines))
+        why.set_y(y)
+        y += (len(lines) * 1.25 + 0.6) * size / box.height
+
+
+def fit_loss_limits(ax: Axes, shown: list[tuple[Any, np.ndarray]], log: bool, steps: int) -> bool:
+    """Fit the loss panel ``ax`` to the ``shown`` (run, plotted loss) pairs over ``steps``;
+    whether its limits changed (then the window draws in full).  As on loss.png
+    (:func:`optcompare.plotting.loss.loss_top`), a run that diverged does not flatten the
+    others: it leaves through the top."""
+    before = (ax.get_xlim(), ax.get_ylim())
+    every = np.concatenate([y for _, y in shown]) if shown else np.array([])
+    every = every[np.isfinite(every)]
+    top = loss_top(shown, log) if shown else None
+    every = every[every <= top] if top is not None else every
+    ax.set_xlim(0, max(steps, 1))
+    if every.size:
+        lo, hi = float(every.min()), float(every.max())
+        if log:
+            lo, hi = lo / 2.0, max(hi * 2.0, lo * 10.0)
+        else:
+            pad = 0.05 * (hi - lo) or 1.0
+            lo, hi = lo - pad, hi + pad
+        ax.set_ylim(lo, min(hi, 1e300))
+    return before != (ax.get_xlim(), ax.get_ylim())

@@ -18,7 +18,7 @@ from optcompare.experiments.run import run as run_experiment
 from optcompare.live import controls
 from optcompare.live.blit import Blitter, slider_parts
 from optcompare.live.layout import CONTROL_TYPE, FIGSIZES, Rect, geometry
-from optcompare.live.panels import draw_static
+from optcompare.live.panels import draw_static, exit_point, fit_loss_limits, stack_reasons
 from optcompare.plotting.colors import inks
 from optcompare.plotting.restyle import scale_artists
 from optcompare.plotting.scale import loss_gap
@@ -75,10 +75,7 @@ class Live:
         self.name = problem_title(make_problem(controls.with_noise(problem, 0.0)))
         self.seed = seed
         self.echo = echo
-        self.entries = [
-            controls.entry(t, {p.name: p.default for p in OPTIMIZERS.get(n).params})
-            for t, n in ((t, t.partition(":")[0].strip().lower()) for t in optimizers)
-        ]
+        self.entries = [controls.entry(t, self._defaults(t, OPTIMIZERS)) for t in optimizers]
         self._initial = (
             [(e.lr, e.second_value, e.visible) for e in self.entries],
             tuple(float(v) for v in (start or self.problem.start()[:2])),
@@ -97,6 +94,17 @@ class Live:
         self._refresh_all()
 
     # -- computing -------------------------------------------------------------
+    def _defaults(self, spec: str, registry: Any) -> dict[str, Any]:
+        """The optimizer's own defaults, with those worked out from the problem (the
+        variance-reduced methods' lr = c / L_max) as one step of ``run`` works them out:
+        that step also refuses, in one line, a problem the optimizer cannot run on."""
+        params = registry.get(spec.partition(":")[0].strip().lower()).params
+        defaults = {p.name: p.default for p in params}
+        if any(v is None for v in defaults.values()):
+            first = run_experiment([spec], self.base_problem, steps=1, seed=self.seed).runs[0]
+            defaults.update({k: first.hyperparameters[k] for k, v in defaults.items() if v is None})
+        return defaults
+
     def problem_spec(self) -> str:
         return controls.with_noise(self.base_problem, self.noise)
 
@@ -150,9 +158,12 @@ class Live:
             (head,) = self.ax_path.plot(
                 [], [], ls="none", marker="o", ms=8, color=ink.color, mec="black", zorder=5
             )
-            why = self.ax_path.annotate(
-                "", (0, 0), xytext=(6, 6), textcoords="offset points", fontsize=9, color=ink.color
-            )
+            # a diverged run's reason, in a box inside the path panel (see _place_reasons)
+            why = self.ax_path.text(
+                0.01, 0.01, "", transform=self.ax_path.transAxes, fontsize=9, color=ink.color,
+                ha="left", va="bottom", zorder=6,
+                bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": ink.color, "alpha": 0.9},
+            )  # fmt: skip
             (loss,) = self.ax_loss.plot([], [], color=ink.color, ls=ink.linestyle, lw=2.0)
             (tip,) = self.ax_loss.plot([], [], ls="none", marker="o", ms=6, color=ink.color)
             self.lines.append({"path": path, "head": head, "why": why, "loss": loss, "tip": tip})
@@ -227,22 +238,29 @@ class Live:
             art["head"].set_data(xy[last : last + 1, 0], xy[last : last + 1, 1])
             art["tip"].set_data([last], y[last : last + 1])
         art["head"].set_marker("X" if gone else "o")
+        art["head"].set_clip_on(not gone)  # an X on the panel's edge is drawn whole
         art["tip"].set_marker("X" if gone else "o")
         if gone and last is not None:
-            # where it left the view, when its last point lies beyond it
-            (x0, x1), (y0, y1) = self.ax_path.get_xlim(), self.ax_path.get_ylim()
-            at = (float(np.clip(xy[last, 0], x0, x1)), float(np.clip(xy[last, 1], y0, y1)))
+            # the X where the drawn line leaves the view, when it runs beyond it
+            view = (self.ax_path.get_xlim(), self.ax_path.get_ylim())
+            at = exit_point(xy[ok], view)
             art["head"].set_data([at[0]], [at[1]])
-            art["why"].xy = at
-            art["why"].set_text(f"diverged at step {run.diverged_at}: {run.diverged_reason}")
+            art["why"].set_text(
+                f"{e.name} diverged at step {run.diverged_at}: {run.diverged_reason}"
+            )
         else:
             art["why"].set_text("")
         for a in art.values():
             a.set_visible(e.visible)
 
+    def _place_reasons(self) -> None:
+        shown = [a["why"] for a, e in zip(self.lines, self.entries, strict=True) if e.visible]
+        stack_reasons(self.ax_path, shown)
+
     def _refresh_all(self, full: bool = False) -> None:
         for i in range(len(self.entries)):
             self._refresh(i)
+        self._place_reasons()
         self.start_marker.set_data([self.start[0]], [self.start[1]])
         moved = self._loss_limits()
         self._retitle(full or moved)
@@ -258,20 +276,9 @@ class Live:
 
     def _loss_limits(self) -> bool:
         """Fit the loss panel's limits to the shown runs; whether they changed."""
-        before = (self.ax_loss.get_xlim(), self.ax_loss.get_ylim())
-        ys = [self.loss_of(r) for r, e in zip(self.runs, self.entries, strict=True) if e.visible]
-        every = np.concatenate(ys) if ys else np.array([])
-        every = every[np.isfinite(every)]
-        self.ax_loss.set_xlim(0, max(self.steps, 1))
-        if every.size:
-            lo, hi = float(every.min()), float(every.max())
-            if self.log_loss:
-                lo, hi = lo / 2.0, max(hi * 2.0, lo * 10.0)
-            else:
-                pad = 0.05 * (hi - lo) or 1.0
-                lo, hi = lo - pad, hi + pad
-            self.ax_loss.set_ylim(lo, min(hi, 1e300))
-        return before != (self.ax_loss.get_xlim(), self.ax_loss.get_ylim())
+        pairs = zip(self.runs, self.entries, strict=True)
+        shown = [(r, self.loss_of(r)) for r, e in pairs if e.visible]
+        return fit_loss_limits(self.ax_loss, shown, self.log_loss, self.steps)
 
     # -- events --------------------------------------------------------------------
     def _set_lr(self, i: int, v: float) -> None:
@@ -354,6 +361,7 @@ class Live:
             self.toggle_play()
         for i in range(len(self.entries)):
             self._refresh(i)
+        self._place_reasons()
         self._retitle()
 
     def reset(self) -> None:
