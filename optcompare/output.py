@@ -138,6 +138,10 @@ def figure_file(fig: Figure | Callable[[], Figure], fmt: str) -> Writer:
 
 
 def animation_file(anim: Animation, fps: int) -> Writer:
+    # an animation dropped unsaved (its folder could not be made) warns that it was
+    # "deleted without rendering anything"; here that is intended, and the one-line error
+    # says why. matplotlib marks the animations it saves alongside another the same way.
+    anim._draw_was_started = True  # type: ignore[attr-defined]
     return lambda p: save_animation(p, anim, fps)
 
 

@@ -49,3 +49,31 @@ def test_snapshot_into_a_missing_folder_exits_1_in_one_line(tmp_path):
     assert res.output.strip().splitlines() == [
         f"optcompare: error: cannot write {out}: No such file or directory"
     ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["animate", "--opt", "sgd", "--problem", "rosenbrock", "--steps", "20"],
+        ["lesson", "ravine"],
+    ],
+)
+def test_a_folder_that_cannot_be_made_is_one_line_with_no_warning(tmp_path, args):
+    import os
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code = "import sys; from optcompare.cli import main; sys.argv[0] = 'optcompare'; main()"
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args, "--out", str(blocker / "out")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+        timeout=300,
+    )
+    assert proc.returncode == 1
+    # one line: no "Animation was deleted without rendering anything" warning after it
+    assert len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert str(blocker / "out") in proc.stderr
