@@ -315,12 +315,23 @@ def test_the_loss_panel_draws_what_loss_png_draws(cli, problem):
     assert "loss - f* (log)" in page
 
 
-def _diverging(cli) -> Path:
+def _diverging(cli, steps: int = 200) -> Path:
     """The reviewer's run: plain SGD at lr 0.01 runs away on rosenbrock, Adam does not."""
     code, _, err = cli(
         "run",
         *("--opt", "sgd:lr=0.01", "--opt", "adam:lr=0.05", "--problem", "rosenbrock"),
-        *("--seeds", "5", "--jitter", "0.1", "--steps", "200", "--out", "r", "--no-plot", "-q"),
+        *(
+            "--seeds",
+            "5",
+            "--jitter",
+            "0.1",
+            "--steps",
+            str(steps),
+            "--out",
+            "r",
+            "--no-plot",
+            "-q",
+        ),
     )
     assert code == 0, err
     return Path("r").resolve()
@@ -374,3 +385,72 @@ def test_a_runaway_loss_does_not_set_the_loss_panel_s_top(cli):
     top = 10 * max(max(v for v in adam["loss"] if v is not None), sgd["loss"][0])
     assert data["loss_hi"] == pytest.approx(top) and data["loss_hi"] < runaway / 1e5
     assert data["loss_lo"] <= min(v for v in adam["loss"] if v is not None)
+
+
+def _ticks(page: str, panel: str, axis: str) -> list[float]:
+    svg = re.search(rf'<svg class="{panel}".*?</svg>', page, re.S).group(0)
+    return [
+        float(a["data-value"])
+        for a in _element(svg, "text", "scrub-tick")
+        if a["data-axis"] == axis
+    ]
+
+
+def test_a_log_loss_axis_has_a_labelled_tick_and_a_grid_line_at_each_decade(cli):
+    page = build_report(_diverging(cli, 1000))  # Adam's loss falls over five decades
+    data = json.loads(_element(page, "section", "scrub")[0]["data-scrub"])
+    lo, hi = data["loss_lo"], data["loss_hi"]
+    assert data["log"] and hi / lo > 1e3
+    decades = [10.0**k for k in range(-20, 20) if lo <= 10.0**k <= hi]
+    assert _ticks(page, "scrub-loss", "y") == pytest.approx(decades, rel=1e-12)
+    svg = re.search(r'<svg class="scrub-loss".*?</svg>', page, re.S).group(0)
+    horizontal = [a for a in _element(svg, "line", "scrub-grid") if a["y1"] == a["y2"]]
+    assert len(horizontal) == len(decades)
+    # each label is 10 raised to its exponent
+    labels = re.findall(r'<text class="scrub-tick" data-axis="y"[^>]*>(.*?)</text>', svg)
+    for value, label in zip(decades, labels, strict=True):
+        exponent = round(np.log10(value))
+        assert re.sub(r"<[^>]+>", "", label) == f"10{'−' if exponent < 0 else ''}{abs(exponent)}"
+
+
+def test_linear_axes_have_a_few_round_ticks(cli):
+    # a short run: its loss spans less than a decade, so a linear axis
+    folder = _run(cli, "expr:(x - 1)**2 + 3*y**2 + x*y", "--steps", "7", "--start", "1.5,0.5")
+    page = build_report(folder)
+    data = json.loads(_element(page, "section", "scrub")[0]["data-scrub"])
+    assert data["log"] is False
+    w = np.array(data["window"])
+    for panel, axis, (lo, hi) in (
+        ("scrub-loss", "y", (data["loss_lo"], data["loss_hi"])),
+        ("scrub-loss", "x", (0, data["last"])),
+        ("scrub-paths", "x", w[0]),
+        ("scrub-paths", "y", w[1]),
+    ):
+        ticks = np.array(_ticks(page, panel, axis))
+        assert 3 <= len(ticks) <= 7, (panel, axis, ticks)
+        assert np.all((lo <= ticks) & (ticks <= hi)), (panel, axis)
+        step = np.diff(ticks)
+        assert np.allclose(step, step[0]), (panel, axis)
+        # 1, 2 or 5 times a power of ten apart, at multiples of the step
+        mantissa = step[0] / 10 ** np.floor(np.log10(step[0]))
+        assert any(np.isclose(mantissa, m) for m in (1, 2, 5)), (panel, axis, step[0])
+        assert np.allclose(ticks / step[0], np.round(ticks / step[0])), (panel, axis)
+        # and not so few that the span is mostly unticked
+        assert (ticks[-1] - ticks[0]) >= 0.4 * (hi - lo), (panel, axis)
+
+
+@pytest.mark.parametrize("lo, hi", [(1e-16, 1e3), (3e-3, 40.0), (1e-300, 1e300)])
+def test_crowded_decades_keep_every_grid_line_and_label_every_kth(lo, hi):
+    from optcompare.report.axes import LABEL_GAP, decade_ticks
+
+    room, font = 380.0, 24.0
+    ticks = decade_ticks(lo, hi, room, font)
+    exponents = [round(np.log10(t.value)) for t in ticks]
+    assert exponents == list(range(int(np.ceil(np.log10(lo))), int(np.floor(np.log10(hi))) + 1))
+    labelled = [k for k, t in zip(exponents, ticks, strict=True) if t.label]
+    apart = room / (np.log10(hi) - np.log10(lo))  # units per decade
+    assert len(labelled) >= 2
+    assert all(np.diff(labelled) * apart >= LABEL_GAP * font)
+    assert np.all(np.diff(labelled) == labelled[1] - labelled[0])  # every k-th
+    if apart >= LABEL_GAP * font:
+        assert labelled == exponents

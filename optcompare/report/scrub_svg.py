@@ -7,6 +7,7 @@ may hold several sliders.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from html import escape
 from typing import Any
@@ -14,15 +15,20 @@ from typing import Any
 import numpy as np
 
 from optcompare.report import contours
+from optcompare.report.axes import Tick, decade_ticks, frame_ticks, round_ticks
 
+#: The axes' text size in SVG units.
+FONT = 17.0
 #: The drawing's size in SVG units; the page scales it to the screen.
 PATH_WIDTH, LOSS_WIDTH, LOSS_HEIGHT = 560.0, 560.0, 380.0
 #: The path drawing's height in SVG units is kept within these (the window grows to fit).
 MIN_PATH_HEIGHT, MAX_PATH_HEIGHT = 200.0, 760.0
 #: The span of the X that marks where a run diverged, in SVG units.
 X_SIZE = 18.0
-#: Room for the axes' numbers left of, above, below and right of each drawing, in SVG units.
-LEFT, TOP, BOTTOM, RIGHT = 84.0, 12.0, 46.0, 16.0
+#: Room for the axes' numbers and names left of, above, below and right of each drawing,
+#: in SVG units: a name and a label like "10^-11" or "-0.025" left, a label's top above,
+#: a row of labels and a name below, half of a label like "1000" right.
+LEFT, TOP, BOTTOM, RIGHT = 4.6 * FONT, 0.8 * FONT, 2.4 * FONT + 14, 1.4 * FONT
 
 #: (colour, SVG dash pattern or "") of each line, in the order of the section's data.
 Inks = Sequence[tuple[str, str]]
@@ -42,13 +48,6 @@ def panel(window: list[list[float]]) -> contours.Panel:
     elif grow_x > 0:
         xlo, xhi = xlo - grow_x, xhi + grow_x
     return contours.Panel(((xlo, xhi), (ylo, yhi)), LEFT, TOP, PATH_WIDTH, height)
-
-
-def tick(value: float) -> str:
-    """An axis' end value in three digits, its exponent without "+" or leading zeros
-    ("-2.14e12", "1e-5"), so that the longest fits the room left of the axes."""
-    mantissa, e, exponent = f"{value:.3g}".partition("e")
-    return f"{mantissa}e{int(exponent)}" if e else mantissa
 
 
 def cross(size: float) -> str:
@@ -93,22 +92,28 @@ def _polylines(inks: Inks, kind: str) -> tuple[str, str]:
 
 
 def _frame(
-    width: float, height: float, xs: tuple[str, str], ys: tuple[str, str], names: tuple[str, str]
+    width: float,
+    height: float,
+    xs: list[tuple[float, Tick]],
+    ys: list[tuple[float, Tick]],
+    names: tuple[str, str],
+    grid: bool = False,
 ) -> str:
-    """A plot frame with the axes' end values and names (text stays text)."""
+    """A plot frame with ticks at their SVG positions, labelled, and the axes' names (text
+    stays text); light grid lines across it at the ticks with ``grid``."""
     x0, y0, x1, y1 = LEFT, TOP, LEFT + width, TOP + height
-    # about the page's small print when the drawing is shown at its usual width
-    t, mid, ym = 'font-size="17" fill="#333333"', (x0 + x1) / 2, (y0 + y1) / 2
+    t, mid, ym = f'font-size="{FONT}" fill="#333333"', (x0 + x1) / 2, (y0 + y1) / 2
+    inside = [(a, k) for a, k in xs if x0 - 0.5 <= a <= x1 + 0.5]
+    up = [(a, k) for a, k in ys if y0 - 0.5 <= a <= y1 + 0.5]
     return (
-        f'<rect x="{x0}" y="{y0}" width="{width}" height="{height}" fill="none" '
+        frame_ticks(inside, y1, (y0, y1), False, t, FONT, grid)
+        + frame_ticks(up, x0, (x0, x1), True, t, FONT, grid)
+        + f'<rect x="{x0}" y="{y0}" width="{width}" height="{height}" fill="none" '
         'stroke="#888888"></rect>'
-        f'<text {t} x="{x0}" y="{y1 + 19}">{escape(xs[0])}</text>'
-        f'<text {t} x="{x1}" y="{y1 + 19}" text-anchor="end">{escape(xs[1])}</text>'
-        f'<text {t} x="{mid}" y="{y1 + 38}" text-anchor="middle">{escape(names[0])}</text>'
-        f'<text {t} x="{x0 - 5}" y="{y1}" text-anchor="end">{escape(ys[0])}</text>'
-        f'<text {t} x="{x0 - 5}" y="{y0 + 14}" text-anchor="end">{escape(ys[1])}</text>'
-        f'<text {t} x="20" y="{ym}" text-anchor="middle" '
-        f'transform="rotate(-90 20 {ym})">{escape(names[1])}</text>'
+        f'<text {t} x="{mid}" y="{y1 + 14 + 2 * FONT}" text-anchor="middle">'
+        f"{escape(names[0])}</text>"
+        f'<text {t} x="{0.9 * FONT}" y="{ym}" text-anchor="middle" '
+        f'transform="rotate(-90 {0.9 * FONT} {ym})">{escape(names[1])}</text>'
     )
 
 
@@ -135,7 +140,9 @@ def paths_svg(
     problem, why = contours.rebuild(summary)
     # path.png's axis names when the problem is at hand, else trajectory.csv's columns
     x, y = problem.axis_names()[:2] if problem else ("x0", "x1")
-    frame = _frame(PATH_WIDTH, height, (tick(xlo), tick(xhi)), (tick(ylo), tick(yhi)), (x, y))
+    xs = [(float(area.svg(np.array([[t.value, ylo]]))[0, 0]), t) for t in round_ticks(xlo, xhi)]
+    ys = [(float(area.svg(np.array([[xlo, t.value]]))[0, 1]), t) for t in round_ticks(ylo, yhi)]
+    frame = _frame(PATH_WIDTH, height, xs, ys, (x, y))
     backdrop, levels = contours.contours_svg(problem, area) if problem else ("", 0)
     if levels:
         why = (
@@ -168,12 +175,17 @@ def loss_svg(
     f*" when f* is known); lines beyond the span are cut at its edges."""
     lo, hi = span
     lines, heads = _polylines(inks, "loss")
+    up = math.log10 if log else float
+    bottom, top = up(lo), up(hi)
+    top = top if top > bottom else bottom + 1.0  # as scrub.js: a flat loss gets a unit
+    ys = decade_ticks(lo, hi, LOSS_HEIGHT, FONT) if log else round_ticks(lo, hi)
     frame = _frame(
         LOSS_WIDTH,
         LOSS_HEIGHT,
-        ("0", f"{last}"),
-        (tick(lo), tick(hi)),
+        [(LEFT + t.value / max(last, 1) * LOSS_WIDTH, t) for t in round_ticks(0, last)],
+        [(TOP + (top - up(t.value)) / (top - bottom) * LOSS_HEIGHT, t) for t in ys],
         ("step", f"{label} (log)" if log else label),
+        grid=True,
     )
     return (
         _svg_open("scrub-loss", LOSS_WIDTH, LOSS_HEIGHT, "loss curves up to the chosen step")
