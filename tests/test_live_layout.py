@@ -181,3 +181,11 @@ def test_every_registered_optimizer_opens_and_draws_what_run_gives(name):
     x = want.runs[0].x
     np.testing.assert_array_equal(got, x[np.all(np.isfinite(x), axis=1)])
     assert w.entries[0].lr == want.runs[0].hyperparameters["lr"]
+
+
+def test_the_steps_slider_reads_whole_steps():
+    w = _window(["adam"], "paper", steps=40)
+    assert w.steps_slider.valtext.get_text() == "40"
+    w.steps_slider.set_val(1914)
+    assert w.steps_slider.valtext.get_text() == "1914"
+    assert "step 1914 of 1914" in w.title.get_text()

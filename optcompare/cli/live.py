@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from optcompare.cli.options import HELP, color_option
+from optcompare.cli.options import HELP, budget_option, color_option, problems_dir_option
 from optcompare.cli.style_option import styled
 
 LIVE_EPILOG = """\b
@@ -54,12 +54,14 @@ Without a screen, --snapshot draws the window once into a file.
     help="Draw the window with its controls once into FILE (.png, .svg or .pdf) and exit.",
 )
 @color_option
+@budget_option
+@problems_dir_option
 @styled(
     "Look of the window: paper (1400 x 900 px) or talk for a projector (16:9, 1600 x 900 px "
     "before full screen; the plots' type 1.75x and lines 2x, the controls' type 1.35x)."
 )
-def live(opts, problem, steps, start, seed, snapshot, colors):
-    """Open an interactive window: move each optimizer's lr and second setting and watch."""
+def live(opts, problem, steps, start, seed, snapshot, colors, problems_dir):
+    """Open a window to move each optimizer's lr and watch the paths change."""
     from optcompare.errors import RunError, SpecError
     from optcompare.experiments.choices import check_start, make_optimizers, parse_point
     from optcompare.live import backend_without_window, no_window_reason
@@ -71,7 +73,7 @@ def live(opts, problem, steps, start, seed, snapshot, colors):
     if prob.dim != 2:
         raise SpecError(
             f"live draws paths over the contours of a 2-D problem; '{problem}' has "
-            f"{prob.dim} coordinates (use run or animate)"
+            f"{prob.dim} coordinate{'s' if prob.dim != 1 else ''} (use run or animate)"
         )
     # 'all' expands here, so each optimizer gets its own row of controls
     specs = [

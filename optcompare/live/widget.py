@@ -68,7 +68,8 @@ class Live:
         if self.problem.dim != 2:
             raise ValueError(
                 f"live draws paths over the contours of a 2-D problem; "
-                f"{self.problem.spec} has {self.problem.dim} coordinates"
+                f"{self.problem.spec} has {self.problem.dim} "
+                f"coordinate{'s' if self.problem.dim != 1 else ''}"
             )
         self.base_problem = problem
         # the title names the problem without its noise: the noise slider's value follows it
@@ -186,6 +187,8 @@ class Live:
             self.widgets.append(parts)
         top = max(2000, self.steps)
         self.steps_slider = slider(at.steps, "steps", 1, top, valinit=self.steps, valstep=1)
+        self.steps_slider.valfmt = "%d"  # 1914, not 1.91e+03
+        self.steps_slider.valtext.set_text(f"{self.steps:d}")
         self.steps_slider.on_changed(self._set_steps)
         lo, hi = controls.NOISE_RANGE[0], max(controls.NOISE_RANGE[1], self.noise)
         self.noise_slider = slider(at.noise, "noise", lo, hi, valinit=self.noise)
@@ -214,6 +217,8 @@ class Live:
         fig.canvas.mpl_connect("button_press_event", self._on_click)
         fig.canvas.mpl_connect("key_press_event", self._on_key)
         manager = getattr(fig.canvas, "manager", None)
+        if manager is not None:
+            manager.set_window_title(f"optcompare live: {self.name}")
         if manager is not None and getattr(manager, "key_press_handler_id", None):
             # the toolbar's keys (r, h, c, s...) would clash with the window's own
             fig.canvas.mpl_disconnect(manager.key_press_handler_id)
