@@ -66,11 +66,13 @@ def test_the_widget_answers_the_browsers_clicks_keys_and_slider_presses():
     assert w.entries[1].lr == float(f"{10**lr.val:.3g}")
 
 
-def test_a_notebook_cell_shows_the_widget_and_plays_in_a_real_kernel():
+def test_a_notebook_cell_shows_the_widget_and_plays_in_a_real_kernel(tmp_path):
     pytest.importorskip("ipykernel", reason="no IPython kernel installed")
     manager = pytest.importorskip("jupyter_client.manager")
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
-    km, kc = manager.start_new_kernel(kernel_name="python3", env=env)
+    # outside the checkout, as a notebook is: there the source folder would shadow the
+    # installed package (whose optcompare.problems is built from the top-level problems/)
+    km, kc = manager.start_new_kernel(kernel_name="python3", env=env, cwd=str(tmp_path))
 
     def cell(code: str, timeout: float = 120.0) -> list[dict]:
         msg_id = kc.execute(code)
