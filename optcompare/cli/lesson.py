@@ -15,6 +15,7 @@ Examples:
   optcompare lesson ravine
   optcompare lesson adam-nonconvergence --out adam-lesson --format svg
   optcompare lesson saddle --quiet
+  optcompare lesson ravine --style talk
 """
 
 

@@ -36,6 +36,8 @@ Examples:
       --problem least-squares:n=40,batch=1 --passes 30 --seeds 5
   optcompare run --opt sgd:lr=0.002,momentum=0.9 --opt adam:lr=0.05 \\
       --problem rosenbrock:dim=5 --path-view coords
+  optcompare run --opt sgd --opt adam --problem himmelblau --style talk \\
+      --format svg
 """
 
 ANIMATE_EPILOG = """\b
@@ -46,6 +48,7 @@ Examples:
       --fps 10 --frames 40
   optcompare animate --opt sgd:lr=0.002,momentum=0.9 --opt adam:lr=0.05 \\
       --problem rosenbrock --size 1080p --format mp4
+  optcompare animate --opt sgd --opt adam --problem himmelblau --style talk
 """
 
 
