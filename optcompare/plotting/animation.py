@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from optcompare.plotting.endings import divergence_text, exit_point, last_step
 from optcompare.plotting.loss import loss_curves, loss_top
 from optcompare.plotting.paths import fill_box, view
 from optcompare.plotting.projection import draw_contours, make_view
@@ -112,10 +113,12 @@ def _moved(flat: list[np.ndarray], window: Any, steps: int) -> np.ndarray:
 
 def animation_steps(result: Result, frames: int) -> np.ndarray:
     """The steps :func:`path_animation` shows for ``result``: :func:`frame_steps` of the
-    distance its paths move on the animation's plane, before the hold on the last one."""
+    distance its paths move on the animation's plane, up to the step by which every run
+    has diverged or ended (:func:`~optcompare.plotting.endings.last_step`), before the
+    hold on the last one."""
     pv = make_view(result)
     flat = [pv.xy(run.x) for run in result.runs]
-    return frame_steps(_moved(flat, view(result, pv), result.steps), frames)
+    return frame_steps(_moved(flat, view(result, pv), last_step(result)), frames)
 
 
 def _freeze_background(
@@ -181,9 +184,12 @@ def path_animation(
     window, widened to hold every start, its shorter side grown to fill the panel;
     above two dimensions the plane of ``result.path_view``: the paths' principal
     components with f's contours, or the first two coordinates).
-    Frames are ``min(frames, steps + 1)`` of the steps 0..steps, spaced by what
+    Frames are ``min(frames, end + 1)`` of the steps 0..end, spaced by what
     happens (:func:`frame_steps`: mostly by the distance the paths move on screen,
-    partly on a log scale of steps), so the first steps are never skipped; then
+    partly on a log scale of steps), so the first steps are never skipped; ``end`` is
+    the last step, or the step by which every run has diverged or ended (nothing moves
+    after it).  A run that diverged shows an X where its path leaves the view and a
+    sentence with the step and the reason.  Then
     the last frame repeats for ``hold`` seconds (a GIF writer merges the repeats
     into one long frame).  Save it with
     ``anim.save("paths.gif", writer=matplotlib.animation.PillowWriter(fps=fps))``
@@ -256,7 +262,9 @@ def path_animation(
         if top is None:
             top = hi * (hi / lo) ** 0.05 if log else hi + 0.05 * (hi - lo)
         ax_loss.set_ylim(margin(lo, hi, log), min(top, sys.float_info.max))
-    ax_loss.set_xlim(0, max(result.steps, 1))
+    # to the last step shown: a run that diverged at step 2 would be a dot at 0 of 1000
+    ax_loss.set_xlim(0, max(last_step(result), 1))
+    ax_loss.xaxis.get_major_locator().set_params(integer=True)
     style_axes(ax_loss, "loss", "step", "loss" if f_star is None else "loss - f*")
     ax_loss.grid(True, alpha=0.3)
 
@@ -311,25 +319,43 @@ def path_animation(
         frameon=False,
     )
     stamp = fig.suptitle("", fontsize=TITLE)
-    idx = frame_steps(
-        _moved(list(flat.values()), window, result.steps), frames
-    )  # as animation_steps
+    end = last_step(result)
+    idx = frame_steps(_moved(list(flat.values()), window, end), frames)  # as animation_steps
+    seeded = {label for label, n in counts.items() if n > 1}
+    # the reasons, lower left in the path panel, above the contours and paths
+    why = ax_path.text(0.02, 0.02, "", transform=ax_path.transAxes, fontsize=9, va="bottom")
+    why.set_bbox({"facecolor": "white", "alpha": 0.85, "edgecolor": "0.6", "pad": 3})
+    why.set_zorder(8)
 
     def update(k: int):
+        box = (ax_path.get_xlim(), ax_path.get_ylim())
         for run, y, path, head, loss, tip in artists:
             n = min(k + 1, len(y))
             xy = flat[id(run)]
             path.set_data(xy[:n, 0], xy[:n, 1])
             loss.set_data(np.arange(n), y[:n])
             if n > 0:
-                head.set_data(xy[n - 1 : n, 0], xy[n - 1 : n, 1])
-                tip.set_data([n - 1], y[n - 1 : n])
-                # a run that diverged by step k stays as an X where it left
+                # a run that diverged by step k stays as an X where its path leaves the view
                 gone = run.diverged_at is not None and k >= run.diverged_at
+                ok = xy[:n][np.all(np.isfinite(xy[:n]), axis=1)]
+                at = exit_point(ok, box) if gone and len(ok) else xy[n - 1]
+                head.set_data([at[0]], [at[1]])
+                head.set_clip_on(not gone)  # an X on the panel's edge is drawn whole
+                tip.set_data([n - 1], y[n - 1 : n])
                 head.set_marker("X" if gone else "o")
                 tip.set_marker("X" if gone else "o")
-        stamp.set_text(f"{problem_title(problem)}: step {k} of {result.steps}")
-        return [a for _, _, *parts in artists for a in parts] + [stamp]
+        width = ax_path.get_window_extent().width / (0.6 * why.get_fontsize() * fig.dpi / 72)
+        why.set_text(divergence_text(result.runs, k, seeded, max(20, int(width) - 2)))
+        why.set_visible(bool(why.get_text()))
+        stamp.set_text(f"{problem_title(problem)}: step {k} of {result.steps}{ending(k)}")
+        return [a for _, _, *parts in artists for a in parts] + [stamp, why]
+
+    def ending(k: int) -> str:
+        """What the stamp adds on the last frame when the runs stopped before the end."""
+        if k < end or end >= result.steps:
+            return ""
+        gone = all(r.diverged_at is not None for r in result.runs)
+        return f" (every run {'diverged' if gone else 'diverged or ended'} by step {end})"
 
     update(int(idx[-1]))  # lay out with every artist in place, then freeze the layout
     look = current_style()

@@ -43,8 +43,12 @@ def loss_top(curves: list[tuple[Run, np.ndarray]], log: bool) -> float | None:
     """Upper y limit that keeps diverging runs from flattening the others, or None.
 
     The chart covers every run that did not diverge, and every start, plus a
-    margin; a diverging curve that leaves it is cut at the top edge.
+    margin; a diverging curve that leaves it is cut at the top edge.  When every run
+    diverged there are no others to keep in view: None, so the runaway is shown whole
+    (a cut at ten times the start would leave nothing but the first step).
     """
+    if all(run.diverged_at is not None for run, _ in curves):
+        return None
     kept = [y for run, y in curves if run.diverged_at is None] + [y[:1] for _, y in curves]
     ref, every = finite(kept), finite(y for _, y in curves)
     if not ref.size or not every.size:
