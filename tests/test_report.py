@@ -1206,6 +1206,50 @@ def test_the_x_of_a_diverged_run_shows_from_its_divergence_step_on(cli, tmp_path
                 assert abs(cy - (top + (wy[1] - gy) / (wy[1] - wy[0]) * height)) < 2
 
 
+@pytest.mark.parametrize("width, height", [(1280, 720), (1920, 1080)])
+def test_each_slider_fits_a_projected_screen(cli, tmp_path, ravine, width, height):
+    """Scrolled to, each slider section (controls, both drawings, legend and notes) lies
+    within a 16:9 window: a diverging run's page and a lesson's page of two sliders."""
+    browser = _browser()
+    if browser is None:
+        pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
+    args = ["--opt", "sgd:lr=0.01", "--opt", "adam:lr=0.05", "--problem", "rosenbrock"]
+    code, _, err = cli("run", *args, "--seeds", "5", "--jitter", "0.1", "--out", "r", "-q")
+    assert code == 0, err
+    pages = [write_report(tmp_path / "r"), ravine / REPORT]
+    tools = DevTools(browser, tmp_path)
+    boxes = []
+    try:
+        for page in pages:
+            tools.open(page.resolve().as_uri(), width, height)
+            boxes += tools.js(
+                "(function () { function box(e) { var r = e.getBoundingClientRect();"
+                "return [r.left, r.top, r.right, r.bottom]; }"
+                "return Array.prototype.map.call(document.querySelectorAll('section.scrub'),"
+                "function (sec) { sec.scrollIntoView(); return {section: box(sec),"
+                "parts: ['.scrub-controls', 'svg.scrub-paths', 'svg.scrub-loss', '.scrub-legend']"
+                ".map(function (s) { return box(sec.querySelector(s)); }),"
+                "views: ['svg.scrub-paths', 'svg.scrub-loss'].map(function (s) {"
+                "var v = sec.querySelector(s).viewBox.baseVal; return [v.width, v.height]; }),"
+                "height: window.innerHeight, width: window.innerWidth}; }); })()"
+            )
+        tools.screenshot(tmp_path / "last.png")
+    finally:
+        tools.close()
+    assert len(boxes) == 1 + 2  # the run's slider and the lesson's two
+    for b in boxes:
+        assert (b["width"], b["height"]) == (width, height)
+        _, top, _, bottom = b["section"]
+        assert top >= -1 and bottom <= height, b  # -1: the scroll's sub-pixel rounding
+        for x0, y0, x1, y1 in b["parts"]:
+            assert x0 >= 0 and x1 <= width and x1 > x0 and y0 >= 0 and y1 <= height and y1 > y0
+        # the drawings use the screen: at least 40% of its height, each filling its box
+        # (report.css sizes the boxes to the drawings' shape: no blank bands beside them)
+        for (x0, y0, x1, y1), (w, h) in zip(b["parts"][1:3], b["views"], strict=True):
+            assert y1 - y0 >= 0.4 * height
+            assert (x1 - x0) / (y1 - y0) == pytest.approx(w / h, rel=0.02)
+
+
 # --- the step sliders of a lesson page ------------------------------------------------------------
 
 

@@ -20,8 +20,6 @@ from optcompare.problem import make_problem, problem_names
 from optcompare.report import build_report
 
 NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)")
-#: SVG units per rounding step of the embedded coordinates (what the page promises).
-ROUNDED = 0.1
 GRID = 200  # the contour grid of path.png (plot_path's default)
 
 
@@ -88,16 +86,20 @@ def _run(cli, problem: str, *more: str) -> Path:
 
 
 def _brackets(problem, page: str, P: np.ndarray, level: float) -> np.ndarray:
-    """Whether f takes values on both sides of ``level`` in a box around each point of P
-    (SVG units): the box reaches one grid cell (where the drawn line crosses a cell's
-    edge, f brackets the level along that edge) plus the rounding, on each side."""
-    corner, size, w = _panel(page)
+    """Whether f takes values on both sides of ``level`` at the contour grid's nodes
+    around each point of P (SVG units): where the drawn line crosses a cell's edge, f at
+    that edge's two nodes brackets the level; the 4 x 4 nodes around the point hold
+    them, with room for the rounding to have moved it into the next cell."""
+    _, _, w = _panel(page)
     cell = (w[:, 1] - w[:, 0]) / (GRID - 1)
-    reach = cell + ROUNDED / 2 * (w[:, 1] - w[:, 0]) / size
     X = _to_data(page, P)
-    t = np.linspace(-1.0, 1.0, 5)
-    offsets = np.array([(a, b) for a in t for b in t]) * reach
-    F = problem.f((X[:, None, :] + offsets[None, :, :]).reshape(-1, 2)).reshape(len(X), -1)
+    base = np.floor((X - w[:, 0]) / cell).astype(int)  # the cell's lower-left node
+    near = np.arange(-1, 3)
+    index = np.clip(base[:, None, :] + np.stack([near, near], axis=1)[None], 0, GRID - 1)
+    gx = w[0, 0] + index[:, :, 0] * cell[0]  # (n, 4) node x per point
+    gy = w[1, 0] + index[:, :, 1] * cell[1]
+    nodes = np.stack(np.broadcast_arrays(gx[:, :, None], gy[:, None, :]), axis=-1)
+    F = problem.f(nodes.reshape(-1, 2)).reshape(len(X), -1)
     return (F.min(axis=1) <= level) & (level <= F.max(axis=1))
 
 

@@ -268,7 +268,10 @@ def scrub_section(
         f'<div class="scrub-panels">{paths}{loss}</div>\n'
         f'<ul class="scrub-legend">{scrub_svg.legend(ink, names, gone)}{keys}</ul>\n'
         + (f'<p class="note scrub-diverged">{escape(ended)}</p>\n' if ended else "")
-        + (f'<p class="note">{escape(why)}</p>\n' if why else "")
-        + f'<p class="note">{escape(note)}</p>\n'
+        # folded, so that the drawing, its controls and legend fit a projected screen
+        + '<details class="note scrub-about"><summary>About this drawing</summary>\n'
+        + (f"<p>{escape(why)}</p>\n" if why else "")
+        + f"<p>{escape(note)}</p>\n"
+        "</details>\n"
         "</section>"
     )

@@ -19,10 +19,11 @@ from optcompare.report.axes import Tick, decade_ticks, frame_ticks, round_ticks
 
 #: The axes' text size in SVG units.
 FONT = 17.0
-#: The drawing's size in SVG units; the page scales it to the screen.
-PATH_WIDTH, LOSS_WIDTH, LOSS_HEIGHT = 560.0, 560.0, 380.0
-#: The path drawing's height in SVG units is kept within these (the window grows to fit).
-MIN_PATH_HEIGHT, MAX_PATH_HEIGHT = 200.0, 760.0
+#: Each drawing's plot area in SVG units, the same for both (the page scales them to the
+#: screen): one shape, so that report.css can size the pair to fit the window's height,
+#: and their text comes out the same size.
+WIDTH, HEIGHT = 700.0, 520.0
+PATH_WIDTH, LOSS_WIDTH = WIDTH, WIDTH
 #: The span of the X that marks where a run diverged, in SVG units.
 X_SIZE = 18.0
 #: Room for the axes' numbers and names left of, above, below and right of each drawing,
@@ -35,19 +36,19 @@ Inks = Sequence[tuple[str, str]]
 
 
 def panel(window: list[list[float]]) -> contours.Panel:
-    """Where the paths are drawn: equal scales on x and y, as in path.png (so gradients
-    cross contours at right angles); a window too wide or too tall for the height's
-    limits grows its shorter side about its centre instead."""
+    """Where the paths are drawn: the :data:`WIDTH` by :data:`HEIGHT` area, with equal
+    scales on x and y, as in path.png (so gradients cross contours at right angles): the
+    window's shorter side grows about its centre to the area's shape (as path.png's
+    window grows to its place)."""
     (xlo, xhi), (ylo, yhi) = window
     rx, ry = max(xhi - xlo, 1e-300), max(yhi - ylo, 1e-300)
-    height = min(max(PATH_WIDTH * ry / rx, MIN_PATH_HEIGHT), MAX_PATH_HEIGHT)
-    grow_y = (rx * height / PATH_WIDTH - ry) / 2.0
-    grow_x = (ry * PATH_WIDTH / height - rx) / 2.0
+    grow_y = (rx * HEIGHT / WIDTH - ry) / 2.0
+    grow_x = (ry * WIDTH / HEIGHT - rx) / 2.0
     if grow_y > 0:
         ylo, yhi = ylo - grow_y, yhi + grow_y
     elif grow_x > 0:
         xlo, xhi = xlo - grow_x, xhi + grow_x
-    return contours.Panel(((xlo, xhi), (ylo, yhi)), LEFT, TOP, PATH_WIDTH, height)
+    return contours.Panel(((xlo, xhi), (ylo, yhi)), LEFT, TOP, WIDTH, HEIGHT)
 
 
 def cross(size: float) -> str:
@@ -178,19 +179,19 @@ def loss_svg(
     up = math.log10 if log else float
     bottom, top = up(lo), up(hi)
     top = top if top > bottom else bottom + 1.0  # as scrub.js: a flat loss gets a unit
-    ys = decade_ticks(lo, hi, LOSS_HEIGHT, FONT) if log else round_ticks(lo, hi)
+    ys = decade_ticks(lo, hi, HEIGHT, FONT) if log else round_ticks(lo, hi)
     frame = _frame(
         LOSS_WIDTH,
-        LOSS_HEIGHT,
+        HEIGHT,
         [(LEFT + t.value / max(last, 1) * LOSS_WIDTH, t) for t in round_ticks(0, last)],
-        [(TOP + (top - up(t.value)) / (top - bottom) * LOSS_HEIGHT, t) for t in ys],
+        [(TOP + (top - up(t.value)) / (top - bottom) * HEIGHT, t) for t in ys],
         ("step", f"{label} (log)" if log else label),
         grid=True,
     )
     return (
-        _svg_open("scrub-loss", LOSS_WIDTH, LOSS_HEIGHT, "loss curves up to the chosen step")
+        _svg_open("scrub-loss", LOSS_WIDTH, HEIGHT, "loss curves up to the chosen step")
         + f'<clipPath id="{key}-loss-clip"><rect x="{LEFT}" y="{TOP}" width="{LOSS_WIDTH}" '
-        f'height="{LOSS_HEIGHT}"></rect></clipPath>'
+        f'height="{HEIGHT}"></rect></clipPath>'
         f'{frame}<g clip-path="url(#{key}-loss-clip)">{lines}</g>{heads}{_marks(inks, "loss")}'
         "</svg>"
     )
