@@ -192,8 +192,8 @@ def path_animation(
     sentence with the step and the reason.  Then
     the last frame repeats for ``hold`` seconds (a GIF writer merges the repeats
     into one long frame).  Save it with
-    ``anim.save("paths.gif", writer=matplotlib.animation.PillowWriter(fps=fps))``
-    (at the default size, 900 x 468 pixels, a 60-frame GIF is one to three MB).
+    ``anim.save("paths.gif", writer=optcompare.plotting.gif.PaletteGifWriter(fps=fps))``
+    (one palette for every frame, one byte per pixel held per distinct frame).
 
     Args:
         result: what :func:`optcompare.run` returned (at least 2 coordinates).
