@@ -1250,6 +1250,37 @@ def test_each_slider_fits_a_projected_screen(cli, tmp_path, ravine, width, heigh
             assert (x1 - x0) / (y1 - y0) == pytest.approx(w / h, rel=0.02)
 
 
+@pytest.mark.parametrize("width, height, text, line", [(1280, 720, 16, 2.5), (1920, 1080, 24, 3.5)])
+def test_the_slider_reads_from_the_back_of_a_room(ravine, tmp_path, width, height, text, line):
+    """Projected at 720p or 1080p, the drawings' numbers are as large as the page's small
+    print or more (at least ``text`` px tall boxes; the reviewer measured 13 px at 1080p)
+    and their lines at least ``line`` px wide."""
+    browser = _browser()
+    if browser is None:
+        pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
+    tools = DevTools(browser, tmp_path)
+    try:
+        tools.open((ravine / REPORT).resolve().as_uri(), width, height)
+        seen = tools.js(
+            "(function () { var sec = document.querySelector('section.scrub');"
+            "sec.scrollIntoView(); var out = {ticks: [], names: [], lines: []};"
+            "sec.querySelectorAll('svg.scrub-paths, svg.scrub-loss').forEach(function (svg) {"
+            "var scale = svg.getBoundingClientRect().height / svg.viewBox.baseVal.height;"
+            "svg.querySelectorAll('text').forEach(function (t) {"
+            "var r = t.getBoundingClientRect(); (t.getAttribute('class') === 'scrub-tick' ?"
+            # a name turned upright is as tall as its box is wide
+            "out.ticks : out.names).push(t.hasAttribute('transform') ? r.width : r.height); });"
+            "svg.querySelectorAll('polyline').forEach(function (p) {"
+            "out.lines.push(scale * +p.getAttribute('stroke-width')); }); });"
+            "return out; })()"
+        )
+    finally:
+        tools.close()
+    assert len(seen["ticks"]) >= 10 and len(seen["names"]) == 4 and seen["lines"]
+    assert min(seen["ticks"] + seen["names"]) >= text, seen
+    assert min(seen["lines"]) >= line, seen["lines"]
+
+
 # --- the step sliders of a lesson page ------------------------------------------------------------
 
 

@@ -91,38 +91,38 @@ def frame_ticks(
     extent across (y top to bottom, or x left to right) for the grid lines; ``text``
     the labels' SVG attributes."""
     out = []
+    mark = 0.3 * font  # a tick's length
+    ink = f'stroke="#888888" stroke-width="{0.07 * font:.1f}"'
     for at, t in ticks:
         value = escape(repr(float(t.value)))
         if vertical:
             if grid:
                 out.append(
                     f'<line class="scrub-grid" x1="{span[0]}" x2="{span[1]}" y1="{at:.1f}" '
-                    f'y2="{at:.1f}" stroke="#d9d9d9" stroke-width="1"></line>'
+                    f'y2="{at:.1f}" stroke="#d9d9d9" stroke-width="{0.06 * font:.1f}"></line>'
                 )
             out.append(
-                f'<line x1="{edge - 6}" x2="{edge}" y1="{at:.1f}" y2="{at:.1f}" '
-                'stroke="#888888" stroke-width="1.2"></line>'
+                f'<line x1="{edge - mark}" x2="{edge}" y1="{at:.1f}" y2="{at:.1f}" {ink}></line>'
             )
             if t.label:
                 out.append(
                     f'<text class="scrub-tick" data-axis="y" data-value="{value}" {text} '
-                    f'x="{edge - 9}" y="{at + 0.35 * font:.1f}" text-anchor="end">'
+                    f'x="{edge - mark - 3}" y="{at + 0.35 * font:.1f}" text-anchor="end">'
                     f"{t.label}</text>"
                 )
         else:
             if grid:
                 out.append(
                     f'<line class="scrub-grid" y1="{span[0]}" y2="{span[1]}" x1="{at:.1f}" '
-                    f'x2="{at:.1f}" stroke="#d9d9d9" stroke-width="1"></line>'
+                    f'x2="{at:.1f}" stroke="#d9d9d9" stroke-width="{0.06 * font:.1f}"></line>'
                 )
             out.append(
-                f'<line y1="{edge}" y2="{edge + 6}" x1="{at:.1f}" x2="{at:.1f}" '
-                'stroke="#888888" stroke-width="1.2"></line>'
+                f'<line y1="{edge}" y2="{edge + mark}" x1="{at:.1f}" x2="{at:.1f}" {ink}></line>'
             )
             if t.label:
                 out.append(
                     f'<text class="scrub-tick" data-axis="x" data-value="{value}" {text} '
-                    f'x="{at:.1f}" y="{edge + 8 + font:.1f}" text-anchor="middle">'
+                    f'x="{at:.1f}" y="{edge + mark + 2 + font:.1f}" text-anchor="middle">'
                     f"{t.label}</text>"
                 )
     return "".join(out)

@@ -41,9 +41,10 @@ CATALOG = "optcompare.problems."
 #: A problem multiplied by a positive constant, as a lesson records it: "0.001 * quadratic".
 SCALED = re.compile(r"\s*(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*\*\s*(\S.*)")
 #: Line colour and opacity of path.png's contour lines (``colors="0.45"``, alpha 0.6).
-LINE = 'stroke="#737373" stroke-opacity="0.6" stroke-width="0.7"'
-#: Marker sizes in SVG units, about path.png's relative to its axes.
-START_RADIUS, STAR_RADIUS, DIAMOND_RADIUS = 7.0, 12.0, 8.0
+LINE = 'stroke="#737373" stroke-opacity="0.6" stroke-width="1.2"'
+#: Marker sizes in SVG units, about path.png's in talk style relative to its axes (the
+#: slider's page is what a class sees projected).
+START_RADIUS, STAR_RADIUS, DIAMOND_RADIUS = 10.0, 17.0, 12.0
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,7 @@ def _shape(kind: str, cx: float, cy: float) -> str:
     if kind == "start":
         return (
             f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{START_RADIUS}" fill="#ffffff" '
-            'stroke="#000000" stroke-width="1.5"></circle>'
+            'stroke="#000000" stroke-width="2"></circle>'
         )
     style = LOCAL_MINIMUM_STYLE if kind == "local" else MINIMUM_STYLE
     if kind == "local":
@@ -304,7 +305,7 @@ def legend_items(starts: bool, kinds: set[str]) -> str:
     names = [("start", "start")] if starts else []
     names += [(k, n) for k, n in (("global", "minimum"), ("local", "local minimum")) if k in kinds]
     return "".join(
-        f'<li><svg width="24" height="24" viewBox="0 0 24 24" aria-hidden="true">'
-        f"{_shape(kind, 12.0, 12.0)}</svg> {name}</li>"
+        f'<li><svg width="26" height="26" viewBox="0 0 40 40" aria-hidden="true">'
+        f"{_shape(kind, 20.0, 20.0)}</svg> {name}</li>"
         for kind, name in names
     )

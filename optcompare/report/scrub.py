@@ -109,7 +109,7 @@ def read_series(
             return np.array([float(r[col[name]]) for r in picked])
 
         xy = np.column_stack([column("x0"), column("x1")]) if two_d else None
-        dash = "" if ink[label].linestyle == "-" else "8 5"
+        dash = "" if ink[label].linestyle == "-" else "16 10"
         out.append(
             Series(
                 label,

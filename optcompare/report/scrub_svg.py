@@ -17,19 +17,25 @@ import numpy as np
 from optcompare.report import contours
 from optcompare.report.axes import Tick, decade_ticks, frame_ticks, round_ticks
 
-#: The axes' text size in SVG units.
-FONT = 17.0
+#: The axes' text size in SVG units: with the drawings half a 16:9 window tall (report.css),
+#: about 16 px at 1280x720 and 22 px (the page's text) at 1920x1080, read from the back of
+#: a room; lines, markers and the X are sized with it.
+FONT = 28.0
+#: Line width and the radius of the dot at each line's head, in SVG units.
+LINE_WIDTH, HEAD_RADIUS = 5.0, 6.5
 #: Each drawing's plot area in SVG units, the same for both (the page scales them to the
 #: screen): one shape, so that report.css can size the pair to fit the window's height,
 #: and their text comes out the same size.
 WIDTH, HEIGHT = 700.0, 520.0
 PATH_WIDTH, LOSS_WIDTH = WIDTH, WIDTH
 #: The span of the X that marks where a run diverged, in SVG units.
-X_SIZE = 18.0
+X_SIZE = 30.0
 #: Room for the axes' numbers and names left of, above, below and right of each drawing,
 #: in SVG units: a name and a label like "10^-11" or "-0.025" left, a label's top above,
 #: a row of labels and a name below, half of a label like "1000" right.
-LEFT, TOP, BOTTOM, RIGHT = 4.6 * FONT, 0.8 * FONT, 2.4 * FONT + 14, 1.4 * FONT
+LEFT, TOP, BOTTOM, RIGHT = (
+    round(k * FONT + c) for k, c in ((4.6, 0), (0.8, 0), (2.4, 14), (1.4, 0))
+)
 
 #: (colour, SVG dash pattern or "") of each line, in the order of the section's data.
 Inks = Sequence[tuple[str, str]]
@@ -69,7 +75,7 @@ def _marks(inks: Inks, kind: str) -> str:
     """Each series' X, hidden until the slider reaches the step where its run diverged."""
     return "".join(
         f'<path class="scrub-{kind}-x" data-i="{i}" d="{cross(X_SIZE)}" '
-        f'fill="{escape(color)}" stroke="#000000" stroke-width="1.2" stroke-linejoin="round" '
+        f'fill="{escape(color)}" stroke="#000000" stroke-width="1.8" stroke-linejoin="round" '
         'display="none"></path>'
         for i, (color, _) in enumerate(inks)
     )
@@ -79,14 +85,14 @@ def _polylines(inks: Inks, kind: str) -> tuple[str, str]:
     """Each series' (empty) line, and the circles that mark where each line ends."""
     lines = "".join(
         f'<polyline class="scrub-{kind}" data-i="{i}" fill="none" stroke="{escape(color)}" '
-        'stroke-width="2.5" stroke-linejoin="round"'
+        f'stroke-width="{LINE_WIDTH}" stroke-linejoin="round"'
         + (f' stroke-dasharray="{dash}"' if dash else "")
         + ' points=""></polyline>'
         for i, (color, dash) in enumerate(inks)
     )
     heads = "".join(
-        f'<circle class="scrub-{kind}-head" data-i="{i}" r="4.5" fill="{escape(color)}" '
-        'stroke="#ffffff" stroke-width="1.2" cx="-99" cy="-99"></circle>'
+        f'<circle class="scrub-{kind}-head" data-i="{i}" r="{HEAD_RADIUS}" '
+        f'fill="{escape(color)}" stroke="#ffffff" stroke-width="1.5" cx="-99" cy="-99"></circle>'
         for i, (color, _) in enumerate(inks)
     )
     return lines, heads
@@ -110,7 +116,7 @@ def _frame(
         frame_ticks(inside, y1, (y0, y1), False, t, FONT, grid)
         + frame_ticks(up, x0, (x0, x1), True, t, FONT, grid)
         + f'<rect x="{x0}" y="{y0}" width="{width}" height="{height}" fill="none" '
-        'stroke="#888888"></rect>'
+        'stroke="#888888" stroke-width="2"></rect>'
         f'<text {t} x="{mid}" y="{y1 + 14 + 2 * FONT}" text-anchor="middle">'
         f"{escape(names[0])}</text>"
         f'<text {t} x="{0.9 * FONT}" y="{ym}" text-anchor="middle" '
@@ -201,15 +207,15 @@ def legend(inks: Inks, labels: Sequence[str], diverged: bool = False) -> str:
     """One list item per line: a short stroke in its colour and dash, and its label; and
     with ``diverged`` (some drawn run diverged) the X's key, as path.png's legend has."""
     key = (
-        f'<li><svg width="24" height="24" viewBox="-12 -12 24 24" aria-hidden="true"><path '
-        f'd="{cross(X_SIZE)}" fill="#999999" stroke="#000000" stroke-width="1.2"></path></svg>'
+        f'<li><svg width="26" height="26" viewBox="-17 -17 34 34" aria-hidden="true"><path '
+        f'd="{cross(X_SIZE)}" fill="#999999" stroke="#000000" stroke-width="1.8"></path></svg>'
         " diverged</li>"
         if diverged
         else ""
     )
     lines = "".join(
-        f'<li><svg width="28" height="10" aria-hidden="true"><line x1="0" y1="5" x2="28" '
-        f'y2="5" stroke="{escape(color)}" stroke-width="3"'
+        f'<li><svg width="44" height="14" aria-hidden="true"><line x1="0" y1="7" x2="44" '
+        f'y2="7" stroke="{escape(color)}" stroke-width="5"'
         + (f' stroke-dasharray="{dash}"' if dash else "")
         + f"></line></svg> {escape(label)}</li>"
         for (color, dash), label in zip(inks, labels, strict=True)
