@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import re
 
 import numpy as np
@@ -152,14 +153,23 @@ def test_stall_sentence_follows_the_numbers():
     assert "did not stall" in text and "stalls" not in text
 
 
-def test_adadelta_lr_figure_gives_each_lr_its_own_colour():
-    """Five lrs of one optimizer: palette colours by label, not five shades of one hue."""
+def test_adadelta_lr_figure_tells_each_lr_apart_in_the_folders_inks():
+    """Five lrs of one optimizer, each drawn as the whole folder draws it (Adadelta's
+    shades, see test_lesson_colours), and no two alike (colours at least DISTINCT apart
+    unless their line styles differ)."""
+    from optcompare.plotting.colors import DISTINCT
+    from optcompare.plotting.delta_e import delta_e
+
     ax = lesson().figures["adadelta-lr"].axes[0]
-    colors = {
-        line.get_color() for line in ax.get_lines() if str(line.get_label()).startswith("adadelta")
+    lines = {
+        " ".join(str(line.get_label()).split()): line
+        for line in ax.get_lines()
+        if str(line.get_label()).startswith("adadelta")
     }
-    assert len(colors) == len(lesson_module.ADADELTA_LRS)
-    assert "per label" in ax.get_legend().get_title().get_text()
+    assert len(lines) == len(lesson_module.ADADELTA_LRS)
+    for a, b in itertools.combinations(lines.values(), 2):
+        apart = delta_e(a.get_color(), b.get_color()) >= DISTINCT
+        assert apart or a.get_linestyle() != b.get_linestyle()
     assert fmt(lesson().numbers["adadelta_lr_spread"]["ratio"], 2) in ax.get_title()
 
 

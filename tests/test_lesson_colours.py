@@ -1,6 +1,6 @@
 """One colour per label across a lesson's folder: every figure, the animation and the
-report's step sliders draw a label alike (the ravine lesson, whose experiments share
-SGD labels)."""
+report's step sliders draw a label alike, in the ink of the book the lesson drew with
+(recorded in its summary.json)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from html import unescape
 from pathlib import Path
 
 import matplotlib
+import pytest
 from matplotlib.colors import to_hex
 
 from optcompare import output, plotting
-from optcompare.lessons import get_lesson
+from optcompare.lessons import get_lesson, lesson_names
 from optcompare.lessons.base import LessonResult
-from optcompare.lessons.folder import lesson_files
+from optcompare.lessons.folder import lesson_files, lesson_inks
 from optcompare.report import build_report
 
 matplotlib.use("Agg")
@@ -27,22 +28,36 @@ def ravine() -> LessonResult:
     return get_lesson("ravine").run("png")
 
 
+def named(text: str, labels: set[str]) -> str | None:
+    """The label a legend entry or line names: its text with the wrapping undone, alone
+    or followed by a note in brackets ('(diverged at step 212)') or 'median of ...'."""
+    joined = " ".join(str(text).split())
+    for label in labels:
+        if joined == label or joined.startswith((f"{label} (", f"{label} median of")):
+            return label
+    return None
+
+
 def drawn_colours(fig, labels: set[str]) -> dict[str, set[str]]:
     """Label -> the colours of every line (and legend key) of ``fig`` that names it."""
     out: dict[str, set[str]] = {}
-    for ax in fig.axes:
-        legend = ax.get_legend()
-        handles = list(ax.get_lines()) + (list(legend.legend_handles) if legend else [])
-        for line in handles:
-            name = str(line.get_label()).split("\n")[0]
-            if name in labels and hasattr(line, "get_color"):
-                out.setdefault(name, set()).add(to_hex(line.get_color()))
-    for legend in fig.legends:
-        for line in legend.legend_handles:
-            name = str(line.get_label()).split("\n")[0]
-            if name in labels:
-                out.setdefault(name, set()).add(to_hex(line.get_color()))
+    legends = [ax.get_legend() for ax in fig.axes] + list(fig.legends)
+    handles = [line for ax in fig.axes for line in ax.get_lines()]
+    handles += [h for legend in legends if legend for h in legend.legend_handles]
+    for line in handles:
+        name = named(line.get_label(), labels)
+        if name is not None and hasattr(line, "get_color"):
+            out.setdefault(name, set()).add(to_hex(line.get_color()))
     return out
+
+
+@pytest.mark.parametrize("name", lesson_names())
+def test_every_lesson_draws_each_label_in_its_folder_ink(name):
+    res = ravine() if name == "ravine" else get_lesson(name).run("png")
+    book = lesson_inks(res)  # what its summary.json records for the animation and report
+    for figure, fig in res.figures.items():
+        for label, colours in drawn_colours(fig, set(book)).items():
+            assert colours == {to_hex(book[label].color)}, (figure, label)
 
 
 def test_every_label_has_one_colour_in_the_ravine_folder(tmp_path: Path, monkeypatch):

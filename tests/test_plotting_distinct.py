@@ -13,7 +13,8 @@ from matplotlib.colors import to_hex
 import optcompare
 from optcompare.optimizers import OPTIMIZERS
 from optcompare.plotting import inks, optimizer_color, plot_loss
-from optcompare.plotting.colors import DISTINCT, Ink, same_inks
+from optcompare.plotting.book import book_document, book_of, same_inks
+from optcompare.plotting.colors import DISTINCT, Ink
 from optcompare.plotting.delta_e import ciede2000, delta_e
 from optcompare.plotting.style import new_axes
 
@@ -108,15 +109,38 @@ def test_by_label_ramps_of_many_labels_are_told_apart():
 
 def test_a_book_gives_a_label_its_ink_in_every_figure():
     """Inside same_inks a label keeps the book's ink in a figure that shows it among
-    other labels (or alone), and a new label of a figure is kept apart from the book."""
+    other labels (or alone), and a new label of a figure is kept apart from the book's
+    labels that the figure shows."""
     book_pairs = [("sgd", "sgd"), ("sgd m=0.5", "sgd"), ("rprop", "rprop")]
     more = [(f"sgd m={m}", "sgd") for m in (0, 0.25, 0.9)]
-    with same_inks(book_pairs + more) as book:
+    with same_inks([book_pairs + more]) as book:
         alone = inks([("sgd m=0.9", "sgd")])
         mixed = inks([("sgd m=0", "sgd"), ("sgd m=0.5", "sgd"), ("sgd m=0.9", "sgd")], by="label")
         new = inks([("sgd", "sgd"), ("adam", "adam"), ("sgd other", "sgd")])
     assert alone["sgd m=0.9"] == book["sgd m=0.9"]
     assert all(mixed[k] == book[k] for k in mixed)
     assert new["sgd"] == book["sgd"]
-    assert clashes(looks({**book, **new})) == []
+    assert clashes(looks(new)) == []  # within the figure, with the book's "sgd"
     assert inks([("sgd m=0.9", "sgd")])["sgd m=0.9"] != book["sgd m=0.9"]  # outside: its own
+
+
+def test_a_later_experiment_keeps_known_labels_and_inks_its_own_beside_them():
+    """Groups are experiments: a label met before keeps its ink; new labels are inked as
+    their own experiment would be, in shades and styles the known ones left free."""
+    first = [("sgd", "sgd"), ("sgd m=0.5", "sgd"), ("adam", "adam")]
+    second = [(f"sgd m={m}", "sgd") for m in (0, 0.25, 0.5, 0.9)] + [("adam lr=1", "adam")]
+    with same_inks([first, second]) as book:
+        again = inks(second)
+    alone = inks(first)
+    assert all(book[k] == alone[k] for k, _ in first)  # the first experiment as alone
+    assert again == {k: book[k] for k, _ in second}
+    assert book["adam lr=1"] == alone["adam"]  # no other adam in its own experiment
+    assert clashes(looks(again)) == []
+    assert len({(i.color, i.linestyle) for i in again.values()}) == len(second)
+
+
+def test_a_recorded_book_reads_back_as_it_was():
+    with same_inks([[(f"sgd v{i}", "sgd") for i in range(5)] + [("rprop", "rprop")]]) as book:
+        pass
+    assert {"--", ":"} & {i.linestyle for i in book.values()}  # dashed variants recorded too
+    assert book_of({"inks": book_document(book)}) == book

@@ -86,6 +86,7 @@ def describe(r, f_star: float, half: int) -> dict:
 def run(ext: str = "png") -> LessonResult:
     import optcompare
     from optcompare.plotting import plot_effective_step, plot_loss
+    from optcompare.plotting.style import same_result_inks
 
     result = optcompare.run(OPTS, PROBLEM, steps=STEPS, record_state=True)
     label = dict(zip(OPTS, result.labels, strict=True))
@@ -140,39 +141,41 @@ def run(ext: str = "png") -> LessonResult:
 
     o = numbers["optimizers"]
     figures = {}
-    fig, ax = new_figure()
-    plot_loss(result, ax=ax)
-    # two-line titles centred on the figure, not on the axes that the legend beside them
-    # pushes left: there they wrapped to three lines in talk
-    retitle(ax, "")
-    fig.suptitle(
-        f"{PROBLEM}: loss against step\nAdagrad and RMSProp at the same lr and at "
-        f"equal first steps; Adadelta at lr 1",
-        fontsize=14,
-    )
-    figures["loss"] = fig
+    # one ink per label across the folder: its figures, animation and report's sliders
+    with same_result_inks([result, sweep]) as book:
+        fig, ax = new_figure()
+        plot_loss(result, ax=ax)
+        # two-line titles centred on the figure, not on the axes that the legend beside them
+        # pushes left: there they wrapped to three lines in talk
+        retitle(ax, "")
+        fig.suptitle(
+            f"{PROBLEM}: loss against step\nAdagrad and RMSProp at the same lr and at "
+            f"equal first steps; Adadelta at lr 1",
+            fontsize=14,
+        )
+        figures["loss"] = fig
 
-    trio = [label[s] for s in (ADAGRAD, RMSPROP, ADADELTA)]
-    fig, ax = new_figure()
-    plot_effective_step(
-        replace(result, runs=[r for r in result.runs if r.label in trio]),
-        ax=ax,
-        coordinate_names=["x (flat)", "y (steep)"],
-    )
-    ends = ", ".join(f"{lab} {fmt(o[lab]['effective_step_ratio_x'], 2)}" for lab in trio)
-    retitle(ax, "")
-    fig.suptitle(f"Effective step per coordinate\nend/first for x: {ends}", fontsize=14)
-    figures["effective-step"] = fig
+        trio = [label[s] for s in (ADAGRAD, RMSPROP, ADADELTA)]
+        fig, ax = new_figure()
+        plot_effective_step(
+            replace(result, runs=[r for r in result.runs if r.label in trio]),
+            ax=ax,
+            coordinate_names=["x (flat)", "y (steep)"],
+        )
+        ends = ", ".join(f"{lab} {fmt(o[lab]['effective_step_ratio_x'], 2)}" for lab in trio)
+        retitle(ax, "")
+        fig.suptitle(f"Effective step per coordinate\nend/first for x: {ends}", fontsize=14)
+        figures["effective-step"] = fig
 
-    fig, ax = new_figure()
-    plot_loss(sweep, ax=ax, by="label")  # five lrs of one optimizer: a colour each
-    spread = numbers["adadelta_lr_spread"]
-    retitle(
-        ax,
-        f"Adadelta on {PROBLEM}, lr {fmt(ADADELTA_LRS[0])} to {fmt(ADADELTA_LRS[-1])}: "
-        f"final loss - f* spans a factor {fmt(spread['ratio'], 2)}",
-    )
-    figures["adadelta-lr"] = fig
+        fig, ax = new_figure()
+        plot_loss(sweep, ax=ax)  # Adadelta's shades; lr 1 as in the loss figure
+        spread = numbers["adadelta_lr_spread"]
+        retitle(
+            ax,
+            f"Adadelta on {PROBLEM}, lr {fmt(ADADELTA_LRS[0])} to {fmt(ADADELTA_LRS[-1])}: "
+            f"final loss - f* spans a factor {fmt(spread['ratio'], 2)}",
+        )
+        figures["adadelta-lr"] = fig
 
     text = page(
         TITLE,
@@ -247,6 +250,7 @@ def run(ext: str = "png") -> LessonResult:
         text=text,
         numbers=numbers,
         results={"adagrad-decay": result, "adadelta-lr": sweep},
+        inks=book,
     )
 
 

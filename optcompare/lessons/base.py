@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import shlex
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from optcompare.experiments.records import Result
+    from optcompare.plotting.colors import Ink
 
 __all__ = [
     "DPI",
@@ -65,6 +66,10 @@ class LessonResult:
         tables: extra CSV files, name -> (header, rows), e.g. a long 1-D trajectory.
         animations: keys of ``results`` to animate as ``animation.gif`` (or
             ``animation-<key>.gif`` when there are several).
+        inks: the book the figures were drawn with (``with same_result_inks(...) as
+            book``), label -> ink, which the folder's animation and report.html follow
+            (recorded in summary.json); None (default): ``same_result_inks`` over
+            ``results`` in order, by optimizer.
     """
 
     figures: dict[str, Figure]
@@ -73,6 +78,7 @@ class LessonResult:
     results: dict[str, Result] = field(default_factory=dict)
     tables: dict[str, tuple[list[str], list[list[Any]]]] = field(default_factory=dict)
     animations: tuple[str, ...] = ()
+    inks: Mapping[str, Ink] | None = None
 
     @property
     def result(self) -> Result | None:

@@ -108,6 +108,7 @@ def run(ext: str = "png") -> LessonResult:
     import optcompare
     from optcompare.data import uci
     from optcompare.experiments.tuning import TUNE_GRID
+    from optcompare.plotting.style import same_result_inks
 
     specs = list(OPTIMIZERS.values())
     sweeps: dict[str, SweepResult] = {}
@@ -165,20 +166,26 @@ def run(ext: str = "png") -> LessonResult:
         f"breast cancer ({raw.n} training rows, {raw.dim} parameters, l2 {fmt(raw.l2)}), "
         f"{STEPS} full-batch steps from zero"
     )
-    figures = {
-        "loss": loss_figure(results, titles, f"loss - f* at each method's tuned lr: {settings}"),
-        "tuning": tuning_figure(
-            sweeps,
-            curves,
-            (float(TUNE_GRID.min()), float(TUNE_GRID.max())),
-            {s: f"{scale_name(s)}: final loss - f* by lr" for s in SCALES},
-        ),
-        "features": features_figure(
-            numbers["features"]["std"],
-            names,
-            f"breast cancer, raw: each feature's standard deviation over the {raw.n} training rows",
-        ),
-    }
+    # one ink per label across the folder: its figures, animation and report's sliders
+    with same_result_inks([results[s] for s in SCALES]) as book:
+        figures = {
+            "loss": loss_figure(
+                results, titles, f"loss - f* at each method's tuned lr: {settings}"
+            ),
+            "tuning": tuning_figure(
+                sweeps,
+                curves,
+                (float(TUNE_GRID.min()), float(TUNE_GRID.max())),
+                {s: f"{scale_name(s)}: final loss - f* by lr" for s in SCALES},
+            ),
+            "features": features_figure(
+                numbers["features"]["std"],
+                names,
+                f"breast cancer, raw: each feature's standard deviation over the {raw.n} "
+                "training rows",
+            ),
+        }
+
     sweep_commands = [
         shlex.join(
             ["optcompare", "sweep"]
@@ -249,6 +256,7 @@ def run(ext: str = "png") -> LessonResult:
                 ],
             )
         },
+        inks=book,
     )
 
 

@@ -9,11 +9,22 @@ import numpy as np
 from optcompare import output
 from optcompare._version import __version__
 from optcompare.lessons.base import Lesson, LessonResult, plain
-from optcompare.plotting.colors import same_inks, summary_pairs
+from optcompare.plotting.book import book_document
+from optcompare.plotting.colors import Ink, use_inks
+from optcompare.plotting.style import same_result_inks
 from optcompare.summary.documents import summary_document
 
 #: Frames and speed of a lesson's animation: 5 s, small enough for a slide deck.
 ANIMATION_FRAMES, ANIMATION_FPS = 50, 10
+
+
+def lesson_inks(res: LessonResult) -> dict[str, Ink]:
+    """The book of the lesson's figures: the one it drew with, else that of its
+    experiments in order (by optimizer)."""
+    if res.inks is not None:
+        return dict(res.inks)
+    with same_result_inks(res.results.values()) as book:
+        return book
 
 
 def lesson_document(lesson: Lesson, res: LessonResult, command: str) -> dict[str, Any]:
@@ -27,6 +38,8 @@ def lesson_document(lesson: Lesson, res: LessonResult, command: str) -> dict[str
         "claim": lesson.claim,
         "numbers": plain(res.numbers),
         "figures": sorted(res.figures),
+        # how its labels were inked, once for the folder (the report's sliders follow)
+        "inks": book_document(lesson_inks(res)),
         "experiments": {
             key: plain(summary_document(result, command)) for key, result in res.results.items()
         },
@@ -53,7 +66,7 @@ def lesson_files(
         files[f"{name}.{fmt}"] = output.figure_file(fig, fmt)
     for key in res.animations:
         # the labels' inks of the whole folder, as its figures and report.html draw them
-        with same_inks(summary_pairs(doc)):
+        with use_inks(lesson_inks(res)):
             _, anim = plotting.path_animation(
                 res.results[key], frames=ANIMATION_FRAMES, fps=ANIMATION_FPS
             )

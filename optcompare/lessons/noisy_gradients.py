@@ -80,6 +80,7 @@ def run(ext: str = "png") -> LessonResult:
     import optcompare
     from optcompare.experiments.tuning import TUNE_GRID
     from optcompare.plotting import plot_loss, plot_path
+    from optcompare.plotting.style import same_result_inks
 
     result = optcompare.run(
         OPTS, PROBLEM, steps=STEPS, seeds=SEEDS, tune=True, tune_seeds=TUNE_SEEDS
@@ -150,28 +151,30 @@ def run(ext: str = "png") -> LessonResult:
         )
 
     figures = {}
-    fig, ax = new_figure()
-    plot_loss(result, ax=ax)
-    retitle(ax, f"{PROBLEM}, {SEEDS} seeds at tuned lrs: median loss - f* and 25-75% band")
-    figures["loss"] = fig
-    fig, ax = new_figure()
-    plot_final_gaps(result, ax)
-    style(
-        ax,
-        f"Final loss - f* of each of the {SEEDS} seeds after {STEPS} steps "
-        f"(bar: median, box: 25-75%)",
-        "",
-        "final loss - f*",
-    )
-    figures["final"] = fig
-    fig, ax = new_figure(figsize=(10.0, 6.4))
-    plot_path(result, ax=ax)
-    retitle(ax, f"{PROBLEM}: the median run of each optimizer, the other seeds faint")
-    figures["path"] = fig
-    fig, ax = new_figure()
-    plot_loss(decayed, ax=ax)
-    retitle(ax, f"Counter-case: {SCHEDULE} lr schedule, lrs tuned again, {SEEDS} seeds")
-    figures["schedule"] = fig
+    # one ink per label across the folder: its figures, animation and report's sliders
+    with same_result_inks([result, decayed, clean]) as book:
+        fig, ax = new_figure()
+        plot_loss(result, ax=ax)
+        retitle(ax, f"{PROBLEM}, {SEEDS} seeds at tuned lrs: median loss - f* and 25-75% band")
+        figures["loss"] = fig
+        fig, ax = new_figure()
+        plot_final_gaps(result, ax)
+        style(
+            ax,
+            f"Final loss - f* of each of the {SEEDS} seeds after {STEPS} steps "
+            f"(bar: median, box: 25-75%)",
+            "",
+            "final loss - f*",
+        )
+        figures["final"] = fig
+        fig, ax = new_figure(figsize=(10.0, 6.4))
+        plot_path(result, ax=ax)
+        retitle(ax, f"{PROBLEM}: the median run of each optimizer, the other seeds faint")
+        figures["path"] = fig
+        fig, ax = new_figure()
+        plot_loss(decayed, ax=ax)
+        retitle(ax, f"Counter-case: {SCHEDULE} lr schedule, lrs tuned again, {SEEDS} seeds")
+        figures["schedule"] = fig
 
     grid = np.asarray(TUNE_GRID)
     text = page(
@@ -234,6 +237,7 @@ def run(ext: str = "png") -> LessonResult:
         text=text,
         numbers=numbers,
         results={"noisy-gradients": result, "cosine": decayed, "noise-free": clean},
+        inks=book,
     )
 
 

@@ -172,7 +172,7 @@ def run(ext: str = "png") -> LessonResult:
     crossings = "; ".join(f"{lab}: {v['zigzags']}" for lab, v in o.items())
     figures = {}
     # one ink per label across the folder: its figures, animation and report's sliders
-    with same_result_inks([result, sweep]):
+    with same_result_inks([result, sweep]) as book:
         fig, ax = new_figure(figsize=(10.0, 6.4))
         plot_path(result, ax=ax)
         retitle(ax, f"Ravine f = (x^2 + {KAPPA} y^2) / 2: paths over {STEPS} steps")
@@ -309,6 +309,7 @@ def run(ext: str = "png") -> LessonResult:
         numbers=numbers,
         results={"ravine": result, "momentum": sweep},
         animations=("ravine",),
+        inks=book,
     )
 
 

@@ -54,6 +54,7 @@ def _variant(label: str) -> str:
 def run(ext: str = "png") -> LessonResult:
     import optcompare
     from optcompare.plotting import plot_loss
+    from optcompare.plotting.style import same_result_inks
 
     quad = optcompare.run(OPTS, QUADRATIC, steps=QUAD_STEPS, start=np.array([X0]))
     rosen = optcompare.run(OPTS, ROSENBROCK, steps=STEPS)
@@ -121,19 +122,21 @@ def run(ext: str = "png") -> LessonResult:
         for v in VARIANTS
     ]
     figures = {}
-    for key, result, steps, where in (
-        ("quadratic", quad, QUAD_STEPS, f"x^2/2 from x = {fmt(X0)}"),
-        ("rosenbrock", rosen, STEPS, f"Rosenbrock from ({fmt(x0[0])}, {fmt(x0[1])})"),
-    ):
-        fig, ax = new_figure(figsize=(13.0, 9.0))
-        plot_loss(result, ax=ax, by="label")
-        style(
-            ax,
-            f"{len(VARIANTS)} RMSProp variants on {where}, all at lr {fmt(LR)}, {steps} steps",
-            "step",
-            "loss - f*  (log scale)",
-        )
-        figures[key] = fig
+    # one ink per label across the folder: its figures, animation and report's sliders
+    with same_result_inks([quad, rosen, graves], "label") as book:
+        for key, result, steps, where in (
+            ("quadratic", quad, QUAD_STEPS, f"x^2/2 from x = {fmt(X0)}"),
+            ("rosenbrock", rosen, STEPS, f"Rosenbrock from ({fmt(x0[0])}, {fmt(x0[1])})"),
+        ):
+            fig, ax = new_figure(figsize=(13.0, 9.0))
+            plot_loss(result, ax=ax, by="label")
+            style(
+                ax,
+                f"{len(VARIANTS)} RMSProp variants on {where}, all at lr {fmt(LR)}, {steps} steps",
+                "step",
+                "loss - f*  (log scale)",
+            )
+            figures[key] = fig
 
     text = page(
         TITLE_,
@@ -192,6 +195,7 @@ def run(ext: str = "png") -> LessonResult:
             "rosenbrock": rosen,
             "rosenbrock-graves": graves,
         },
+        inks=book,  # variants of one optimizer: an ordered ramp
     )
 
 

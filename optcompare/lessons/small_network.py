@@ -66,7 +66,7 @@ def linear_model() -> dict[str, float]:
 
 def run(ext: str = "png") -> LessonResult:
     import optcompare
-    from optcompare.plotting import regions_figure, result_colors
+    from optcompare.plotting import regions_figure, result_colors, result_inks
 
     main = optcompare.run(DEFAULTS, PROBLEM, steps=STEPS, seeds=SEEDS)
     counter = optcompare.run(COUNTER, PROBLEM, steps=STEPS, seeds=SEEDS)
@@ -220,6 +220,7 @@ def run(ext: str = "png") -> LessonResult:
         text=text,
         numbers=numbers,
         results={"defaults": main, "counter": counter},
+        inks=result_inks(everything),  # the colours of every figure above
     )
 
 

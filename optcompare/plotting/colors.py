@@ -39,14 +39,16 @@ __all__ = [
     "OPTIMIZER_COLORS",
     "VARIANT_PALETTE",
     "Ink",
+    "VARIANT_LINESTYLES",
+    "VARIANT_MARKERS",
     "check_colors",
+    "current_inks",
     "inks",
     "label_palette",
     "optimizer_color",
     "parse_color",
-    "same_inks",
     "shade",
-    "summary_pairs",
+    "use_inks",
 ]
 
 #: The colour of each built-in optimizer (Okabe & Ito 2008).  Yellow, faint on
@@ -89,8 +91,8 @@ REGISTERED_COLORS: Mapping[str, str] = {
 }
 
 #: Line styles and markers for variants beyond the three shades.
-_LINESTYLES = ("-", "--", ":", "-.")
-_MARKERS = (None, "s", "^", "D", "v", "P")
+VARIANT_LINESTYLES = ("-", "--", ":", "-.")
+VARIANT_MARKERS = (None, "s", "^", "D", "v", "P")
 
 #: The smallest CIEDE2000 difference between the colours of two labels of one figure
 #: drawn in the same line style.  About 1 to 2 is just noticeable between large patches
@@ -115,21 +117,6 @@ class Ink:
 
 # the labels whose inks every figure keeps, set by same_inks (a lesson's folder)
 _BOOK: ContextVar[Mapping[str, Ink]] = ContextVar("optcompare_inks", default=MappingProxyType({}))
-
-
-def summary_pairs(doc: Mapping[str, object]) -> list[tuple[str, str]]:
-    """The ``(label, optimizer)`` pairs of a summary.json: its aggregates in order, or a
-    lesson's experiments' aggregates in the order of its experiments (the book that
-    :func:`same_inks` keeps while the lesson draws)."""
-    docs = doc.get("experiments")
-    parts = list(docs.values()) if isinstance(docs, Mapping) else [doc]
-    return [
-        (str(a["label"]), str(a["optimizer"]))
-        for d in parts
-        if isinstance(d, Mapping) and isinstance(d.get("aggregates"), list)
-        for a in d["aggregates"]
-        if isinstance(a, Mapping) and "label" in a and "optimizer" in a
-    ]
 
 
 def optimizer_color(name: str) -> str:
@@ -247,6 +234,9 @@ def inks(
     user = check_colors(colors)
     pairs = list(dict.fromkeys((str(a), str(b)) for a, b in labels))
     book = _BOOK.get()
+    # the book's labels that this figure shows too: new labels take other looks
+    shown = [book[label] for label, _ in pairs if label in book and label not in user]
+    used = {(i.color, i.linestyle) for i in shown}
     wanted: dict[str, tuple[str, int, int]] = {}  # label -> (colour, style index, variant)
     seen: dict[str, int] = {}
     ramp = sequence(len(pairs)) if by == "label" else []
@@ -256,11 +246,13 @@ def inks(
         if by == "label":
             wanted[label] = (user.get(label) or ramp[i], 0, 0)
             continue
+        hue = user.get(name) or optimizer_color(name)
         k = seen.get(name, 0)
+        while (shade(hue, k), VARIANT_LINESTYLES[(k // 3) % 4]) in used and k < 12:
+            k += 1  # a shade and style a shown label of the book already has
         seen[name] = k + 1
-        color = user.get(label) or shade(user.get(name) or optimizer_color(name), k)
-        wanted[label] = (color, k // 3, k)
-    chosen = _separate(wanted, [(i.color, i.linestyle) for i in book.values()])
+        wanted[label] = (user.get(label) or shade(hue, k), k // 3, k)
+    chosen = _separate(wanted, [(i.color, i.linestyle) for i in shown])
     return {
         label: book[label] if label in book and label not in user else chosen[label]
         for label, _ in pairs
@@ -286,32 +278,30 @@ def _separate(
     out: dict[str, Ink] = {}
     for label in sorted(wanted, key=lambda lab_: wanted[lab_][2] > 0):
         color, first, _ = wanted[label]
-        n = len(_LINESTYLES)
+        n = len(VARIANT_LINESTYLES)
         j = next(
             (
                 j % n
                 for j in range(first, first + n)
-                if not any(s == _LINESTYLES[j % n] and near(color, c) for c, s in taken)
+                if not any(s == VARIANT_LINESTYLES[j % n] and near(color, c) for c, s in taken)
             ),
             first % n,
         )
-        out[label] = Ink(color, _LINESTYLES[j], _MARKERS[j % len(_MARKERS)])
-        taken.append((color, _LINESTYLES[j]))
+        out[label] = Ink(color, VARIANT_LINESTYLES[j], VARIANT_MARKERS[j % len(VARIANT_MARKERS)])
+        taken.append((color, VARIANT_LINESTYLES[j]))
     return out
 
 
-@contextmanager
-def same_inks(labels: Iterable[tuple[str, str]]) -> Iterator[dict[str, Ink]]:
-    """``with same_inks(pairs):`` every figure drawn inside gives these labels the inks
-    :func:`inks` assigns them here, together, in this order (the book), so a label that
-    several figures (or pages) of one folder show looks the same in each.
+def current_inks() -> Mapping[str, Ink]:
+    """The book figures drawn here keep (empty outside :func:`use_inks`)."""
+    return _BOOK.get()
 
-    A lesson opens it with every ``(label, optimizer)`` of its experiments, in the order
-    of its summary's experiments and their labels (:func:`folder_pairs`); the report's
-    step sliders of that folder rebuild the same book from the same summary.
-    """
-    book = inks(labels)
-    token = _BOOK.set({**_BOOK.get(), **book})
+
+@contextmanager
+def use_inks(book: Mapping[str, Ink]) -> Iterator[Mapping[str, Ink]]:
+    """``with use_inks(book):`` every figure drawn inside gives the labels of ``book``
+    its inks (a folder's recorded book, :func:`book_of`)."""
+    token = _BOOK.set(dict(book))
     try:
         yield book
     finally:

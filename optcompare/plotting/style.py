@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from optcompare.plotting.book import same_inks
 from optcompare.plotting.colors import (
     OPTIMIZER_COLORS,
     By,
@@ -25,7 +26,6 @@ from optcompare.plotting.colors import (
     label_palette,
     optimizer_color,
     parse_color,
-    same_inks,
 )
 
 __all__ = [
@@ -147,12 +147,15 @@ def result_inks(
     return inks(((r.label, r.optimizer) for r in result.runs), colors, by)
 
 
-def same_result_inks(results: Iterable[Result]) -> AbstractContextManager[dict[str, Ink]]:
+def same_result_inks(
+    results: Iterable[Result], by: By = "optimizer"
+) -> AbstractContextManager[dict[str, Ink]]:
     """``with same_result_inks(results):`` every figure drawn inside gives each label of
-    ``results`` one ink, assigned once from all their labels in this order (a folder's
-    experiments in the order its summary.json lists them): a lesson's rule, so a label
-    looks the same in each of its figures, its animation and its report's sliders."""
-    return same_inks((r.label, r.optimizer) for result in results for r in result.runs)
+    ``results`` one ink (:func:`~optcompare.plotting.colors.same_inks`, ``by`` optimizer,
+    the default, or label), the results taken in this order (a folder's experiments in
+    the order its summary.json lists them): a lesson's rule, so a label looks the same
+    in each of its figures, its animation and its report's sliders."""
+    return same_inks([[(r.label, r.optimizer) for r in result.runs] for result in results], by)
 
 
 def result_colors(

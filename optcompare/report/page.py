@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from optcompare._version import __version__
-from optcompare.plotting.colors import same_inks, summary_pairs
+from optcompare.plotting.book import book_of
+from optcompare.plotting.colors import use_inks
 from optcompare.report.folder import EMBEDDED, TRAJECTORY, FolderContents
 from optcompare.report.markdown import inline, render_markdown, split_title
 from optcompare.report.scrub import SCRIPT as SCRUB_SCRIPT
@@ -193,8 +194,8 @@ def _scrub(contents: FolderContents) -> str:
         heading = f"Step by step: {name}" if name else "Step by step"
         try:
             shown = facts(d, "lesson") if name else ()
-            # each label's ink assigned once from the folder's labels, as its figures were
-            with same_inks(summary_pairs(doc)):
+            # each label's ink as the folder's figures drew it (summary.json's book)
+            with use_inks(book_of(doc)):
                 out.append(scrub_section(d, data, key, heading, tuple(shown), source, limit))
         except (ValueError, IndexError, UnicodeDecodeError) as exc:
             out.append(
