@@ -114,9 +114,11 @@ def save_snapshot(path: Path, fig: Figure, fmt: str) -> Path:
 
 
 def save_animation(path: Path, anim: Animation, fps: int) -> None:
-    from matplotlib.animation import FFMpegWriter, PillowWriter  # Pillow comes with matplotlib
+    from matplotlib.animation import FFMpegWriter
 
-    anim.save(path, writer=(FFMpegWriter if path.suffix == ".mp4" else PillowWriter)(fps=fps))
+    from optcompare.plotting.gif import PaletteGifWriter  # one palette, one byte a pixel
+
+    anim.save(path, writer=(FFMpegWriter if path.suffix == ".mp4" else PaletteGifWriter)(fps=fps))
 
 
 def text_file(text: str) -> Writer:
