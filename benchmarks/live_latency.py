@@ -45,6 +45,7 @@ def _agg_window(style: str):
     canvas = DeferredCanvas(fig)
     window = optcompare.live(OPTIMIZERS, PROBLEM, steps=STEPS, figure=fig, style=style)
     canvas.draw()
+    canvas.asked = False  # the window's construction asked for the draw just made
 
     def settle() -> None:
         if canvas.asked:
