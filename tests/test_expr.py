@@ -919,7 +919,7 @@ def test_toml_without_tomllib_is_a_clear_error(folder, monkeypatch):
         load_problem_dir(folder)
 
 
-def test_tomllib_and_difflib_are_imported_only_when_needed():
+def test_tomllib_and_difflib_are_imported_only_when_needed(tmp_path):
     # every command imports the problem files' reader and the registries; a sweep's
     # peak memory counts each module they pull in (benchmarks/sweep_throughput.py)
     import subprocess
@@ -929,5 +929,7 @@ def test_tomllib_and_difflib_are_imported_only_when_needed():
         "import sys; from optcompare.experiments.sweep import sweep; "
         "print(sorted({'tomllib', 'difflib'} & set(sys.modules)))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(  # outside the checkout: the installed package, not the source
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
     assert out.stdout.strip() == "[]"

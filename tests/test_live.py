@@ -187,15 +187,22 @@ def test_without_a_screen_one_line_and_exit_1(monkeypatch):
     ]
 
 
-def _cli(args, **env):
+def _cli(args, cwd, **env):
     """optcompare in a fresh process with ``env`` over a copy of this one's environment
-    (None removes a variable): what a backend or a screen does is settled at import."""
+    (None removes a variable): what a backend or a screen does is settled at import.  It
+    runs in ``cwd``, outside the checkout, whose source folder would shadow the installed
+    package (which builds optcompare.problems from the top-level problems/)."""
     full = {**os.environ, **{k: v for k, v in env.items() if v is not None}}
     for k in [k for k, v in env.items() if v is None]:
         full.pop(k, None)
     code = "import sys; from optcompare.cli import main; sys.argv[0] = 'optcompare'; main()"
     return subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=full, timeout=120
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env=full,
+        timeout=120,
+        cwd=cwd,
     )
 
 
@@ -209,8 +216,8 @@ def _cli(args, **env):
         ({"MPLBACKEND": "nonsense"}, "MPLBACKEND=nonsense is not a matplotlib backend"),
     ],
 )
-def test_no_window_in_one_line_naming_why(env, reason):
-    proc = _cli(["live", "--opt", "sgd", "--problem", "rosenbrock"], **env)
+def test_no_window_in_one_line_naming_why(env, reason, tmp_path):
+    proc = _cli(["live", "--opt", "sgd", "--problem", "rosenbrock"], tmp_path, **env)
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.splitlines() == [
         f"optcompare: error: cannot open a window: {reason}: "
@@ -235,7 +242,7 @@ def test_a_screen_that_does_not_answer_is_one_line_not_a_silent_exit(tmp_path):
 
 def test_an_unknown_backend_is_one_line_for_every_command(tmp_path):
     proc = _cli(["run", "--opt", "sgd", "--problem", "rosenbrock", "--out", str(tmp_path / "r")],
-                MPLBACKEND="nonsense")  # fmt: skip
+                tmp_path, MPLBACKEND="nonsense")  # fmt: skip
     assert proc.returncode == 1 and not (tmp_path / "r").exists()
     assert proc.stderr.splitlines() == [
         "optcompare: error: MPLBACKEND=nonsense is not a matplotlib backend: unset it, or name "

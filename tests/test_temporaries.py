@@ -72,6 +72,7 @@ def test_a_folder_that_cannot_be_made_is_one_line_with_no_warning(tmp_path, args
         text=True,
         env={**os.environ, "MPLBACKEND": "Agg"},
         timeout=300,
+        cwd=tmp_path,  # outside the checkout, whose source would shadow the installed package
     )
     assert proc.returncode == 1
     # one line: no "Animation was deleted without rendering anything" warning after it
