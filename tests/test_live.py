@@ -231,7 +231,10 @@ def test_a_screen_that_does_not_answer_is_one_line_not_a_silent_exit(tmp_path):
         pytest.skip("tkinter is not installed: the reason would be tkinter")
     # no X server listens on display 987: matplotlib falls back to Agg without a word
     proc = _cli(
-        ["live", "--opt", "sgd", "--problem", "rosenbrock"], DISPLAY=":987", MPLBACKEND=None
+        ["live", "--opt", "sgd", "--problem", "rosenbrock"],
+        tmp_path,
+        DISPLAY=":987",
+        MPLBACKEND=None,
     )
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.splitlines() == [
