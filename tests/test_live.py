@@ -151,7 +151,7 @@ def test_the_x_sits_where_the_line_leaves_the_view_and_the_reasons_stay_inside_t
     ],
 )
 def test_exit_point(path, want):
-    from optcompare.live.panels import exit_point
+    from optcompare.plotting.endings import exit_point
 
     got = exit_point(np.array(path), ((-1.0, 1.0), (-1.0, 1.0)))
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)

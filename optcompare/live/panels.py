@@ -60,24 +60,6 @@ def draw_static(ax_path: Axes, ax_loss: Axes, problem: Problem) -> tuple[Any, bo
     return start, log
 
 
-def exit_point(xy: np.ndarray, box: tuple[tuple[float, float], tuple[float, float]]) -> np.ndarray:
-    """Where a path of finite points ``xy`` (n, 2) leaves the view ``box`` ((x0, x1), (y0, y1))
-    for good: its last point when that lies inside, else the point where the segment from
-    its last point inside to the next one crosses the box's edge (the first point when
-    none lies inside)."""
-    (x0, x1), (y0, y1) = box
-    lo, hi = np.array([x0, y0]), np.array([x1, y1])
-    inside = np.all((xy >= lo) & (xy <= hi), axis=1)
-    if inside[-1] or not inside.any():
-        return np.asarray(xy[-1] if inside[-1] else np.clip(xy[0], lo, hi), dtype=float)
-    j = int(np.flatnonzero(inside)[-1])
-    a, d = xy[j], xy[j + 1] - xy[j]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # the segment's parameter at each edge it heads for; the nearest is where it leaves
-        t = np.where(d > 0, (hi - a) / d, np.where(d < 0, (lo - a) / d, np.inf))
-    return np.asarray(a + float(np.min(t)) * d, dtype=float)
-
-
 def stack_reasons(ax: Axes, texts: list[Any]) -> None:
     """Stack the non-empty ``texts`` (each placed in ``ax``'s axes fraction) up from the
     panel's lower left corner, each wrapped to the panel's width, so that none runs over a

@@ -18,8 +18,9 @@ from optcompare.experiments.run import run as run_experiment
 from optcompare.live import controls
 from optcompare.live.blit import Blitter, slider_parts
 from optcompare.live.layout import CONTROL_TYPE, FIGSIZES, Rect, geometry
-from optcompare.live.panels import draw_static, exit_point, fit_loss_limits, stack_reasons
+from optcompare.live.panels import draw_static, fit_loss_limits, stack_reasons
 from optcompare.plotting.colors import inks
+from optcompare.plotting.endings import exit_point
 from optcompare.plotting.restyle import scale_artists
 from optcompare.plotting.scale import loss_gap
 from optcompare.plotting.style import Style, current_style, problem_title
